@@ -1,0 +1,233 @@
+//! What a handler can know about the request it serves, and the extractors
+//! that hand it over by type.
+//!
+//! Handlers take a [`Context`] (or narrower extractors: [`State`],
+//! [`RequestMeta`], [`ClientInfo`], [`HttpRequest`]) as parameters; the macros
+//! recognise them by type and never expose them in the input schema.
+//!
+//! ```
+//! use mcp_serve::prelude::*;
+//!
+//! /// Which client is calling?
+//! #[tool]
+//! async fn whoami(ctx: Context) -> String {
+//!     let name = ctx.client_info().map(|c| c.name.clone()).unwrap_or_default();
+//!     format!("{name} speaking MCP {}", ctx.protocol_version())
+//! }
+//! # let _ = Server::new("demo", "1.0.0").tool(whoami);
+//! ```
+
+mod extract;
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mcp_serve_core::jsonrpc::{encode_notification, RequestId};
+use mcp_serve_core::meta::{self, Meta};
+use mcp_serve_core::types::{ClientCapabilities, Implementation, LoggingLevel};
+use mcp_serve_core::version::ProtocolVersion;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use extract::{ClientInfo, FromContext, HttpRequest, RequestMeta, State};
+
+use crate::engine::Shared;
+
+/// Typed values shared by every handler (`Server::state`).
+#[derive(Default, Clone)]
+pub(crate) struct StateMap(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl StateMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|v| Arc::clone(v).downcast::<T>().ok())
+    }
+}
+
+/// Where messages to the client go while a request runs (progress, logs).
+#[derive(Clone, Debug)]
+pub(crate) struct Peer(pub(crate) Option<mpsc::Sender<Vec<u8>>>);
+
+impl Peer {
+    pub(crate) async fn send(&self, frame: Vec<u8>) {
+        if let Some(tx) = &self.0 {
+            // A client that went away cannot be told anything; nothing to do.
+            let _ = tx.send(frame).await;
+        }
+    }
+}
+
+/// Everything the engine knows about one request.
+pub(crate) struct RequestInfo {
+    pub(crate) id: Option<RequestId>,
+    pub(crate) meta: Meta,
+    pub(crate) version: ProtocolVersion,
+    pub(crate) client_info: Option<Arc<Implementation>>,
+    pub(crate) client_capabilities: Option<Arc<ClientCapabilities>>,
+    pub(crate) log_level: Option<LoggingLevel>,
+    pub(crate) http: Option<Arc<http::request::Parts>>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) peer: Peer,
+    pub(crate) cancel: CancellationToken,
+}
+
+/// The request a handler is serving: its metadata, the client, the server's
+/// state, and the way back to the client.
+///
+/// Cheap to clone; clones refer to the same request.
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// #[tool]
+/// async fn version(ctx: Context) -> String { ctx.protocol_version().to_string() }
+/// # let _ = Server::new("demo", "1.0.0").tool(version);
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) inner: Arc<RequestInfo>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("id", &self.inner.id)
+            .field("version", &self.inner.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// The JSON-RPC id of the request.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        self.inner.id.as_ref()
+    }
+
+    /// The request's `_meta` object, as the client sent it.
+    pub fn meta(&self) -> &Meta {
+        &self.inner.meta
+    }
+
+    /// The protocol revision this request is served under.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    /// The client's self-reported name and version (legacy: from `initialize`;
+    /// modern: from the request's `_meta`).
+    pub fn client_info(&self) -> Option<&Implementation> {
+        self.inner.client_info.as_deref()
+    }
+
+    /// The client's declared capabilities.
+    pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
+        self.inner.client_capabilities.as_deref()
+    }
+
+    /// On HTTP, the request's method, URI, headers and extensions (where an
+    /// auth layer leaves the caller's identity). `None` on stdio and in memory.
+    pub fn http(&self) -> Option<&http::request::Parts> {
+        self.inner.http.as_deref()
+    }
+
+    /// A value registered with `Server::state`.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.inner.shared.state.get::<T>()
+    }
+
+    /// Whether the client cancelled this request.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.is_cancelled()
+    }
+
+    /// Resolves when the client cancels this request.
+    pub async fn cancelled(&self) {
+        self.inner.cancel.cancelled().await;
+    }
+
+    /// Reports progress, when the client asked for it with a progress token
+    /// (otherwise does nothing).
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = self.inner.meta.get(meta::PROGRESS_TOKEN) else {
+            return;
+        };
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(total) = total {
+            params["total"] = json!(total);
+        }
+        if let Some(message) = message {
+            params["message"] = json!(message);
+        }
+        self.inner
+            .peer
+            .send(encode_notification("notifications/progress", &params))
+            .await;
+    }
+
+    /// Sends a log message to the client, if the client asked for this level
+    /// (legacy: `logging/setLevel`; modern: the request's
+    /// `io.modelcontextprotocol/logLevel`; nothing is sent when neither was set).
+    pub async fn log(&self, level: LoggingLevel, data: impl Serialize) {
+        let Some(min) = self.inner.log_level else {
+            return;
+        };
+        if level_rank(level) < level_rank(min) {
+            return;
+        }
+        let data = serde_json::to_value(data).unwrap_or(Value::Null);
+        let params = json!({ "level": level, "data": data });
+        self.inner
+            .peer
+            .send(encode_notification("notifications/message", &params))
+            .await;
+    }
+
+    /// Logs at `info`.
+    pub async fn info(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Info, message).await;
+    }
+
+    /// Logs at `warning`.
+    pub async fn warning(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Warning, message).await;
+    }
+
+    /// Logs at `error`.
+    pub async fn error(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Error, message).await;
+    }
+
+    /// Logs at `debug`.
+    pub async fn debug(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Debug, message).await;
+    }
+
+    /// The running server, to add, remove, enable or disable tools, resources
+    /// and prompts (clients are told with `list_changed`).
+    pub fn server(&self) -> crate::server::ServerHandle {
+        crate::server::ServerHandle {
+            shared: Arc::clone(&self.inner.shared),
+        }
+    }
+}
+
+/// Syslog order of levels, lowest first.
+pub(crate) fn level_rank(level: LoggingLevel) -> u8 {
+    match level {
+        LoggingLevel::Debug => 0,
+        LoggingLevel::Info => 1,
+        LoggingLevel::Notice => 2,
+        LoggingLevel::Warning => 3,
+        LoggingLevel::Error => 4,
+        LoggingLevel::Critical => 5,
+        LoggingLevel::Alert => 6,
+        LoggingLevel::Emergency => 7,
+    }
+}

@@ -1,0 +1,530 @@
+//! One client connection (a stdio process, an in-memory pair, or an HTTP
+//! session): era selection and the dispatch of each incoming frame.
+//!
+//! Era selection follows `2026-07-28/basic/versioning.mdx` "Backward
+//! Compatibility": a request whose `_meta` carries
+//! `io.modelcontextprotocol/protocolVersion` is served statelessly as modern;
+//! `initialize` starts a legacy session scoped to this connection; both may
+//! be served on the same connection.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use futures::future::BoxFuture;
+use mcp_serve_core::error::code;
+use mcp_serve_core::jsonrpc::{self, encode_error, encode_notification, encode_result, ErrorObject, Incoming, Kind, RawMessage, RequestId};
+use mcp_serve_core::meta::{self, Meta};
+use mcp_serve_core::types::{ClientCapabilities, Implementation, LoggingLevel};
+use mcp_serve_core::version::ProtocolVersion;
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::methods::{self, MethodResult};
+use super::shape::Cache;
+use super::shape::shape;
+use super::{ListKind, Shared};
+use crate::context::Peer;
+use crate::error::McpError;
+
+/// What the transport should do with a frame's answer.
+pub enum Reply {
+    /// Nothing to send (a notification, a cancelled request).
+    None,
+    /// Send these bytes now.
+    Now(Vec<u8>),
+    /// Run this (a handler) and send what it yields, if anything.
+    Later(BoxFuture<'static, Option<Vec<u8>>>),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::None => f.write_str("Reply::None"),
+            Reply::Now(b) => write!(f, "Reply::Now({})", String::from_utf8_lossy(b)),
+            Reply::Later(_) => f.write_str("Reply::Later(..)"),
+        }
+    }
+}
+
+impl Reply {
+    /// Waits for the answer, whatever kind it is.
+    pub async fn resolve(self) -> Option<Vec<u8>> {
+        match self {
+            Reply::None => None,
+            Reply::Now(b) => Some(b),
+            Reply::Later(f) => f.await,
+        }
+    }
+}
+
+/// The state a legacy `initialize` sets up.
+pub(crate) struct LegacySession {
+    pub(crate) version: ProtocolVersion,
+    pub(crate) client_info: Option<Arc<Implementation>>,
+    pub(crate) capabilities: Arc<ClientCapabilities>,
+    pub(crate) initialized: AtomicBool,
+    pub(crate) log_level: Mutex<Option<LoggingLevel>>,
+}
+
+/// Who is asking, under which revision: what a method needs to know.
+pub(crate) struct Scope {
+    pub(crate) id: RequestId,
+    pub(crate) version: ProtocolVersion,
+    pub(crate) meta: Meta,
+    pub(crate) client_info: Option<Arc<Implementation>>,
+    pub(crate) capabilities: Option<Arc<ClientCapabilities>>,
+    pub(crate) log_level: Option<LoggingLevel>,
+    pub(crate) http: Option<Arc<http::request::Parts>>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    peer: Peer,
+    legacy: OnceLock<LegacySession>,
+    in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// Cancelled when the connection is dropped, to stop its helper tasks.
+    closed: CancellationToken,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.closed.cancel();
+        for token in self.in_flight.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).values() {
+            token.cancel();
+        }
+    }
+}
+
+/// A client connection to the engine.
+///
+/// Transports create one per stdio process, in-memory pair or HTTP session
+/// and feed it frames; see [`crate::transport`].
+#[derive(Clone)]
+pub struct Connection {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("legacy", &self.inner.legacy.get().map(|s| s.version))
+            .finish_non_exhaustive()
+    }
+}
+
+fn error_reply(id: Option<&RequestId>, e: &ErrorObject) -> Reply {
+    Reply::Now(encode_error(id, e))
+}
+
+impl Connection {
+    /// A connection whose server-initiated messages (progress, logs,
+    /// `list_changed`) go to `outbound`.
+    pub(crate) fn new(shared: Arc<Shared>, outbound: Option<mpsc::Sender<Vec<u8>>>) -> Self {
+        Connection {
+            inner: Arc::new(Inner {
+                shared,
+                peer: Peer(outbound),
+                legacy: OnceLock::new(),
+                in_flight: Mutex::new(HashMap::new()),
+                closed: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// The legacy revision negotiated by `initialize`, if any.
+    pub fn legacy_version(&self) -> Option<ProtocolVersion> {
+        self.inner.legacy.get().map(|s| s.version)
+    }
+
+    /// Forwards `list_changed` notifications to a legacy client until the
+    /// connection's outbound channel closes.
+    pub(crate) fn spawn_change_forwarder(&self) {
+        let Some(tx) = self.inner.peer.0.as_ref().map(mpsc::Sender::downgrade) else { return };
+        let mut rx = self.inner.shared.changes.subscribe();
+        let weak = Arc::downgrade(&self.inner);
+        let closed = self.inner.closed.clone();
+        tokio::spawn(async move {
+            loop {
+                let kind: ListKind = tokio::select! {
+                    () = closed.cancelled() => break,
+                    r = rx.recv() => match r {
+                        Ok(k) => k,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    },
+                };
+                let Some(inner) = weak.upgrade() else { break };
+                let wanted = inner
+                    .legacy
+                    .get()
+                    .is_some_and(|s| s.initialized.load(Ordering::Acquire));
+                drop(inner);
+                let Some(tx) = tx.upgrade() else { break };
+                if wanted
+                    && tx
+                        .send(encode_notification(kind.method(), &serde_json::json!({})))
+                        .await
+                        .is_err()
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Handles one frame: a message or (revision 2025-03-26) a batch.
+    pub fn handle(&self, frame: &[u8], http: Option<Arc<http::request::Parts>>) -> Reply {
+        match jsonrpc::parse(frame) {
+            Err(e) => error_reply(None, &e),
+            Ok(Incoming::Single(m)) => self.handle_message(&m, http),
+            Ok(Incoming::Batch(items)) => self.handle_batch(items, http),
+        }
+    }
+
+    fn handle_batch(&self, items: Vec<Result<RawMessage<'_>, ErrorObject>>, http: Option<Arc<http::request::Parts>>) -> Reply {
+        if !self.legacy_version().is_some_and(ProtocolVersion::allows_batches) {
+            return error_reply(
+                None,
+                &ErrorObject::invalid_request("JSON-RPC batches are only allowed in protocol revision 2025-03-26; send one message at a time"),
+            );
+        }
+        let replies: Vec<Reply> = items
+            .into_iter()
+            .map(|item| match item {
+                Ok(m) => self.handle_message(&m, http.clone()),
+                Err(e) => error_reply(None, &e),
+            })
+            .collect();
+        Reply::Later(Box::pin(async move {
+            let mut out = Vec::new();
+            for r in replies {
+                if let Some(bytes) = r.resolve().await {
+                    out.push(bytes);
+                }
+            }
+            if out.is_empty() {
+                return None;
+            }
+            let mut buf = b"[".to_vec();
+            buf.extend(out.join(&b","[..]));
+            buf.push(b']');
+            Some(buf)
+        }))
+    }
+
+    fn handle_message(&self, m: &RawMessage<'_>, http: Option<Arc<http::request::Parts>>) -> Reply {
+        let kind = match m.validate() {
+            Ok(k) => k,
+            Err(e) => return error_reply(m.id().as_ref(), &e),
+        };
+        let method = m.method().unwrap_or_default();
+        match kind {
+            // Answers to server-initiated requests; none are sent yet.
+            Kind::Response => Reply::None,
+            Kind::Notification => {
+                self.handle_notification(method, m.params());
+                Reply::None
+            }
+            Kind::Request => {
+                let Some(id) = m.id() else {
+                    return error_reply(None, &ErrorObject::invalid_request("unreadable id"));
+                };
+                self.handle_request(id, method, m.params(), http)
+            }
+        }
+    }
+
+    fn handle_notification(&self, method: &str, params: Option<&serde_json::value::RawValue>) {
+        match method {
+            "notifications/initialized" => {
+                if let Some(s) = self.inner.legacy.get() {
+                    s.initialized.store(true, Ordering::Release);
+                }
+            }
+            "notifications/cancelled" => {
+                let id = params
+                    .and_then(|p| serde_json::from_str::<Value>(p.get()).ok())
+                    .and_then(|p| p.get("requestId").cloned())
+                    .and_then(|id| serde_json::from_value::<RequestId>(id).ok());
+                if let Some(id) = id {
+                    let token = self.lock_in_flight().remove(&id);
+                    if let Some(token) = token {
+                        token.cancel();
+                    }
+                }
+            }
+            // Other notifications need no action from the engine.
+            _ => {}
+        }
+    }
+
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+        self.inner.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn handle_request(
+        &self,
+        id: RequestId,
+        method: &str,
+        params: Option<&serde_json::value::RawValue>,
+        http: Option<Arc<http::request::Parts>>,
+    ) -> Reply {
+        let mut params: Map<String, Value> = match params {
+            None => Map::new(),
+            Some(raw) => match serde_json::from_str(raw.get()) {
+                Ok(p) => p,
+                Err(e) => return error_reply(Some(&id), &ErrorObject::invalid_params(format!("params: {e}"))),
+            },
+        };
+        let meta = match params.remove("_meta") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => return error_reply(Some(&id), &ErrorObject::invalid_params("_meta must be an object")),
+        };
+        if method == "initialize" {
+            return self.initialize(&id, params, meta.contains_key(meta::PROTOCOL_VERSION));
+        }
+        let scope = match self.scope(id, method, meta, http) {
+            Ok(s) => s,
+            Err((id, e)) => return error_reply(Some(&id), &e),
+        };
+        self.dispatch(scope, method, params)
+    }
+
+    /// Decides the era of a request and gathers what it says about the client.
+    fn scope(
+        &self,
+        id: RequestId,
+        method: &str,
+        meta: Meta,
+        http: Option<Arc<http::request::Parts>>,
+    ) -> Result<Scope, (RequestId, ErrorObject)> {
+        if let Some(requested) = meta.get(meta::PROTOCOL_VERSION) {
+            let Some(requested) = requested.as_str() else {
+                return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"] must be a string", meta::PROTOCOL_VERSION))));
+            };
+            let version = match requested.parse::<ProtocolVersion>() {
+                Ok(v) if v.is_modern() => v,
+                _ => {
+                    let modern: Vec<_> = ProtocolVersion::ALL.into_iter().filter(|v| v.is_modern()).collect();
+                    return Err((id, ProtocolVersion::unsupported_error(requested, &modern)));
+                }
+            };
+            let capabilities = match meta.get(meta::CLIENT_CAPABILITIES) {
+                None => {
+                    return Err((id, ErrorObject::invalid_params(format!(
+                        "missing required _meta[\"{}\"]: modern requests must declare the client's capabilities (use {{}} for none)",
+                        meta::CLIENT_CAPABILITIES
+                    ))))
+                }
+                Some(v) => match ClientCapabilities::deserialize_value(v) {
+                    Ok(c) => Arc::new(c),
+                    Err(e) => return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::CLIENT_CAPABILITIES)))),
+                },
+            };
+            let client_info = match meta.get(meta::CLIENT_INFO) {
+                None => None,
+                Some(v) => match serde_json::from_value::<Implementation>(v.clone()) {
+                    Ok(i) => Some(Arc::new(i)),
+                    Err(e) => return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::CLIENT_INFO)))),
+                },
+            };
+            let log_level = match meta.get(meta::LOG_LEVEL) {
+                None => None,
+                Some(v) => match serde_json::from_value::<LoggingLevel>(v.clone()) {
+                    Ok(l) => Some(l),
+                    Err(e) => return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::LOG_LEVEL)))),
+                },
+            };
+            return Ok(Scope {
+                id,
+                version,
+                meta,
+                client_info,
+                capabilities: Some(capabilities),
+                log_level,
+                http,
+            });
+        }
+        if let Some(s) = self.inner.legacy.get() {
+            return Ok(Scope {
+                id,
+                version: s.version,
+                meta,
+                client_info: s.client_info.clone(),
+                capabilities: Some(Arc::clone(&s.capabilities)),
+                log_level: *s.log_level.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                http,
+            });
+        }
+        if method == "ping" {
+            // Legacy clients may ping before initializing.
+            return Ok(Scope {
+                id,
+                version: ProtocolVersion::LATEST_LEGACY,
+                meta,
+                client_info: None,
+                capabilities: None,
+                log_level: None,
+                http,
+            });
+        }
+        Err((
+            id,
+            ErrorObject::invalid_params(format!(
+                "missing required _meta[\"{}\"]: modern (2026-07-28) requests must carry the protocol version and client capabilities in _meta; legacy clients must send `initialize` first",
+                meta::PROTOCOL_VERSION
+            )),
+        ))
+    }
+
+    fn initialize(&self, id: &RequestId, params: Map<String, Value>, has_modern_meta: bool) -> Reply {
+        if has_modern_meta {
+            return error_reply(
+                Some(id),
+                &ErrorObject::invalid_request("`initialize` belongs to the legacy handshake and cannot be combined with modern _meta; modern clients just send requests (or `server/discover`)"),
+            );
+        }
+        if self.inner.legacy.get().is_some() {
+            return error_reply(
+                Some(id),
+                &ErrorObject::invalid_request("this connection is already initialized; `initialize` may be sent only once"),
+            );
+        }
+        let requested = match params.get("protocolVersion").and_then(Value::as_str) {
+            Some(v) => v.to_owned(),
+            None => return error_reply(Some(id), &ErrorObject::invalid_params("initialize: missing required string field `protocolVersion`")),
+        };
+        let capabilities = match params.get("capabilities") {
+            None => ClientCapabilities::default(),
+            Some(v) => match ClientCapabilities::deserialize_value(v) {
+                Ok(c) => c,
+                Err(e) => return error_reply(Some(id), &ErrorObject::invalid_params(format!("initialize: capabilities: {e}"))),
+            },
+        };
+        let client_info = match params.get("clientInfo") {
+            None => None,
+            Some(v) => match serde_json::from_value::<Implementation>(v.clone()) {
+                Ok(i) => Some(Arc::new(i)),
+                Err(e) => return error_reply(Some(id), &ErrorObject::invalid_params(format!("initialize: clientInfo: {e}"))),
+            },
+        };
+        let version = ProtocolVersion::negotiate_legacy(&requested);
+        let session = LegacySession {
+            version,
+            client_info,
+            capabilities: Arc::new(capabilities),
+            initialized: AtomicBool::new(false),
+            log_level: Mutex::new(None),
+        };
+        if self.inner.legacy.set(session).is_err() {
+            return error_reply(Some(id), &ErrorObject::invalid_request("this connection is already initialized"));
+        }
+        let result = methods::initialize_result(&self.inner.shared, version);
+        encode(id, &result)
+    }
+
+    fn dispatch(&self, scope: Scope, method: &str, params: Map<String, Value>) -> Reply {
+        let shared = &self.inner.shared;
+        let id = scope.id.clone();
+        let outcome: MethodResult = match method {
+            "ping" => Ok((Value::Object(Map::new()), Cache::No)),
+            "server/discover" => Ok(methods::discover(shared)),
+            "logging/setLevel" if scope.version.is_legacy() => {
+                let level = params.get("level").cloned().map(serde_json::from_value::<LoggingLevel>);
+                match level {
+                    Some(Ok(level)) => {
+                        if let Some(s) = self.inner.legacy.get() {
+                            *s.log_level.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(level);
+                        }
+                        Ok((Value::Object(Map::new()), Cache::No))
+                    }
+                    Some(Err(e)) => Err(McpError::invalid_params(format!("level: {e}"))),
+                    None => Err(McpError::invalid_params("missing required field `level`")),
+                }
+            }
+            "tools/list" => methods::list_tools(shared, &params),
+            "resources/list" => methods::list_resources(shared, &params),
+            "resources/templates/list" => methods::list_templates(shared, &params),
+            "prompts/list" => methods::list_prompts(shared, &params),
+            "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
+                let token = CancellationToken::new();
+                self.lock_in_flight().insert(id.clone(), token.clone());
+                let cx = self.context(&scope, token.clone());
+                let fut = match method {
+                    "tools/call" => methods::call_tool(shared, &scope, params, cx),
+                    "resources/read" => methods::read_resource(shared, &scope, params, cx),
+                    "prompts/get" => methods::get_prompt(shared, params, cx),
+                    _ => methods::complete(shared, params, cx),
+                };
+                let conn = self.clone();
+                let version = scope.version;
+                return Reply::Later(Box::pin(async move {
+                    let result = tokio::select! {
+                        biased;
+                        () = token.cancelled() => None,
+                        r = fut => Some(r),
+                    };
+                    conn.lock_in_flight().remove(&id);
+                    // A cancelled request gets no response.
+                    let result = result?;
+                    Some(conn.finish(&id, version, result))
+                }));
+            }
+            _ => {
+                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
+            }
+        };
+        Reply::Now(self.finish(&id, scope.version, outcome))
+    }
+
+    fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Vec<u8> {
+        match result {
+            Ok((mut value, cache)) => {
+                shape(&self.inner.shared, version, cache, &mut value);
+                encode_result(id, &value).unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e)))
+            }
+            Err(e) => {
+                let mut e = e.into_error_object();
+                if e.code == code::RESOURCE_NOT_FOUND {
+                    e.code = version.resource_not_found_code();
+                }
+                encode_error(Some(id), &e)
+            }
+        }
+    }
+
+    fn context(&self, scope: &Scope, cancel: CancellationToken) -> crate::context::Context {
+        crate::context::Context {
+            inner: Arc::new(crate::context::RequestInfo {
+                id: Some(scope.id.clone()),
+                meta: scope.meta.clone(),
+                version: scope.version,
+                client_info: scope.client_info.clone(),
+                client_capabilities: scope.capabilities.clone(),
+                log_level: scope.log_level,
+                http: scope.http.clone(),
+                shared: Arc::clone(&self.inner.shared),
+                peer: self.inner.peer.clone(),
+                cancel,
+            }),
+        }
+    }
+}
+
+fn encode(id: &RequestId, value: &Value) -> Reply {
+    Reply::Now(encode_result(id, value).unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e))))
+}
+
+/// Deserializing capabilities from a borrowed value.
+trait DeserializeValue: Sized {
+    fn deserialize_value(v: &Value) -> Result<Self, serde_json::Error>;
+}
+
+impl<T: serde::de::DeserializeOwned> DeserializeValue for T {
+    fn deserialize_value(v: &Value) -> Result<Self, serde_json::Error> {
+        T::deserialize(v)
+    }
+}

@@ -1,0 +1,314 @@
+//! One function per MCP method. Each is written once and serves both eras;
+//! era differences live in `connection` (selection) and `shape` (dressing).
+
+use futures::future::BoxFuture;
+use mcp_serve_core::types::{CallToolResult, ResourceContents};
+use mcp_serve_core::version::ProtocolVersion;
+use serde_json::{json, Map, Value};
+
+use super::catalog::{coerce, Catalog};
+use super::connection::Scope;
+use super::pagination::page;
+use super::shape::Cache;
+use super::Shared;
+use crate::complete::MAX_VALUES;
+use crate::context::Context;
+use crate::error::{McpError, ToolError};
+use crate::tool::CallError;
+
+/// A method's result before it is dressed for the era and serialized.
+pub(crate) type MethodResult = Result<(Value, Cache), McpError>;
+
+fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    // Our own wire types always serialize.
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Capabilities for a revision.
+pub(crate) fn capabilities(version: ProtocolVersion) -> Value {
+    let mut caps = json!({
+        "tools": { "listChanged": true },
+        "resources": { "listChanged": true },
+        "prompts": { "listChanged": true },
+    });
+    if version >= ProtocolVersion::V2025_03_26 {
+        caps["completions"] = json!({});
+    }
+    if version.is_legacy() {
+        caps["logging"] = json!({});
+    }
+    caps
+}
+
+pub(crate) fn initialize_result(shared: &Shared, version: ProtocolVersion) -> Value {
+    let mut r = json!({
+        "protocolVersion": version,
+        "capabilities": capabilities(version),
+        "serverInfo": to_value(&shared.info),
+    });
+    if let Some(i) = &shared.instructions {
+        r["instructions"] = json!(i);
+    }
+    r
+}
+
+pub(crate) fn discover(shared: &Shared) -> (Value, Cache) {
+    let versions: Vec<&str> = ProtocolVersion::ALL
+        .iter()
+        .rev()
+        .filter(|v| v.is_modern())
+        .map(|v| v.as_str())
+        .collect();
+    let mut r = json!({
+        "supportedVersions": versions,
+        "capabilities": capabilities(ProtocolVersion::LATEST),
+    });
+    if let Some(i) = &shared.instructions {
+        r["instructions"] = json!(i);
+    }
+    (r, Cache::Ttl(shared.options.list_ttl_ms))
+}
+
+fn cursor(params: &Map<String, Value>) -> Result<Option<&str>, McpError> {
+    match params.get("cursor") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(McpError::invalid_params("cursor: must be a string")),
+    }
+}
+
+fn list<T>(
+    shared: &Shared,
+    params: &Map<String, Value>,
+    key: &str,
+    items: impl Fn(&Catalog) -> Vec<T>,
+) -> MethodResult
+where
+    T: serde::Serialize,
+{
+    let catalog = shared.catalog.load();
+    let all = items(&catalog);
+    let (range, next) = page(all.len(), cursor(params)?, shared.options.page_size)?;
+    let mut r = Map::new();
+    r.insert(key.to_owned(), to_value(&&all[range]));
+    if let Some(next) = next {
+        r.insert("nextCursor".into(), json!(next));
+    }
+    Ok((Value::Object(r), Cache::Ttl(shared.options.list_ttl_ms)))
+}
+
+pub(crate) fn list_tools(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
+    list(shared, params, "tools", |c| {
+        c.tools.values().filter(|t| t.enabled).map(|t| &t.def).cloned().collect()
+    })
+}
+
+pub(crate) fn list_resources(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
+    list(shared, params, "resources", |c| {
+        c.resources.values().filter(|r| r.enabled).map(|r| r.source.resource_def()).collect()
+    })
+}
+
+pub(crate) fn list_templates(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
+    list(shared, params, "resourceTemplates", |c| {
+        c.templates.values().filter(|r| r.enabled).map(|r| r.source.template_def()).collect()
+    })
+}
+
+pub(crate) fn list_prompts(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
+    list(shared, params, "prompts", |c| {
+        c.prompts.values().filter(|p| p.enabled).map(|p| &p.def).cloned().collect()
+    })
+}
+
+fn required_str(params: &Map<String, Value>, field: &str) -> Result<String, McpError> {
+    match params.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(McpError::invalid_params(format!("{field}: must be a string"))),
+        None => Err(McpError::invalid_params(format!("missing required field `{field}`"))),
+    }
+}
+
+fn object_field(params: &mut Map<String, Value>, field: &str) -> Result<Map<String, Value>, McpError> {
+    match params.remove(field) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(McpError::invalid_params(format!("{field}: must be an object"))),
+    }
+}
+
+fn ready(r: MethodResult) -> BoxFuture<'static, MethodResult> {
+    Box::pin(std::future::ready(r))
+}
+
+/// Describes schema violations by field: `a: "x" is not of type "number"`.
+fn describe_violations(tool: &str, validator: &jsonschema::Validator, args: &Value) -> Option<String> {
+    let problems: Vec<String> = validator
+        .iter_errors(args)
+        .take(8)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            let field = path.trim_start_matches('/').replace('/', ".");
+            if field.is_empty() {
+                e.to_string()
+            } else {
+                format!("{field}: {e}")
+            }
+        })
+        .collect();
+    (!problems.is_empty()).then(|| format!("Invalid arguments for tool {tool}: {}", problems.join("; ")))
+}
+
+pub(crate) fn call_tool(
+    shared: &Shared,
+    scope: &Scope,
+    mut params: Map<String, Value>,
+    cx: Context,
+) -> BoxFuture<'static, MethodResult> {
+    let name = match required_str(&params, "name") {
+        Ok(n) => n,
+        Err(e) => return ready(Err(e)),
+    };
+    let args = match object_field(&mut params, "arguments") {
+        Ok(a) => a,
+        Err(e) => return ready(Err(e)),
+    };
+    let catalog = shared.catalog.load();
+    let Some(tool) = catalog.tools.get(&name).filter(|t| t.enabled).cloned() else {
+        return ready(Err(McpError::invalid_params(format!("Unknown tool: {name}"))
+            .with_data(json!({ "name": name }))));
+    };
+    drop(catalog);
+    let _ = scope;
+    let args = Value::Object(args);
+    if let Some(msg) = describe_violations(&name, &tool.validator, &args) {
+        return ready(Ok((to_value(&ToolError::new(msg).into_result()), Cache::No)));
+    }
+    let Value::Object(args) = args else { unreachable!("constructed as an object above") };
+    let fut = (tool.handler)(args, cx);
+    let has_output_schema = tool.def.output_schema.is_some();
+    Box::pin(async move {
+        let result: CallToolResult = match fut.await {
+            Ok(r) => r,
+            Err(CallError::Tool(e)) => e.into_result(),
+            Err(CallError::Protocol(e)) => return Err(e),
+        };
+        if has_output_schema && result.structured_content.is_none() && result.is_error != Some(true) {
+            return Err(McpError::internal(format!(
+                "tool {name} declares an outputSchema but returned no structuredContent"
+            )));
+        }
+        Ok((to_value(&result), Cache::No))
+    })
+}
+
+pub(crate) fn read_resource(
+    shared: &Shared,
+    scope: &Scope,
+    params: Map<String, Value>,
+    cx: Context,
+) -> BoxFuture<'static, MethodResult> {
+    let uri = match required_str(&params, "uri") {
+        Ok(u) => u,
+        Err(e) => return ready(Err(e)),
+    };
+    let _ = scope;
+    let Some((entry, vars)) = shared.catalog.load().find_resource(&uri) else {
+        return ready(Err(McpError::resource_not_found(&uri)));
+    };
+    let vars: Map<String, Value> = vars
+        .into_iter()
+        .map(|(k, v)| {
+            let v = coerce(&entry.typed_vars, &k, v);
+            (k, v)
+        })
+        .collect();
+    let fut = (entry.handler)(uri, vars, cx);
+    let mime = entry.mime_type.clone();
+    Box::pin(async move {
+        let mut contents = fut.await?;
+        for c in &mut contents {
+            let slot = match c {
+                ResourceContents::Text(t) => &mut t.mime_type,
+                ResourceContents::Blob(b) => &mut b.mime_type,
+            };
+            if slot.is_none() {
+                slot.clone_from(&mime);
+            }
+        }
+        Ok((json!({ "contents": contents }), Cache::Ttl(0)))
+    })
+}
+
+pub(crate) fn get_prompt(shared: &Shared, mut params: Map<String, Value>, cx: Context) -> BoxFuture<'static, MethodResult> {
+    let name = match required_str(&params, "name") {
+        Ok(n) => n,
+        Err(e) => return ready(Err(e)),
+    };
+    let args = match object_field(&mut params, "arguments") {
+        Ok(a) => a,
+        Err(e) => return ready(Err(e)),
+    };
+    let Some(prompt) = shared.catalog.load().prompts.get(&name).filter(|p| p.enabled).cloned() else {
+        return ready(Err(McpError::invalid_params(format!("Unknown prompt: {name}"))));
+    };
+    let mut typed = Map::new();
+    for (k, v) in args {
+        let v = match v {
+            Value::String(s) => coerce(&prompt.typed_args, &k, s),
+            other => other,
+        };
+        typed.insert(k, v);
+    }
+    let fut = (prompt.handler)(typed, cx);
+    Box::pin(async move {
+        let result = fut.await?;
+        Ok((to_value(&result), Cache::No))
+    })
+}
+
+pub(crate) fn complete(shared: &Shared, params: Map<String, Value>, cx: Context) -> BoxFuture<'static, MethodResult> {
+    let reference = params.get("ref").cloned().unwrap_or(Value::Null);
+    let argument = params.get("argument").cloned().unwrap_or(Value::Null);
+    let (Some(arg_name), Some(value)) = (
+        argument.get("name").and_then(Value::as_str).map(str::to_owned),
+        argument.get("value").and_then(Value::as_str).map(str::to_owned),
+    ) else {
+        return ready(Err(McpError::invalid_params("argument: must be an object with string fields `name` and `value`")));
+    };
+    let catalog = shared.catalog.load();
+    let completers = match reference.get("type").and_then(Value::as_str) {
+        Some("ref/prompt") => {
+            let name = reference.get("name").and_then(Value::as_str).unwrap_or_default();
+            match catalog.prompts.get(name).filter(|p| p.enabled) {
+                Some(p) => &p.completers,
+                None => return ready(Err(McpError::invalid_params(format!("Unknown prompt: {name}")))),
+            }
+        }
+        Some("ref/resource") => {
+            let uri = reference.get("uri").and_then(Value::as_str).unwrap_or_default();
+            match catalog.templates.get(uri).or_else(|| catalog.resources.get(uri)).filter(|r| r.enabled) {
+                Some(r) => &r.completers,
+                None => return ready(Err(McpError::resource_not_found(uri))),
+            }
+        }
+        _ => {
+            return ready(Err(McpError::invalid_params(
+                "ref: must be {\"type\": \"ref/prompt\", \"name\": ...} or {\"type\": \"ref/resource\", \"uri\": ...}",
+            )))
+        }
+    };
+    let completer = completers.get(&arg_name).cloned();
+    drop(catalog);
+    Box::pin(async move {
+        let mut values = match completer {
+            Some(c) => (c.0)(value, cx).await,
+            None => Vec::new(),
+        };
+        let total = values.len();
+        values.truncate(MAX_VALUES);
+        let completion = json!({ "values": values, "total": total, "hasMore": total > MAX_VALUES });
+        Ok((json!({ "completion": completion }), Cache::No))
+    })
+}
+

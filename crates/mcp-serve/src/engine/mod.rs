@@ -1,0 +1,102 @@
+//! The transport-agnostic core: takes one incoming frame and the context of
+//! the connection it came on, and yields the frames to send back.
+//!
+//! - [`catalog`]: registries (tools, resources, templates, prompts).
+//! - [`connection`]: per-connection state and era selection (legacy sessions
+//!   started by `initialize`, modern stateless requests carrying `_meta`).
+//! - [`methods`]: one function per MCP method, shared by both eras.
+//! - [`shape`]: how a result is dressed for each era (`resultType`, cache
+//!   hints, `serverInfo`).
+
+pub(crate) mod catalog;
+pub(crate) mod connection;
+mod methods;
+mod pagination;
+mod shape;
+
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use mcp_serve_core::types::{CacheScope, Implementation};
+use tokio::sync::broadcast;
+
+pub use catalog::{ListKind, RegistrationError};
+pub use connection::{Connection, Reply};
+
+use crate::context::StateMap;
+use crate::schema::SchemaSettings;
+use catalog::Catalog;
+
+/// Tunables of the engine.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) page_size: Option<usize>,
+    pub(crate) list_ttl_ms: u64,
+    pub(crate) cache_scope: CacheScope,
+    pub(crate) server_info_in_results: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            page_size: None,
+            list_ttl_ms: 60_000,
+            cache_scope: CacheScope::Private,
+            server_info_in_results: true,
+        }
+    }
+}
+
+/// Everything every connection shares: identity, registries, state.
+pub(crate) struct Shared {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) schema: SchemaSettings,
+    pub(crate) options: Options,
+    pub(crate) state: StateMap,
+    pub(crate) catalog: ArcSwap<Catalog>,
+    /// Serialises writers; readers never take it.
+    pub(crate) write: Mutex<()>,
+    pub(crate) changes: broadcast::Sender<ListKind>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        info: Implementation,
+        instructions: Option<String>,
+        schema: SchemaSettings,
+        options: Options,
+        state: StateMap,
+        catalog: Catalog,
+    ) -> Self {
+        let (changes, _) = broadcast::channel(64);
+        Shared {
+            info,
+            instructions,
+            schema,
+            options,
+            state,
+            catalog: ArcSwap::from_pointee(catalog),
+            write: Mutex::new(()),
+            changes,
+        }
+    }
+
+    /// Applies a change to a copy of the catalog and, when `f` reports that
+    /// something changed, publishes it and tells connected clients.
+    pub(crate) fn update(
+        &self,
+        kind: ListKind,
+        f: impl FnOnce(&mut Catalog, &SchemaSettings) -> Result<bool, RegistrationError>,
+    ) -> Result<bool, RegistrationError> {
+        let _guard = self.write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut next = Catalog::clone(&self.catalog.load());
+        let changed = f(&mut next, &self.schema)?;
+        if changed {
+            self.catalog.store(Arc::new(next));
+            // No receivers is fine: nobody is connected.
+            let _ = self.changes.send(kind);
+        }
+        Ok(changed)
+    }
+}

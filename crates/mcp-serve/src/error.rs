@@ -1,0 +1,161 @@
+//! The three kinds of failure, kept apart on purpose:
+//!
+//! - [`ToolError`]: a tool failed. The model sees it, as a result with `isError: true`.
+//! - [`McpError`]: the request itself was wrong or could not be served: a JSON-RPC
+//!   error the client sees (unknown tool, resource not found, bad params, ...).
+//! - [`TransportError`](crate::transport::TransportError): the connection failed.
+//!
+//! ```
+//! use mcp_serve::error::{McpError, ToolError};
+//! fn check(x: i64) -> Result<i64, ToolError> {
+//!     if x < 0 { return Err(ToolError::new("x must not be negative")) }
+//!     Ok(x)
+//! }
+//! assert!(check(-1).is_err());
+//! assert_eq!(McpError::invalid_params("no").code(), -32602);
+//! ```
+
+use std::fmt;
+
+use mcp_serve_core::error::code;
+use mcp_serve_core::jsonrpc::ErrorObject;
+use mcp_serve_core::types::{CallToolResult, ContentBlock};
+
+/// A tool's failure, reported to the model as a result with `isError: true`.
+///
+/// Any `std::error::Error` converts into it, so `?` works inside tools.
+///
+/// ```
+/// use mcp_serve::error::ToolError;
+/// fn parse(s: &str) -> Result<i32, ToolError> { Ok(s.parse::<i32>()?) }
+/// assert!(parse("x").unwrap_err().to_string().contains("invalid digit"));
+/// ```
+pub struct ToolError {
+    content: Vec<ContentBlock>,
+    message: String,
+}
+
+impl ToolError {
+    /// A failure with a message for the model.
+    pub fn new(message: impl Into<String>) -> Self {
+        let message = message.into();
+        ToolError {
+            content: vec![ContentBlock::text(message.clone())],
+            message,
+        }
+    }
+
+    /// A failure whose result carries these content blocks.
+    pub fn with_content(message: impl Into<String>, content: Vec<ContentBlock>) -> Self {
+        ToolError {
+            content,
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The `isError` result the model sees.
+    pub fn into_result(self) -> CallToolResult {
+        let mut r = CallToolResult {
+            content: self.content,
+            ..Default::default()
+        };
+        r.is_error = Some(true);
+        r
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ToolError").field(&self.message).finish()
+    }
+}
+
+impl<E: std::error::Error> From<E> for ToolError {
+    fn from(e: E) -> Self {
+        ToolError::new(e.to_string())
+    }
+}
+
+/// A protocol-level failure: the JSON-RPC error the client receives.
+///
+/// ```
+/// use mcp_serve::error::McpError;
+/// let e = McpError::resource_not_found("users://9");
+/// assert!(e.message().contains("users://9"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct McpError(pub ErrorObject);
+
+impl McpError {
+    /// An error with any code.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        McpError(ErrorObject::new(code, message))
+    }
+
+    /// `-32602`: the parameters are wrong; say which and how.
+    pub fn invalid_params(message: impl fmt::Display) -> Self {
+        McpError(ErrorObject::invalid_params(message))
+    }
+
+    /// `-32603`: the server failed.
+    pub fn internal(message: impl fmt::Display) -> Self {
+        McpError(ErrorObject::internal(message))
+    }
+
+    /// The resource does not exist. The code depends on the revision (`-32002`
+    /// up to 2025-11-25, `-32602` from 2026-07-28); the engine fixes it up.
+    pub fn resource_not_found(uri: &str) -> Self {
+        McpError(
+            ErrorObject::new(code::RESOURCE_NOT_FOUND, format!("Resource not found: {uri}"))
+                .with_data(serde_json::json!({ "uri": uri })),
+        )
+    }
+
+    /// Attaches structured `data` to the error.
+    #[must_use]
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.0.data = Some(data);
+        self
+    }
+
+    /// The numeric code.
+    pub fn code(&self) -> i64 {
+        self.0.code
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The wire error object.
+    pub fn into_error_object(self) -> ErrorObject {
+        self.0
+    }
+}
+
+impl From<ErrorObject> for McpError {
+    fn from(e: ErrorObject) -> Self {
+        McpError(e)
+    }
+}
+
+impl From<ToolError> for McpError {
+    /// A tool error raised where no tool result can carry it (a resource or a
+    /// prompt) becomes an internal error with the same message.
+    fn from(e: ToolError) -> Self {
+        McpError::new(code::INTERNAL_ERROR, e.message)
+    }
+}

@@ -1,0 +1,94 @@
+//! # mcp-serve
+//!
+//! Build [Model Context Protocol](https://modelcontextprotocol.io) servers
+//! from plain Rust functions. One handler codebase serves both protocol eras:
+//! the stateless 2026-07-28 revision and the `initialize`-based revisions
+//! 2025-11-25 back to 2024-11-05.
+//!
+//! ```
+//! use mcp_serve::prelude::*;
+//!
+//! /// Add two numbers.
+//! #[tool]
+//! async fn add(a: f64, b: f64) -> f64 { a + b }
+//!
+//! /// Review a piece of code.
+//! #[prompt]
+//! fn review(code: String, language: Option<String>) -> String {
+//!     format!("Review this {} code:\n{code}", language.unwrap_or_default())
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+//! let server = Server::new("demo", "1.0.0").tool(add).prompt(review);
+//! // server.run().await?;   // stdio, or --http ADDR
+//! let client = mcp_serve::testing::TestClient::modern(server).await?;
+//! let r = client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await?;
+//! assert_eq!(r.content[0].as_text(), Some("5"));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Layout
+//! - [`tool`], [`resource`], [`prompt`]: what a server offers, written with
+//!   the `#[tool]`, `#[resource]`, `#[prompt]` macros or built at run time.
+//! - [`context`]: what a handler can know about its request (`Context`,
+//!   `State<T>`, `_meta`, HTTP headers and extensions).
+//! - [`server`]: the [`Server`](server::Server) builder and the handle that
+//!   changes a running server.
+//! - [`engine`]: the protocol core both eras share.
+//! - [`transport`]: stdio and in-memory.
+//! - [`client`], [`testing`]: a dual-era client and the `TestClient`.
+//! - [`protocol`]: the wire types (re-exported from `mcp-serve-core`).
+
+pub mod client;
+pub mod complete;
+pub mod context;
+pub mod engine;
+pub mod error;
+pub mod prompt;
+pub mod resource;
+pub mod schema;
+pub mod server;
+pub mod testing;
+pub mod tool;
+pub mod transport;
+
+#[doc(hidden)]
+pub mod probe;
+
+/// The wire types, JSON-RPC framing and versions (the `mcp-serve-core` crate).
+pub mod protocol {
+    pub use mcp_serve_core::*;
+}
+
+/// The `#[tool]`, `#[resource]` and `#[prompt]` attribute macros.
+pub mod macros {
+    pub use mcp_serve_macros::{prompt, resource, tool};
+}
+
+/// What a server author needs in scope.
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// let _ = Server::new("demo", "1.0.0");
+/// ```
+pub mod prelude {
+    pub use crate::context::{ClientInfo, Context, HttpRequest, RequestMeta, State};
+    pub use crate::error::{McpError, ToolError};
+    pub use crate::protocol::types::{
+        CallToolResult, ContentBlock, GetPromptResult, LoggingLevel, PromptMessage, ResourceContents, Role,
+        ToolAnnotations,
+    };
+    pub use crate::resource::Blob;
+    pub use crate::server::{Server, ServerHandle};
+    pub use crate::tool::Json;
+    pub use mcp_serve_macros::{prompt, resource, tool};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::probe;
+    pub use futures::future::BoxFuture;
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
+}

@@ -1,0 +1,242 @@
+//! Prompts: message templates the user picks from the client.
+//!
+//! ```
+//! use mcp_serve::prelude::*;
+//!
+//! /// Review a piece of code.
+//! #[prompt]
+//! fn review(code: String, language: Option<String>) -> Vec<PromptMessage> {
+//!     vec![PromptMessage::user_text(format!("Review this {} code:\n{code}", language.unwrap_or_default()))]
+//! }
+//! # let _ = Server::new("demo", "1.0.0").prompt(review);
+//! ```
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use mcp_serve_core::meta::Meta;
+use mcp_serve_core::types::{self, GetPromptResult, Icon, PromptArgument, PromptMessage};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::complete::{Completer, CompleterFn};
+use crate::context::Context;
+use crate::error::McpError;
+use crate::tool::SchemaSource;
+
+pub(crate) type PromptFn =
+    dyn Fn(Map<String, Value>, Context) -> BoxFuture<'static, Result<GetPromptResult, McpError>> + Send + Sync;
+
+/// A prompt: its definition and its handler.
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// use mcp_serve::prompt::Prompt;
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Args { topic: String }
+/// let p = Prompt::new("explain")
+///     .description("Explain a topic.")
+///     .handler(|a: Args, _ctx: Context| async move { format!("Explain {} simply.", a.topic) });
+/// # let _ = Server::new("demo", "1.0.0").prompt(p);
+/// ```
+#[derive(Clone)]
+pub struct Prompt {
+    pub(crate) def: types::Prompt,
+    pub(crate) args: Option<SchemaSource>,
+    pub(crate) completers: HashMap<String, Completer>,
+    pub(crate) handler: Option<Arc<PromptFn>>,
+}
+
+impl std::fmt::Debug for Prompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prompt").field("def", &self.def).finish_non_exhaustive()
+    }
+}
+
+impl Prompt {
+    /// A prompt named `name`.
+    pub fn new(name: impl Into<String>) -> Self {
+        Prompt {
+            def: types::Prompt {
+                name: name.into(),
+                ..Default::default()
+            },
+            args: None,
+            completers: HashMap::new(),
+            handler: None,
+        }
+    }
+
+    /// The prompt's name.
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// What the prompt is for.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.def.description = Some(description.into());
+        self
+    }
+
+    /// A human-readable title.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.def.title = Some(title.into());
+        self
+    }
+
+    /// Icons for clients to show.
+    #[must_use]
+    pub fn icons(mut self, icons: Vec<Icon>) -> Self {
+        self.def.icons = Some(icons);
+        self
+    }
+
+    /// `_meta` on the definition.
+    #[must_use]
+    pub fn meta(mut self, meta: Meta) -> Self {
+        self.def.meta = Some(meta);
+        self
+    }
+
+    /// Declares the arguments by hand (otherwise they come from the handler's
+    /// argument type).
+    #[must_use]
+    pub fn arguments(mut self, args: Vec<PromptArgument>) -> Self {
+        self.def.arguments = Some(args);
+        self
+    }
+
+    /// The handler. `A`'s fields become the prompt's arguments (documented
+    /// fields get descriptions; `Option` fields are optional). Prompt
+    /// arguments arrive as strings; numbers and booleans are parsed per `A`.
+    #[must_use]
+    pub fn handler<A, R, F, Fut>(mut self, f: F) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        R: IntoPromptResult + 'static,
+        F: Fn(A, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+    {
+        self.args = Some(SchemaSource::Generated(|s| Some(s.schema_for::<A>())));
+        let name: Arc<str> = self.def.name.as_str().into();
+        self.handler = Some(Arc::new(move |args: Map<String, Value>, cx: Context| {
+            let args = match serde_path_to_error::deserialize::<_, A>(&Value::Object(args)) {
+                Ok(a) => a,
+                Err(e) => {
+                    let msg = format!("invalid arguments for prompt {name}: {}: {}", e.path(), e.inner());
+                    return Box::pin(std::future::ready(Err(McpError::invalid_params(msg))));
+                }
+            };
+            let fut = f(args, cx);
+            Box::pin(async move { fut.await.into_prompt_result() })
+        }));
+        self
+    }
+
+    /// Completions for an argument (`completion/complete`).
+    #[must_use]
+    pub fn complete<F, Fut>(mut self, argument: impl Into<String>, f: F) -> Self
+    where
+        F: Fn(String, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<String>> + Send + 'static,
+    {
+        let f: Arc<CompleterFn> = Arc::new(move |value, cx| Box::pin(f(value, cx)));
+        self.completers.insert(argument.into(), Completer(f));
+        self
+    }
+}
+
+/// Prompt arguments derived from an argument type's JSON schema.
+pub(crate) fn arguments_from_schema(schema: &Value) -> Vec<PromptArgument> {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .map(|(name, prop)| PromptArgument {
+            name: name.clone(),
+            title: prop.get("title").and_then(Value::as_str).map(str::to_owned),
+            description: prop.get("description").and_then(Value::as_str).map(str::to_owned),
+            required: Some(required.contains(&name.as_str())),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// A value a prompt handler can return.
+///
+/// ```
+/// use mcp_serve::prompt::IntoPromptResult;
+/// let r = "Summarise this.".to_string().into_prompt_result().unwrap();
+/// assert_eq!(r.messages.len(), 1);
+/// ```
+pub trait IntoPromptResult: Send {
+    /// The result.
+    ///
+    /// # Errors
+    /// The protocol error the client gets.
+    fn into_prompt_result(self) -> Result<GetPromptResult, McpError>;
+}
+
+impl IntoPromptResult for GetPromptResult {
+    fn into_prompt_result(self) -> Result<GetPromptResult, McpError> {
+        Ok(self)
+    }
+}
+
+impl IntoPromptResult for Vec<PromptMessage> {
+    fn into_prompt_result(self) -> Result<GetPromptResult, McpError> {
+        Ok(GetPromptResult {
+            messages: self,
+            ..Default::default()
+        })
+    }
+}
+
+impl IntoPromptResult for PromptMessage {
+    fn into_prompt_result(self) -> Result<GetPromptResult, McpError> {
+        vec![self].into_prompt_result()
+    }
+}
+
+impl IntoPromptResult for String {
+    /// One user message.
+    fn into_prompt_result(self) -> Result<GetPromptResult, McpError> {
+        PromptMessage::user_text(self).into_prompt_result()
+    }
+}
+
+impl IntoPromptResult for &'static str {
+    fn into_prompt_result(self) -> Result<GetPromptResult, McpError> {
+        self.to_owned().into_prompt_result()
+    }
+}
+
+impl<T: IntoPromptResult, E: Into<McpError> + Send> IntoPromptResult for Result<T, E> {
+    fn into_prompt_result(self) -> Result<GetPromptResult, McpError> {
+        self.map_err(Into::into)?.into_prompt_result()
+    }
+}
+
+/// Anything that can be registered as a prompt: a [`Prompt`], or a function
+/// annotated with `#[prompt]`.
+pub trait IntoPrompt {
+    /// The prompt.
+    fn into_prompt(self) -> Prompt;
+}
+
+impl IntoPrompt for Prompt {
+    fn into_prompt(self) -> Prompt {
+        self
+    }
+}

@@ -1,0 +1,271 @@
+//! Resources: data the client can read by URI, fixed (`config://app`) or
+//! templated (`users://{id}/profile`).
+//!
+//! ```
+//! use mcp_serve::prelude::*;
+//! use mcp_serve::resource::Resource;
+//!
+//! let config = Resource::new("config://app")
+//!     .name("app-config")
+//!     .mime_type("application/json")
+//!     .text(r#"{"theme":"dark"}"#);
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Vars { id: u64 }
+//! let user = Resource::new("users://{id}")
+//!     .name("user")
+//!     .handler(|v: Vars, _ctx: Context| async move { format!("user {}", v.id) });
+//! let _server = Server::new("demo", "1.0.0").resource(config).resource(user);
+//! ```
+
+mod output;
+mod template;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use mcp_serve_core::meta::Meta;
+use mcp_serve_core::types::{self, Annotations, Icon, ResourceContents};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use output::{Blob, IntoResourceContents};
+pub use template::{TemplateError, UriTemplate};
+
+use crate::complete::{Completer, CompleterFn};
+use crate::context::Context;
+use crate::error::McpError;
+use crate::tool::SchemaSource;
+
+/// What runs when a resource is read: the URI, its template variables.
+pub(crate) type ResourceFn = dyn Fn(String, Map<String, Value>, Context) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>
+    + Send
+    + Sync;
+
+/// A resource or resource template, with its handler.
+///
+/// A URI with `{variables}` makes a template (listed by
+/// `resources/templates/list`); one without is a fixed resource (listed by
+/// `resources/list`).
+#[derive(Clone)]
+pub struct Resource {
+    pub(crate) uri: String,
+    pub(crate) template: Option<UriTemplate>,
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) mime_type: Option<String>,
+    pub(crate) size: Option<u64>,
+    pub(crate) annotations: Option<Annotations>,
+    pub(crate) icons: Option<Vec<Icon>>,
+    pub(crate) meta: Option<Meta>,
+    pub(crate) vars: Option<SchemaSource>,
+    pub(crate) completers: HashMap<String, Completer>,
+    pub(crate) handler: Option<Arc<ResourceFn>>,
+    pub(crate) error: Option<TemplateError>,
+}
+
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resource")
+            .field("uri", &self.uri)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resource {
+    /// A resource at `uri` (a URI template if it contains `{...}`).
+    ///
+    /// The name defaults to the URI; an invalid template is reported when the
+    /// resource is registered.
+    pub fn new(uri: impl Into<String>) -> Self {
+        let uri = uri.into();
+        let (template, error) = match UriTemplate::parse(&uri) {
+            Ok(t) if t.is_literal() => (None, None),
+            Ok(t) => (Some(t), None),
+            Err(e) => (None, Some(e)),
+        };
+        Resource {
+            name: uri.clone(),
+            uri,
+            template,
+            title: None,
+            description: None,
+            mime_type: None,
+            size: None,
+            annotations: None,
+            icons: None,
+            meta: None,
+            vars: None,
+            completers: HashMap::new(),
+            handler: None,
+            error,
+        }
+    }
+
+    /// The URI or URI template.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Whether this is a template.
+    pub fn is_template(&self) -> bool {
+        self.template.is_some()
+    }
+
+    /// The programmatic name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// A human-readable title.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// What the resource holds.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The MIME type of its contents.
+    #[must_use]
+    pub fn mime_type(mut self, mime: impl Into<String>) -> Self {
+        self.mime_type = Some(mime.into());
+        self
+    }
+
+    /// Its size in bytes, if known.
+    #[must_use]
+    pub fn size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// Audience, priority, last-modified hints.
+    #[must_use]
+    pub fn annotations(mut self, annotations: Annotations) -> Self {
+        self.annotations = Some(annotations);
+        self
+    }
+
+    /// Icons for clients to show.
+    #[must_use]
+    pub fn icons(mut self, icons: Vec<Icon>) -> Self {
+        self.icons = Some(icons);
+        self
+    }
+
+    /// `_meta` on the definition.
+    #[must_use]
+    pub fn meta(mut self, meta: Meta) -> Self {
+        self.meta = Some(meta);
+        self
+    }
+
+    /// A fixed text body.
+    #[must_use]
+    pub fn text(self, text: impl Into<String>) -> Self {
+        let text: Arc<str> = text.into().into();
+        self.handler(move |_: Map<String, Value>, _ctx: Context| {
+            let text = Arc::clone(&text);
+            async move { text.to_string() }
+        })
+    }
+
+    /// The handler. `A` receives the template variables (numbers and booleans
+    /// are parsed from the URI according to `A`'s schema); fixed resources can
+    /// take a `serde_json::Map` and ignore it.
+    #[must_use]
+    pub fn handler<A, R, F, Fut>(mut self, f: F) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        R: IntoResourceContents + 'static,
+        F: Fn(A, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+    {
+        self.vars = Some(SchemaSource::Generated(|s| Some(s.schema_for::<A>())));
+        self.handler = Some(Arc::new(move |uri: String, vars: Map<String, Value>, cx: Context| {
+            let args = match serde_path_to_error::deserialize::<_, A>(&Value::Object(vars)) {
+                Ok(a) => a,
+                Err(_) => return Box::pin(std::future::ready(Err(McpError::resource_not_found(&uri)))),
+            };
+            let fut = f(args, cx);
+            Box::pin(async move { fut.await.into_contents(&uri) })
+        }));
+        self
+    }
+
+    /// The handler, with the URI and raw variables.
+    #[must_use]
+    pub fn raw_handler<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(String, Map<String, Value>, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<ResourceContents>, McpError>> + Send + 'static,
+    {
+        self.handler = Some(Arc::new(move |uri, vars, cx| Box::pin(f(uri, vars, cx))));
+        self
+    }
+
+    /// Completions for a template variable (`completion/complete`).
+    #[must_use]
+    pub fn complete<F, Fut>(mut self, variable: impl Into<String>, f: F) -> Self
+    where
+        F: Fn(String, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<String>> + Send + 'static,
+    {
+        let f: Arc<CompleterFn> = Arc::new(move |value, cx| Box::pin(f(value, cx)));
+        self.completers.insert(variable.into(), Completer(f));
+        self
+    }
+
+    pub(crate) fn resource_def(&self) -> types::Resource {
+        types::Resource {
+            uri: self.uri.clone(),
+            name: self.name.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            mime_type: self.mime_type.clone(),
+            size: self.size,
+            annotations: self.annotations.clone(),
+            icons: self.icons.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+
+    pub(crate) fn template_def(&self) -> types::ResourceTemplate {
+        types::ResourceTemplate {
+            uri_template: self.uri.clone(),
+            name: self.name.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            mime_type: self.mime_type.clone(),
+            annotations: self.annotations.clone(),
+            icons: self.icons.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+}
+
+/// Anything that can be registered as a resource: a [`Resource`], or a
+/// function annotated with `#[resource("uri")]`.
+pub trait IntoResource {
+    /// The resource.
+    fn into_resource(self) -> Resource;
+}
+
+impl IntoResource for Resource {
+    fn into_resource(self) -> Resource {
+        self
+    }
+}

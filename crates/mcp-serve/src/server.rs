@@ -1,0 +1,394 @@
+//! The [`Server`] builder, and the [`ServerHandle`] that changes a running
+//! server's tools, resources and prompts.
+
+use std::sync::Arc;
+
+use mcp_serve_core::types::{CacheScope, Icon, Implementation};
+
+use crate::context::StateMap;
+use crate::engine::catalog::Catalog;
+use crate::engine::{Connection, ListKind, Options, RegistrationError, Shared};
+use crate::prompt::IntoPrompt;
+use crate::resource::IntoResource;
+use crate::schema::{SchemaDialect, SchemaSettings};
+use crate::tool::IntoTool;
+use crate::transport::TransportError;
+
+enum Registration {
+    Tool(crate::tool::Tool),
+    Resource(crate::resource::Resource),
+    Prompt(crate::prompt::Prompt),
+}
+
+/// An MCP server under construction: identity, tools, resources, prompts,
+/// shared state, options. Serve it with [`Server::run`] (stdio, or HTTP when
+/// asked), [`Server::serve_stdio`], or in-process with
+/// [`crate::testing::TestClient`].
+///
+/// ```
+/// use mcp_serve::prelude::*;
+///
+/// /// Add two numbers.
+/// #[tool]
+/// fn add(a: f64, b: f64) -> f64 { a + b }
+///
+/// let server = Server::new("calc", "1.0.0")
+///     .instructions("A calculator.")
+///     .tool(add);
+/// # let _ = server;
+/// ```
+pub struct Server {
+    info: Implementation,
+    instructions: Option<String>,
+    registrations: Vec<Registration>,
+    state: StateMap,
+    schema: SchemaSettings,
+    options: Options,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+/// A server that could not be started, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A tool, resource or prompt is not servable.
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+    /// The transport failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The command line or environment asked for something unavailable.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Server {
+    /// A server that reports this name and version to clients.
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Server {
+            info: Implementation {
+                name: name.into(),
+                version: version.into(),
+                ..Default::default()
+            },
+            instructions: None,
+            registrations: Vec::new(),
+            state: StateMap::default(),
+            schema: SchemaSettings::default(),
+            options: Options::default(),
+        }
+    }
+
+    /// A human-readable title.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// A website for the server.
+    #[must_use]
+    pub fn website_url(mut self, url: impl Into<String>) -> Self {
+        self.info.website_url = Some(url.into());
+        self
+    }
+
+    /// Icons for clients to show.
+    #[must_use]
+    pub fn icons(mut self, icons: Vec<Icon>) -> Self {
+        self.info.icons = Some(icons);
+        self
+    }
+
+    /// Guidance for the model on how to use this server.
+    #[must_use]
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Registers a tool (a `#[tool]` function or a [`crate::tool::Tool`]).
+    #[must_use]
+    pub fn tool(mut self, tool: impl IntoTool) -> Self {
+        self.registrations.push(Registration::Tool(tool.into_tool()));
+        self
+    }
+
+    /// Registers a resource or resource template.
+    #[must_use]
+    pub fn resource(mut self, resource: impl IntoResource) -> Self {
+        self.registrations
+            .push(Registration::Resource(resource.into_resource()));
+        self
+    }
+
+    /// Registers a prompt.
+    #[must_use]
+    pub fn prompt(mut self, prompt: impl IntoPrompt) -> Self {
+        self.registrations.push(Registration::Prompt(prompt.into_prompt()));
+        self
+    }
+
+    /// Shares a value with every handler, which receives it as [`crate::context::State<T>`].
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// The JSON Schema dialect of generated schemas (2020-12 by default).
+    #[must_use]
+    pub fn schema_dialect(mut self, dialect: SchemaDialect) -> Self {
+        self.schema.dialect = dialect;
+        self
+    }
+
+    /// Keep `$ref`/`$defs` in generated schemas instead of inlining them.
+    #[must_use]
+    pub fn keep_schema_refs(mut self) -> Self {
+        self.schema.inline_refs = false;
+        self
+    }
+
+    /// Paginate list results with this many items per page (default: one page).
+    #[must_use]
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.options.page_size = Some(n.max(1));
+        self
+    }
+
+    /// Cache hints for modern clients on list results: time to live and scope
+    /// (default 60 s, private).
+    #[must_use]
+    pub fn cache_hints(mut self, ttl_ms: u64, scope: CacheScope) -> Self {
+        self.options.list_ttl_ms = ttl_ms;
+        self.options.cache_scope = scope;
+        self
+    }
+
+    /// Checks every registration and builds the shared engine state.
+    pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
+        let mut catalog = Catalog::default();
+        for r in self.registrations {
+            match r {
+                Registration::Tool(t) => catalog.insert_tool(t, &self.schema)?,
+                Registration::Resource(r) => catalog.insert_resource(r, &self.schema)?,
+                Registration::Prompt(p) => catalog.insert_prompt(p, &self.schema)?,
+            }
+        }
+        Ok(Arc::new(Shared::new(
+            self.info,
+            self.instructions,
+            self.schema,
+            self.options,
+            self.state,
+            catalog,
+        )))
+    }
+
+    /// Builds the server, returning a handle to serve it and change it.
+    ///
+    /// # Errors
+    /// A registration that cannot be served (no handler, bad schema, bad URI
+    /// template, bad name), with what to fix.
+    pub fn into_handle(self) -> Result<ServerHandle, RegistrationError> {
+        Ok(ServerHandle { shared: self.build()? })
+    }
+
+    /// Serves over stdio, or over Streamable HTTP when the command line says
+    /// `--http ADDR` or the environment sets `MCP_SERVE_HTTP=ADDR`.
+    ///
+    /// # Errors
+    /// A registration error, or a transport failure.
+    pub async fn run(self) -> Result<(), ServeError> {
+        let handle = self.into_handle()?;
+        if let Some(addr) = http_address_from_env() {
+            return Err(ServeError::Usage(format!(
+                "HTTP serving (requested as {addr}) is not built into this version of mcp-serve yet; run without --http / MCP_SERVE_HTTP to serve over stdio"
+            )));
+        }
+        handle.serve_stdio().await
+    }
+
+    /// Serves over stdin/stdout until stdin closes.
+    ///
+    /// # Errors
+    /// A registration error, or an I/O failure.
+    pub async fn serve_stdio(self) -> Result<(), ServeError> {
+        self.into_handle()?.serve_stdio().await
+    }
+}
+
+/// `--http ADDR` / `--http=ADDR` on the command line, or `MCP_SERVE_HTTP`.
+fn http_address_from_env() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--http" {
+            return args.next().or_else(|| Some(String::new()));
+        }
+        if let Some(v) = a.strip_prefix("--http=") {
+            return Some(v.to_owned());
+        }
+    }
+    std::env::var("MCP_SERVE_HTTP").ok().filter(|v| !v.is_empty())
+}
+
+/// A built server: serve it, connect to it in-process, or change what it
+/// offers while it runs (clients are sent `list_changed`).
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// use mcp_serve::tool::Tool;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let handle = Server::new("demo", "1.0.0").into_handle().unwrap();
+/// handle.add_tool(Tool::new("ping").raw_handler(|_, _| async { Ok(CallToolResult::text("pong")) })).unwrap();
+/// assert!(handle.disable_tool("ping"));
+/// assert!(handle.enable_tool("ping"));
+/// assert!(handle.remove_tool("ping"));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ServerHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle").field("info", &self.shared.info).finish_non_exhaustive()
+    }
+}
+
+macro_rules! toggles {
+    ($field:ident, $kind:expr, $enable:ident, $disable:ident, $remove:ident, $what:literal) => {
+        #[doc = concat!("Enables the ", $what, " with this key; `false` if there is none or it was enabled.")]
+        pub fn $enable(&self, key: &str) -> bool {
+            self.set_enabled($kind, key, true)
+        }
+
+        #[doc = concat!("Hides the ", $what, " with this key from lists and calls; `false` if there is none or it was disabled.")]
+        pub fn $disable(&self, key: &str) -> bool {
+            self.set_enabled($kind, key, false)
+        }
+
+        #[doc = concat!("Removes the ", $what, " with this key; `false` if there was none.")]
+        pub fn $remove(&self, key: &str) -> bool {
+            self.shared
+                .update($kind, |c, _| Ok(c.$field.shift_remove(key).is_some()))
+                .unwrap_or(false)
+        }
+    };
+}
+
+impl ServerHandle {
+    /// Adds (or replaces) a tool.
+    ///
+    /// # Errors
+    /// When the tool cannot be served (see [`RegistrationError`]).
+    pub fn add_tool(&self, tool: impl IntoTool) -> Result<(), RegistrationError> {
+        let tool = tool.into_tool();
+        self.shared
+            .update(ListKind::Tools, |c, s| c.insert_tool(tool, s).map(|()| true))
+            .map(drop)
+    }
+
+    /// Adds (or replaces) a resource or template.
+    ///
+    /// # Errors
+    /// When the resource cannot be served.
+    pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), RegistrationError> {
+        let resource = resource.into_resource();
+        self.shared
+            .update(ListKind::Resources, |c, s| c.insert_resource(resource, s).map(|()| true))
+            .map(drop)
+    }
+
+    /// Adds (or replaces) a prompt.
+    ///
+    /// # Errors
+    /// When the prompt cannot be served.
+    pub fn add_prompt(&self, prompt: impl IntoPrompt) -> Result<(), RegistrationError> {
+        let prompt = prompt.into_prompt();
+        self.shared
+            .update(ListKind::Prompts, |c, s| c.insert_prompt(prompt, s).map(|()| true))
+            .map(drop)
+    }
+
+    toggles!(tools, ListKind::Tools, enable_tool, disable_tool, remove_tool, "tool");
+    toggles!(prompts, ListKind::Prompts, enable_prompt, disable_prompt, remove_prompt, "prompt");
+
+    /// Enables the resource or template with this URI.
+    pub fn enable_resource(&self, uri: &str) -> bool {
+        self.set_enabled(ListKind::Resources, uri, true)
+    }
+
+    /// Hides the resource or template with this URI.
+    pub fn disable_resource(&self, uri: &str) -> bool {
+        self.set_enabled(ListKind::Resources, uri, false)
+    }
+
+    /// Removes the resource or template with this URI.
+    pub fn remove_resource(&self, uri: &str) -> bool {
+        self.shared
+            .update(ListKind::Resources, |c, _| {
+                Ok(c.resources.shift_remove(uri).is_some() | c.templates.shift_remove(uri).is_some())
+            })
+            .unwrap_or(false)
+    }
+
+    fn set_enabled(&self, kind: ListKind, key: &str, enabled: bool) -> bool {
+        fn flip<T: Clone>(
+            map: &mut indexmap::IndexMap<String, Arc<T>>,
+            key: &str,
+            enabled: bool,
+            get: impl Fn(&mut T) -> &mut bool,
+        ) -> bool {
+            let Some(entry) = map.get_mut(key) else { return false };
+            let mut next = T::clone(entry);
+            if *get(&mut next) == enabled {
+                return false;
+            }
+            *get(&mut next) = enabled;
+            *entry = Arc::new(next);
+            true
+        }
+        self.shared
+            .update(kind, |c, _| {
+                Ok(match kind {
+                    ListKind::Tools => flip(&mut c.tools, key, enabled, |e| &mut e.enabled),
+                    ListKind::Prompts => flip(&mut c.prompts, key, enabled, |e| &mut e.enabled),
+                    ListKind::Resources => {
+                        flip(&mut c.resources, key, enabled, |e| &mut e.enabled)
+                            | flip(&mut c.templates, key, enabled, |e| &mut e.enabled)
+                    }
+                })
+            })
+            .unwrap_or(false)
+    }
+
+    /// The server's name, version and other identity.
+    pub fn info(&self) -> &Implementation {
+        &self.shared.info
+    }
+
+    /// A new connection whose server-initiated messages go to `outbound`.
+    /// Transports call this; so can custom transports.
+    pub fn connect(&self, outbound: Option<tokio::sync::mpsc::Sender<Vec<u8>>>) -> Connection {
+        let conn = Connection::new(Arc::clone(&self.shared), outbound);
+        conn.spawn_change_forwarder();
+        conn
+    }
+
+    /// Serves over stdin/stdout until stdin closes.
+    ///
+    /// # Errors
+    /// An I/O failure on stdin or stdout.
+    pub async fn serve_stdio(&self) -> Result<(), ServeError> {
+        crate::transport::stdio::serve(self, tokio::io::stdin(), tokio::io::stdout(), Default::default())
+            .await
+            .map_err(ServeError::from)
+    }
+}

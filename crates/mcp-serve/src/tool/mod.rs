@@ -1,0 +1,287 @@
+//! Tools: functions the model can call.
+//!
+//! Write them with `#[tool]` on a function, or build them at run time with
+//! [`Tool::new`] and a closure.
+//!
+//! ```
+//! use mcp_serve::prelude::*;
+//! use mcp_serve::tool::Tool;
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct AddArgs { a: f64, b: f64 }
+//!
+//! let add = Tool::new("add")
+//!     .description("Add two numbers.")
+//!     .handler(|args: AddArgs, _ctx: Context| async move { args.a + args.b });
+//! let server = Server::new("calc", "1.0.0").tool(add);
+//! # let _ = server;
+//! ```
+
+mod output;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use mcp_serve_core::meta::Meta;
+use mcp_serve_core::types::{self, CallToolResult, Icon, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use output::{IntoToolOutput, Json};
+
+use crate::context::Context;
+use crate::error::{McpError, ToolError};
+use crate::schema::SchemaSettings;
+
+/// Why a tool call did not produce a result.
+#[derive(Debug)]
+pub enum CallError {
+    /// The tool failed; the model sees an `isError` result.
+    Tool(ToolError),
+    /// The request could not be served; the client gets a JSON-RPC error.
+    Protocol(McpError),
+}
+
+impl From<ToolError> for CallError {
+    fn from(e: ToolError) -> Self {
+        CallError::Tool(e)
+    }
+}
+
+impl From<McpError> for CallError {
+    fn from(e: McpError) -> Self {
+        CallError::Protocol(e)
+    }
+}
+
+/// The arguments of a `tools/call`.
+pub type Arguments = Map<String, Value>;
+
+/// What runs when a tool is called.
+pub(crate) type ToolFn =
+    dyn Fn(Arguments, Context) -> BoxFuture<'static, Result<CallToolResult, CallError>> + Send + Sync;
+
+/// A schema known now, or generated once the server's schema settings are known.
+#[derive(Clone)]
+pub(crate) enum SchemaSource {
+    Fixed(Value),
+    Generated(fn(&SchemaSettings) -> Option<Value>),
+}
+
+impl SchemaSource {
+    pub(crate) fn resolve(&self, settings: &SchemaSettings) -> Option<Value> {
+        match self {
+            SchemaSource::Fixed(v) => Some(v.clone()),
+            SchemaSource::Generated(f) => f(settings),
+        }
+    }
+}
+
+/// A tool: its definition and its handler.
+///
+/// ```
+/// use mcp_serve::tool::Tool;
+/// use mcp_serve::prelude::*;
+/// let t = Tool::new("echo")
+///     .description("Echo the text back.")
+///     .input_schema(serde_json::json!({
+///         "type": "object",
+///         "properties": { "text": { "type": "string" } },
+///         "required": ["text"]
+///     }))
+///     .raw_handler(|args, _ctx| async move {
+///         Ok(CallToolResult::text(args["text"].as_str().unwrap_or_default()))
+///     });
+/// assert_eq!(t.name(), "echo");
+/// ```
+#[derive(Clone)]
+pub struct Tool {
+    pub(crate) def: types::Tool,
+    pub(crate) input: SchemaSource,
+    pub(crate) output: Option<SchemaSource>,
+    pub(crate) handler: Option<Arc<ToolFn>>,
+}
+
+impl std::fmt::Debug for Tool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tool").field("def", &self.def).finish_non_exhaustive()
+    }
+}
+
+fn empty_object_schema(_: &SchemaSettings) -> Option<Value> {
+    Some(serde_json::json!({ "type": "object", "properties": {} }))
+}
+
+impl Tool {
+    /// A tool named `name` with no parameters and no handler yet.
+    pub fn new(name: impl Into<String>) -> Self {
+        Tool {
+            def: types::Tool {
+                name: name.into(),
+                ..Default::default()
+            },
+            input: SchemaSource::Generated(empty_object_schema),
+            output: None,
+            handler: None,
+        }
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// The wire definition (schemas are filled in at registration).
+    pub fn definition(&self) -> &types::Tool {
+        &self.def
+    }
+
+    /// The description the model reads.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.def.description = Some(description.into());
+        self
+    }
+
+    /// A human-readable title.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.def.title = Some(title.into());
+        self
+    }
+
+    /// Icons for clients to show.
+    #[must_use]
+    pub fn icons(mut self, icons: Vec<Icon>) -> Self {
+        self.def.icons = Some(icons);
+        self
+    }
+
+    /// Behaviour hints (read-only, destructive, idempotent, open-world).
+    #[must_use]
+    pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.def.annotations = Some(annotations);
+        self
+    }
+
+    /// `_meta` on the definition.
+    #[must_use]
+    pub fn meta(mut self, meta: Meta) -> Self {
+        self.def.meta = Some(meta);
+        self
+    }
+
+    /// A hand-written input schema (a JSON Schema object).
+    #[must_use]
+    pub fn input_schema(mut self, schema: Value) -> Self {
+        self.input = SchemaSource::Fixed(schema);
+        self
+    }
+
+    /// The input schema of `T`, generated with the server's schema settings.
+    #[must_use]
+    pub fn input_schema_of<T: JsonSchema>(mut self) -> Self {
+        self.input = SchemaSource::Generated(|s| Some(s.schema_for::<T>()));
+        self
+    }
+
+    /// A hand-written output schema; results must then carry `structuredContent`.
+    #[must_use]
+    pub fn output_schema(mut self, schema: Value) -> Self {
+        self.output = Some(SchemaSource::Fixed(schema));
+        self
+    }
+
+    /// The output schema of `T` (must describe an object).
+    #[must_use]
+    pub fn output_schema_of<T: JsonSchema>(mut self) -> Self {
+        self.output = Some(SchemaSource::Generated(|s| s.output_schema_for::<T>()));
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub fn output_schema_fn(mut self, f: fn(&SchemaSettings) -> Option<Value>) -> Self {
+        self.output = Some(SchemaSource::Generated(f));
+        self
+    }
+
+    /// The handler, with typed arguments: `A`'s schema becomes the input
+    /// schema, and a result type `R` that is [`Json<T>`] sets the output schema.
+    #[must_use]
+    pub fn handler<A, R, F, Fut>(mut self, f: F) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        R: IntoToolOutput + 'static,
+        F: Fn(A, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+    {
+        self.input = SchemaSource::Generated(|s| Some(s.schema_for::<A>()));
+        if self.output.is_none() {
+            self.output = Some(SchemaSource::Generated(R::output_schema));
+        }
+        let name: Arc<str> = self.def.name.as_str().into();
+        self.handler = Some(Arc::new(move |args: Arguments, cx: Context| {
+            match parse_arguments::<A>(&name, args) {
+                Ok(a) => {
+                    let fut = f(a, cx);
+                    Box::pin(async move { fut.await.into_tool_result().map_err(CallError::Tool) })
+                }
+                Err(e) => Box::pin(std::future::ready(Err(CallError::Tool(e)))),
+            }
+        }));
+        self
+    }
+
+    /// The handler, with the arguments as a JSON object (validated against the
+    /// input schema before the call).
+    #[must_use]
+    pub fn raw_handler<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Arguments, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<CallToolResult, CallError>> + Send + 'static,
+    {
+        self.handler = Some(Arc::new(move |args, cx| Box::pin(f(args, cx))));
+        self
+    }
+}
+
+/// Deserializes validated arguments into `A`, naming the field on failure.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct A { a: f64 }
+/// let args = serde_json::json!({"a": "x"}).as_object().unwrap().clone();
+/// let e = mcp_serve::tool::parse_arguments::<A>("add", args).unwrap_err();
+/// assert!(e.message().contains("a:"), "{}", e.message());
+/// ```
+///
+/// # Errors
+/// A tool error that says which argument is wrong and why.
+pub fn parse_arguments<A: DeserializeOwned>(tool: &str, args: Arguments) -> Result<A, ToolError> {
+    let value = Value::Object(args);
+    serde_path_to_error::deserialize::<_, A>(&value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            ToolError::new(format!("Invalid arguments for tool {tool}: {inner}"))
+        } else {
+            ToolError::new(format!("Invalid arguments for tool {tool}: {path}: {inner}"))
+        }
+    })
+}
+
+/// Anything that can be registered as a tool: a [`Tool`], or a function
+/// annotated with `#[tool]`.
+pub trait IntoTool {
+    /// The tool.
+    fn into_tool(self) -> Tool;
+}
+
+impl IntoTool for Tool {
+    fn into_tool(self) -> Tool {
+        self
+    }
+}

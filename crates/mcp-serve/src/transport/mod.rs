@@ -1,0 +1,34 @@
+//! Transports: how frames reach the engine and answers go back.
+//!
+//! - [`stdio`]: newline-delimited JSON on stdin/stdout (logs go to stderr).
+//! - [`memory`]: a client and a server in one process, for tests.
+//!
+//! Transports are thin: framing, limits and concurrency; no protocol logic.
+
+pub mod memory;
+pub mod stdio;
+
+/// A transport failed: the connection is unusable.
+///
+/// ```
+/// use mcp_serve::transport::TransportError;
+/// let e = TransportError::Closed;
+/// assert_eq!(e.to_string(), "the connection is closed");
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// Reading or writing failed.
+    #[error("I/O error on the transport: {0}")]
+    Io(#[from] std::io::Error),
+    /// The other side went away.
+    #[error("the connection is closed")]
+    Closed,
+    /// A child process could not be started.
+    #[error("could not start `{command}`: {source}; check that the command exists and is executable")]
+    Spawn {
+        /// The command line.
+        command: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}

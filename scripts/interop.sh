@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Interop tests: run the OFFICIAL MCP clients against a stdio server command.
+#
+#   scripts/interop.sh [--lenient] [--verbose] <server command...>
+#   e.g. scripts/interop.sh target/debug/examples/quickstart
+#
+# Clients (tests/interop/):
+#   python  python_client.py   PyPI `mcp` 2.x, Client(mode="auto"): server/discover probe on the
+#                              same pipe, falls back to `initialize` on a JSON-RPC error
+#   ts-v1   ts_v1_client.mjs   npm `@modelcontextprotocol/sdk` 1.x: legacy `initialize`
+#   ts-v2   ts_v2_client.mjs   npm `@modelcontextprotocol/client` 2.x, versionNegotiation 'auto':
+#                              server/discover probe on a sibling process, then the session process
+#
+# First run installs the clients into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop/
+# (a venv keyed by requirements.txt, a node_modules dir keyed by package.json); later runs reuse
+# them without touching the network. Install logs go to that dir and are shown on failure.
+#
+# Environment:
+#   MCP_SERVE_CACHE      cache root (default $HOME/.cache/mcp-serve)
+#   INTEROP_TIMEOUT      per-client timeout in seconds (default 60)
+#   INTEROP_CLIENTS      space-separated subset of "python ts-v1 ts-v2" (default: all)
+#   INTEROP_EXPECT_ERA   era the negotiating clients (python, ts-v2) must end up in: modern
+#                        (default: a server/discover answer the client rejects would otherwise
+#                        fall back to legacy silently), legacy, or any
+#   INTEROP_PYTHON_ARGS  extra args for python_client.py (e.g. "--mode legacy --expect-era legacy")
+#   INTEROP_TS_V1_ARGS   extra args for ts_v1_client.mjs
+#   INTEROP_TS_V2_ARGS   extra args for ts_v2_client.mjs (e.g. "--expect-era modern")
+#
+# Output: one line per client (`PASS python ...` / `FAIL ts-v2 <reason>`), then exactly one
+# line `interop: N passed, M failed`. Exit status is non-zero if any client failed.
+set -euo pipefail
+
+usage() {
+    sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+LENIENT=()
+VERBOSE=0
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --lenient) LENIENT=(--lenient); shift ;;
+        --verbose|-v) VERBOSE=1; shift ;;
+        -h|--help) usage ;;
+        --) shift; break ;;
+        *) break ;;
+    esac
+done
+[[ $# -gt 0 ]] || usage
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SRC="$ROOT/tests/interop"
+CACHE="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop"
+TIMEOUT="${INTEROP_TIMEOUT:-60}"
+CLIENTS="${INTEROP_CLIENTS:-python ts-v1 ts-v2}"
+RUN_DIR="$CACHE/runs"
+mkdir -p "$CACHE" "$RUN_DIR"
+
+PASSED=0
+FAILED=0
+
+hash_of() { # hash of the given files' contents; missing files are skipped
+    local f
+    for f in "$@"; do
+        if [[ -f "$f" ]]; then cat "$f"; fi
+    done | sha256sum | cut -c1-16
+}
+
+show_log() { # show_log FILE [LINES]
+    [[ -f "$1" ]] || return 0
+    tail -n "${2:-40}" "$1" | sed 's/^/    | /'
+}
+
+# ---- installs ---------------------------------------------------------------------------
+# Each installer prints nothing on success; on failure it prints a one-line reason followed
+# by the install log's tail and returns non-zero. They run in this shell (not $(...)) so the
+# PY_ENV / NODE_DIR they set are kept.
+
+prune_old() { # prune_old PREFIX KEEP: drop superseded installs (other keys) of one kind
+    local d
+    for d in "$CACHE/$1"-*; do
+        [[ -d "$d" && "$d" != "$2" && "$d" != *.tmp.* ]] && rm -rf "$d"
+    done
+    return 0
+}
+
+PY_ENV=""
+install_python() {
+    command -v python3 >/dev/null 2>&1 || { echo "python3 not found"; return 1; }
+    local key
+    key="$( { cat "$SRC/requirements.txt"; python3 -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
+    PY_ENV="$CACHE/venv-$key"
+    [[ -f "$PY_ENV/.installed" ]] && return 0
+    local log="$CACHE/install-python.log"
+    rm -rf "$PY_ENV"
+    if { python3 -m venv "$PY_ENV" &&
+         "$PY_ENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+             -r "$SRC/requirements.txt"; } >"$log" 2>&1; then
+        touch "$PY_ENV/.installed"
+        prune_old venv "$PY_ENV"
+        return 0
+    fi
+    rm -rf "$PY_ENV"
+    echo "pip install failed (log: $log)"
+    show_log "$log"
+    return 1
+}
+
+NODE_DIR=""
+install_node() {
+    command -v node >/dev/null 2>&1 || { echo "node not found"; return 1; }
+    command -v npm >/dev/null 2>&1 || { echo "npm not found"; return 1; }
+    local key
+    key="$(hash_of "$SRC/package.json" "$SRC/package-lock.json")"
+    NODE_DIR="$CACHE/node-$key"
+    if [[ ! -f "$NODE_DIR/.installed" ]]; then
+        local tmp="$NODE_DIR.tmp.$$" log="$CACHE/install-node.log"
+        rm -rf "$tmp"
+        mkdir -p "$tmp"
+        cp "$SRC/package.json" "$tmp/"
+        local cmd=(npm install)
+        if [[ -f "$SRC/package-lock.json" ]]; then
+            cp "$SRC/package-lock.json" "$tmp/"
+            cmd=(npm ci)
+        fi
+        if (cd "$tmp" && "${cmd[@]}" --no-audit --no-fund --ignore-scripts --loglevel=error) >"$log" 2>&1; then
+            rm -rf "$NODE_DIR"
+            mv "$tmp" "$NODE_DIR"
+            touch "$NODE_DIR/.installed"
+            prune_old node "$NODE_DIR"
+        else
+            rm -rf "$tmp"
+            echo "${cmd[*]} failed (log: $log)"
+            show_log "$log"
+            return 1
+        fi
+    fi
+    # The scripts live next to node_modules so ESM resolution finds the pinned packages;
+    # copying them each run keeps edits live without reinstalling.
+    cp "$SRC/ts_v1_client.mjs" "$SRC/ts_v2_client.mjs" "$NODE_DIR/"
+}
+
+# ---- running ----------------------------------------------------------------------------
+
+record() { # record STATUS NAME MESSAGE
+    if [[ "$1" == PASS ]]; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1))
+    fi
+    echo "$1 $2${3:+ $3}"
+}
+
+reap_servers() { # reap_servers PIDFILE: end server processes a client left behind (by pid)
+    local pid alive=()
+    [[ -f "$1" ]] || return 0
+    while read -r pid; do
+        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then alive+=("$pid"); fi
+    done <"$1"
+    [[ ${#alive[@]} -gt 0 ]] || return 0
+    kill -TERM "${alive[@]}" 2>/dev/null || true
+    sleep 1
+    kill -KILL "${alive[@]}" 2>/dev/null || true
+}
+
+run_client() { # run_client NAME CLIENT-CMD... -- SERVER-CMD...
+    local name="$1"; shift
+    local log="$RUN_DIR/$name.log" pids="$RUN_DIR/$name.pids" rc=0
+    : >"$pids"
+    # Clients spawn the server themselves (ts-v2 twice: probe sibling + session) and may put it
+    # in its own process group, out of reach of `timeout`. Each spawn goes through this shim,
+    # which records its pid and execs the real command, so leftovers can be ended by pid.
+    local shim=(bash -c 'echo $$ >>"$0"; exec "$@"' "$pids")
+    local args=() seen=0 a
+    for a in "$@"; do
+        args+=("$a")
+        if [[ $seen -eq 0 && "$a" == -- ]]; then seen=1; args+=("${shim[@]}"); fi
+    done
+    timeout --kill-after=5 "$TIMEOUT" "${args[@]}" >"$log" 2>&1 </dev/null || rc=$?
+    reap_servers "$pids"
+    local info
+    info="$(grep -m1 -o 'server=.*' "$log" || true)"
+    if [[ $rc -eq 0 ]]; then
+        record PASS "$name" "${info:+($info)}"
+        if [[ $VERBOSE -eq 1 ]]; then show_log "$log" 200; fi
+    else
+        local reason
+        if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+            reason="timed out after ${TIMEOUT}s"
+        else
+            reason="$(grep -m1 -o 'FAIL: .*' "$log" | cut -c7- || true)"
+            [[ -n "$reason" ]] || reason="exit status $rc"
+        fi
+        record FAIL "$name" "$reason"
+        show_log "$log" 60
+    fi
+}
+
+EXPECT_ERA="${INTEROP_EXPECT_ERA:-modern}"
+ERA_ARGS=()
+case "$EXPECT_ERA" in
+    modern|legacy) ERA_ARGS=(--expect-era "$EXPECT_ERA") ;;
+    any) ;;
+    *) echo "INTEROP_EXPECT_ERA must be modern, legacy or any" >&2; exit 2 ;;
+esac
+read -r -a PY_EXTRA <<<"${INTEROP_PYTHON_ARGS:-}"
+read -r -a V1_EXTRA <<<"${INTEROP_TS_V1_ARGS:-}"
+read -r -a V2_EXTRA <<<"${INTEROP_TS_V2_ARGS:-}"
+
+install_once() { # install_once python|node -> sets ${KIND}_OK / ${KIND}_ERR
+    local kind="$1" errf="$CACHE/.$1-install-err"
+    if "install_$kind" >"$errf" 2>&1; then
+        printf -v "${kind}_OK" yes
+    else
+        printf -v "${kind}_OK" no
+    fi
+    printf -v "${kind}_ERR" '%s' "$(cat "$errf")"
+}
+
+python_OK="" python_ERR="" node_OK="" node_ERR=""
+if ! command -v "$1" >/dev/null 2>&1; then
+    for client in $CLIENTS; do record FAIL "$client" "server command not found: $1"; done
+    echo "interop: $PASSED passed, $FAILED failed"
+    exit 1
+fi
+for client in $CLIENTS; do
+    case "$client" in
+        python) kind=python ;;
+        ts-v1|ts-v2) kind=node ;;
+        *) record FAIL "$client" "unknown client (expected python, ts-v1 or ts-v2)"; continue ;;
+    esac
+    ok_var="${kind}_OK" err_var="${kind}_ERR"
+    [[ -n "${!ok_var}" ]] || install_once "$kind"
+    if [[ "${!ok_var}" != yes ]]; then
+        record FAIL "$client" "install: $(head -n1 <<<"${!err_var}")"
+        tail -n +2 <<<"${!err_var}" | tail -n 15
+        printf -v "$err_var" '%s' "$(head -n1 <<<"${!err_var}")" # show the log tail once
+        continue
+    fi
+    case "$client" in
+        python)
+            run_client python "$PY_ENV/bin/python" "$SRC/python_client.py" \
+                ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} -- "$@" ;;
+        ts-v1)
+            run_client ts-v1 node "$NODE_DIR/ts_v1_client.mjs" \
+                ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} -- "$@" ;;
+        ts-v2)
+            run_client ts-v2 node "$NODE_DIR/ts_v2_client.mjs" \
+                ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} -- "$@" ;;
+    esac
+done
+
+echo "interop: $PASSED passed, $FAILED failed"
+[[ $FAILED -eq 0 ]]
