@@ -1,20 +1,65 @@
-//! Attribute macros of mcp-serve: `#[tool]`, `#[resource("uri")]`, `#[prompt]`.
+//! The attribute macros of [mcp-serve](https://docs.rs/mcp-serve):
+//! `#[tool]`, `#[resource("uri")]` and `#[prompt]`.
+//!
+//! Each turns a free function (sync or async) into a unit struct of the same
+//! name that registers with `Server::tool` / `resource` / `prompt`; the
+//! function itself stays callable as `name::call(...)`. Plain parameters
+//! become the input schema (doc comments → descriptions, `Option<T>` → not
+//! required, `#[arg(default = ...)]` → default); parameters whose type is an
+//! extractor (`Context`, `State<T>`, `RequestMeta`, `ClientInfo`,
+//! `HttpRequest`, `ProtocolVersion`, or any type marked `#[ctx]`) are
+//! injected. Use them through `mcp_serve::prelude`.
+//!
+//! ```ignore
+//! use mcp_serve::prelude::*;
+//!
+//! /// Add two numbers.
+//! #[tool(annotations(read_only, idempotent))]
+//! async fn add(#[arg(desc = "the first number")] a: f64, b: f64) -> f64 { a + b }
+//! ```
+
+mod args;
+mod attrs;
+mod expand;
+
 use proc_macro::TokenStream;
 
-/// Turns a function into a tool.
+/// Turns a function into an MCP tool.
+///
+/// Options: `name = "..."`, `title = "..."`, `description = "..."` (default:
+/// the doc comment), `annotations(read_only, destructive, idempotent,
+/// open_world, title = "...")`.
+///
+/// A return type with a direct conversion (`String`, numbers, `()`,
+/// `CallToolResult`, content blocks, `Json<T>`) is sent as is; any other
+/// `Serialize + JsonSchema` type becomes `structuredContent` with an
+/// `outputSchema`. `Result<T, E>` reports `Err` as a tool error.
 #[proc_macro_attribute]
-pub fn tool(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(expand::Kind::Tool, attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
-/// Turns a function into a resource.
+/// Turns a function into an MCP resource (a fixed URI) or resource template
+/// (a URI with `{variables}`, each matched by a parameter of the same name).
+///
+/// Options after the URI: `name = "..."`, `title = "..."`, `description =
+/// "..."`, `mime = "..."`.
 #[proc_macro_attribute]
-pub fn resource(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(expand::Kind::Resource, attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
-/// Turns a function into a prompt.
+/// Turns a function into an MCP prompt. Its parameters are the prompt's
+/// arguments.
+///
+/// Options: `name = "..."`, `title = "..."`, `description = "..."`.
 #[proc_macro_attribute]
-pub fn prompt(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(expand::Kind::Prompt, attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

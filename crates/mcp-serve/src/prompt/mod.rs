@@ -125,16 +125,31 @@ impl Prompt {
         self.args = Some(SchemaSource::Generated(|s| Some(s.schema_for::<A>())));
         let name: Arc<str> = self.def.name.as_str().into();
         self.handler = Some(Arc::new(move |args: Map<String, Value>, cx: Context| {
-            let args = match serde_path_to_error::deserialize::<_, A>(&Value::Object(args)) {
+            let args = match parse_prompt_arguments::<A>(&name, args) {
                 Ok(a) => a,
-                Err(e) => {
-                    let msg = format!("invalid arguments for prompt {name}: {}: {}", e.path(), e.inner());
-                    return Box::pin(std::future::ready(Err(McpError::invalid_params(msg))));
-                }
+                Err(e) => return Box::pin(std::future::ready(Err(e))),
             };
             let fut = f(args, cx);
             Box::pin(async move { fut.await.into_prompt_result() })
         }));
+        self
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub fn arguments_schema_of<A: JsonSchema>(mut self) -> Self {
+        self.args = Some(SchemaSource::Generated(|s| Some(s.schema_for::<A>())));
+        self
+    }
+
+    /// The handler, with the arguments as a JSON object.
+    #[must_use]
+    pub fn raw_handler<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Map<String, Value>, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<GetPromptResult, McpError>> + Send + 'static,
+    {
+        self.handler = Some(Arc::new(move |args, cx| Box::pin(f(args, cx))));
         self
     }
 
@@ -149,6 +164,28 @@ impl Prompt {
         self.completers.insert(argument.into(), Completer(f));
         self
     }
+}
+
+/// Deserializes prompt arguments into `A`, naming the argument on failure.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct A { code: String }
+/// let e = mcp_serve::prompt::parse_prompt_arguments::<A>("review", Default::default()).unwrap_err();
+/// assert!(e.message().contains("code"), "{}", e.message());
+/// ```
+///
+/// # Errors
+/// A `-32602` error saying which argument is missing or wrong.
+pub fn parse_prompt_arguments<A: DeserializeOwned>(prompt: &str, args: Map<String, Value>) -> Result<A, McpError> {
+    serde_path_to_error::deserialize::<_, A>(&Value::Object(args)).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            McpError::invalid_params(format!("arguments of prompt {prompt}: {}", e.inner()))
+        } else {
+            McpError::invalid_params(format!("arguments of prompt {prompt}: {path}: {}", e.inner()))
+        }
+    })
 }
 
 /// Prompt arguments derived from an argument type's JSON schema.

@@ -206,6 +206,13 @@ impl Resource {
         self
     }
 
+    #[doc(hidden)]
+    #[must_use]
+    pub fn vars_schema_of<A: JsonSchema>(mut self) -> Self {
+        self.vars = Some(SchemaSource::Generated(|s| Some(s.schema_for::<A>())));
+        self
+    }
+
     /// The handler, with the URI and raw variables.
     #[must_use]
     pub fn raw_handler<F, Fut>(mut self, f: F) -> Self
