@@ -89,7 +89,15 @@ impl Db {
     fn connect() -> Self {
         let users = [(1, "Ada Lovelace"), (2, "Alan Turing"), (3, "Grace Hopper")]
             .into_iter()
-            .map(|(id, name)| (id, User { id, name: name.to_owned() }))
+            .map(|(id, name)| {
+                (
+                    id,
+                    User {
+                        id,
+                        name: name.to_owned(),
+                    },
+                )
+            })
             .collect();
         Db { users }
     }
@@ -120,9 +128,12 @@ fn review(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Logs go to stderr: stdout belongs to the protocol.
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-    ).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
 
     Server::new("quickstart", env!("CARGO_PKG_VERSION"))
         .instructions("A small demo server: arithmetic, statistics, user profiles and a code-review prompt.")

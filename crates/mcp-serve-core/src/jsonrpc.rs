@@ -107,10 +107,7 @@ impl ErrorObject {
 
     /// `-32601`: no such method.
     pub fn method_not_found(method: &str) -> Self {
-        Self::new(
-            code::METHOD_NOT_FOUND,
-            format!("Method not found: {method}"),
-        )
+        Self::new(code::METHOD_NOT_FOUND, format!("Method not found: {method}"))
     }
 
     /// `-32602`: bad parameters.
@@ -353,7 +350,11 @@ impl<'a> RawMessage<'a> {
                 ));
             }
         }
-        match (&self.method, self.id, self.result.is_some() || self.error.is_some()) {
+        match (
+            &self.method,
+            self.id,
+            self.result.is_some() || self.error.is_some(),
+        ) {
             (Some(_), Some(_), false) => Ok(Kind::Request),
             (Some(_), None, false) => Ok(Kind::Notification),
             (None, Some(_), true) => Ok(Kind::Response),
@@ -414,9 +415,7 @@ pub fn parse(bytes: &[u8]) -> Result<Incoming<'_>, ParseFailure> {
         _ => {
             // Valid JSON of the wrong shape is an invalid request; anything else a parse error.
             serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(classify)?;
-            Err(ErrorObject::invalid_request(
-                "a message must be a JSON object",
-            ))
+            Err(ErrorObject::invalid_request("a message must be a JSON object"))
         }
     }
 }
@@ -507,7 +506,10 @@ pub fn encode_notification<P: Serialize + ?Sized>(method: &str, params: &P) -> V
         params,
     })
     .unwrap_or_else(|e| {
-        encode_error(None, &ErrorObject::internal(format!("notification failed to serialize: {e}")))
+        encode_error(
+            None,
+            &ErrorObject::internal(format!("notification failed to serialize: {e}")),
+        )
     })
 }
 
@@ -553,8 +555,7 @@ mod tests {
 
     #[test]
     fn batch_elements_are_independent() {
-        let Incoming::Batch(items) =
-            parse(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}, 5]"#).unwrap()
+        let Incoming::Batch(items) = parse(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}, 5]"#).unwrap()
         else {
             panic!()
         };

@@ -125,7 +125,9 @@ impl fmt::Display for ProtocolVersion {
 
 /// A revision string that mcp-serve does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown MCP protocol version {0:?}; known: 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05")]
+#[error(
+    "unknown MCP protocol version {0:?}; known: 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05"
+)]
 pub struct UnknownVersion(pub String);
 
 impl FromStr for ProtocolVersion {

@@ -65,9 +65,7 @@ fn rt<T: DeserializeOwned + Serialize + Debug>(v: &Value) -> Result<T, String> {
     let parsed: T = serde_json::from_value(v.clone()).map_err(|e| format!("parse: {e}"))?;
     let back = serde_json::to_value(&parsed).map_err(|e| format!("serialize: {e}"))?;
     if &back != v {
-        return Err(format!(
-            "round trip differs\n  expected: {v}\n  actual:   {back}"
-        ));
+        return Err(format!("round trip differs\n  expected: {v}\n  actual:   {back}"));
     }
     Ok(parsed)
 }
@@ -150,10 +148,7 @@ fn error_response<D: DeserializeOwned + Serialize + Debug>(
     typed_data: bool,
 ) -> Result<(), String> {
     let e: ErrorResponse = rt(v)?;
-    check(
-        e.error.code == code,
-        &format!("code {} != {code}", e.error.code),
-    )?;
+    check(e.error.code == code, &format!("code {} != {code}", e.error.code))?;
     if typed_data {
         let data = e.error.data.ok_or("missing data")?;
         rt::<D>(&data)?;
@@ -166,10 +161,7 @@ fn content(v: &Value, want: fn(&ContentBlock) -> bool) -> Result<(), String> {
     check(want(&c), &format!("wrong variant: {c:?}"))
 }
 
-fn sampling_content(
-    v: &Value,
-    want: fn(&SamplingMessageContentBlock) -> bool,
-) -> Result<(), String> {
+fn sampling_content(v: &Value, want: fn(&SamplingMessageContentBlock) -> bool) -> Result<(), String> {
     let c: SamplingMessageContentBlock = rt(v)?;
     check(want(&c), &format!("wrong variant: {c:?}"))
 }
@@ -215,9 +207,7 @@ fn check_example(dir: &str, v: &Value) -> Option<Result<(), String>> {
         "UntitledSingleSelectEnumSchema" => primitive::<UntitledSingleSelectEnumSchema>(v, |p| {
             matches!(
                 p,
-                P::Enum(EnumSchema::SingleSelect(SingleSelectEnumSchema::Untitled(
-                    _
-                )))
+                P::Enum(EnumSchema::SingleSelect(SingleSelectEnumSchema::Untitled(_)))
             )
         }),
         "TitledSingleSelectEnumSchema" => primitive::<TitledSingleSelectEnumSchema>(v, |p| {
@@ -290,20 +280,14 @@ fn check_example(dir: &str, v: &Value) -> Option<Result<(), String>> {
         "InputRequests" => rt::<InputRequests>(v).and_then(|m| {
             check(
                 matches!(m.get("github_login"), Some(InputRequest::Elicit(_)))
-                    && matches!(
-                        m.get("capital_of_france"),
-                        Some(InputRequest::CreateMessage(_))
-                    ),
+                    && matches!(m.get("capital_of_france"), Some(InputRequest::CreateMessage(_))),
                 "wrong input request variants",
             )
         }),
         "InputResponses" => rt::<InputResponses>(v).and_then(|m| {
             check(
                 matches!(m.get("github_login"), Some(InputResponse::Elicit(_)))
-                    && matches!(
-                        m.get("capital_of_france"),
-                        Some(InputResponse::CreateMessage(_))
-                    ),
+                    && matches!(m.get("capital_of_france"), Some(InputResponse::CreateMessage(_))),
                 "wrong input response variants",
             )
         }),
@@ -600,9 +584,7 @@ fn constructed_values_validate_against_legacy_schemas() {
             tools: Some(ToolsCapability {
                 list_changed: Some(true),
             }),
-            tasks: Some(
-                json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } }),
-            ),
+            tasks: Some(json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })),
             ..Default::default()
         },
         server_info: Implementation {
@@ -705,9 +687,7 @@ fn legacy_messages_deserialize() {
         "mode": "url", "message": "m", "url": "https://x", "elicitationId": "e1"
     }))
     .unwrap();
-    assert!(
-        matches!(url, ElicitRequestParams::Url(u) if u.elicitation_id.as_deref() == Some("e1"))
-    );
+    assert!(matches!(url, ElicitRequestParams::Url(u) if u.elicitation_id.as_deref() == Some("e1")));
     let task: GetTaskResult = rt(&json!({
         "taskId": "t", "status": "input_required", "createdAt": "a", "lastUpdatedAt": "b", "ttl": null
     }))
@@ -720,10 +700,7 @@ fn legacy_messages_deserialize() {
         "model": "m", "stopReason": "somethingElse"
     }))
     .unwrap();
-    assert_eq!(
-        r.stop_reason,
-        Some(StopReason::Other("somethingElse".into()))
-    );
+    assert_eq!(r.stop_reason, Some(StopReason::Other("somethingElse".into())));
 
     // Unknown result types survive too; legacy enum schemas keep enumNames.
     let t: ResultType = serde_json::from_value(json!("later")).unwrap();

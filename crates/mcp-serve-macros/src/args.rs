@@ -7,14 +7,21 @@ use syn::{FnArg, Ident, Pat, Type};
 use crate::attrs::ArgOptions;
 
 /// Types injected from the request rather than read from the arguments.
-const EXTRACTORS: &[&str] = &["Context", "State", "RequestMeta", "ClientInfo", "HttpRequest", "ProtocolVersion"];
+const EXTRACTORS: &[&str] = &[
+    "Context",
+    "State",
+    "RequestMeta",
+    "ClientInfo",
+    "HttpRequest",
+    "ProtocolVersion",
+];
 
 pub(crate) enum Param {
     /// A value the client supplies.
     Arg {
         ident: Ident,
         ty: Box<Type>,
-        options: ArgOptions,
+        options: Box<ArgOptions>,
         doc: Option<String>,
     },
     /// A value built from the request context.
@@ -33,7 +40,9 @@ pub(crate) fn is_option(ty: &Type) -> bool {
 }
 
 /// Reads the parameters, removing our helper attributes from `inputs`.
-pub(crate) fn classify(inputs: &mut syn::punctuated::Punctuated<FnArg, syn::Token![,]>) -> syn::Result<Vec<Param>> {
+pub(crate) fn classify(
+    inputs: &mut syn::punctuated::Punctuated<FnArg, syn::Token![,]>,
+) -> syn::Result<Vec<Param>> {
     let mut params = Vec::new();
     for input in inputs.iter_mut() {
         let pat_ty = match input {
@@ -71,17 +80,25 @@ pub(crate) fn classify(inputs: &mut syn::punctuated::Punctuated<FnArg, syn::Toke
             }
         };
         let ty = pat_ty.ty.clone();
-        let is_extractor = forced_extract || last_segment(&ty).is_some_and(|s| EXTRACTORS.contains(&s.as_str()));
+        let is_extractor =
+            forced_extract || last_segment(&ty).is_some_and(|s| EXTRACTORS.contains(&s.as_str()));
         if is_extractor {
             if options.desc.is_some() || options.default.is_some() || options.rename.is_some() {
                 return Err(syn::Error::new(
                     ident.span(),
-                    format!("`{ident}` is injected from the request context, so #[arg(...)] does not apply to it"),
+                    format!(
+                        "`{ident}` is injected from the request context, so #[arg(...)] does not apply to it"
+                    ),
                 ));
             }
             params.push(Param::Extract { ty });
         } else {
-            params.push(Param::Arg { ident, ty, options, doc });
+            params.push(Param::Arg {
+                ident,
+                ty,
+                options: Box::new(options),
+                doc,
+            });
         }
     }
     Ok(params)

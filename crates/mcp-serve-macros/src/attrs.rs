@@ -45,7 +45,10 @@ impl Options {
                         if !ANNOTATIONS.contains(&a.to_string().as_str()) {
                             return Err(syn::Error::new(
                                 a.span(),
-                                format!("unknown annotation `{a}`; expected one of: {}", ANNOTATIONS.join(", ")),
+                                format!(
+                                    "unknown annotation `{a}`; expected one of: {}",
+                                    ANNOTATIONS.join(", ")
+                                ),
                             ));
                         }
                         let value = if content.peek(Token![=]) {
@@ -121,7 +124,8 @@ pub(crate) fn doc_string(attrs: &[syn::Attribute]) -> Option<String> {
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
                 Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s), ..
+                    lit: syn::Lit::Str(s),
+                    ..
                 }) => Some(s.value().trim().to_owned()),
                 _ => None,
             },

@@ -32,7 +32,9 @@ fn template_vars(uri: &str) -> Vec<String> {
     let mut vars = Vec::new();
     let mut rest = uri;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
         let expr = rest[open + 1..open + close].trim_start_matches(['+', '?', '#', '.', '/', ';', '&']);
         vars.extend(expr.split(',').map(|v| v.trim_end_matches('*').to_owned()));
         rest = &rest[open + close + 1..];
@@ -64,12 +66,21 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
 
     let fn_ident = func.sig.ident.clone();
     let vis = func.vis.clone();
-    let docs: Vec<_> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect();
+    let docs: Vec<_> = func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect();
     let name = options
         .name
         .clone()
         .unwrap_or_else(|| LitStr::new(fn_ident.to_string().trim_start_matches("r#"), fn_ident.span()));
-    let description = options.description.clone().map(|d| d.value()).or_else(|| doc_string(&func.attrs));
+    let description = options
+        .description
+        .clone()
+        .map(|d| d.value())
+        .or_else(|| doc_string(&func.attrs));
 
     let ret_ty: Type = match &func.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
@@ -85,7 +96,12 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
     let mut arg_names = Vec::new();
     for (i, p) in params.iter().enumerate() {
         match p {
-            Param::Arg { ident, ty, options: o, doc } => {
+            Param::Arg {
+                ident,
+                ty,
+                options: o,
+                doc,
+            } => {
                 let field = format_ident!("{}", ident.to_string().trim_start_matches("r#"));
                 let wire_name = o.rename.as_ref().map_or_else(|| field.to_string(), LitStr::value);
                 arg_names.push((wire_name.clone(), ident.span()));

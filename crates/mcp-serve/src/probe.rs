@@ -18,11 +18,32 @@ macro_rules! plain {
     ($($t:ty),*) => {$( impl PlainOutput for $t {} )*};
 }
 plain!(
-    String, &'static str, std::borrow::Cow<'static, str>, (), bool, char, i8, i16, i32, i64, i128,
-    isize, u8, u16, u32, u64, u128, usize, f32, f64,
-    mcp_serve_core::types::CallToolResult, mcp_serve_core::types::ContentBlock,
-    mcp_serve_core::types::ResourceContents, mcp_serve_core::types::ReadResourceResult,
-    mcp_serve_core::types::GetPromptResult, mcp_serve_core::types::PromptMessage,
+    String,
+    &'static str,
+    std::borrow::Cow<'static, str>,
+    (),
+    bool,
+    char,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    f32,
+    f64,
+    mcp_serve_core::types::CallToolResult,
+    mcp_serve_core::types::ContentBlock,
+    mcp_serve_core::types::ResourceContents,
+    mcp_serve_core::types::ReadResourceResult,
+    mcp_serve_core::types::GetPromptResult,
+    mcp_serve_core::types::PromptMessage,
     crate::resource::Blob
 );
 impl PlainOutput for Vec<mcp_serve_core::types::ContentBlock> {}

@@ -48,7 +48,9 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -129,7 +131,8 @@ impl Server {
     /// Registers a prompt.
     #[must_use]
     pub fn prompt(mut self, prompt: impl IntoPrompt) -> Self {
-        self.registrations.push(Registration::Prompt(prompt.into_prompt()));
+        self.registrations
+            .push(Registration::Prompt(prompt.into_prompt()));
         self
     }
 
@@ -196,7 +199,9 @@ impl Server {
     /// A registration that cannot be served (no handler, bad schema, bad URI
     /// template, bad name), with what to fix.
     pub fn into_handle(self) -> Result<ServerHandle, RegistrationError> {
-        Ok(ServerHandle { shared: self.build()? })
+        Ok(ServerHandle {
+            shared: self.build()?,
+        })
     }
 
     /// Serves over stdio, or over Streamable HTTP when the command line says
@@ -258,7 +263,9 @@ pub struct ServerHandle {
 
 impl std::fmt::Debug for ServerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerHandle").field("info", &self.shared.info).finish_non_exhaustive()
+        f.debug_struct("ServerHandle")
+            .field("info", &self.shared.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -302,7 +309,9 @@ impl ServerHandle {
     pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), RegistrationError> {
         let resource = resource.into_resource();
         self.shared
-            .update(ListKind::Resources, |c, s| c.insert_resource(resource, s).map(|()| true))
+            .update(ListKind::Resources, |c, s| {
+                c.insert_resource(resource, s).map(|()| true)
+            })
             .map(drop)
     }
 
@@ -313,12 +322,28 @@ impl ServerHandle {
     pub fn add_prompt(&self, prompt: impl IntoPrompt) -> Result<(), RegistrationError> {
         let prompt = prompt.into_prompt();
         self.shared
-            .update(ListKind::Prompts, |c, s| c.insert_prompt(prompt, s).map(|()| true))
+            .update(ListKind::Prompts, |c, s| {
+                c.insert_prompt(prompt, s).map(|()| true)
+            })
             .map(drop)
     }
 
-    toggles!(tools, ListKind::Tools, enable_tool, disable_tool, remove_tool, "tool");
-    toggles!(prompts, ListKind::Prompts, enable_prompt, disable_prompt, remove_prompt, "prompt");
+    toggles!(
+        tools,
+        ListKind::Tools,
+        enable_tool,
+        disable_tool,
+        remove_tool,
+        "tool"
+    );
+    toggles!(
+        prompts,
+        ListKind::Prompts,
+        enable_prompt,
+        disable_prompt,
+        remove_prompt,
+        "prompt"
+    );
 
     /// Enables the resource or template with this URI.
     pub fn enable_resource(&self, uri: &str) -> bool {
@@ -346,7 +371,9 @@ impl ServerHandle {
             enabled: bool,
             get: impl Fn(&mut T) -> &mut bool,
         ) -> bool {
-            let Some(entry) = map.get_mut(key) else { return false };
+            let Some(entry) = map.get_mut(key) else {
+                return false;
+            };
             let mut next = T::clone(entry);
             if *get(&mut next) == enabled {
                 return false;

@@ -66,7 +66,14 @@ impl TestClient {
     /// A registration error or a failed handshake.
     pub async fn with_era(server: Server, era: Era) -> Result<Self, TestClientError> {
         let server = server.into_handle()?;
-        Self::connect(&server, ClientOptions { era, ..Default::default() }).await
+        Self::connect(
+            &server,
+            ClientOptions {
+                era,
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// A client of an already built server, with any options.

@@ -505,11 +505,7 @@ impl<'de> Deserialize<'de> for PrimitiveSchemaDefinition {
             Some("array") => serde_json::from_value(v).map(Self::Enum),
             Some("number" | "integer") => serde_json::from_value(v).map(Self::Number),
             Some("boolean") => serde_json::from_value(v).map(Self::Boolean),
-            other => {
-                return Err(D::Error::custom(format!(
-                    "unsupported schema type {other:?}"
-                )))
-            }
+            other => return Err(D::Error::custom(format!("unsupported schema type {other:?}"))),
         };
         r.map_err(D::Error::custom)
     }

@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::serde_util::message;
 use super::{
-    CacheScope, ClientCapabilities, NotificationParams, RequestParams, ResultType,
-    ServerCapabilities,
+    CacheScope, ClientCapabilities, NotificationParams, RequestParams, ResultType, ServerCapabilities,
 };
 use crate::meta::Meta;
 

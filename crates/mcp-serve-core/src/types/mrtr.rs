@@ -32,12 +32,8 @@ impl<'de> Deserialize<'de> for InputRequest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
         let r = match v.get("method").and_then(Value::as_str) {
-            Some(CreateMessageRequest::METHOD) => {
-                serde_json::from_value(v).map(InputRequest::CreateMessage)
-            }
-            Some(ListRootsRequest::METHOD) => {
-                serde_json::from_value(v).map(InputRequest::ListRoots)
-            }
+            Some(CreateMessageRequest::METHOD) => serde_json::from_value(v).map(InputRequest::CreateMessage),
+            Some(ListRootsRequest::METHOD) => serde_json::from_value(v).map(InputRequest::ListRoots),
             Some(ElicitRequest::METHOD) => serde_json::from_value(v).map(InputRequest::Elicit),
             other => {
                 return Err(D::Error::custom(format!(

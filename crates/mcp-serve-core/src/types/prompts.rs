@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::serde_util::message;
 use super::{
-    CacheScope, ContentBlock, Cursor, Icon, InputResponses, NotificationParams,
-    PaginatedRequestParams, ResultType, Role,
+    CacheScope, ContentBlock, Cursor, Icon, InputResponses, NotificationParams, PaginatedRequestParams,
+    ResultType, Role,
 };
 use crate::meta::Meta;
 

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::serde_util::message;
 use super::{
-    Annotations, CacheScope, Cursor, Icon, InputResponses, NotificationParams,
-    PaginatedRequestParams, ResourceContents, ResultType,
+    Annotations, CacheScope, Cursor, Icon, InputResponses, NotificationParams, PaginatedRequestParams,
+    ResourceContents, ResultType,
 };
 use crate::meta::Meta;
 

@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::serde_util::{self, message};
-use super::{
-    AudioContent, ContentBlock, ImageContent, JsonObject, Role, TaskMetadata, TextContent, Tool,
-};
+use super::{AudioContent, ContentBlock, ImageContent, JsonObject, Role, TaskMetadata, TextContent, Tool};
 use crate::meta::Meta;
 
 /// A hint for model selection (`ModelHint`).

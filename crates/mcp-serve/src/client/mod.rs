@@ -30,8 +30,8 @@ use std::time::Duration;
 use mcp_serve_core::jsonrpc::{ErrorObject, Message, Notification, Request, RequestId, Response};
 use mcp_serve_core::meta;
 use mcp_serve_core::types::{
-    CallToolResult, ClientCapabilities, GetPromptResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, ReadResourceResult,
+    CallToolResult, ClientCapabilities, GetPromptResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, ReadResourceResult,
 };
 use mcp_serve_core::version::ProtocolVersion;
 use serde::de::DeserializeOwned;
@@ -135,7 +135,9 @@ struct Inner {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("era", &self.era()).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("era", &self.era())
+            .finish_non_exhaustive()
     }
 }
 
@@ -144,7 +146,10 @@ impl Client {
     ///
     /// # Errors
     /// When the handshake fails.
-    pub async fn connect_in_memory(server: &ServerHandle, options: ClientOptions) -> Result<Client, ClientError> {
+    pub async fn connect_in_memory(
+        server: &ServerHandle,
+        options: ClientOptions,
+    ) -> Result<Client, ClientError> {
         let (out, incoming) = transport::memory(server);
         Self::start(out, incoming, None, options).await
     }
@@ -154,7 +159,7 @@ impl Client {
     /// # Errors
     /// When the process cannot start or the handshake fails.
     pub async fn connect_stdio(command: StdioCommand, options: ClientOptions) -> Result<Client, ClientError> {
-        let (out, incoming, guard) = transport::spawn(command)?;
+        let ((out, incoming), guard) = transport::spawn(command)?;
         Self::start(out, incoming, Some(guard), options).await
     }
 
@@ -170,13 +175,17 @@ impl Client {
         let reply = out.clone();
         tokio::spawn(async move {
             while let Some(frame) = incoming.recv().await {
-                let Ok(msg) = serde_json::from_slice::<Message>(&frame) else { continue };
+                let Ok(msg) = serde_json::from_slice::<Message>(&frame) else {
+                    continue;
+                };
                 match msg {
                     Message::Response(r) => {
-                        let waiter = r
-                            .id
-                            .as_ref()
-                            .and_then(|id| reader_pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id));
+                        let waiter = r.id.as_ref().and_then(|id| {
+                            reader_pending
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .remove(id)
+                        });
                         if let Some(w) = waiter {
                             let _ = w.send(r);
                         }
@@ -194,7 +203,10 @@ impl Client {
                 }
             }
             // The server is gone: fail every waiter.
-            reader_pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+            reader_pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clear();
         });
         let era = options.era;
         let client = Client {
@@ -224,14 +236,18 @@ impl Client {
             Era::Legacy(v) => self.initialize(v).await,
             Era::Auto => {
                 self.set_era(Era::Modern);
-                let probe = tokio::time::timeout(Duration::from_secs(5), self.request_raw("server/discover", None)).await;
+                let probe =
+                    tokio::time::timeout(Duration::from_secs(5), self.request_raw("server/discover", None))
+                        .await;
                 match probe {
                     Ok(Ok(d)) => {
                         self.set_server_info(&d);
                         Ok(())
                     }
                     // A recognised modern error means a modern server.
-                    Ok(Err(ClientError::Rpc(e))) if e.code == mcp_serve_core::error::code::UNSUPPORTED_PROTOCOL_VERSION => {
+                    Ok(Err(ClientError::Rpc(e)))
+                        if e.code == mcp_serve_core::error::code::UNSUPPORTED_PROTOCOL_VERSION =>
+                    {
                         Err(ClientError::Rpc(e))
                     }
                     Ok(Err(ClientError::Transport(e))) => Err(ClientError::Transport(e)),
@@ -255,33 +271,61 @@ impl Client {
             .and_then(|v| v.parse().ok())
             .unwrap_or(version);
         self.set_era(Era::Legacy(negotiated));
-        *self.inner.server_info.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = r.get("serverInfo").cloned();
+        *self
+            .inner
+            .server_info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = r.get("serverInfo").cloned();
         self.notify("notifications/initialized", None).await
     }
 
     fn set_era(&self, era: Era) {
-        *self.inner.era.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = era;
+        *self
+            .inner
+            .era
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = era;
     }
 
     fn set_server_info(&self, result: &Value) {
-        let info = result.get("_meta").and_then(|m| m.get(meta::SERVER_INFO)).cloned();
-        *self.inner.server_info.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = info;
+        let info = result
+            .get("_meta")
+            .and_then(|m| m.get(meta::SERVER_INFO))
+            .cloned();
+        *self
+            .inner
+            .server_info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = info;
     }
 
     /// The era in use.
     pub fn era(&self) -> Era {
-        *self.inner.era.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .inner
+            .era
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The server's self-reported identity.
     pub fn server_info(&self) -> Option<Implementation> {
-        let v = self.inner.server_info.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let v = self
+            .inner
+            .server_info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         v.and_then(|v| serde_json::from_value(v).ok())
     }
 
     /// Takes the stream of notifications the server sends (once).
     pub fn notifications(&self) -> Option<mpsc::UnboundedReceiver<Notification>> {
-        self.inner.notifications.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+        self.inner
+            .notifications
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     /// Sends a notification.
@@ -290,7 +334,11 @@ impl Client {
     /// When the transport is closed.
     pub async fn notify(&self, method: &str, params: Option<Value>) -> Result<(), ClientError> {
         let bytes = serde_json::to_vec(&Notification::new(method, params)).unwrap_or_default();
-        self.inner.out.send(bytes).await.map_err(|_| TransportError::Closed)?;
+        self.inner
+            .out
+            .send(bytes)
+            .await
+            .map_err(|_| TransportError::Closed)?;
         Ok(())
     }
 
@@ -308,9 +356,11 @@ impl Client {
         if self.era() == Era::Modern {
             let meta = params.entry("_meta").or_insert_with(|| json!({}));
             if let Value::Object(meta) = meta {
-                meta.entry(meta::PROTOCOL_VERSION).or_insert_with(|| json!(ProtocolVersion::LATEST));
-                meta.entry(meta::CLIENT_CAPABILITIES)
-                    .or_insert_with(|| serde_json::to_value(&self.inner.options.capabilities).unwrap_or_default());
+                meta.entry(meta::PROTOCOL_VERSION)
+                    .or_insert_with(|| json!(ProtocolVersion::LATEST));
+                meta.entry(meta::CLIENT_CAPABILITIES).or_insert_with(|| {
+                    serde_json::to_value(&self.inner.options.capabilities).unwrap_or_default()
+                });
                 meta.entry(meta::CLIENT_INFO)
                     .or_insert_with(|| serde_json::to_value(&self.inner.options.info).unwrap_or_default());
             }
@@ -330,9 +380,16 @@ impl Client {
             Ok(Ok(r)) => r,
             Ok(Err(_)) => return Err(TransportError::Closed.into()),
             Err(_) => {
-                self.inner.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
+                self.inner
+                    .pending
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&id);
                 let _ = self
-                    .notify("notifications/cancelled", Some(json!({ "requestId": id, "reason": "timeout" })))
+                    .notify(
+                        "notifications/cancelled",
+                        Some(json!({ "requestId": id, "reason": "timeout" })),
+                    )
                     .await;
                 return Err(ClientError::Timeout(method.to_owned()));
             }
@@ -344,7 +401,11 @@ impl Client {
     ///
     /// # Errors
     /// See [`Client::request_raw`]; also when the result does not decode as `T`.
-    pub async fn request<T: DeserializeOwned>(&self, method: &str, params: Option<Value>) -> Result<T, ClientError> {
+    pub async fn request<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Option<Value>,
+    ) -> Result<T, ClientError> {
         let v = self.request_raw(method, params).await?;
         serde_json::from_value(v).map_err(|source| ClientError::Decode {
             method: method.to_owned(),
@@ -367,7 +428,9 @@ impl Client {
     pub async fn list_tools(&self) -> Result<ListToolsResult, ClientError> {
         let mut all: ListToolsResult = self.request("tools/list", None).await?;
         while let Some(cursor) = all.next_cursor.take() {
-            let page: ListToolsResult = self.request("tools/list", Some(json!({ "cursor": cursor }))).await?;
+            let page: ListToolsResult = self
+                .request("tools/list", Some(json!({ "cursor": cursor })))
+                .await?;
             all.tools.extend(page.tools);
             all.next_cursor = page.next_cursor;
         }
@@ -379,7 +442,11 @@ impl Client {
     /// # Errors
     /// See [`Client::request`].
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult, ClientError> {
-        self.request("tools/call", Some(json!({ "name": name, "arguments": arguments }))).await
+        self.request(
+            "tools/call",
+            Some(json!({ "name": name, "arguments": arguments })),
+        )
+        .await
     }
 
     /// Every fixed resource, following pagination.
@@ -389,7 +456,9 @@ impl Client {
     pub async fn list_resources(&self) -> Result<ListResourcesResult, ClientError> {
         let mut all: ListResourcesResult = self.request("resources/list", None).await?;
         while let Some(cursor) = all.next_cursor.take() {
-            let page: ListResourcesResult = self.request("resources/list", Some(json!({ "cursor": cursor }))).await?;
+            let page: ListResourcesResult = self
+                .request("resources/list", Some(json!({ "cursor": cursor })))
+                .await?;
             all.resources.extend(page.resources);
             all.next_cursor = page.next_cursor;
         }
@@ -403,8 +472,9 @@ impl Client {
     pub async fn list_resource_templates(&self) -> Result<ListResourceTemplatesResult, ClientError> {
         let mut all: ListResourceTemplatesResult = self.request("resources/templates/list", None).await?;
         while let Some(cursor) = all.next_cursor.take() {
-            let page: ListResourceTemplatesResult =
-                self.request("resources/templates/list", Some(json!({ "cursor": cursor }))).await?;
+            let page: ListResourceTemplatesResult = self
+                .request("resources/templates/list", Some(json!({ "cursor": cursor })))
+                .await?;
             all.resource_templates.extend(page.resource_templates);
             all.next_cursor = page.next_cursor;
         }
@@ -426,7 +496,9 @@ impl Client {
     pub async fn list_prompts(&self) -> Result<ListPromptsResult, ClientError> {
         let mut all: ListPromptsResult = self.request("prompts/list", None).await?;
         while let Some(cursor) = all.next_cursor.take() {
-            let page: ListPromptsResult = self.request("prompts/list", Some(json!({ "cursor": cursor }))).await?;
+            let page: ListPromptsResult = self
+                .request("prompts/list", Some(json!({ "cursor": cursor })))
+                .await?;
             all.prompts.extend(page.prompts);
             all.next_cursor = page.next_cursor;
         }
@@ -438,6 +510,10 @@ impl Client {
     /// # Errors
     /// See [`Client::request`].
     pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<GetPromptResult, ClientError> {
-        self.request("prompts/get", Some(json!({ "name": name, "arguments": arguments }))).await
+        self.request(
+            "prompts/get",
+            Some(json!({ "name": name, "arguments": arguments })),
+        )
+        .await
     }
 }

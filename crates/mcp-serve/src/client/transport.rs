@@ -68,9 +68,10 @@ impl StdioCommand {
 /// Kills the child when the client goes away.
 pub(crate) struct ChildGuard(#[allow(dead_code)] Child);
 
-pub(crate) fn spawn(
-    command: StdioCommand,
-) -> Result<(mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>, ChildGuard), TransportError> {
+/// Frames to the server, frames from it.
+pub(crate) type Pipes = (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>);
+
+pub(crate) fn spawn(command: StdioCommand) -> Result<(Pipes, ChildGuard), TransportError> {
     let mut cmd = Command::new(&command.program);
     cmd.args(&command.args)
         .envs(command.env.iter().cloned())
@@ -111,11 +112,11 @@ pub(crate) fn spawn(
             }
         }
     });
-    Ok((out_tx, in_rx, ChildGuard(child)))
+    Ok(((out_tx, in_rx), ChildGuard(child)))
 }
 
 /// A client wired straight to a server connection in this process.
-pub(crate) fn memory(server: &ServerHandle) -> (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>) {
+pub(crate) fn memory(server: &ServerHandle) -> Pipes {
     let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(256);
     let (in_tx, in_rx) = mpsc::channel::<Vec<u8>>(256);
     let conn = server.connect(Some(in_tx.clone()));

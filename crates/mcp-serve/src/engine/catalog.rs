@@ -43,7 +43,9 @@ pub enum RegistrationError {
     #[error("{0}")]
     InvalidTemplate(String),
     /// A name is empty or too long.
-    #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]
+    #[error(
+        "{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'"
+    )]
     InvalidName {
         /// `tool` or `prompt`.
         kind: &'static str,
@@ -89,6 +91,9 @@ pub(crate) enum VarKind {
     Boolean,
 }
 
+/// Variable names and values matched from a URI.
+pub(crate) type TemplateVars = Vec<(String, String)>;
+
 /// One consistent view of everything registered.
 #[derive(Default)]
 pub(crate) struct Catalog {
@@ -127,7 +132,10 @@ fn check_name(kind: &'static str, name: &str) -> Result<(), RegistrationError> {
 
 fn var_kinds(schema: Option<&Value>) -> HashMap<String, VarKind> {
     let mut out = HashMap::new();
-    let Some(props) = schema.and_then(|s| s.get("properties")).and_then(Value::as_object) else {
+    let Some(props) = schema
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+    else {
         return out;
     };
     for (name, prop) in props {
@@ -151,14 +159,22 @@ fn var_kinds(schema: Option<&Value>) -> HashMap<String, VarKind> {
 pub(crate) fn coerce(kinds: &HashMap<String, VarKind>, name: &str, raw: String) -> Value {
     match kinds.get(name) {
         Some(VarKind::Integer) => raw.parse::<i64>().map(Value::from).unwrap_or(Value::String(raw)),
-        Some(VarKind::Number) => raw.parse::<f64>().ok().and_then(|f| serde_json::Number::from_f64(f).map(Value::Number)).unwrap_or(Value::String(raw)),
+        Some(VarKind::Number) => raw
+            .parse::<f64>()
+            .ok()
+            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            .unwrap_or(Value::String(raw)),
         Some(VarKind::Boolean) => raw.parse::<bool>().map(Value::Bool).unwrap_or(Value::String(raw)),
         None => Value::String(raw),
     }
 }
 
 impl Catalog {
-    pub(crate) fn insert_tool(&mut self, tool: Tool, settings: &SchemaSettings) -> Result<(), RegistrationError> {
+    pub(crate) fn insert_tool(
+        &mut self,
+        tool: Tool,
+        settings: &SchemaSettings,
+    ) -> Result<(), RegistrationError> {
         check_name("tool", tool.name())?;
         let handler = tool.handler.clone().ok_or_else(|| RegistrationError::NoHandler {
             kind: "tool",
@@ -173,10 +189,11 @@ impl Catalog {
             return Err(RegistrationError::NotAnObject { name: def.name });
         }
         def.output_schema = tool.output.as_ref().and_then(|o| o.resolve(settings));
-        let validator = jsonschema::validator_for(&def.input_schema).map_err(|e| RegistrationError::InvalidSchema {
-            name: def.name.clone(),
-            reason: e.to_string(),
-        })?;
+        let validator =
+            jsonschema::validator_for(&def.input_schema).map_err(|e| RegistrationError::InvalidSchema {
+                name: def.name.clone(),
+                reason: e.to_string(),
+            })?;
         let entry = ToolEntry {
             def,
             validator: Arc::new(validator),
@@ -187,14 +204,21 @@ impl Catalog {
         Ok(())
     }
 
-    pub(crate) fn insert_resource(&mut self, resource: Resource, settings: &SchemaSettings) -> Result<(), RegistrationError> {
+    pub(crate) fn insert_resource(
+        &mut self,
+        resource: Resource,
+        settings: &SchemaSettings,
+    ) -> Result<(), RegistrationError> {
         if let Some(e) = &resource.error {
             return Err(RegistrationError::InvalidTemplate(e.to_string()));
         }
-        let handler = resource.handler.clone().ok_or_else(|| RegistrationError::NoHandler {
-            kind: "resource",
-            name: resource.uri.clone(),
-        })?;
+        let handler = resource
+            .handler
+            .clone()
+            .ok_or_else(|| RegistrationError::NoHandler {
+                kind: "resource",
+                name: resource.uri.clone(),
+            })?;
         let vars_schema = resource.vars.as_ref().and_then(|v| v.resolve(settings));
         let entry = Arc::new(ResourceEntry {
             template: resource.template.clone(),
@@ -214,12 +238,19 @@ impl Catalog {
         Ok(())
     }
 
-    pub(crate) fn insert_prompt(&mut self, prompt: Prompt, settings: &SchemaSettings) -> Result<(), RegistrationError> {
+    pub(crate) fn insert_prompt(
+        &mut self,
+        prompt: Prompt,
+        settings: &SchemaSettings,
+    ) -> Result<(), RegistrationError> {
         check_name("prompt", prompt.name())?;
-        let handler = prompt.handler.clone().ok_or_else(|| RegistrationError::NoHandler {
-            kind: "prompt",
-            name: prompt.name().to_owned(),
-        })?;
+        let handler = prompt
+            .handler
+            .clone()
+            .ok_or_else(|| RegistrationError::NoHandler {
+                kind: "prompt",
+                name: prompt.name().to_owned(),
+            })?;
         let schema = prompt.args.as_ref().and_then(|a| a.resolve(settings));
         let mut def = prompt.def.clone();
         if def.arguments.is_none() {
@@ -241,7 +272,7 @@ impl Catalog {
 
     /// Finds the resource serving `uri`: fixed resources first, then
     /// templates in registration order.
-    pub(crate) fn find_resource(&self, uri: &str) -> Option<(Arc<ResourceEntry>, Vec<(String, String)>)> {
+    pub(crate) fn find_resource(&self, uri: &str) -> Option<(Arc<ResourceEntry>, TemplateVars)> {
         if let Some(r) = self.resources.get(uri).filter(|r| r.enabled) {
             return Some((Arc::clone(r), Vec::new()));
         }

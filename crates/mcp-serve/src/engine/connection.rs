@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use futures::future::BoxFuture;
 use mcp_serve_core::error::code;
-use mcp_serve_core::jsonrpc::{self, encode_error, encode_notification, encode_result, ErrorObject, Incoming, Kind, RawMessage, RequestId};
+use mcp_serve_core::jsonrpc::{
+    self, encode_error, encode_notification, encode_result, ErrorObject, Incoming, Kind, RawMessage,
+    RequestId,
+};
 use mcp_serve_core::meta::{self, Meta};
 use mcp_serve_core::types::{ClientCapabilities, Implementation, LoggingLevel};
 use mcp_serve_core::version::ProtocolVersion;
@@ -22,8 +25,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::methods::{self, MethodResult};
-use super::shape::Cache;
 use super::shape::shape;
+use super::shape::Cache;
 use super::{ListKind, Shared};
 use crate::context::Peer;
 use crate::error::McpError;
@@ -91,7 +94,12 @@ struct Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.closed.cancel();
-        for token in self.in_flight.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).values() {
+        for token in self
+            .in_flight
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+        {
             token.cancel();
         }
     }
@@ -141,7 +149,9 @@ impl Connection {
     /// Forwards `list_changed` notifications to a legacy client until the
     /// connection's outbound channel closes.
     pub(crate) fn spawn_change_forwarder(&self) {
-        let Some(tx) = self.inner.peer.0.as_ref().map(mpsc::Sender::downgrade) else { return };
+        let Some(tx) = self.inner.peer.0.as_ref().map(mpsc::Sender::downgrade) else {
+            return;
+        };
         let mut rx = self.inner.shared.changes.subscribe();
         let weak = Arc::downgrade(&self.inner);
         let closed = self.inner.closed.clone();
@@ -183,7 +193,11 @@ impl Connection {
         }
     }
 
-    fn handle_batch(&self, items: Vec<Result<RawMessage<'_>, ErrorObject>>, http: Option<Arc<http::request::Parts>>) -> Reply {
+    fn handle_batch(
+        &self,
+        items: Vec<Result<RawMessage<'_>, ErrorObject>>,
+        http: Option<Arc<http::request::Parts>>,
+    ) -> Reply {
         if !self.legacy_version().is_some_and(ProtocolVersion::allows_batches) {
             return error_reply(
                 None,
@@ -261,7 +275,10 @@ impl Connection {
     }
 
     fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
-        self.inner.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn handle_request(
@@ -275,13 +292,17 @@ impl Connection {
             None => Map::new(),
             Some(raw) => match serde_json::from_str(raw.get()) {
                 Ok(p) => p,
-                Err(e) => return error_reply(Some(&id), &ErrorObject::invalid_params(format!("params: {e}"))),
+                Err(e) => {
+                    return error_reply(Some(&id), &ErrorObject::invalid_params(format!("params: {e}")))
+                }
             },
         };
         let meta = match params.remove("_meta") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m,
-            Some(_) => return error_reply(Some(&id), &ErrorObject::invalid_params("_meta must be an object")),
+            Some(_) => {
+                return error_reply(Some(&id), &ErrorObject::invalid_params("_meta must be an object"))
+            }
         };
         if method == "initialize" {
             return self.initialize(&id, params, meta.contains_key(meta::PROTOCOL_VERSION));
@@ -303,12 +324,21 @@ impl Connection {
     ) -> Result<Scope, (RequestId, ErrorObject)> {
         if let Some(requested) = meta.get(meta::PROTOCOL_VERSION) {
             let Some(requested) = requested.as_str() else {
-                return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"] must be a string", meta::PROTOCOL_VERSION))));
+                return Err((
+                    id,
+                    ErrorObject::invalid_params(format!(
+                        "_meta[\"{}\"] must be a string",
+                        meta::PROTOCOL_VERSION
+                    )),
+                ));
             };
             let version = match requested.parse::<ProtocolVersion>() {
                 Ok(v) if v.is_modern() => v,
                 _ => {
-                    let modern: Vec<_> = ProtocolVersion::ALL.into_iter().filter(|v| v.is_modern()).collect();
+                    let modern: Vec<_> = ProtocolVersion::ALL
+                        .into_iter()
+                        .filter(|v| v.is_modern())
+                        .collect();
                     return Err((id, ProtocolVersion::unsupported_error(requested, &modern)));
                 }
             };
@@ -328,14 +358,24 @@ impl Connection {
                 None => None,
                 Some(v) => match serde_json::from_value::<Implementation>(v.clone()) {
                     Ok(i) => Some(Arc::new(i)),
-                    Err(e) => return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::CLIENT_INFO)))),
+                    Err(e) => {
+                        return Err((
+                            id,
+                            ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::CLIENT_INFO)),
+                        ))
+                    }
                 },
             };
             let log_level = match meta.get(meta::LOG_LEVEL) {
                 None => None,
                 Some(v) => match serde_json::from_value::<LoggingLevel>(v.clone()) {
                     Ok(l) => Some(l),
-                    Err(e) => return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::LOG_LEVEL)))),
+                    Err(e) => {
+                        return Err((
+                            id,
+                            ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::LOG_LEVEL)),
+                        ))
+                    }
                 },
             };
             return Ok(Scope {
@@ -355,7 +395,10 @@ impl Connection {
                 meta,
                 client_info: s.client_info.clone(),
                 capabilities: Some(Arc::clone(&s.capabilities)),
-                log_level: *s.log_level.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                log_level: *s
+                    .log_level
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
                 http,
             });
         }
@@ -390,25 +433,44 @@ impl Connection {
         if self.inner.legacy.get().is_some() {
             return error_reply(
                 Some(id),
-                &ErrorObject::invalid_request("this connection is already initialized; `initialize` may be sent only once"),
+                &ErrorObject::invalid_request(
+                    "this connection is already initialized; `initialize` may be sent only once",
+                ),
             );
         }
         let requested = match params.get("protocolVersion").and_then(Value::as_str) {
             Some(v) => v.to_owned(),
-            None => return error_reply(Some(id), &ErrorObject::invalid_params("initialize: missing required string field `protocolVersion`")),
+            None => {
+                return error_reply(
+                    Some(id),
+                    &ErrorObject::invalid_params(
+                        "initialize: missing required string field `protocolVersion`",
+                    ),
+                )
+            }
         };
         let capabilities = match params.get("capabilities") {
             None => ClientCapabilities::default(),
             Some(v) => match ClientCapabilities::deserialize_value(v) {
                 Ok(c) => c,
-                Err(e) => return error_reply(Some(id), &ErrorObject::invalid_params(format!("initialize: capabilities: {e}"))),
+                Err(e) => {
+                    return error_reply(
+                        Some(id),
+                        &ErrorObject::invalid_params(format!("initialize: capabilities: {e}")),
+                    )
+                }
             },
         };
         let client_info = match params.get("clientInfo") {
             None => None,
             Some(v) => match serde_json::from_value::<Implementation>(v.clone()) {
                 Ok(i) => Some(Arc::new(i)),
-                Err(e) => return error_reply(Some(id), &ErrorObject::invalid_params(format!("initialize: clientInfo: {e}"))),
+                Err(e) => {
+                    return error_reply(
+                        Some(id),
+                        &ErrorObject::invalid_params(format!("initialize: clientInfo: {e}")),
+                    )
+                }
             },
         };
         let version = ProtocolVersion::negotiate_legacy(&requested);
@@ -420,7 +482,10 @@ impl Connection {
             log_level: Mutex::new(None),
         };
         if self.inner.legacy.set(session).is_err() {
-            return error_reply(Some(id), &ErrorObject::invalid_request("this connection is already initialized"));
+            return error_reply(
+                Some(id),
+                &ErrorObject::invalid_request("this connection is already initialized"),
+            );
         }
         let result = methods::initialize_result(&self.inner.shared, version);
         encode(id, &result)
@@ -433,11 +498,16 @@ impl Connection {
             "ping" => Ok((Value::Object(Map::new()), Cache::No)),
             "server/discover" => Ok(methods::discover(shared)),
             "logging/setLevel" if scope.version.is_legacy() => {
-                let level = params.get("level").cloned().map(serde_json::from_value::<LoggingLevel>);
+                let level = params
+                    .get("level")
+                    .cloned()
+                    .map(serde_json::from_value::<LoggingLevel>);
                 match level {
                     Some(Ok(level)) => {
                         if let Some(s) = self.inner.legacy.get() {
-                            *s.log_level.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(level);
+                            *s.log_level
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(level);
                         }
                         Ok((Value::Object(Map::new()), Cache::No))
                     }
@@ -484,7 +554,8 @@ impl Connection {
         match result {
             Ok((mut value, cache)) => {
                 shape(&self.inner.shared, version, cache, &mut value);
-                encode_result(id, &value).unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e)))
+                encode_result(id, &value)
+                    .unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e)))
             }
             Err(e) => {
                 let mut e = e.into_error_object();

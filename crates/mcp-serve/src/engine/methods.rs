@@ -99,25 +99,43 @@ where
 
 pub(crate) fn list_tools(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
     list(shared, params, "tools", |c| {
-        c.tools.values().filter(|t| t.enabled).map(|t| &t.def).cloned().collect()
+        c.tools
+            .values()
+            .filter(|t| t.enabled)
+            .map(|t| &t.def)
+            .cloned()
+            .collect()
     })
 }
 
 pub(crate) fn list_resources(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
     list(shared, params, "resources", |c| {
-        c.resources.values().filter(|r| r.enabled).map(|r| r.source.resource_def()).collect()
+        c.resources
+            .values()
+            .filter(|r| r.enabled)
+            .map(|r| r.source.resource_def())
+            .collect()
     })
 }
 
 pub(crate) fn list_templates(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
     list(shared, params, "resourceTemplates", |c| {
-        c.templates.values().filter(|r| r.enabled).map(|r| r.source.template_def()).collect()
+        c.templates
+            .values()
+            .filter(|r| r.enabled)
+            .map(|r| r.source.template_def())
+            .collect()
     })
 }
 
 pub(crate) fn list_prompts(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
     list(shared, params, "prompts", |c| {
-        c.prompts.values().filter(|p| p.enabled).map(|p| &p.def).cloned().collect()
+        c.prompts
+            .values()
+            .filter(|p| p.enabled)
+            .map(|p| &p.def)
+            .cloned()
+            .collect()
     })
 }
 
@@ -125,7 +143,9 @@ fn required_str(params: &Map<String, Value>, field: &str) -> Result<String, McpE
     match params.get(field) {
         Some(Value::String(s)) => Ok(s.clone()),
         Some(_) => Err(McpError::invalid_params(format!("{field}: must be a string"))),
-        None => Err(McpError::invalid_params(format!("missing required field `{field}`"))),
+        None => Err(McpError::invalid_params(format!(
+            "missing required field `{field}`"
+        ))),
     }
 }
 
@@ -175,8 +195,9 @@ pub(crate) fn call_tool(
     };
     let catalog = shared.catalog.load();
     let Some(tool) = catalog.tools.get(&name).filter(|t| t.enabled).cloned() else {
-        return ready(Err(McpError::invalid_params(format!("Unknown tool: {name}"))
-            .with_data(json!({ "name": name }))));
+        return ready(Err(
+            McpError::invalid_params(format!("Unknown tool: {name}")).with_data(json!({ "name": name }))
+        ));
     };
     drop(catalog);
     let _ = scope;
@@ -184,7 +205,9 @@ pub(crate) fn call_tool(
     if let Some(msg) = describe_violations(&name, &tool.validator, &args) {
         return ready(Ok((to_value(&ToolError::new(msg).into_result()), Cache::No)));
     }
-    let Value::Object(args) = args else { unreachable!("constructed as an object above") };
+    let Value::Object(args) = args else {
+        unreachable!("constructed as an object above")
+    };
     let fut = (tool.handler)(args, cx);
     let has_output_schema = tool.def.output_schema.is_some();
     Box::pin(async move {
@@ -240,7 +263,11 @@ pub(crate) fn read_resource(
     })
 }
 
-pub(crate) fn get_prompt(shared: &Shared, mut params: Map<String, Value>, cx: Context) -> BoxFuture<'static, MethodResult> {
+pub(crate) fn get_prompt(
+    shared: &Shared,
+    mut params: Map<String, Value>,
+    cx: Context,
+) -> BoxFuture<'static, MethodResult> {
     let name = match required_str(&params, "name") {
         Ok(n) => n,
         Err(e) => return ready(Err(e)),
@@ -249,7 +276,14 @@ pub(crate) fn get_prompt(shared: &Shared, mut params: Map<String, Value>, cx: Co
         Ok(a) => a,
         Err(e) => return ready(Err(e)),
     };
-    let Some(prompt) = shared.catalog.load().prompts.get(&name).filter(|p| p.enabled).cloned() else {
+    let Some(prompt) = shared
+        .catalog
+        .load()
+        .prompts
+        .get(&name)
+        .filter(|p| p.enabled)
+        .cloned()
+    else {
         return ready(Err(McpError::invalid_params(format!("Unknown prompt: {name}"))));
     };
     let mut typed = Map::new();
@@ -267,14 +301,20 @@ pub(crate) fn get_prompt(shared: &Shared, mut params: Map<String, Value>, cx: Co
     })
 }
 
-pub(crate) fn complete(shared: &Shared, params: Map<String, Value>, cx: Context) -> BoxFuture<'static, MethodResult> {
+pub(crate) fn complete(
+    shared: &Shared,
+    params: Map<String, Value>,
+    cx: Context,
+) -> BoxFuture<'static, MethodResult> {
     let reference = params.get("ref").cloned().unwrap_or(Value::Null);
     let argument = params.get("argument").cloned().unwrap_or(Value::Null);
     let (Some(arg_name), Some(value)) = (
         argument.get("name").and_then(Value::as_str).map(str::to_owned),
         argument.get("value").and_then(Value::as_str).map(str::to_owned),
     ) else {
-        return ready(Err(McpError::invalid_params("argument: must be an object with string fields `name` and `value`")));
+        return ready(Err(McpError::invalid_params(
+            "argument: must be an object with string fields `name` and `value`",
+        )));
     };
     let catalog = shared.catalog.load();
     let completers = match reference.get("type").and_then(Value::as_str) {
@@ -311,4 +351,3 @@ pub(crate) fn complete(shared: &Shared, params: Map<String, Value>, cx: Context)
         Ok((json!({ "completion": completion }), Cache::No))
     })
 }
-

@@ -89,7 +89,10 @@ impl Shared {
         kind: ListKind,
         f: impl FnOnce(&mut Catalog, &SchemaSettings) -> Result<bool, RegistrationError>,
     ) -> Result<bool, RegistrationError> {
-        let _guard = self.write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self
+            .write
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut next = Catalog::clone(&self.catalog.load());
         let changed = f(&mut next, &self.schema)?;
         if changed {

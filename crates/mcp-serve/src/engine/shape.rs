@@ -24,7 +24,8 @@ pub(crate) fn shape(shared: &Shared, version: ProtocolVersion, cache: Cache, res
     map.entry("resultType").or_insert_with(|| json!("complete"));
     if let Cache::Ttl(ttl) = cache {
         map.entry("ttlMs").or_insert_with(|| json!(ttl));
-        map.entry("cacheScope").or_insert_with(|| json!(shared.options.cache_scope));
+        map.entry("cacheScope")
+            .or_insert_with(|| json!(shared.options.cache_scope));
     }
     if shared.options.server_info_in_results {
         let meta = map.entry("_meta").or_insert_with(|| Value::Object(Map::new()));

@@ -27,8 +27,9 @@ use crate::context::Context;
 use crate::error::McpError;
 use crate::tool::SchemaSource;
 
-pub(crate) type PromptFn =
-    dyn Fn(Map<String, Value>, Context) -> BoxFuture<'static, Result<GetPromptResult, McpError>> + Send + Sync;
+pub(crate) type PromptFn = dyn Fn(Map<String, Value>, Context) -> BoxFuture<'static, Result<GetPromptResult, McpError>>
+    + Send
+    + Sync;
 
 /// A prompt: its definition and its handler.
 ///
@@ -52,7 +53,9 @@ pub struct Prompt {
 
 impl std::fmt::Debug for Prompt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Prompt").field("def", &self.def).finish_non_exhaustive()
+        f.debug_struct("Prompt")
+            .field("def", &self.def)
+            .finish_non_exhaustive()
     }
 }
 
@@ -177,7 +180,10 @@ impl Prompt {
 ///
 /// # Errors
 /// A `-32602` error saying which argument is missing or wrong.
-pub fn parse_prompt_arguments<A: DeserializeOwned>(prompt: &str, args: Map<String, Value>) -> Result<A, McpError> {
+pub fn parse_prompt_arguments<A: DeserializeOwned>(
+    prompt: &str,
+    args: Map<String, Value>,
+) -> Result<A, McpError> {
     serde_path_to_error::deserialize::<_, A>(&Value::Object(args)).map_err(|e| {
         let path = e.path().to_string();
         if path == "." {
@@ -205,7 +211,6 @@ pub(crate) fn arguments_from_schema(schema: &Value) -> Vec<PromptArgument> {
             title: prop.get("title").and_then(Value::as_str).map(str::to_owned),
             description: prop.get("description").and_then(Value::as_str).map(str::to_owned),
             required: Some(required.contains(&name.as_str())),
-            ..Default::default()
         })
         .collect()
 }

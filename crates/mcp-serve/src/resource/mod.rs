@@ -195,14 +195,16 @@ impl Resource {
         Fut: Future<Output = R> + Send + 'static,
     {
         self.vars = Some(SchemaSource::Generated(|s| Some(s.schema_for::<A>())));
-        self.handler = Some(Arc::new(move |uri: String, vars: Map<String, Value>, cx: Context| {
-            let args = match serde_path_to_error::deserialize::<_, A>(&Value::Object(vars)) {
-                Ok(a) => a,
-                Err(_) => return Box::pin(std::future::ready(Err(McpError::resource_not_found(&uri)))),
-            };
-            let fut = f(args, cx);
-            Box::pin(async move { fut.await.into_contents(&uri) })
-        }));
+        self.handler = Some(Arc::new(
+            move |uri: String, vars: Map<String, Value>, cx: Context| {
+                let args = match serde_path_to_error::deserialize::<_, A>(&Value::Object(vars)) {
+                    Ok(a) => a,
+                    Err(_) => return Box::pin(std::future::ready(Err(McpError::resource_not_found(&uri)))),
+                };
+                let fut = f(args, cx);
+                Box::pin(async move { fut.await.into_contents(&uri) })
+            },
+        ));
         self
     }
 

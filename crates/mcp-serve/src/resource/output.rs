@@ -1,7 +1,9 @@
 //! Turning what a resource handler returns into resource contents.
 
 use base64::Engine as _;
-use mcp_serve_core::types::{BlobResourceContents, ReadResourceResult, ResourceContents, TextResourceContents};
+use mcp_serve_core::types::{
+    BlobResourceContents, ReadResourceResult, ResourceContents, TextResourceContents,
+};
 use serde::Serialize;
 
 use crate::error::McpError;
@@ -83,7 +85,8 @@ impl<T: IntoResourceContents, E: Into<McpError> + Send> IntoResourceContents for
 impl<T: IntoResourceContents> IntoResourceContents for Option<T> {
     /// `None` means the resource does not exist.
     fn into_contents(self, uri: &str) -> Result<Vec<ResourceContents>, McpError> {
-        self.ok_or_else(|| McpError::resource_not_found(uri))?.into_contents(uri)
+        self.ok_or_else(|| McpError::resource_not_found(uri))?
+            .into_contents(uri)
     }
 }
 

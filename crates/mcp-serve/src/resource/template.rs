@@ -60,9 +60,15 @@ impl UriTemplate {
                 Some('#' | '.' | '/' | ';' | '&') => return Err(err("unsupported operator")),
                 _ => (None, expr),
             };
-            let names: Vec<String> = names.split(',').map(|n| n.trim_end_matches('*').to_owned()).collect();
+            let names: Vec<String> = names
+                .split(',')
+                .map(|n| n.trim_end_matches('*').to_owned())
+                .collect();
             if names.iter().any(|n| {
-                n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                n.is_empty()
+                    || !n
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
             }) {
                 return Err(err("a variable name must be letters, digits, '_' or '.'"));
             }
@@ -124,7 +130,9 @@ fn matches(parts: &[Part], uri: &str, vars: &mut Vec<(String, String)>) -> bool 
         return uri.is_empty();
     };
     match first {
-        Part::Literal(lit) => uri.strip_prefix(lit.as_str()).is_some_and(|tail| matches(rest, tail, vars)),
+        Part::Literal(lit) => uri
+            .strip_prefix(lit.as_str())
+            .is_some_and(|tail| matches(rest, tail, vars)),
         Part::Simple(name) | Part::Reserved(name) => {
             let reserved = matches!(first, Part::Reserved(_));
             let limit = uri

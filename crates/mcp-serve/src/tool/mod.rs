@@ -106,7 +106,9 @@ pub struct Tool {
 
 impl std::fmt::Debug for Tool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tool").field("def", &self.def).finish_non_exhaustive()
+        f.debug_struct("Tool")
+            .field("def", &self.def)
+            .finish_non_exhaustive()
     }
 }
 
@@ -223,15 +225,15 @@ impl Tool {
             self.output = Some(SchemaSource::Generated(R::output_schema));
         }
         let name: Arc<str> = self.def.name.as_str().into();
-        self.handler = Some(Arc::new(move |args: Arguments, cx: Context| {
-            match parse_arguments::<A>(&name, args) {
+        self.handler = Some(Arc::new(
+            move |args: Arguments, cx: Context| match parse_arguments::<A>(&name, args) {
                 Ok(a) => {
                     let fut = f(a, cx);
                     Box::pin(async move { fut.await.into_tool_result().map_err(CallError::Tool) })
                 }
                 Err(e) => Box::pin(std::future::ready(Err(CallError::Tool(e)))),
-            }
-        }));
+            },
+        ));
         self
     }
 

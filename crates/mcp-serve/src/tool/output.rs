@@ -153,4 +153,3 @@ pub(crate) fn structured<T: Serialize + ?Sized>(value: &T) -> Result<CallToolRes
         ..Default::default()
     })
 }
-

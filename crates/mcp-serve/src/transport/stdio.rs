@@ -120,7 +120,12 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
 ///
 /// # Errors
 /// An I/O error on either stream.
-pub async fn serve<R, W>(handle: &ServerHandle, reader: R, writer: W, options: StdioOptions) -> Result<(), TransportError>
+pub async fn serve<R, W>(
+    handle: &ServerHandle,
+    reader: R,
+    writer: W,
+    options: StdioOptions,
+) -> Result<(), TransportError>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -171,7 +176,9 @@ where
                 }
             }
             Reply::Later(fut) => {
-                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { break Ok(()) };
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    break Ok(());
+                };
                 let tx = tx.clone();
                 tasks.spawn(async move {
                     if let Some(bytes) = fut.await {
@@ -184,7 +191,10 @@ where
         while tasks.try_join_next().is_some() {}
     };
     // End of input: let in-flight calls answer, then close stdout.
-    let _ = tokio::time::timeout(options.shutdown_grace, async { while tasks.join_next().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(options.shutdown_grace, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
     tasks.abort_all();
     drop(conn);
     drop(tx);
