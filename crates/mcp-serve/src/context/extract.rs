@@ -52,14 +52,14 @@ impl FromContext for ProtocolVersion {
 ///
 /// ```
 /// use mcp_serve::prelude::*;
-/// struct Counter(std::sync::atomic::AtomicU64);
+/// struct Counter { hits: std::sync::atomic::AtomicU64 }
 ///
 /// /// Count calls.
 /// #[tool]
 /// fn count(counter: State<Counter>) -> u64 {
-///     counter.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+///     counter.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
 /// }
-/// # let _ = Server::new("demo", "1.0.0").tool(count).state(Counter(Default::default()));
+/// # let _ = Server::new("demo", "1.0.0").tool(count).state(Counter { hits: Default::default() });
 /// ```
 pub struct State<T>(pub Arc<T>);
 

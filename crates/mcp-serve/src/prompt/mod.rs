@@ -172,7 +172,7 @@ impl Prompt {
 /// Deserializes prompt arguments into `A`, naming the argument on failure.
 ///
 /// ```
-/// #[derive(serde::Deserialize)]
+/// #[derive(Debug, serde::Deserialize)]
 /// struct A { code: String }
 /// let e = mcp_serve::prompt::parse_prompt_arguments::<A>("review", Default::default()).unwrap_err();
 /// assert!(e.message().contains("code"), "{}", e.message());

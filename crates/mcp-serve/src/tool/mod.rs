@@ -253,7 +253,7 @@ impl Tool {
 /// Deserializes validated arguments into `A`, naming the field on failure.
 ///
 /// ```
-/// #[derive(serde::Deserialize)]
+/// #[derive(Debug, serde::Deserialize)]
 /// struct A { a: f64 }
 /// let args = serde_json::json!({"a": "x"}).as_object().unwrap().clone();
 /// let e = mcp_serve::tool::parse_arguments::<A>("add", args).unwrap_err();

@@ -87,7 +87,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
                 if line.last() == Some(&b'\r') {
                     line.pop();
                 }
-                if std::mem::take(&mut self.discarding) {
+                if std::mem::take(&mut self.discarding) || line.len() > self.max {
                     return Ok(Some(Line::TooLong));
                 }
                 return Ok(Some(Line::Frame(line)));
