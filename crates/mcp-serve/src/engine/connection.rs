@@ -23,6 +23,7 @@ use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::methods::{self, MethodResult};
 use super::shape::shape;
@@ -520,6 +521,11 @@ impl Connection {
             "resources/templates/list" => methods::list_templates(shared, &params),
             "prompts/list" => methods::list_prompts(shared, &params),
             "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
+                let params_name = params
+                    .get("name")
+                    .or_else(|| params.get("uri"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 let token = CancellationToken::new();
                 self.lock_in_flight().insert(id.clone(), token.clone());
                 let cx = self.context(&scope, token.clone());
@@ -531,17 +537,40 @@ impl Connection {
                 };
                 let conn = self.clone();
                 let version = scope.version;
-                return Reply::Later(Box::pin(async move {
-                    let result = tokio::select! {
-                        biased;
-                        () = token.cancelled() => None,
-                        r = fut => Some(r),
-                    };
-                    conn.lock_in_flight().remove(&id);
-                    // A cancelled request gets no response.
-                    let result = result?;
-                    Some(conn.finish(&id, version, result))
-                }));
+                let target = params_name.unwrap_or_default();
+                let span = tracing::debug_span!(
+                    "mcp.request",
+                    method,
+                    target = %target,
+                    id = %id,
+                    protocol = %version,
+                    outcome = tracing::field::Empty,
+                );
+                return Reply::Later(Box::pin(
+                    async move {
+                        let started = std::time::Instant::now();
+                        let result = tokio::select! {
+                            biased;
+                            () = token.cancelled() => None,
+                            r = fut => Some(r),
+                        };
+                        conn.lock_in_flight().remove(&id);
+                        let outcome = match &result {
+                            None => "cancelled",
+                            Some(Ok(_)) => "ok",
+                            Some(Err(_)) => "error",
+                        };
+                        tracing::Span::current().record("outcome", outcome);
+                        tracing::debug!(
+                            elapsed_us = started.elapsed().as_micros() as u64,
+                            "request finished"
+                        );
+                        // A cancelled request gets no response.
+                        let result = result?;
+                        Some(conn.finish(&id, version, result))
+                    }
+                    .instrument(span),
+                ));
             }
             _ => {
                 return error_reply(Some(&id), &ErrorObject::method_not_found(method));

@@ -18,6 +18,7 @@ pub(crate) enum Cache {
 
 pub(crate) fn shape(shared: &Shared, version: ProtocolVersion, cache: Cache, result: &mut Value) {
     if !version.has_result_type() {
+        downgrade_content(version, result);
         return;
     }
     let Value::Object(map) = result else { return };
@@ -33,5 +34,65 @@ pub(crate) fn shape(shared: &Shared, version: ProtocolVersion, cache: Cache, res
             meta.entry(SERVER_INFO)
                 .or_insert_with(|| serde_json::to_value(&shared.info).unwrap_or(Value::Null));
         }
+    }
+}
+
+/// Rewrites content blocks an older revision cannot represent (resource links
+/// before 2025-06-18, audio before 2025-03-26) as text, so older clients,
+/// which validate content by type, still get the information.
+fn downgrade_content(version: ProtocolVersion, result: &mut Value) {
+    if version.has_structured_content() {
+        return;
+    }
+    let Value::Object(map) = result else { return };
+    if let Some(Value::Array(blocks)) = map.get_mut("content") {
+        blocks.iter_mut().for_each(|b| downgrade_block(version, b));
+    }
+    if let Some(Value::Array(messages)) = map.get_mut("messages") {
+        for m in messages {
+            if let Some(block) = m.get_mut("content") {
+                downgrade_block(version, block);
+            }
+        }
+    }
+}
+
+fn downgrade_block(version: ProtocolVersion, block: &mut Value) {
+    let text = match block.get("type").and_then(Value::as_str) {
+        Some("resource_link") => {
+            let uri = block.get("uri").and_then(Value::as_str).unwrap_or_default();
+            let name = block.get("name").and_then(Value::as_str).unwrap_or(uri);
+            format!("{name}: {uri}")
+        }
+        Some("audio") if !version.has_audio() => {
+            let mime = block.get("mimeType").and_then(Value::as_str).unwrap_or("audio");
+            format!("[{mime} audio omitted: this client's protocol revision cannot carry audio]")
+        }
+        _ => return,
+    };
+    *block = json!({ "type": "text", "text": text });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_revisions_get_text_for_new_content_types() {
+        let mut r = json!({ "content": [
+            { "type": "resource_link", "uri": "file:///a", "name": "a" },
+            { "type": "audio", "data": "AA==", "mimeType": "audio/wav" },
+            { "type": "text", "text": "kept" }
+        ]});
+        downgrade_content(ProtocolVersion::V2024_11_05, &mut r);
+        assert_eq!(r["content"][0], json!({ "type": "text", "text": "a: file:///a" }));
+        assert_eq!(r["content"][1]["type"], "text");
+        assert_eq!(r["content"][2]["text"], "kept");
+        let mut r2 = json!({ "content": [{ "type": "audio", "data": "AA==", "mimeType": "audio/wav" }] });
+        downgrade_content(ProtocolVersion::V2025_03_26, &mut r2);
+        assert_eq!(r2["content"][0]["type"], "audio");
+        let mut r3 = json!({ "content": [{ "type": "resource_link", "uri": "x:y", "name": "y" }] });
+        downgrade_content(ProtocolVersion::V2025_11_25, &mut r3);
+        assert_eq!(r3["content"][0]["type"], "resource_link");
     }
 }

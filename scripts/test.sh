@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test of mcp-serve: formatting, lints, unit/integration/doc/golden
+# tests, then the official Python and TypeScript clients against the quickstart
+# example over stdio, in both protocol eras. Installs what it needs (client
+# SDKs) into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve} on first use.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo test"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+[[ $status -eq 0 ]] || { echo "cargo test failed" >&2; exit 1; }
+cargo_passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+
+step "official clients over stdio (Python mcp, TypeScript sdk 1.x and client 2.x)"
+cargo build --quiet --example quickstart
+server=target/debug/examples/quickstart
+interop_passed=0
+run_interop() {
+  local out
+  out="$(mktemp)"
+  set +e
+  "$@" scripts/interop.sh "$server" 2>&1 | tee "$out"
+  local st=${PIPESTATUS[0]}
+  set -e
+  [[ $st -eq 0 ]] || { rm -f "$out"; echo "interop tests failed" >&2; exit 1; }
+  interop_passed=$((interop_passed + $(grep -oE '^interop: [0-9]+ passed' "$out" | awk '{print $2}')))
+  rm -f "$out"
+}
+# Modern era where the client supports it (auto-detected), legacy for TS 1.x.
+run_interop env
+# The negotiating clients forced into the legacy era.
+run_interop env INTEROP_CLIENTS=python INTEROP_PYTHON_ARGS="--mode legacy" INTEROP_EXPECT_ERA=legacy
+run_interop env INTEROP_CLIENTS=ts-v2 INTEROP_TS_V2_ARGS="--mode legacy" INTEROP_EXPECT_ERA=legacy
+
+echo
+echo "all tests: $((cargo_passed + interop_passed)) passed, 0 failed"
