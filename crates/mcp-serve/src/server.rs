@@ -211,12 +211,17 @@ impl Server {
     /// A registration error, or a transport failure.
     pub async fn run(self) -> Result<(), ServeError> {
         let handle = self.into_handle()?;
-        if let Some(addr) = http_address_from_env() {
-            return Err(ServeError::Usage(format!(
-                "HTTP serving (requested as {addr}) is not built into this version of mcp-serve yet; run without --http / MCP_SERVE_HTTP to serve over stdio"
-            )));
+        match http_address_from_env() {
+            Some(addr) => {
+                let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
+                    ServeError::Usage(format!(
+                        "--http / MCP_SERVE_HTTP needs an address like 127.0.0.1:8000, got {addr:?}"
+                    ))
+                })?;
+                handle.serve_http(addr).await
+            }
+            None => handle.serve_stdio().await,
         }
-        handle.serve_stdio().await
     }
 
     /// Serves over stdin/stdout until stdin closes.
@@ -225,6 +230,16 @@ impl Server {
     /// A registration error, or an I/O failure.
     pub async fn serve_stdio(self) -> Result<(), ServeError> {
         self.into_handle()?.serve_stdio().await
+    }
+
+    /// Serves over Streamable HTTP at `http://ADDR/mcp` (and the 2024-11-05
+    /// HTTP+SSE transport at `/sse`) with the default, loopback-only policy,
+    /// until Ctrl-C.
+    ///
+    /// # Errors
+    /// A registration error, or an address that cannot be bound.
+    pub async fn serve_http(self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
+        self.into_handle()?.serve_http(addr).await
     }
 }
 
@@ -407,6 +422,30 @@ impl ServerHandle {
         let conn = Connection::new(Arc::clone(&self.shared), outbound);
         conn.spawn_change_forwarder();
         conn
+    }
+
+    /// Serves over Streamable HTTP at `http://ADDR/mcp` until Ctrl-C.
+    ///
+    /// # Errors
+    /// An address that cannot be bound.
+    pub async fn serve_http(&self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
+        let mut options = crate::transport::http::HttpOptions::default();
+        if !addr.ip().is_loopback() {
+            // Bound beyond loopback on purpose: the Host check would refuse real clients.
+            options.allowed_hosts = None;
+        }
+        crate::transport::http::serve(self, addr, options)
+            .await
+            .map_err(ServeError::from)
+    }
+
+    /// A `tower::Service` for the MCP endpoint, to mount in an existing app
+    /// (e.g. `axum::Router::new().nest_service("/mcp", handle.http_service(Default::default()))`).
+    pub fn http_service(
+        &self,
+        options: crate::transport::http::HttpOptions,
+    ) -> crate::transport::http::McpService {
+        crate::transport::http::McpService::new(self, options)
     }
 
     /// Serves over stdin/stdout until stdin closes.

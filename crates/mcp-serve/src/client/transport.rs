@@ -124,7 +124,7 @@ pub(crate) fn memory(server: &ServerHandle) -> Pipes {
         while let Some(frame) = out_rx.recv().await {
             match conn.handle(&frame, None) {
                 Reply::None => {}
-                Reply::Now(bytes) => {
+                Reply::Now(bytes) | Reply::Rejected { bytes, .. } => {
                     if in_tx.send(bytes).await.is_err() {
                         break;
                     }

@@ -38,6 +38,15 @@ pub enum Reply {
     None,
     /// Send these bytes now.
     Now(Vec<u8>),
+    /// The request was refused before any handler ran (bad frame, wrong era,
+    /// unsupported version, unknown method...): send these bytes now; `code`
+    /// is the JSON-RPC error code, for transports that map it to a status.
+    Rejected {
+        /// The error response.
+        bytes: Vec<u8>,
+        /// Its JSON-RPC error code.
+        code: i64,
+    },
     /// Run this (a handler) and send what it yields, if anything.
     Later(BoxFuture<'static, Option<Vec<u8>>>),
 }
@@ -47,6 +56,9 @@ impl std::fmt::Debug for Reply {
         match self {
             Reply::None => f.write_str("Reply::None"),
             Reply::Now(b) => write!(f, "Reply::Now({})", String::from_utf8_lossy(b)),
+            Reply::Rejected { bytes, code } => {
+                write!(f, "Reply::Rejected({code}, {})", String::from_utf8_lossy(bytes))
+            }
             Reply::Later(_) => f.write_str("Reply::Later(..)"),
         }
     }
@@ -57,7 +69,7 @@ impl Reply {
     pub async fn resolve(self) -> Option<Vec<u8>> {
         match self {
             Reply::None => None,
-            Reply::Now(b) => Some(b),
+            Reply::Now(b) | Reply::Rejected { bytes: b, .. } => Some(b),
             Reply::Later(f) => f.await,
         }
     }
@@ -81,6 +93,7 @@ pub(crate) struct Scope {
     pub(crate) capabilities: Option<Arc<ClientCapabilities>>,
     pub(crate) log_level: Option<LoggingLevel>,
     pub(crate) http: Option<Arc<http::request::Parts>>,
+    pub(crate) stream: Option<mpsc::Sender<Vec<u8>>>,
 }
 
 struct Inner {
@@ -124,7 +137,38 @@ impl std::fmt::Debug for Connection {
 }
 
 fn error_reply(id: Option<&RequestId>, e: &ErrorObject) -> Reply {
-    Reply::Now(encode_error(id, e))
+    Reply::Rejected {
+        bytes: encode_error(id, e),
+        code: e.code,
+    }
+}
+
+/// Where a frame came from and where its request's own messages go.
+///
+/// Transports fill in what they know: the HTTP request behind the frame, a
+/// per-request stream for progress and log notifications (an SSE response),
+/// and the values the client mirrored into headers, which must match the
+/// body (`Mcp-Method`, `Mcp-Name`, `MCP-Protocol-Version`).
+#[derive(Debug, Clone, Default)]
+pub struct Inbound {
+    /// The HTTP request, without its body.
+    pub http: Option<Arc<http::request::Parts>>,
+    /// Where this request's notifications go (default: the connection's outbound).
+    pub stream: Option<mpsc::Sender<Vec<u8>>>,
+    /// Header values to check against the body of a modern request.
+    pub mirrored: Option<MirroredHeaders>,
+}
+
+/// The request metadata a Streamable HTTP client mirrors into headers
+/// (decoded from the `=?base64?...?=` form where used).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MirroredHeaders {
+    /// `MCP-Protocol-Version`.
+    pub protocol_version: Option<String>,
+    /// `Mcp-Method`.
+    pub method: Option<String>,
+    /// `Mcp-Name`.
+    pub name: Option<String>,
 }
 
 impl Connection {
@@ -140,6 +184,11 @@ impl Connection {
                 closed: CancellationToken::new(),
             }),
         }
+    }
+
+    /// Where this connection's server-initiated messages go.
+    pub fn outbound(&self) -> Option<mpsc::Sender<Vec<u8>>> {
+        self.inner.peer.0.clone()
     }
 
     /// The legacy revision negotiated by `initialize`, if any.
@@ -187,18 +236,25 @@ impl Connection {
 
     /// Handles one frame: a message or (revision 2025-03-26) a batch.
     pub fn handle(&self, frame: &[u8], http: Option<Arc<http::request::Parts>>) -> Reply {
+        self.handle_inbound(
+            frame,
+            &Inbound {
+                http,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Handles one frame with everything the transport knows about it.
+    pub fn handle_inbound(&self, frame: &[u8], via: &Inbound) -> Reply {
         match jsonrpc::parse(frame) {
             Err(e) => error_reply(None, &e),
-            Ok(Incoming::Single(m)) => self.handle_message(&m, http),
-            Ok(Incoming::Batch(items)) => self.handle_batch(items, http),
+            Ok(Incoming::Single(m)) => self.handle_raw(&m, via),
+            Ok(Incoming::Batch(items)) => self.handle_batch(items, via),
         }
     }
 
-    fn handle_batch(
-        &self,
-        items: Vec<Result<RawMessage<'_>, ErrorObject>>,
-        http: Option<Arc<http::request::Parts>>,
-    ) -> Reply {
+    fn handle_batch(&self, items: Vec<Result<RawMessage<'_>, ErrorObject>>, via: &Inbound) -> Reply {
         if !self.legacy_version().is_some_and(ProtocolVersion::allows_batches) {
             return error_reply(
                 None,
@@ -208,7 +264,7 @@ impl Connection {
         let replies: Vec<Reply> = items
             .into_iter()
             .map(|item| match item {
-                Ok(m) => self.handle_message(&m, http.clone()),
+                Ok(m) => self.handle_raw(&m, via),
                 Err(e) => error_reply(None, &e),
             })
             .collect();
@@ -229,7 +285,9 @@ impl Connection {
         }))
     }
 
-    fn handle_message(&self, m: &RawMessage<'_>, http: Option<Arc<http::request::Parts>>) -> Reply {
+    /// Handles one already-parsed message (transports that route on the
+    /// envelope parse once and pass it here).
+    pub fn handle_raw(&self, m: &RawMessage<'_>, via: &Inbound) -> Reply {
         let kind = match m.validate() {
             Ok(k) => k,
             Err(e) => return error_reply(m.id().as_ref(), &e),
@@ -246,7 +304,7 @@ impl Connection {
                 let Some(id) = m.id() else {
                     return error_reply(None, &ErrorObject::invalid_request("unreadable id"));
                 };
-                self.handle_request(id, method, m.params(), http)
+                self.handle_request(id, method, m.params(), via)
             }
         }
     }
@@ -287,7 +345,7 @@ impl Connection {
         id: RequestId,
         method: &str,
         params: Option<&serde_json::value::RawValue>,
-        http: Option<Arc<http::request::Parts>>,
+        via: &Inbound,
     ) -> Reply {
         let mut params: Map<String, Value> = match params {
             None => Map::new(),
@@ -308,7 +366,7 @@ impl Connection {
         if method == "initialize" {
             return self.initialize(&id, params, meta.contains_key(meta::PROTOCOL_VERSION));
         }
-        let scope = match self.scope(id, method, meta, http) {
+        let scope = match self.scope(id, method, &params, meta, via) {
             Ok(s) => s,
             Err((id, e)) => return error_reply(Some(&id), &e),
         };
@@ -320,9 +378,12 @@ impl Connection {
         &self,
         id: RequestId,
         method: &str,
+        params: &Map<String, Value>,
         meta: Meta,
-        http: Option<Arc<http::request::Parts>>,
+        via: &Inbound,
     ) -> Result<Scope, (RequestId, ErrorObject)> {
+        let http = via.http.clone();
+        let stream = via.stream.clone();
         if let Some(requested) = meta.get(meta::PROTOCOL_VERSION) {
             let Some(requested) = requested.as_str() else {
                 return Err((
@@ -333,6 +394,11 @@ impl Connection {
                     )),
                 ));
             };
+            if let Some(headers) = &via.mirrored {
+                if let Err(e) = check_mirrored(headers, requested, method, params) {
+                    return Err((id, e));
+                }
+            }
             let version = match requested.parse::<ProtocolVersion>() {
                 Ok(v) if v.is_modern() => v,
                 _ => {
@@ -387,6 +453,7 @@ impl Connection {
                 capabilities: Some(capabilities),
                 log_level,
                 http,
+                stream,
             });
         }
         if let Some(s) = self.inner.legacy.get() {
@@ -401,6 +468,7 @@ impl Connection {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner),
                 http,
+                stream,
             });
         }
         if method == "ping" {
@@ -413,6 +481,7 @@ impl Connection {
                 capabilities: None,
                 log_level: None,
                 http,
+                stream,
             });
         }
         Err((
@@ -607,11 +676,49 @@ impl Connection {
                 log_level: scope.log_level,
                 http: scope.http.clone(),
                 shared: Arc::clone(&self.inner.shared),
-                peer: self.inner.peer.clone(),
+                peer: scope
+                    .stream
+                    .clone()
+                    .map_or_else(|| self.inner.peer.clone(), |s| Peer(Some(s))),
                 cancel,
             }),
         }
     }
+}
+
+/// Checks the headers a modern HTTP client mirrors against the body.
+fn check_mirrored(
+    headers: &MirroredHeaders,
+    version: &str,
+    method: &str,
+    params: &Map<String, Value>,
+) -> Result<(), ErrorObject> {
+    fn compare(header: &str, value: Option<&str>, body: &str) -> Result<(), ErrorObject> {
+        match value {
+            None => Err(ErrorObject::new(
+                code::HEADER_MISMATCH,
+                format!("Header mismatch: the required {header} header is missing (it must be {body:?})"),
+            )),
+            Some(v) if v != body => Err(ErrorObject::new(
+                code::HEADER_MISMATCH,
+                format!("Header mismatch: {header} header value {v:?} does not match body value {body:?}"),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+    compare(
+        "MCP-Protocol-Version",
+        headers.protocol_version.as_deref(),
+        version,
+    )?;
+    compare("Mcp-Method", headers.method.as_deref(), method)?;
+    if matches!(method, "tools/call" | "prompts/get" | "resources/read") {
+        let field = if method == "resources/read" { "uri" } else { "name" };
+        if let Some(body) = params.get(field).and_then(Value::as_str) {
+            compare("Mcp-Name", headers.name.as_deref(), body)?;
+        }
+    }
+    Ok(())
 }
 
 fn encode(id: &RequestId, value: &Value) -> Reply {

@@ -1,10 +1,12 @@
 //! Transports: how frames reach the engine and answers go back.
 //!
 //! - [`stdio`]: newline-delimited JSON on stdin/stdout (logs go to stderr).
+//! - [`http`]: Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport.
 //! - [`memory`]: a client and a server in one process, for tests.
 //!
 //! Transports are thin: framing, limits and concurrency; no protocol logic.
 
+pub mod http;
 pub mod memory;
 pub mod stdio;
 

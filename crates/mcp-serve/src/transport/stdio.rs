@@ -170,7 +170,7 @@ where
         };
         match conn.handle(&frame, None) {
             Reply::None => {}
-            Reply::Now(bytes) => {
+            Reply::Now(bytes) | Reply::Rejected { bytes, .. } => {
                 if tx.send(bytes).await.is_err() {
                     break Ok(());
                 }

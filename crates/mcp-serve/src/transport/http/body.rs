@@ -1,0 +1,143 @@
+//! Response bodies: a whole JSON message, nothing, or an SSE stream that
+//! drives the request's handler as it is polled (so a client that closes the
+//! stream cancels the handler, as the spec asks).
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use http_body::{Body, Frame, SizeHint};
+use tokio::sync::mpsc;
+
+/// The body of every response the MCP endpoint sends.
+pub struct McpBody {
+    kind: Kind,
+}
+
+enum Kind {
+    Full(Option<Bytes>),
+    Sse(Box<SseStream>),
+}
+
+impl std::fmt::Debug for McpBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::Full(b) => write!(f, "McpBody::Full({} bytes)", b.as_ref().map_or(0, Bytes::len)),
+            Kind::Sse(_) => f.write_str("McpBody::Sse"),
+        }
+    }
+}
+
+/// An SSE stream: queued events first, then notifications as they come,
+/// then the final response (when there is one), then the end.
+pub(crate) struct SseStream {
+    pub(crate) queued: std::collections::VecDeque<Bytes>,
+    pub(crate) events: mpsc::Receiver<Vec<u8>>,
+    pub(crate) finish: Option<BoxFuture<'static, Option<Vec<u8>>>>,
+    /// Ends the stream once `finish` has produced its response.
+    pub(crate) end_after_finish: bool,
+    pub(crate) done: bool,
+    /// Runs when the stream is dropped (returns a GET stream's receiver).
+    pub(crate) on_drop: Option<Box<dyn FnOnce(mpsc::Receiver<Vec<u8>>) + Send>>,
+}
+
+impl Drop for SseStream {
+    fn drop(&mut self) {
+        if let Some(f) = self.on_drop.take() {
+            let (_, dummy) = mpsc::channel(1);
+            f(std::mem::replace(&mut self.events, dummy));
+        }
+    }
+}
+
+/// Formats one JSON-RPC message as an SSE `message` event.
+pub(crate) fn sse_event(json: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(json.len() + 24);
+    out.extend_from_slice(b"event: message\ndata: ");
+    out.extend_from_slice(json);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
+}
+
+impl McpBody {
+    /// An empty body.
+    pub fn empty() -> Self {
+        McpBody {
+            kind: Kind::Full(None),
+        }
+    }
+
+    /// A complete body.
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        McpBody {
+            kind: Kind::Full(Some(bytes.into())),
+        }
+    }
+
+    pub(crate) fn sse(stream: SseStream) -> Self {
+        McpBody {
+            kind: Kind::Sse(Box::new(stream)),
+        }
+    }
+}
+
+impl Body for McpBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match &mut self.kind {
+            Kind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Sse(s) => {
+                if s.done {
+                    return Poll::Ready(None);
+                }
+                if let Some(b) = s.queued.pop_front() {
+                    return Poll::Ready(Some(Ok(Frame::data(b))));
+                }
+                // Notifications already sent precede the final response.
+                match s.events.poll_recv(cx) {
+                    Poll::Ready(Some(msg)) => return Poll::Ready(Some(Ok(Frame::data(sse_event(&msg))))),
+                    Poll::Ready(None) if s.finish.is_none() => {
+                        s.done = true;
+                        return Poll::Ready(None);
+                    }
+                    _ => {}
+                }
+                if let Some(fut) = &mut s.finish {
+                    if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                        s.finish = None;
+                        if s.end_after_finish {
+                            s.done = true;
+                        }
+                        return match out {
+                            Some(msg) => Poll::Ready(Some(Ok(Frame::data(sse_event(&msg))))),
+                            None => Poll::Ready(None),
+                        };
+                    }
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Full(b) => b.is_none(),
+            Kind::Sse(s) => s.done,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            Kind::Full(None) => SizeHint::with_exact(0),
+            Kind::Sse(_) => SizeHint::default(),
+        }
+    }
+}

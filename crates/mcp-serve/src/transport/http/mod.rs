@@ -1,0 +1,775 @@
+//! Streamable HTTP, for both eras, plus the deprecated HTTP+SSE transport of
+//! 2024-11-05, on hyper.
+//!
+//! - Modern (2026-07-28): one POST per request, no sessions; the mirrored
+//!   headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) must match
+//!   the body (`HeaderMismatch`, 400); version, capability and malformed
+//!   `_meta` errors are 400, an unknown method 404.
+//! - Legacy (2025-03-26 … 2025-11-25): `initialize` opens a session
+//!   (`Mcp-Session-Id`); GET opens the session's stream for server-initiated
+//!   messages; DELETE ends it; unknown sessions get 404.
+//! - HTTP+SSE (2024-11-05): `GET …/sse` opens a session whose `endpoint`
+//!   event names `…/messages?sessionId=…`, where the client POSTs.
+//!
+//! A call's response is JSON unless the handler sends a notification
+//! (progress, log) before finishing and the client accepts
+//! `text/event-stream`: then the response switches to SSE. Closing an SSE
+//! stream cancels the handler.
+//!
+//! [`McpService`] is a `tower::Service`, mountable in axum with
+//! `Router::new().nest_service("/mcp", service)`.
+//!
+//! ```no_run
+//! use mcp_serve::prelude::*;
+//! # #[tokio::main] async fn main() -> anyhow::Result<()> {
+//! let handle = Server::new("demo", "1.0.0").into_handle()?;
+//! mcp_serve::transport::http::serve(&handle, "127.0.0.1:8000".parse()?, Default::default()).await?;
+//! # Ok(()) }
+//! ```
+
+mod body;
+mod security;
+mod session;
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use mcp_serve_core::error::code;
+use mcp_serve_core::jsonrpc::{self, encode_error, ErrorObject, Incoming, Kind};
+use tokio::sync::mpsc;
+
+pub use body::McpBody;
+
+use self::body::{sse_event, SseStream};
+use self::session::{Session, Sessions};
+use super::TransportError;
+use crate::engine::{Connection, Inbound, MirroredHeaders, Reply};
+use crate::server::ServerHandle;
+
+/// The session header of legacy Streamable HTTP.
+pub const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Limits and policies of the HTTP transport.
+///
+/// ```
+/// use mcp_serve::transport::http::HttpOptions;
+/// let o = HttpOptions::default().allowed_origins(["https://app.example"]).max_sessions(500);
+/// assert_eq!(o.max_body_bytes, 4 * 1024 * 1024);
+/// ```
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest accepted request body (default 4 MiB).
+    pub max_body_bytes: usize,
+    /// Most legacy sessions at once (default 10,000).
+    pub max_sessions: usize,
+    /// A legacy session unused this long is dropped (default 30 min).
+    pub session_idle: Duration,
+    /// Accepted `Host` values (default: loopback names); `None` accepts any.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Accepted `Origin` values (full origins or bare host names; default:
+    /// loopback names); `None` accepts any.
+    pub allowed_origins: Option<Vec<String>>,
+    /// Answer CORS preflights and add CORS headers for allowed origins.
+    pub cors: bool,
+    /// Serve the 2024-11-05 HTTP+SSE endpoints (`…/sse`, `…/messages`).
+    pub legacy_sse: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        let loopback: Vec<String> = security::LOOPBACK.iter().map(|s| (*s).to_owned()).collect();
+        HttpOptions {
+            max_body_bytes: 4 * 1024 * 1024,
+            max_sessions: 10_000,
+            session_idle: Duration::from_secs(30 * 60),
+            allowed_hosts: Some(loopback.clone()),
+            allowed_origins: Some(loopback),
+            cors: true,
+            legacy_sse: true,
+        }
+    }
+}
+
+impl HttpOptions {
+    /// Accepts these `Origin`s (full origins like `https://app.example`, or host names).
+    #[must_use]
+    pub fn allowed_origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
+        self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Accepts these `Host` names.
+    #[must_use]
+    pub fn allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
+        self.allowed_hosts = Some(hosts.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Accepts any `Host` and `Origin` (behind a proxy that checks them).
+    #[must_use]
+    pub fn allow_any_host(mut self) -> Self {
+        self.allowed_hosts = None;
+        self.allowed_origins = None;
+        self
+    }
+
+    /// Caps the number of legacy sessions.
+    #[must_use]
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.max_sessions = n;
+        self
+    }
+
+    /// Drops legacy sessions idle this long.
+    #[must_use]
+    pub fn session_idle(mut self, d: Duration) -> Self {
+        self.session_idle = d;
+        self
+    }
+}
+
+struct Shared {
+    server: ServerHandle,
+    options: HttpOptions,
+    sessions: Arc<Sessions>,
+    /// Serves modern (stateless) requests; it never holds legacy state.
+    stateless: Connection,
+}
+
+/// The MCP endpoint as a `tower::Service`.
+#[derive(Clone)]
+pub struct McpService {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for McpService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpService")
+            .field("options", &self.shared.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl McpService {
+    /// The endpoint for a server. Needs a Tokio runtime (it starts the
+    /// session reaper).
+    pub fn new(server: &ServerHandle, options: HttpOptions) -> Self {
+        let sessions = Sessions::new(options.max_sessions, options.session_idle);
+        McpService {
+            shared: Arc::new(Shared {
+                stateless: Connection::new(Arc::clone(&server.shared), None),
+                server: server.clone(),
+                options,
+                sessions,
+            }),
+        }
+    }
+
+    /// The number of live legacy sessions.
+    pub fn session_count(&self) -> usize {
+        self.shared.sessions.len()
+    }
+}
+
+impl<B> tower_service::Service<Request<B>> for McpService
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = Response<McpBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let shared = Arc::clone(&self.shared);
+        Box::pin(async move { Ok(handle(shared, req).await) })
+    }
+}
+
+fn json_error(status: StatusCode, id: Option<&jsonrpc::RequestId>, e: &ErrorObject) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::full(encode_error(id, e)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn plain(status: StatusCode, message: &str) -> Response<McpBody> {
+    json_error(status, None, &ErrorObject::new(code::INVALID_REQUEST, message))
+}
+
+fn accepts(headers: &HeaderMap, mime: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',').any(|p| {
+                let p = p.split(';').next().unwrap_or_default().trim();
+                p == mime || p == "*/*" || (p.ends_with("/*") && mime.starts_with(&p[..p.len() - 1]))
+            })
+        })
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Decodes the `=?base64?…?=` form of `Mcp-Name` and `Mcp-Param-*`.
+fn decode_mirrored(value: &str) -> Option<String> {
+    match value.strip_prefix("=?base64?").and_then(|v| v.strip_suffix("?=")) {
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok()),
+        None => Some(value.to_owned()),
+    }
+}
+
+fn cors_headers(shared: &Shared, req_headers: &HeaderMap, resp: &mut Response<McpBody>) {
+    if !shared.options.cors {
+        return;
+    }
+    let Some(origin) = req_headers.get(header::ORIGIN) else {
+        return;
+    };
+    let h = resp.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("mcp-session-id, mcp-protocol-version, www-authenticate"),
+    );
+}
+
+async fn handle<B>(shared: Arc<Shared>, req: Request<B>) -> Response<McpBody>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
+    if let Err(msg) = security::check(
+        &parts.headers,
+        shared.options.allowed_hosts.as_deref(),
+        shared.options.allowed_origins.as_deref(),
+    ) {
+        return plain(StatusCode::FORBIDDEN, &msg);
+    }
+    let headers = parts.headers.clone();
+    let path = parts.uri.path().to_owned();
+    let mut resp = if shared.options.legacy_sse && path.ends_with("/sse") && parts.method == Method::GET {
+        legacy_sse_open(&shared, &parts)
+    } else if shared.options.legacy_sse && path.ends_with("/messages") && parts.method == Method::POST {
+        legacy_sse_post(&shared, parts, body).await
+    } else {
+        match parts.method {
+            Method::POST => post(&shared, parts, body).await,
+            Method::GET => get(&shared, &parts),
+            Method::DELETE => delete(&shared, &parts),
+            Method::OPTIONS if shared.options.cors => preflight(),
+            _ => {
+                let mut r = plain(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "use POST (or GET/DELETE with a legacy session)",
+                );
+                r.headers_mut().insert(
+                    header::ALLOW,
+                    HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+                );
+                r
+            }
+        }
+    };
+    cors_headers(&shared, &headers, &mut resp);
+    resp
+}
+
+fn preflight() -> Response<McpBody> {
+    let mut r = Response::new(McpBody::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    let h = r.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(
+            "content-type, accept, authorization, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id",
+        ),
+    );
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    r
+}
+
+async fn read_body<B>(shared: &Shared, body: B) -> Result<Bytes, Response<McpBody>>
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let limit = shared.options.max_body_bytes;
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "request body larger than {limit} bytes (raise HttpOptions::max_body_bytes to accept it)"
+            ),
+        )),
+        Err(e) => Err(plain(
+            StatusCode::BAD_REQUEST,
+            &format!("could not read the request body: {e}"),
+        )),
+    }
+}
+
+fn json_response(bytes: Vec<u8>, status: StatusCode) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::full(bytes));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn sse_response(stream: SseStream) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::sse(stream));
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    r
+}
+
+/// The HTTP status for an error produced before any handler ran.
+fn rejection_status(code: i64, modern: bool) -> StatusCode {
+    match code {
+        code::PARSE_ERROR | code::INVALID_REQUEST => StatusCode::BAD_REQUEST,
+        code::METHOD_NOT_FOUND if modern => StatusCode::NOT_FOUND,
+        code::INVALID_PARAMS
+        | code::HEADER_MISMATCH
+        | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | code::UNSUPPORTED_PROTOCOL_VERSION
+            if modern =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    }
+}
+
+async fn post<B>(shared: &Arc<Shared>, parts: http::request::Parts, body: B) -> Response<McpBody>
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let content_type = header_str(&parts.headers, "content-type").unwrap_or_default();
+    if !content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .eq_ignore_ascii_case("application/json")
+    {
+        return plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json: the body is one JSON-RPC message",
+        );
+    }
+    let bytes = match read_body(shared, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let session_id = header_str(&parts.headers, SESSION_HEADER).map(str::to_owned);
+    let accepts_sse = accepts(&parts.headers, "text/event-stream");
+    let mirrored = MirroredHeaders {
+        protocol_version: header_str(&parts.headers, "mcp-protocol-version").map(str::to_owned),
+        method: header_str(&parts.headers, "mcp-method").map(str::to_owned),
+        name: header_str(&parts.headers, "mcp-name").and_then(decode_mirrored),
+    };
+    let parts = Arc::new(parts);
+
+    // Route on the envelope: which connection serves this frame?
+    let parsed = match jsonrpc::parse(&bytes) {
+        Ok(p) => p,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, None, &e),
+    };
+    let (kind, method) = match &parsed {
+        Incoming::Single(m) => match m.validate() {
+            Ok(k) => (Some(k), m.method().map(str::to_owned)),
+            Err(e) => return json_error(StatusCode::BAD_REQUEST, m.id().as_ref(), &e),
+        },
+        Incoming::Batch(_) => (None, None),
+    };
+
+    let (conn, session, modern) = if let Some(id) = &session_id {
+        match shared.sessions.get(id) {
+            Some(s) => (s.conn.clone(), Some(s), false),
+            None => {
+                return plain(
+                    StatusCode::NOT_FOUND,
+                    "unknown or expired session (Mcp-Session-Id): start a new one with initialize",
+                )
+            }
+        }
+    } else if method.as_deref() == Some("initialize") {
+        let (tx, rx) = mpsc::channel(256);
+        let conn = shared.server.connect(Some(tx));
+        match shared.sessions.insert(conn.clone(), rx) {
+            Ok(s) => (conn, Some(s), false),
+            Err(session::Full(max)) => {
+                return plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("the server already has {max} sessions open; try again later"),
+                )
+            }
+        }
+    } else {
+        (shared.stateless.clone(), None, true)
+    };
+
+    // Notifications and responses: accept and answer 202.
+    if matches!(kind, Some(Kind::Notification | Kind::Response)) {
+        let via = Inbound {
+            http: Some(Arc::clone(&parts)),
+            ..Default::default()
+        };
+        if let Incoming::Single(m) = &parsed {
+            if let Reply::Rejected { bytes, code } = conn.handle_raw(m, &via) {
+                return json_response(bytes, rejection_status(code, modern));
+            }
+        }
+        let mut r = Response::new(McpBody::empty());
+        *r.status_mut() = StatusCode::ACCEPTED;
+        return r;
+    }
+
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(64);
+    let via = Inbound {
+        http: Some(Arc::clone(&parts)),
+        stream: accepts_sse.then_some(tx),
+        mirrored: modern.then_some(mirrored),
+    };
+    let reply = match &parsed {
+        Incoming::Single(m) => conn.handle_raw(m, &via),
+        Incoming::Batch(_) => conn.handle_inbound(&bytes, &via),
+    };
+    drop(via);
+    let mut resp = match reply {
+        Reply::None => {
+            let mut r = Response::new(McpBody::empty());
+            *r.status_mut() = StatusCode::ACCEPTED;
+            r
+        }
+        Reply::Now(bytes) => json_response(bytes, StatusCode::OK),
+        Reply::Rejected { bytes, code } => json_response(bytes, rejection_status(code, modern)),
+        Reply::Later(fut) => respond_later(fut, rx).await,
+    };
+    if let Some(s) = session {
+        if method.as_deref() == Some("initialize") {
+            if let Ok(v) = HeaderValue::from_str(&s.id) {
+                resp.headers_mut().insert(SESSION_HEADER, v);
+            }
+        }
+    }
+    resp
+}
+
+/// JSON if the handler finishes before it sends anything else; SSE as soon
+/// as it sends a notification first.
+async fn respond_later(
+    mut fut: futures::future::BoxFuture<'static, Option<Vec<u8>>>,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+) -> Response<McpBody> {
+    tokio::select! {
+        biased;
+        out = &mut fut => match out {
+            Some(bytes) => json_response(bytes, StatusCode::OK),
+            None => {
+                let mut r = Response::new(McpBody::empty());
+                *r.status_mut() = StatusCode::ACCEPTED;
+                r
+            }
+        },
+        Some(first) = rx.recv() => sse_response(SseStream {
+            queued: VecDeque::from([sse_event(&first)]),
+            events: rx,
+            finish: Some(fut),
+            end_after_finish: true,
+            done: false,
+            on_drop: None,
+        }),
+    }
+}
+
+fn session_from(shared: &Shared, parts: &http::request::Parts) -> Result<Arc<Session>, Response<McpBody>> {
+    let Some(id) = header_str(&parts.headers, SESSION_HEADER) else {
+        return Err(plain(
+            StatusCode::BAD_REQUEST,
+            "missing Mcp-Session-Id header: GET and DELETE belong to a legacy session started with initialize",
+        ));
+    };
+    shared.sessions.get(id).ok_or_else(|| {
+        plain(
+            StatusCode::NOT_FOUND,
+            "unknown or expired session (Mcp-Session-Id): start a new one with initialize",
+        )
+    })
+}
+
+/// GET: the legacy session's stream of server-initiated messages.
+fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+    if header_str(&parts.headers, SESSION_HEADER).is_none() {
+        let mut r = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "GET needs a legacy session (Mcp-Session-Id); modern clients use subscriptions/listen",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE, OPTIONS"));
+        return r;
+    }
+    if !accepts(&parts.headers, "text/event-stream") {
+        return plain(
+            StatusCode::NOT_ACCEPTABLE,
+            "GET opens an event stream: send Accept: text/event-stream",
+        );
+    }
+    let session = match session_from(shared, parts) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(rx) = session.take_outbound() else {
+        return plain(
+            StatusCode::CONFLICT,
+            "this session already has an open GET stream",
+        );
+    };
+    let weak = Arc::downgrade(&session);
+    sse_response(SseStream {
+        queued: VecDeque::from([Bytes::from_static(b": stream open\n\n")]),
+        events: rx,
+        finish: None,
+        end_after_finish: false,
+        done: false,
+        on_drop: Some(Box::new(move |rx| {
+            if let Some(s) = weak.upgrade() {
+                s.return_outbound(rx);
+            }
+        })),
+    })
+}
+
+/// DELETE: ends a legacy session.
+fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+    match session_from(shared, parts) {
+        Ok(s) => {
+            shared.sessions.remove(&s.id);
+            let mut r = Response::new(McpBody::empty());
+            *r.status_mut() = StatusCode::OK;
+            r
+        }
+        Err(r) => r,
+    }
+}
+
+/// `GET …/sse` (2024-11-05): a session whose stream carries every message.
+fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+    let (tx, rx) = mpsc::channel(256);
+    let conn = shared.server.connect(Some(tx));
+    let session = match shared.sessions.insert(conn, rx) {
+        Ok(s) => s,
+        Err(session::Full(max)) => {
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the server already has {max} sessions open; try again later"),
+            )
+        }
+    };
+    let Some(rx) = session.take_outbound() else {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "session stream unavailable");
+    };
+    let base = parts.uri.path().strip_suffix("/sse").unwrap_or_default();
+    let endpoint = format!(
+        "event: endpoint\ndata: {base}/messages?sessionId={}\n\n",
+        session.id
+    );
+    let store = Arc::downgrade(&shared.sessions);
+    let id = session.id.clone();
+    sse_response(SseStream {
+        queued: VecDeque::from([Bytes::from(endpoint)]),
+        events: rx,
+        finish: None,
+        end_after_finish: false,
+        done: false,
+        // The stream is the session: closing it ends the session.
+        on_drop: Some(Box::new(move |_| {
+            if let Some(store) = store.upgrade() {
+                store.remove(&id);
+            }
+        })),
+    })
+}
+
+/// `POST …/messages?sessionId=…` (2024-11-05): answers go on the SSE stream.
+async fn legacy_sse_post<B>(shared: &Arc<Shared>, parts: http::request::Parts, body: B) -> Response<McpBody>
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let id = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("sessionId="))
+        .map(str::to_owned);
+    let Some(session) = id.as_deref().and_then(|id| shared.sessions.get(id)) else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "unknown or missing sessionId: open a new stream with GET /sse",
+        );
+    };
+    let bytes = match read_body(shared, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let via = Inbound {
+        http: Some(Arc::new(parts)),
+        ..Default::default()
+    };
+    let reply = session.conn.handle_inbound(&bytes, &via);
+    let sink = session.conn.outbound();
+    tokio::spawn(async move {
+        if let (Some(bytes), Some(sink)) = (reply.resolve().await, sink) {
+            let _ = sink.send(bytes).await;
+        }
+    });
+    let mut r = Response::new(McpBody::full("Accepted"));
+    *r.status_mut() = StatusCode::ACCEPTED;
+    r
+}
+
+/// Serves `handle` over HTTP at `addr`: the MCP endpoint at `/mcp`, the
+/// 2024-11-05 endpoints at `/sse` and `/messages`. Stops on Ctrl-C (or
+/// SIGTERM), letting in-flight requests finish for up to 10 s.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn serve(
+    handle: &ServerHandle,
+    addr: SocketAddr,
+    options: HttpOptions,
+) -> Result<(), TransportError> {
+    serve_with_shutdown(handle, addr, options, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Like [`serve`], stopping when `shutdown` resolves.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn serve_with_shutdown(
+    handle: &ServerHandle,
+    addr: SocketAddr,
+    options: HttpOptions,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), TransportError> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        TransportError::Io(std::io::Error::new(
+            e.kind(),
+            format!("could not listen on {addr}: {e} (is another server using this port?)"),
+        ))
+    })?;
+    serve_listener(handle, listener, options, shutdown).await
+}
+
+/// Serves on an already bound listener (e.g. port 0 in tests).
+///
+/// # Errors
+/// When accepting connections fails.
+pub async fn serve_listener(
+    handle: &ServerHandle,
+    listener: tokio::net::TcpListener,
+    options: HttpOptions,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), TransportError> {
+    let service = McpService::new(handle, options);
+    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving MCP over HTTP at /mcp (legacy HTTP+SSE at /sse)");
+    }
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Small JSON responses must not wait for Nagle.
+        let _ = stream.set_nodelay(true);
+        let svc = service.clone();
+        let hyper_svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+            let mut svc = svc.clone();
+            async move {
+                if !matches!(req.uri().path(), "/mcp" | "/mcp/" | "/sse" | "/messages") {
+                    return Ok::<_, Infallible>(plain(
+                        StatusCode::NOT_FOUND,
+                        "not an MCP endpoint: use /mcp (or /sse for the 2024-11-05 transport)",
+                    ));
+                }
+                tower_service::Service::call(&mut svc, req).await
+            }
+        });
+        let conn = builder.serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(stream), hyper_svc);
+        let conn = graceful.watch(conn.into_owned());
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    Ok(())
+}
