@@ -463,10 +463,13 @@ impl Connection {
                 meta,
                 client_info: s.client_info.clone(),
                 capabilities: Some(Arc::clone(&s.capabilities)),
-                log_level: *s
-                    .log_level
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+                // Legacy clients get every level until they call logging/setLevel.
+                log_level: Some(
+                    s.log_level
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .unwrap_or(LoggingLevel::Debug),
+                ),
                 http,
                 stream,
             });

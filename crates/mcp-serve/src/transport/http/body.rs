@@ -30,6 +30,9 @@ impl std::fmt::Debug for McpBody {
     }
 }
 
+/// What to do with a stream's receiver when the stream goes away.
+pub(crate) type OnDrop = Box<dyn FnOnce(mpsc::Receiver<Vec<u8>>) + Send>;
+
 /// An SSE stream: queued events first, then notifications as they come,
 /// then the final response (when there is one), then the end.
 pub(crate) struct SseStream {
@@ -40,7 +43,7 @@ pub(crate) struct SseStream {
     pub(crate) end_after_finish: bool,
     pub(crate) done: bool,
     /// Runs when the stream is dropped (returns a GET stream's receiver).
-    pub(crate) on_drop: Option<Box<dyn FnOnce(mpsc::Receiver<Vec<u8>>) + Send>>,
+    pub(crate) on_drop: Option<OnDrop>,
 }
 
 impl Drop for SseStream {
