@@ -411,6 +411,22 @@ impl ServerHandle {
             .unwrap_or(false)
     }
 
+    /// Tells subscribed clients (`resources/subscribe`) that a resource's
+    /// contents changed (`notifications/resources/updated`).
+    pub fn notify_resource_updated(&self, uri: &str) {
+        // No receivers is fine: nobody is connected.
+        let _ = self
+            .shared
+            .changes
+            .send(crate::engine::Change::ResourceUpdated(uri.into()));
+    }
+
+    /// Tells connected clients that a list changed, for changes the server
+    /// cannot see (e.g. a handler's output depends on external data).
+    pub fn notify_list_changed(&self, kind: ListKind) {
+        let _ = self.shared.changes.send(crate::engine::Change::List(kind));
+    }
+
     /// The server's name, version and other identity.
     pub fn info(&self) -> &Implementation {
         &self.shared.info

@@ -28,7 +28,7 @@ use tracing::Instrument;
 use super::methods::{self, MethodResult};
 use super::shape::shape;
 use super::shape::Cache;
-use super::{ListKind, Shared};
+use super::{Change, Shared};
 use crate::context::Peer;
 use crate::error::McpError;
 
@@ -82,6 +82,8 @@ pub(crate) struct LegacySession {
     pub(crate) capabilities: Arc<ClientCapabilities>,
     pub(crate) initialized: AtomicBool,
     pub(crate) log_level: Mutex<Option<LoggingLevel>>,
+    /// URIs the client subscribed to with `resources/subscribe`.
+    pub(crate) subscriptions: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Who is asking, under which revision: what a method needs to know.
@@ -207,28 +209,41 @@ impl Connection {
         let closed = self.inner.closed.clone();
         tokio::spawn(async move {
             loop {
-                let kind: ListKind = tokio::select! {
+                let change: Change = tokio::select! {
                     () = closed.cancelled() => break,
                     r = rx.recv() => match r {
-                        Ok(k) => k,
+                        Ok(c) => c,
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(_) => break,
                     },
                 };
                 let Some(inner) = weak.upgrade() else { break };
-                let wanted = inner
+                let frame = inner
                     .legacy
                     .get()
-                    .is_some_and(|s| s.initialized.load(Ordering::Acquire));
+                    .filter(|s| s.initialized.load(Ordering::Acquire))
+                    .and_then(|s| match &change {
+                        Change::List(kind) => {
+                            Some(encode_notification(kind.method(), &serde_json::json!({})))
+                        }
+                        Change::ResourceUpdated(uri) => s
+                            .subscriptions
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .contains(&**uri)
+                            .then(|| {
+                                encode_notification(
+                                    "notifications/resources/updated",
+                                    &serde_json::json!({ "uri": &**uri }),
+                                )
+                            }),
+                    });
                 drop(inner);
                 let Some(tx) = tx.upgrade() else { break };
-                if wanted
-                    && tx
-                        .send(encode_notification(kind.method(), &serde_json::json!({})))
-                        .await
-                        .is_err()
-                {
-                    break;
+                if let Some(frame) = frame {
+                    if tx.send(frame).await.is_err() {
+                        break;
+                    }
                 }
             }
         });
@@ -553,6 +568,7 @@ impl Connection {
             capabilities: Arc::new(capabilities),
             initialized: AtomicBool::new(false),
             log_level: Mutex::new(None),
+            subscriptions: Mutex::new(std::collections::HashSet::new()),
         };
         if self.inner.legacy.set(session).is_err() {
             return error_reply(
@@ -586,6 +602,26 @@ impl Connection {
                     }
                     Some(Err(e)) => Err(McpError::invalid_params(format!("level: {e}"))),
                     None => Err(McpError::invalid_params("missing required field `level`")),
+                }
+            }
+            "resources/subscribe" | "resources/unsubscribe" if scope.version.is_legacy() => {
+                match (params.get("uri").and_then(Value::as_str), self.inner.legacy.get()) {
+                    (Some(uri), Some(s)) => {
+                        let mut subs = s
+                            .subscriptions
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        if method == "resources/subscribe" {
+                            subs.insert(uri.to_owned());
+                        } else {
+                            subs.remove(uri);
+                        }
+                        Ok((Value::Object(Map::new()), Cache::No))
+                    }
+                    (None, _) => Err(McpError::invalid_params("missing required string field `uri`")),
+                    (Some(_), None) => Err(McpError::invalid_params(
+                        "resources/subscribe needs an initialized session",
+                    )),
                 }
             }
             "tools/list" => methods::list_tools(shared, &params),

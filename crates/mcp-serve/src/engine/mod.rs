@@ -27,6 +27,15 @@ use crate::context::StateMap;
 use crate::schema::SchemaSettings;
 use catalog::Catalog;
 
+/// Something connected clients may need to hear about.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// A list changed.
+    List(ListKind),
+    /// A resource's contents changed.
+    ResourceUpdated(Arc<str>),
+}
+
 /// Tunables of the engine.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
@@ -57,7 +66,7 @@ pub(crate) struct Shared {
     pub(crate) catalog: ArcSwap<Catalog>,
     /// Serialises writers; readers never take it.
     pub(crate) write: Mutex<()>,
-    pub(crate) changes: broadcast::Sender<ListKind>,
+    pub(crate) changes: broadcast::Sender<Change>,
 }
 
 impl Shared {
@@ -98,7 +107,7 @@ impl Shared {
         if changed {
             self.catalog.store(Arc::new(next));
             // No receivers is fine: nobody is connected.
-            let _ = self.changes.send(kind);
+            let _ = self.changes.send(Change::List(kind));
         }
         Ok(changed)
     }
