@@ -190,7 +190,9 @@ impl Notification {
     }
 }
 
-/// An owned JSON-RPC response: a result or an error.
+/// An owned JSON-RPC response: a result or an error. A missing id (an error
+/// about a message whose id could not be read) is omitted on the wire, as MCP
+/// forbids `null` ids.
 ///
 /// ```
 /// use mcp_serve_core::jsonrpc::{Response, RequestId};
@@ -201,8 +203,9 @@ impl Notification {
 pub struct Response {
     /// Always `"2.0"`.
     pub jsonrpc: Cow<'static, str>,
-    /// The id of the request answered; `None` (`null`) only for errors about
-    /// a message whose id could not be read.
+    /// The id of the request answered; `None` only for errors about a
+    /// message whose id could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<RequestId>,
     /// The result, on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -469,12 +472,14 @@ pub fn encode_result<T: Serialize + ?Sized>(
 /// ```
 /// use mcp_serve_core::jsonrpc::{encode_error, ErrorObject};
 /// let bytes = encode_error(None, &ErrorObject::parse_error("x"));
-/// assert!(bytes.starts_with(br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700"#));
+/// assert!(bytes.starts_with(br#"{"jsonrpc":"2.0","error":{"code":-32700"#));
 /// ```
 pub fn encode_error(id: Option<&RequestId>, error: &ErrorObject) -> Vec<u8> {
     #[derive(Serialize)]
     struct Envelope<'a> {
         jsonrpc: &'static str,
+        // MCP forbids a null id: an error about an unreadable message omits it.
+        #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<&'a RequestId>,
         error: &'a ErrorObject,
     }

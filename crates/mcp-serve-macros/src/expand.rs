@@ -102,8 +102,11 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                 options: o,
                 doc,
             } => {
-                let field = format_ident!("{}", ident.to_string().trim_start_matches("r#"));
-                let wire_name = o.rename.as_ref().map_or_else(|| field.to_string(), LitStr::value);
+                let field = ident.clone();
+                let wire_name = o.rename.as_ref().map_or_else(
+                    || ident.to_string().trim_start_matches("r#").to_owned(),
+                    LitStr::value,
+                );
                 arg_names.push((wire_name.clone(), ident.span()));
                 let mut attrs = vec![quote!(#[serde(rename = #wire_name)])];
                 if let Some(desc) = o.desc.as_ref().map(LitStr::value).or_else(|| doc.clone()) {
@@ -112,7 +115,18 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                 if let Some(default) = &o.default {
                     let f = format_ident!("__mcp_default_{}", i);
                     let f_name = f.to_string();
-                    defaults.push(quote! { fn #f() -> #ty { ::core::convert::Into::into(#default) } });
+                    // String literals need a conversion; other literals must keep
+                    // their type inferred from the parameter (5 as u32, not i32).
+                    let value = match default {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(_),
+                            ..
+                        }) => {
+                            quote!(::core::convert::Into::into(#default))
+                        }
+                        _ => quote!(#default),
+                    };
+                    defaults.push(quote! { fn #f() -> #ty { #value } });
                     attrs.push(quote!(#[serde(default = #f_name)]));
                 } else if is_option(ty) {
                     attrs.push(quote!(#[serde(default)]));

@@ -54,6 +54,13 @@ impl<T: PlainOutput> PlainOutput for Option<T> {}
 impl<T: PlainOutput, E> PlainOutput for Result<T, E> {}
 
 pub struct Probe<T>(PhantomData<T>);
+// Copy so the by-value impl is reachable through the autoref receiver.
+impl<T> Clone for Probe<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Probe<T> {}
 impl<T> Probe<T> {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {

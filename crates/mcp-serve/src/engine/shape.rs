@@ -45,6 +45,13 @@ fn downgrade_content(version: ProtocolVersion, result: &mut Value) {
         return;
     }
     let Value::Object(map) = result else { return };
+    // Structured output arrived in 2025-06-18; older clients get the text copy.
+    map.remove("structuredContent");
+    if let Some(Value::Array(tools)) = map.get_mut("tools") {
+        for t in tools.iter_mut().filter_map(Value::as_object_mut) {
+            t.remove("outputSchema");
+        }
+    }
     if let Some(Value::Array(blocks)) = map.get_mut("content") {
         blocks.iter_mut().for_each(|b| downgrade_block(version, b));
     }
