@@ -209,6 +209,15 @@ impl Context {
         self.log(LoggingLevel::Debug, message).await;
     }
 
+    /// On legacy Streamable HTTP, ends the connection carrying this request's
+    /// SSE stream without ending the request: the client reconnects with
+    /// `Last-Event-ID` and receives the rest (SEP-1699 polling), so a
+    /// long-running call need not hold a connection. Elsewhere it does nothing.
+    pub async fn close_sse_stream(&self) {
+        // An empty frame is the transports' "close this connection" control.
+        self.inner.peer.send(Vec::new()).await;
+    }
+
     /// The running server, to add, remove, enable or disable tools, resources
     /// and prompts (clients are told with `list_changed`).
     pub fn server(&self) -> crate::server::ServerHandle {

@@ -135,6 +135,10 @@ where
     let writer_task = tokio::spawn(async move {
         let mut w = BufWriter::new(writer);
         while let Some(frame) = rx.recv().await {
+            // Empty frames are HTTP stream controls; stdio has no use for them.
+            if frame.is_empty() {
+                continue;
+            }
             w.write_all(&frame).await?;
             w.write_all(b"\n").await?;
             if rx.is_empty() {

@@ -38,6 +38,8 @@ pub(crate) type OnDrop = Box<dyn FnOnce(mpsc::Receiver<Vec<u8>>) + Send>;
 pub(crate) struct SseStream {
     pub(crate) queued: std::collections::VecDeque<Bytes>,
     pub(crate) events: mpsc::Receiver<Vec<u8>>,
+    /// `events` already holds SSE-formatted bytes (resumable streams).
+    pub(crate) raw: bool,
     pub(crate) finish: Option<BoxFuture<'static, Option<Vec<u8>>>>,
     /// Ends the stream once `finish` has produced its response.
     pub(crate) end_after_finish: bool,
@@ -105,6 +107,14 @@ impl Body for McpBody {
                 }
                 // Notifications already sent precede the final response.
                 match s.events.poll_recv(cx) {
+                    Poll::Ready(Some(msg)) if s.raw => {
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from(msg)))))
+                    }
+                    // Empty frames are transport controls with no meaning here.
+                    Poll::Ready(Some(msg)) if msg.is_empty() => {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
                     Poll::Ready(Some(msg)) => return Poll::Ready(Some(Ok(Frame::data(sse_event(&msg))))),
                     Poll::Ready(None) if s.finish.is_none() => {
                         s.done = true;

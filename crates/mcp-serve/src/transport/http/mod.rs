@@ -32,6 +32,7 @@
 #![allow(clippy::result_large_err)]
 
 mod body;
+mod events;
 mod security;
 mod session;
 
@@ -485,7 +486,10 @@ where
         }
         Reply::Now(bytes) => json_response(bytes, StatusCode::OK),
         Reply::Rejected { bytes, code } => json_response(bytes, rejection_status(code, modern)),
-        Reply::Later(fut) => respond_later(fut, rx).await,
+        Reply::Later(fut) => match &session {
+            Some(s) if accepts_sse => respond_resumable(Arc::clone(s), fut, rx).await,
+            _ => respond_later(fut, rx).await,
+        },
     };
     if let Some(s) = session {
         if method.as_deref() == Some("initialize") {
@@ -495,6 +499,16 @@ where
         }
     }
     resp
+}
+
+/// The next non-empty frame (empty frames are transport controls).
+async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
+    loop {
+        match rx.recv().await {
+            Some(m) if m.is_empty() => continue,
+            other => return other,
+        }
+    }
 }
 
 /// JSON if the handler finishes before it sends anything else; SSE as soon
@@ -513,15 +527,70 @@ async fn respond_later(
                 r
             }
         },
-        Some(first) = rx.recv() => sse_response(SseStream {
+        Some(first) = recv_message(&mut rx) => sse_response(SseStream {
             queued: VecDeque::from([sse_event(&first)]),
             events: rx,
             finish: Some(fut),
+            raw: false,
             end_after_finish: true,
             done: false,
             on_drop: None,
         }),
     }
+}
+
+/// A legacy session's answer: the handler runs detached, its events go to a
+/// resumable log, and this connection tails the log (JSON when the answer is
+/// all there is).
+async fn respond_resumable(
+    session: Arc<Session>,
+    mut fut: futures::future::BoxFuture<'static, Option<Vec<u8>>>,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+) -> Response<McpBody> {
+    use events::Event;
+    let log = session.logs.open();
+    let pump_log = Arc::clone(&log);
+    let pump_session = Arc::clone(&session);
+    tokio::spawn(async move {
+        let to_event = |m: Vec<u8>| {
+            if m.is_empty() {
+                Event::CloseConnection
+            } else {
+                Event::Message(Bytes::from(m))
+            }
+        };
+        loop {
+            tokio::select! {
+                biased;
+                Some(m) = rx.recv() => pump_log.push(to_event(m)),
+                out = &mut fut => {
+                    while let Ok(m) = rx.try_recv() {
+                        pump_log.push(to_event(m));
+                    }
+                    if let Some(bytes) = out {
+                        pump_log.push(Event::Message(Bytes::from(bytes)));
+                    }
+                    pump_log.finish();
+                    pump_session.logs.retire(pump_log.id);
+                    break;
+                }
+            }
+        }
+    });
+    log.wait_first().await;
+    if let Some(bytes) = log.single_final() {
+        session.logs.forget(log.id);
+        return json_response(bytes.to_vec(), StatusCode::OK);
+    }
+    sse_response(SseStream {
+        queued: VecDeque::new(),
+        events: log.tail(0, true),
+        raw: true,
+        finish: None,
+        end_after_finish: false,
+        done: false,
+        on_drop: None,
+    })
 }
 
 fn session_from(shared: &Shared, parts: &http::request::Parts) -> Result<Arc<Session>, Response<McpBody>> {
@@ -560,6 +629,29 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Some(last) = header_str(&parts.headers, "last-event-id") {
+        let Some((stream, seq)) = events::parse_event_id(last) else {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "Last-Event-ID must be an id this server sent (\"<stream>-<seq>\")",
+            );
+        };
+        let Some(log) = session.logs.get(stream) else {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "that stream is no longer available; re-send the request",
+            );
+        };
+        return sse_response(SseStream {
+            queued: VecDeque::new(),
+            events: log.tail(seq, false),
+            raw: true,
+            finish: None,
+            end_after_finish: false,
+            done: false,
+            on_drop: None,
+        });
+    }
     let Some(rx) = session.take_outbound() else {
         return plain(
             StatusCode::CONFLICT,
@@ -570,6 +662,7 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
     sse_response(SseStream {
         queued: VecDeque::from([Bytes::from_static(b": stream open\n\n")]),
         events: rx,
+        raw: false,
         finish: None,
         end_after_finish: false,
         done: false,
@@ -620,6 +713,7 @@ fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respon
     sse_response(SseStream {
         queued: VecDeque::from([Bytes::from(endpoint)]),
         events: rx,
+        raw: false,
         finish: None,
         end_after_finish: false,
         done: false,

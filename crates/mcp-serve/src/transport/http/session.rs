@@ -16,6 +16,8 @@ pub(crate) struct Session {
     pub(crate) conn: Connection,
     /// Server-initiated messages, taken by the session's GET (or SSE) stream.
     pub(crate) outbound: Mutex<Option<mpsc::Receiver<Vec<u8>>>>,
+    /// Resumable SSE streams of this session.
+    pub(crate) logs: super::events::StreamLogs,
     /// Milliseconds since the store's epoch of the last request.
     last_seen: AtomicU64,
 }
@@ -87,6 +89,7 @@ impl Sessions {
             id: id.clone(),
             conn,
             outbound: Mutex::new(Some(outbound)),
+            logs: super::events::StreamLogs::default(),
             last_seen: AtomicU64::new(self.now()),
         });
         map.insert(id, Arc::clone(&session));
