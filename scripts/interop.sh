@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Interop tests: run the OFFICIAL MCP clients against a stdio server command.
+# Interop tests: run the OFFICIAL MCP clients against a stdio server command, or (--http) against
+# the same command serving HTTP.
 #
 #   scripts/interop.sh [--lenient] [--verbose] <server command...>
+#   scripts/interop.sh --http [--lenient] [--verbose] <server command...>
 #   e.g. scripts/interop.sh target/debug/examples/quickstart
+#        scripts/interop.sh --http target/debug/examples/quickstart
 #
 # Clients (tests/interop/):
 #   python  python_client.py   PyPI `mcp` 2.x, Client(mode="auto"): server/discover probe on the
@@ -11,6 +14,17 @@
 #   ts-v2   ts_v2_client.mjs   npm `@modelcontextprotocol/client` 2.x, versionNegotiation 'auto':
 #                              server/discover probe on a sibling process, then the session process
 #
+# --http: starts `<server command...> --http 127.0.0.1:PORT` once on a free port (waits for it to
+# accept connections, bounded by INTEROP_HTTP_START_TIMEOUT; ends it on exit) and runs
+#   python-http-auto     python_client.py --url .../mcp (Streamable HTTP, mode auto; era INTEROP_EXPECT_ERA)
+#   python-http-legacy   python_client.py --mode legacy --url .../mcp (initialize session; era legacy)
+#   ts-v1-http           ts_v1_client.mjs --url .../mcp (StreamableHTTPClientTransport, legacy session)
+#   ts-v2-http-auto      ts_v2_client.mjs --url .../mcp (mode auto; era INTEROP_EXPECT_ERA)
+#   ts-v2-http-legacy    ts_v2_client.mjs --mode legacy --url .../mcp (era legacy)
+#   ts-v1-sse            ts_v1_client.mjs --sse --url .../sse (SSEClientTransport, 2024-11-05 HTTP+SSE)
+#   ts-v2-sse            ts_v2_client.mjs --mode legacy --sse --url .../sse (2.x SSEClientTransport)
+# The clients can also be pointed at any running server by hand with --url (see each script).
+#
 # First run installs the clients into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop/
 # (a venv keyed by requirements.txt, a node_modules dir keyed by package.json); later runs reuse
 # them without touching the network. Install logs go to that dir and are shown on failure.
@@ -18,27 +32,31 @@
 # Environment:
 #   MCP_SERVE_CACHE      cache root (default $HOME/.cache/mcp-serve)
 #   INTEROP_TIMEOUT      per-client timeout in seconds (default 60)
-#   INTEROP_CLIENTS      space-separated subset of "python ts-v1 ts-v2" (default: all)
-#   INTEROP_EXPECT_ERA   era the negotiating clients (python, ts-v2) must end up in: modern
-#                        (default: a server/discover answer the client rejects would otherwise
-#                        fall back to legacy silently), legacy, or any
+#   INTEROP_CLIENTS      space-separated subset of "python ts-v1 ts-v2" (default: all); with --http,
+#                        a subset of the --http names above (default: all)
+#   INTEROP_EXPECT_ERA   era the negotiating clients (python, ts-v2; with --http the *-auto ones)
+#                        must end up in: modern (default: a server/discover answer the client
+#                        rejects would otherwise fall back to legacy silently), legacy, or any
 #   INTEROP_PYTHON_ARGS  extra args for python_client.py (e.g. "--mode legacy --expect-era legacy")
 #   INTEROP_TS_V1_ARGS   extra args for ts_v1_client.mjs
 #   INTEROP_TS_V2_ARGS   extra args for ts_v2_client.mjs (e.g. "--expect-era modern")
+#   INTEROP_HTTP_START_TIMEOUT  seconds to wait for the --http server to listen (default 30)
 #
 # Output: one line per client (`PASS python ...` / `FAIL ts-v2 <reason>`), then exactly one
 # line `interop: N passed, M failed`. Exit status is non-zero if any client failed.
 set -euo pipefail
 
 usage() {
-    sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n "2,$(grep -n '^set -euo pipefail' "$0" | cut -d: -f1)p" "$0" | sed '$d'  | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
 LENIENT=()
 VERBOSE=0
+HTTP=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --http) HTTP=1; shift ;;
         --lenient) LENIENT=(--lenient); shift ;;
         --verbose|-v) VERBOSE=1; shift ;;
         -h|--help) usage ;;
@@ -52,7 +70,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/tests/interop"
 CACHE="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop"
 TIMEOUT="${INTEROP_TIMEOUT:-60}"
-CLIENTS="${INTEROP_CLIENTS:-python ts-v1 ts-v2}"
+HTTP_CLIENTS_ALL="python-http-auto python-http-legacy ts-v1-http ts-v2-http-auto ts-v2-http-legacy ts-v1-sse ts-v2-sse"
+if [[ $HTTP -eq 1 ]]; then
+    CLIENTS="${INTEROP_CLIENTS:-$HTTP_CLIENTS_ALL}"
+else
+    CLIENTS="${INTEROP_CLIENTS:-python ts-v1 ts-v2}"
+fi
 RUN_DIR="$CACHE/runs"
 mkdir -p "$CACHE" "$RUN_DIR"
 
@@ -223,32 +246,186 @@ if ! command -v "$1" >/dev/null 2>&1; then
     echo "interop: $PASSED passed, $FAILED failed"
     exit 1
 fi
-for client in $CLIENTS; do
-    case "$client" in
-        python) kind=python ;;
-        ts-v1|ts-v2) kind=node ;;
-        *) record FAIL "$client" "unknown client (expected python, ts-v1 or ts-v2)"; continue ;;
-    esac
-    ok_var="${kind}_OK" err_var="${kind}_ERR"
+
+ensure_installed() { # ensure_installed CLIENT KIND: records FAIL and returns 1 if the install failed
+    local client="$1" kind="$2"
+    local ok_var="${kind}_OK" err_var="${kind}_ERR"
     [[ -n "${!ok_var}" ]] || install_once "$kind"
     if [[ "${!ok_var}" != yes ]]; then
         record FAIL "$client" "install: $(head -n1 <<<"${!err_var}")"
         tail -n +2 <<<"${!err_var}" | tail -n 15
         printf -v "$err_var" '%s' "$(head -n1 <<<"${!err_var}")" # show the log tail once
-        continue
+        return 1
     fi
-    case "$client" in
-        python)
-            run_client python "$PY_ENV/bin/python" "$SRC/python_client.py" \
-                ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} -- "$@" ;;
-        ts-v1)
-            run_client ts-v1 node "$NODE_DIR/ts_v1_client.mjs" \
-                ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} -- "$@" ;;
-        ts-v2)
-            run_client ts-v2 node "$NODE_DIR/ts_v2_client.mjs" \
-                ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} -- "$@" ;;
-    esac
-done
+}
+
+# ---- stdio ------------------------------------------------------------------------------
+
+run_stdio() {
+    local client kind
+    for client in $CLIENTS; do
+        case "$client" in
+            python) kind=python ;;
+            ts-v1|ts-v2) kind=node ;;
+            *) record FAIL "$client" "unknown client (expected python, ts-v1 or ts-v2)"; continue ;;
+        esac
+        ensure_installed "$client" "$kind" || continue
+        case "$client" in
+            python)
+                run_client python "$PY_ENV/bin/python" "$SRC/python_client.py" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} -- "$@" ;;
+            ts-v1)
+                run_client ts-v1 node "$NODE_DIR/ts_v1_client.mjs" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} -- "$@" ;;
+            ts-v2)
+                run_client ts-v2 node "$NODE_DIR/ts_v2_client.mjs" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} -- "$@" ;;
+        esac
+    done
+}
+
+# ---- HTTP -------------------------------------------------------------------------------
+# One server process for all HTTP clients, started in its own session so that a wrapper
+# command (e.g. `cargo run ...`) is ended together with the server it spawned: the EXIT trap
+# signals that process group by its id.
+
+SERVER_PID=""
+SERVER_LOG="$RUN_DIR/http-server.log"
+START_TIMEOUT="${INTEROP_HTTP_START_TIMEOUT:-30}"
+
+stop_server() {
+    [[ -n "$SERVER_PID" ]] || return 0
+    local pid="$SERVER_PID" i
+    SERVER_PID=""
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+free_port() { # a port the kernel just handed out (released again; start_server retries on a race)
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    else
+        echo $((20000 + RANDOM % 40000))
+    fi
+}
+
+port_open() { # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+PORT=""
+START_ERR=""
+start_server() { # start_server CMD...: sets PORT/SERVER_PID, or START_ERR and returns 1
+    local attempt deadline
+    for attempt in 1 2 3; do
+        PORT="$(free_port)"
+        if port_open "$PORT"; then continue; fi
+        : >"$SERVER_LOG"
+        if command -v setsid >/dev/null 2>&1; then
+            setsid "$@" --http "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 </dev/null &
+        else
+            "$@" --http "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 </dev/null &
+        fi
+        SERVER_PID=$!
+        deadline=$((SECONDS + START_TIMEOUT))
+        while ((SECONDS < deadline)); do
+            if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+            if port_open "$PORT"; then return 0; fi
+            sleep 0.1
+        done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            stop_server
+            START_ERR="server did not listen on 127.0.0.1:$PORT within ${START_TIMEOUT}s"
+            return 1
+        fi
+        local rc=0
+        wait "$SERVER_PID" 2>/dev/null || rc=$?
+        SERVER_PID=""
+        START_ERR="server exited with status $rc before listening on 127.0.0.1:$PORT"
+        # A lost race for the port is worth another try; anything else is not.
+        grep -qi 'in use' "$SERVER_LOG" || return 1
+    done
+    return 1
+}
+
+run_http() {
+    trap stop_server EXIT
+    trap 'stop_server; exit 130' INT
+    trap 'stop_server; exit 143' TERM
+    if ! start_server "$@"; then
+        local client
+        for client in $CLIENTS; do record FAIL "$client" "$START_ERR ($*)"; done
+        show_log "$SERVER_LOG" 30
+        return
+    fi
+    local base="http://127.0.0.1:$PORT" client kind
+    [[ $VERBOSE -eq 1 ]] && echo "server: $* --http 127.0.0.1:$PORT (pid $SERVER_PID, log $SERVER_LOG)"
+    for client in $CLIENTS; do
+        case "$client" in
+            python-*) kind=python ;;
+            ts-v1-*|ts-v2-*) kind=node ;;
+        esac
+        case " $HTTP_CLIENTS_ALL " in
+            *" $client "*) ;;
+            *) record FAIL "$client" "unknown client (expected one of: $HTTP_CLIENTS_ALL)"; continue ;;
+        esac
+        ensure_installed "$client" "$kind" || continue
+        if [[ -z "$SERVER_PID" ]] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            record FAIL "$client" "HTTP server is no longer running (log: $SERVER_LOG)"
+            show_log "$SERVER_LOG" 30
+            continue
+        fi
+        local fb=$FAILED
+        case "$client" in
+            python-http-auto)
+                run_client "$client" "$PY_ENV/bin/python" "$SRC/python_client.py" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} \
+                    --url "$base/mcp" ;;
+            python-http-legacy)
+                run_client "$client" "$PY_ENV/bin/python" "$SRC/python_client.py" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} --mode legacy --expect-era legacy ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} \
+                    --url "$base/mcp" ;;
+            ts-v1-http)
+                run_client "$client" node "$NODE_DIR/ts_v1_client.mjs" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} --url "$base/mcp" ;;
+            ts-v2-http-auto)
+                run_client "$client" node "$NODE_DIR/ts_v2_client.mjs" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} \
+                    --url "$base/mcp" ;;
+            ts-v2-http-legacy)
+                run_client "$client" node "$NODE_DIR/ts_v2_client.mjs" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} --mode legacy --expect-era legacy ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} \
+                    --url "$base/mcp" ;;
+            ts-v1-sse)
+                run_client "$client" node "$NODE_DIR/ts_v1_client.mjs" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} --sse --url "$base/sse" ;;
+            ts-v2-sse)
+                run_client "$client" node "$NODE_DIR/ts_v2_client.mjs" \
+                    ${LENIENT[@]+"${LENIENT[@]}"} --mode legacy --expect-era legacy ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} \
+                    --sse --url "$base/sse" ;;
+        esac
+        # On a failure, what the server said about it (its stderr) is part of the evidence.
+        if [[ $FAILED -gt $fb && -s "$SERVER_LOG" ]]; then
+            echo "    server log ($SERVER_LOG, last lines):"
+            show_log "$SERVER_LOG" 15
+        fi
+    done
+    if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "note: the HTTP server exited during the run (log: $SERVER_LOG)"
+    fi
+    stop_server
+}
+
+if [[ $HTTP -eq 1 ]]; then
+    run_http "$@"
+else
+    run_stdio "$@"
+fi
 
 echo "interop: $PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]

@@ -32,7 +32,7 @@ run_interop() {
   local out
   out="$(mktemp)"
   set +e
-  "$@" scripts/interop.sh "$server" 2>&1 | tee "$out"
+  "$@" scripts/interop.sh ${INTEROP_FLAGS:-} "$server" 2>&1 | tee "$out"
   local st=${PIPESTATUS[0]}
   set -e
   [[ $st -eq 0 ]] || { rm -f "$out"; echo "interop tests failed" >&2; exit 1; }
@@ -44,6 +44,9 @@ run_interop env
 # The negotiating clients forced into the legacy era.
 run_interop env INTEROP_CLIENTS=python INTEROP_PYTHON_ARGS="--mode legacy" INTEROP_EXPECT_ERA=legacy
 run_interop env INTEROP_CLIENTS=ts-v2 INTEROP_TS_V2_ARGS="--mode legacy" INTEROP_EXPECT_ERA=legacy
+
+step "official clients over Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport"
+INTEROP_FLAGS=--http run_interop env
 
 echo
 echo "all tests: $((cargo_passed + interop_passed)) passed, 0 failed"

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Interop check: the official Python MCP SDK (PyPI `mcp` 2.x) client against a stdio server.
+"""Interop check: the official Python MCP SDK (PyPI `mcp` 2.x) client against a stdio server
+or (with --url) a Streamable HTTP endpoint.
 
 Usage:
     python_client.py [--mode auto|legacy|2026-07-28] [--expect-era modern|legacy]
                      [--lenient] -- <server command> [args...]
+    python_client.py [--mode ...] [--expect-era ...] [--lenient] --url http://HOST:PORT/mcp
+
+With --url the SDK's Streamable HTTP transport is used (Client(<url string>)); the modes behave
+the same way (auto: `server/discover` probe POST, falling back to an `initialize` session).
 
 `--mode auto` (the SDK default) probes `server/discover` on the same pipe and falls back
 to the legacy `initialize` handshake; `legacy` forces `initialize`; `2026-07-28` adopts the
@@ -81,7 +86,10 @@ def texts(result: Any) -> list[str]:
 
 
 async def run(args: argparse.Namespace) -> None:
-    params = StdioServerParameters(command=args.server[0], args=list(args.server[1:]))
+    if args.url:
+        params: Any = args.url  # a URL string selects the SDK's Streamable HTTP transport
+    else:
+        params = StdioServerParameters(command=args.server[0], args=list(args.server[1:]))
     at("connect")
     async with Client(params, mode=args.mode, read_timeout_seconds=args.timeout) as client:
         era = "modern" if client.session.discover_result is not None else "legacy"
@@ -89,6 +97,7 @@ async def run(args: argparse.Namespace) -> None:
         log(
             f"server={info.name if info else '?'}/{info.version if info else '?'} "
             f"protocol={client.protocol_version} era={era} mode={args.mode}"
+            + (" transport=streamable-http" if args.url else "")
         )
         if args.expect_era:
             check(era == args.expect_era, f"negotiated era {era!r}, expected {args.expect_era!r}")
@@ -262,12 +271,15 @@ def main() -> int:
     ap.add_argument("--expect-era", choices=["modern", "legacy"])
     ap.add_argument("--lenient", action="store_true")
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--url", help="Streamable HTTP endpoint (instead of a stdio server command)")
     ap.add_argument("server", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.server and args.server[0] == "--":
         args.server = args.server[1:]
-    if not args.server:
-        ap.error("missing server command")
+    if args.url and args.server:
+        ap.error("give either --url or a server command, not both")
+    if not args.server and not args.url:
+        ap.error("missing server command (or --url)")
     try:
         anyio.run(run, args)
     except CheckFailed as e:

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // Interop check: the official TypeScript SDK 1.x client (npm `@modelcontextprotocol/sdk`,
-// legacy `initialize` era) against a stdio server.
+// legacy `initialize` era) against a stdio server, or (with --url) an HTTP endpoint.
 //
 // Usage: node ts_v1_client.mjs [--lenient] -- <server command> [args...]
+//        node ts_v1_client.mjs [--lenient] --url http://HOST:PORT/mcp   (StreamableHTTPClientTransport)
+//        node ts_v1_client.mjs [--lenient] --sse --url http://HOST:PORT/sse
+//                                  (SSEClientTransport: the deprecated 2024-11-05 HTTP+SSE transport)
 // Exits 0 when every check passes, 1 on the first failed check (reason on stderr).
 // Keep the checks in step with python_client.py and ts_v2_client.mjs.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 
 const NAME = 'ts-v1';
 
@@ -47,11 +52,13 @@ function parseArgs(argv) {
         if (a === '--lenient') opts.lenient = true;
         else if (a === '--timeout') opts.timeoutMs = Number(argv[++i]) * 1000;
         else if (a === '--expect-era') opts.expectEra = argv[++i];
+        else if (a === '--url') opts.url = argv[++i];
+        else if (a === '--sse') opts.sse = true;
         else break;
     }
     opts.server = argv.slice(i);
-    if (opts.server.length === 0) {
-        console.error(`usage: ${NAME} [--lenient] -- <server command...>`);
+    if (opts.url ? opts.server.length !== 0 : opts.server.length === 0 || opts.sse) {
+        console.error(`usage: ${NAME} [--lenient] -- <server command...> | [--sse] --url <url>`);
         process.exit(2);
     }
     return opts;
@@ -194,19 +201,36 @@ async function runChecks(client, opts) {
 
 async function main() {
     const opts = parseArgs(process.argv.slice(2));
-    const transport = new StdioClientTransport({ command: opts.server[0], args: opts.server.slice(1), stderr: 'inherit' });
-    // The v1 Client has no getter for the negotiated version; it hands it to the transport.
+    let clientOnError;
+    const transport = !opts.url
+        ? new StdioClientTransport({ command: opts.server[0], args: opts.server.slice(1), stderr: 'inherit' })
+        : opts.sse
+          ? new SSEClientTransport(new URL(opts.url))
+          : new StreamableHTTPClientTransport(new URL(opts.url));
+    const kind = !opts.url ? '' : opts.sse ? ' transport=sse-2024-11-05' : ' transport=streamable-http';
+    // The v1 Client has no getter for the negotiated version; it hands it to the transport
+    // (the HTTP transports use it for the MCP-Protocol-Version header, so keep the original).
     let negotiated;
-    transport.setProtocolVersion = (v) => { negotiated = v; };
+    const setPV = transport.setProtocolVersion?.bind(transport);
+    transport.setProtocolVersion = (v) => { negotiated = v; setPV?.(v); };
+    // Transport-level errors (e.g. a failed standalone GET SSE stream) are otherwise silent.
+    if (opts.url) clientOnError = (e) => console.error(`[${NAME}] transport error: ${e?.message ?? e}`);
     const client = new Client({ name: 'mcp-serve-interop-ts-v1', version: '0.0.0' });
+    if (clientOnError) client.onerror = clientOnError;
     let failed = false;
     try {
         await client.connect(transport, { timeout: opts.timeoutMs });
         const sv = client.getServerVersion();
-        log(`server=${sv?.name}/${sv?.version} protocol=${negotiated} era=legacy`);
+        log(`server=${sv?.name}/${sv?.version} protocol=${negotiated} era=legacy${kind}${opts.url && !opts.sse ? ` session=${transport.sessionId ?? 'none'}` : ''}`);
         if (opts.expectEra) check(opts.expectEra === 'legacy', `negotiated era legacy, expected ${opts.expectEra}`);
         STEP = 'checks';
         await runChecks(client, opts);
+        if (opts.url && !opts.sse) {
+            // End the session the way the SDK does it: DELETE with Mcp-Session-Id (405 also accepted).
+            STEP = 'DELETE session (terminateSession)';
+            await transport.terminateSession();
+            log('session terminated');
+        }
         log('all checks passed');
     } catch (e) {
         failed = true;

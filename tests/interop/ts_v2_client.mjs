@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // Interop check: the official TypeScript 2.x client (npm `@modelcontextprotocol/client`, which
 // speaks the stateless 2026-07-28 revision: `server/discover` + per-request `_meta`) against a
-// stdio server.
+// stdio server, or (with --url) a Streamable HTTP endpoint.
 //
 // Usage: node ts_v2_client.mjs [--mode auto|legacy|<version>] [--expect-era modern|legacy]
 //                              [--probe-timeout SECS] [--lenient] -- <server command> [args...]
+//        node ts_v2_client.mjs [same options] --url http://HOST:PORT/mcp
+//        node ts_v2_client.mjs [same options] --sse --url http://HOST:PORT/sse   (2024-11-05 HTTP+SSE)
+//
+// Over HTTP the 'auto' probe is a `server/discover` POST on the endpoint itself (no sibling);
+// a probe timeout there rejects instead of falling back.
 //
 // The 2.x Client defaults to versionNegotiation mode 'legacy' (plain `initialize`, byte-identical
 // to 1.x). This script defaults to 'auto': connect() first probes `server/discover` on a SHORT-LIVED
@@ -15,7 +20,7 @@
 // Exits 0 when every check passes, 1 on the first failed check (reason on stderr).
 // Keep the checks in step with python_client.py and ts_v1_client.mjs.
 
-import { Client } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const NAME = 'ts-v2';
@@ -58,11 +63,13 @@ function parseArgs(argv) {
         else if (a === '--expect-era') opts.expectEra = argv[++i];
         else if (a === '--mode') opts.mode = argv[++i];
         else if (a === '--probe-timeout') opts.probeTimeoutMs = Number(argv[++i]) * 1000;
+        else if (a === '--url') opts.url = argv[++i];
+        else if (a === '--sse') opts.sse = true;
         else break;
     }
     opts.server = argv.slice(i);
-    if (opts.server.length === 0) {
-        console.error(`usage: ${NAME} [--lenient] -- <server command...>`);
+    if (opts.url ? opts.server.length !== 0 : opts.server.length === 0 || opts.sse) {
+        console.error(`usage: ${NAME} [options] -- <server command...> | [options] [--sse] --url <url>`);
         process.exit(2);
     }
     return opts;
@@ -205,21 +212,35 @@ async function runChecks(client, opts) {
 
 async function main() {
     const opts = parseArgs(process.argv.slice(2));
-    const transport = new StdioClientTransport({ command: opts.server[0], args: opts.server.slice(1), stderr: 'inherit' });
+    const transport = !opts.url
+        ? new StdioClientTransport({ command: opts.server[0], args: opts.server.slice(1), stderr: 'inherit' })
+        : opts.sse
+          ? new SSEClientTransport(new URL(opts.url))
+          : new StreamableHTTPClientTransport(new URL(opts.url));
+    const kind = !opts.url ? '' : opts.sse ? ' transport=sse-2024-11-05' : ' transport=streamable-http';
     const mode = opts.mode === 'auto' || opts.mode === 'legacy' ? opts.mode : { pin: opts.mode };
     const client = new Client(
         { name: 'mcp-serve-interop-ts-v2', version: '0.0.0' },
         { versionNegotiation: { mode, probe: { timeoutMs: opts.probeTimeoutMs } } }
     );
+    // Transport-level errors (e.g. a failed standalone GET SSE stream) are otherwise silent.
+    if (opts.url) client.onerror = (e) => console.error(`[${NAME}] transport error: ${e?.message ?? e}`);
     let failed = false;
     try {
         await client.connect(transport, { timeout: opts.timeoutMs });
         const sv = client.getServerVersion();
         const era = client.getProtocolEra();
-        log(`server=${sv?.name}/${sv?.version} protocol=${client.getNegotiatedProtocolVersion()} era=${era} mode=${opts.mode}`);
+        const sess = opts.url && !opts.sse ? ` session=${transport.sessionId ?? 'none'}` : '';
+        log(`server=${sv?.name}/${sv?.version} protocol=${client.getNegotiatedProtocolVersion()} era=${era} mode=${opts.mode}${kind}${sess}`);
         if (opts.expectEra) check(era === opts.expectEra, `negotiated era ${era}, expected ${opts.expectEra}`);
         STEP = 'checks';
         await runChecks(client, opts);
+        if (opts.url && !opts.sse && transport.sessionId) {
+            // End the session the way the SDK does it: DELETE with Mcp-Session-Id (405 also accepted).
+            STEP = 'DELETE session (terminateSession)';
+            await transport.terminateSession();
+            log('session terminated');
+        }
         log('all checks passed');
     } catch (e) {
         failed = true;

@@ -66,6 +66,7 @@ impl SchemaSettings {
         settings.inline_subschemas = self.inline_refs;
         let schema = settings.into_generator().into_root_schema_for::<T>();
         let mut value = schema.to_value();
+        strip_nonstandard_formats(&mut value);
         if let Value::Object(map) = &mut value {
             map.remove("title");
             if self.dialect == SchemaDialect::Draft2020_12 {
@@ -81,5 +82,68 @@ impl SchemaSettings {
     pub fn output_schema_for<T: JsonSchema + ?Sized>(&self) -> Option<Value> {
         let s = self.schema_for::<T>();
         (s.get("type") == Some(&Value::String("object".into()))).then_some(s)
+    }
+}
+
+/// The `format` values JSON Schema defines. schemars also emits OpenAPI-style
+/// numeric formats (`uint`, `double`, `int64`...), which strict validators
+/// such as ajv warn about or reject; they say nothing `type` and `minimum`
+/// don't, so they are dropped.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+fn strip_nonstandard_formats(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if matches!(map.get("format"), Some(Value::String(f)) if !STANDARD_FORMATS.contains(&f.as_str()))
+            {
+                map.remove("format");
+            }
+            map.values_mut().for_each(strip_nonstandard_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nonstandard_formats),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_formats_are_dropped_standard_ones_kept() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct A {
+            n: u32,
+            x: f64,
+            when: String,
+        }
+        let s = SchemaSettings::default().schema_for::<A>();
+        assert!(s["properties"]["n"].get("format").is_none(), "{s}");
+        assert!(s["properties"]["x"].get("format").is_none(), "{s}");
+        assert_eq!(s["properties"]["n"]["minimum"], 0);
+        let mut v = serde_json::json!({"properties": {"d": {"type": "string", "format": "date-time"}}});
+        strip_nonstandard_formats(&mut v);
+        assert_eq!(v["properties"]["d"]["format"], "date-time");
     }
 }

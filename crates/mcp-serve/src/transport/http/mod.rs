@@ -403,6 +403,12 @@ where
         Ok(b) => b,
         Err(r) => return r,
     };
+    if parts.headers.contains_key(header::ACCEPT) && !accepts(&parts.headers, "application/json") {
+        return plain(
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept must include application/json (and text/event-stream for streamed responses)",
+        );
+    }
     let session_id = header_str(&parts.headers, SESSION_HEADER).map(str::to_owned);
     let accepts_sse = accepts(&parts.headers, "text/event-stream");
     let mirrored = MirroredHeaders {
@@ -427,7 +433,21 @@ where
 
     let (conn, session, modern) = if let Some(id) = &session_id {
         match shared.sessions.get(id) {
-            Some(s) => (s.conn.clone(), Some(s), false),
+            Some(s) => {
+                // Legacy clients send the negotiated revision on every request after initialize.
+                if let Some(v) = header_str(&parts.headers, "mcp-protocol-version") {
+                    let known = v
+                        .parse::<mcp_serve_core::version::ProtocolVersion>()
+                        .is_ok_and(|v| v.is_legacy());
+                    if !known || s.conn.legacy_version().is_some_and(|n| n.as_str() != v) {
+                        return plain(
+                            StatusCode::BAD_REQUEST,
+                            &format!("unsupported MCP-Protocol-Version {v:?} for this session: send the version negotiated by initialize"),
+                        );
+                    }
+                }
+                (s.conn.clone(), Some(s), false)
+            }
             None => {
                 return plain(
                     StatusCode::NOT_FOUND,
@@ -749,6 +769,9 @@ where
         Ok(b) => b,
         Err(r) => return r,
     };
+    if let Err(e) = jsonrpc::parse(&bytes) {
+        return json_error(StatusCode::BAD_REQUEST, None, &e);
+    }
     let via = Inbound {
         http: Some(Arc::new(parts)),
         ..Default::default()
