@@ -159,6 +159,10 @@ pub struct Inbound {
     pub stream: Option<mpsc::Sender<Vec<u8>>>,
     /// Header values to check against the body of a modern request.
     pub mirrored: Option<MirroredHeaders>,
+    /// The connection is shared by unrelated clients (modern HTTP): requests
+    /// are not registered for `notifications/cancelled`, which could name
+    /// another client's id; closing the response cancels instead.
+    pub shared_connection: bool,
 }
 
 /// The request metadata a Streamable HTTP client mirrors into headers
@@ -385,7 +389,7 @@ impl Connection {
             Ok(s) => s,
             Err((id, e)) => return error_reply(Some(&id), &e),
         };
-        self.dispatch(scope, method, params)
+        self.dispatch(scope, method, params, via.shared_connection)
     }
 
     /// Decides the era of a request and gathers what it says about the client.
@@ -580,7 +584,13 @@ impl Connection {
         encode(id, &result)
     }
 
-    fn dispatch(&self, scope: Scope, method: &str, params: Map<String, Value>) -> Reply {
+    fn dispatch(
+        &self,
+        scope: Scope,
+        method: &str,
+        params: Map<String, Value>,
+        shared_connection: bool,
+    ) -> Reply {
         let shared = &self.inner.shared;
         let id = scope.id.clone();
         let outcome: MethodResult = match method {
@@ -635,7 +645,9 @@ impl Connection {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 let token = CancellationToken::new();
-                self.lock_in_flight().insert(id.clone(), token.clone());
+                if !shared_connection {
+                    self.lock_in_flight().insert(id.clone(), token.clone());
+                }
                 let cx = self.context(&scope, token.clone());
                 let fut = match method {
                     "tools/call" => methods::call_tool(shared, &scope, params, cx),
@@ -662,7 +674,9 @@ impl Connection {
                             () = token.cancelled() => None,
                             r = fut => Some(r),
                         };
-                        conn.lock_in_flight().remove(&id);
+                        if !shared_connection {
+                            conn.lock_in_flight().remove(&id);
+                        }
                         let outcome = match &result {
                             None => "cancelled",
                             Some(Ok(_)) => "ok",

@@ -43,6 +43,8 @@ pub(crate) struct SseStream {
     pub(crate) finish: Option<BoxFuture<'static, Option<Vec<u8>>>>,
     /// Ends the stream once `finish` has produced its response.
     pub(crate) end_after_finish: bool,
+    /// The final response is queued: end once the queue is empty.
+    pub(crate) ending: bool,
     pub(crate) done: bool,
     /// Runs when the stream is dropped (returns a GET stream's receiver).
     pub(crate) on_drop: Option<OnDrop>,
@@ -105,6 +107,10 @@ impl Body for McpBody {
                 if let Some(b) = s.queued.pop_front() {
                     return Poll::Ready(Some(Ok(Frame::data(b))));
                 }
+                if s.ending {
+                    s.done = true;
+                    return Poll::Ready(None);
+                }
                 // Notifications already sent precede the final response.
                 match s.events.poll_recv(cx) {
                     Poll::Ready(Some(msg)) if s.raw => {
@@ -125,12 +131,25 @@ impl Body for McpBody {
                 if let Some(fut) = &mut s.finish {
                     if let Poll::Ready(out) = fut.as_mut().poll(cx) {
                         s.finish = None;
-                        if s.end_after_finish {
-                            s.done = true;
+                        // Notifications sent while the handler finished go first.
+                        while let Ok(msg) = s.events.try_recv() {
+                            if !msg.is_empty() {
+                                let event = if s.raw { Bytes::from(msg) } else { sse_event(&msg) };
+                                s.queued.push_back(event);
+                            }
                         }
-                        return match out {
-                            Some(msg) => Poll::Ready(Some(Ok(Frame::data(sse_event(&msg))))),
-                            None => Poll::Ready(None),
+                        if let Some(msg) = out {
+                            s.queued.push_back(sse_event(&msg));
+                        }
+                        if s.end_after_finish {
+                            s.ending = true;
+                        }
+                        return match s.queued.pop_front() {
+                            Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
+                            None => {
+                                s.done = s.ending;
+                                Poll::Ready(None)
+                            }
                         };
                     }
                 }

@@ -105,6 +105,9 @@ impl StreamLog {
                 return;
             }
             let mut cursor = after;
+            // A resuming client already reconnected after any earlier close
+            // marker: only markers added from now on end this connection.
+            let replayed_up_to = if prime { 0 } else { log.lock().next_seq - 1 };
             loop {
                 let notified = log.changed.notified();
                 let (batch, done) = {
@@ -126,9 +129,13 @@ impl StreamLog {
                             f.extend_from_slice(b"\n\n");
                             f
                         }
+                        Event::CloseConnection if seq <= replayed_up_to => continue,
                         Event::CloseConnection => {
-                            // Tell the client when to come back, then hang up.
-                            let _ = tx.send(b"retry: 500\n\n".to_vec()).await;
+                            // Tell the client when to come back (and, by the id, from
+                            // where), then hang up.
+                            let _ = tx
+                                .send(format!("id: {}-{seq}\nretry: 500\n\n", log.id).into_bytes())
+                                .await;
                             return;
                         }
                     };

@@ -471,7 +471,14 @@ where
         (shared.stateless.clone(), None, true)
     };
 
-    // Notifications and responses: accept and answer 202.
+    // Notifications and responses: accept and answer 202. Modern HTTP has no
+    // client notifications (closing a response cancels it), and the shared
+    // stateless connection must not let one client cancel another's request.
+    if matches!(kind, Some(Kind::Notification | Kind::Response)) && modern {
+        let mut r = Response::new(McpBody::empty());
+        *r.status_mut() = StatusCode::ACCEPTED;
+        return r;
+    }
     if matches!(kind, Some(Kind::Notification | Kind::Response)) {
         let via = Inbound {
             http: Some(Arc::clone(&parts)),
@@ -492,6 +499,7 @@ where
         http: Some(Arc::clone(&parts)),
         stream: accepts_sse.then_some(tx),
         mirrored: modern.then_some(mirrored),
+        shared_connection: modern,
     };
     let reply = match &parsed {
         Incoming::Single(m) => conn.handle_raw(m, &via),
@@ -553,6 +561,7 @@ async fn respond_later(
             finish: Some(fut),
             raw: false,
             end_after_finish: true,
+            ending: false,
             done: false,
             on_drop: None,
         }),
@@ -608,6 +617,7 @@ async fn respond_resumable(
         raw: true,
         finish: None,
         end_after_finish: false,
+        ending: false,
         done: false,
         on_drop: None,
     })
@@ -668,6 +678,7 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
             raw: true,
             finish: None,
             end_after_finish: false,
+            ending: false,
             done: false,
             on_drop: None,
         });
@@ -685,6 +696,7 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
         raw: false,
         finish: None,
         end_after_finish: false,
+        ending: false,
         done: false,
         on_drop: Some(Box::new(move |rx| {
             if let Some(s) = weak.upgrade() {
@@ -736,6 +748,7 @@ fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respon
         raw: false,
         finish: None,
         end_after_finish: false,
+        ending: false,
         done: false,
         // The stream is the session: closing it ends the session.
         on_drop: Some(Box::new(move |_| {
