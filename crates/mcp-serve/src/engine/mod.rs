@@ -1,11 +1,11 @@
 //! The transport-agnostic core: takes one incoming frame and the context of
 //! the connection it came on, and yields the frames to send back.
 //!
-//! - [`catalog`]: registries (tools, resources, templates, prompts).
-//! - [`connection`]: per-connection state and era selection (legacy sessions
+//! - `catalog`: registries (tools, resources, templates, prompts).
+//! - `connection`: per-connection state and era selection (legacy sessions
 //!   started by `initialize`, modern stateless requests carrying `_meta`).
-//! - [`methods`]: one function per MCP method, shared by both eras.
-//! - [`shape`]: how a result is dressed for each era (`resultType`, cache
+//! - `methods`: one function per MCP method, shared by both eras.
+//! - `shape`: how a result is dressed for each era (`resultType`, cache
 //!   hints, `serverInfo`).
 
 pub(crate) mod catalog;

@@ -1,4 +1,4 @@
-//! The in-memory transport: a [`Client`](crate::client::Client) connected to
+//! The in-memory transport: a [`crate::client::Client`] connected to
 //! a server in the same process, the way FastMCP tests with `Client(mcp)`.
 //!
 //! ```
