@@ -191,7 +191,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
     };
     let wrap = quote! {
         #[allow(unused_imports)]
-        use #p::probe::{DirectKind as _, StructuredResultKind as _, StructuredValueKind as _};
+        use #p::probe::{DirectKind as _, StructuredOptionKind as _, StructuredResultKind as _, StructuredValueKind as _};
         let __wrap = |__v: #ret_ty| (&&#p::probe::Probe::<#ret_ty>::new()).kind().wrap(__v);
     };
     let invoke = quote! {

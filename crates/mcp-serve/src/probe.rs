@@ -2,7 +2,7 @@
 //! the macros (autoref specialisation): a type with a direct conversion (text,
 //! content blocks, results, ...) is used as is; any other `Serialize +
 //! JsonSchema` type is wrapped in [`Json`] so it becomes structured output,
-//! also inside `Result<T, E>`.
+//! also inside `Result<T, E>` and `Option<T>`.
 
 use std::marker::PhantomData;
 
@@ -71,6 +71,7 @@ impl<T> Probe<T> {
 pub struct Direct<T>(PhantomData<T>);
 pub struct StructuredResult<T>(PhantomData<T>);
 pub struct StructuredValue<T>(PhantomData<T>);
+pub struct StructuredOption<T>(PhantomData<T>);
 
 pub trait DirectKind<T> {
     fn kind(self) -> Direct<T>;
@@ -86,6 +87,14 @@ pub trait StructuredResultKind<T> {
 impl<T: Serialize + JsonSchema, E> StructuredResultKind<Result<T, E>> for &Probe<Result<T, E>> {
     fn kind(self) -> StructuredResult<Result<T, E>> {
         StructuredResult(PhantomData)
+    }
+}
+pub trait StructuredOptionKind<T> {
+    fn kind(self) -> StructuredOption<T>;
+}
+impl<T: Serialize + JsonSchema> StructuredOptionKind<Option<T>> for &Probe<Option<T>> {
+    fn kind(self) -> StructuredOption<Option<T>> {
+        StructuredOption(PhantomData)
     }
 }
 pub trait StructuredValueKind<T> {
@@ -104,6 +113,12 @@ impl<T> Direct<T> {
 }
 impl<T, E> StructuredResult<Result<T, E>> {
     pub fn wrap(self, v: Result<T, E>) -> Result<Json<T>, E> {
+        v.map(Json)
+    }
+}
+impl<T> StructuredOption<Option<T>> {
+    /// `None` stays `None` (no content; for a resource, not found).
+    pub fn wrap(self, v: Option<T>) -> Option<Json<T>> {
         v.map(Json)
     }
 }

@@ -185,6 +185,14 @@ impl Catalog {
             .input
             .resolve(settings)
             .unwrap_or_else(|| serde_json::json!({ "type": "object" }));
+        if let (crate::tool::SchemaSource::Generated(_), Value::Object(schema)) =
+            (&tool.input, &mut def.input_schema)
+        {
+            // Some clients require `properties`, even when empty.
+            schema
+                .entry("properties")
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        }
         if def.input_schema.get("type") != Some(&Value::String("object".into())) {
             return Err(RegistrationError::NotAnObject { name: def.name });
         }

@@ -1,0 +1,9 @@
+use mcp_serve::prelude::*;
+
+/// No URI.
+#[resource]
+fn config() -> String {
+    String::new()
+}
+
+fn main() {}
