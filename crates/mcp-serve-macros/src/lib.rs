@@ -10,6 +10,11 @@
 //! `HttpRequest`, `ProtocolVersion`, or any type marked `#[ctx]`) are
 //! injected. Use them through `mcp_serve::prelude`.
 //!
+//! Because the function's name becomes a unit struct, it also claims that name
+//! in patterns: a `let add = ...` or a parameter named `add` in the same module
+//! would match the struct instead of binding. Give such bindings other names
+//! (or put handlers in their own module).
+//!
 //! ```ignore
 //! use mcp_serve::prelude::*;
 //!
