@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of mcp-serve: formatting, lints, unit/integration/doc/golden
-# tests, then the official Python and TypeScript clients against the quickstart
-# example over stdio, in both protocol eras. Installs what it needs (client
+# Runs every test of mcp-serve: formatting, lints, docs, unit/integration/doc/golden
+# tests, the official Python and TypeScript clients against the quickstart example
+# (stdio, Streamable HTTP, HTTP+SSE; both protocol eras), and the official MCP
+# conformance suite against the everything example. Installs what it needs (client
 # SDKs) into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve} on first use.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,5 +52,15 @@ run_interop env INTEROP_CLIENTS=ts-v2 INTEROP_TS_V2_ARGS="--mode legacy" INTEROP
 step "official clients over Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport"
 INTEROP_FLAGS=--http run_interop env
 
+step "official MCP conformance suite against examples/everything over HTTP (0.1.16 all; 0.2.0-alpha.12 for 2025-11-25 and 2026-07-28)"
+out="$(mktemp)"
+set +e
+bash scripts/conformance.sh 2>&1 | tee "$out"
+st=${PIPESTATUS[0]}
+set -e
+[[ $st -eq 0 ]] || { rm -f "$out"; echo "conformance runs did not match their expected-failures baselines" >&2; exit 1; }
+conformance_passed=$(grep -oE '^conformance: [0-9]+ passed' "$out" | awk '{print $2}')
+rm -f "$out"
+
 echo
-echo "all tests: $((cargo_passed + interop_passed)) passed, 0 failed"
+echo "all tests: $((cargo_passed + interop_passed + conformance_passed)) passed, 0 failed"

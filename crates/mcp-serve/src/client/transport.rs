@@ -133,7 +133,7 @@ pub(crate) fn memory(server: &ServerHandle) -> Pipes {
                     let tx = in_tx.clone();
                     tokio::spawn(async move {
                         if let Some(bytes) = fut.await {
-                            let _ = tx.send(bytes).await;
+                            let _ = tx.send(bytes.bytes).await;
                         }
                     });
                 }

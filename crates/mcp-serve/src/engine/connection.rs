@@ -48,7 +48,7 @@ pub enum Reply {
         code: i64,
     },
     /// Run this (a handler) and send what it yields, if anything.
-    Later(BoxFuture<'static, Option<Vec<u8>>>),
+    Later(BoxFuture<'static, Option<Answer>>),
 }
 
 impl std::fmt::Debug for Reply {
@@ -70,9 +70,19 @@ impl Reply {
         match self {
             Reply::None => None,
             Reply::Now(b) | Reply::Rejected { bytes: b, .. } => Some(b),
-            Reply::Later(f) => f.await,
+            Reply::Later(f) => f.await.map(|a| a.bytes),
         }
     }
+}
+
+/// A handler's answer: the response bytes and, for an error response, its
+/// JSON-RPC code (transports map some codes to HTTP statuses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The serialized response.
+    pub bytes: Vec<u8>,
+    /// The error code, when the response is an error.
+    pub error: Option<i64>,
 }
 
 /// The state a legacy `initialize` sets up.
@@ -175,6 +185,9 @@ pub struct MirroredHeaders {
     pub method: Option<String>,
     /// `Mcp-Name`.
     pub name: Option<String>,
+    /// `Mcp-Param-{Name}` headers: the lower-cased name after the prefix,
+    /// and the raw value (possibly in the `=?base64?...?=` form).
+    pub params: Vec<(String, String)>,
 }
 
 impl Connection {
@@ -300,7 +313,10 @@ impl Connection {
             let mut buf = b"[".to_vec();
             buf.extend(out.join(&b","[..]));
             buf.push(b']');
-            Some(buf)
+            Some(Answer {
+                bytes: buf,
+                error: None,
+            })
         }))
     }
 
@@ -389,6 +405,13 @@ impl Connection {
             Ok(s) => s,
             Err((id, e)) => return error_reply(Some(&id), &e),
         };
+        if method == "tools/call" {
+            if let Some(headers) = &via.mirrored {
+                if let Err(e) = methods::check_param_headers(&self.inner.shared, &params, headers) {
+                    return error_reply(Some(&scope.id), &e);
+                }
+            }
+        }
         self.dispatch(scope, method, params, via.shared_connection)
     }
 
@@ -517,9 +540,13 @@ impl Connection {
 
     fn initialize(&self, id: &RequestId, params: Map<String, Value>, has_modern_meta: bool) -> Reply {
         if has_modern_meta {
+            // 2026-07-28 has no `initialize`: to a modern request it is an unknown method.
             return error_reply(
                 Some(id),
-                &ErrorObject::invalid_request("`initialize` belongs to the legacy handshake and cannot be combined with modern _meta; modern clients just send requests (or `server/discover`)"),
+                &ErrorObject::new(
+                    code::METHOD_NOT_FOUND,
+                    "Method not found: initialize (revision 2026-07-28 has no handshake; send requests directly, or server/discover)",
+                ),
             );
         }
         if self.inner.legacy.get().is_some() {
@@ -594,6 +621,12 @@ impl Connection {
         let shared = &self.inner.shared;
         let id = scope.id.clone();
         let outcome: MethodResult = match method {
+            "ping" if scope.version.is_modern() => {
+                return error_reply(
+                    Some(&id),
+                    &ErrorObject::method_not_found("ping (removed in revision 2026-07-28)"),
+                );
+            }
             "ping" => Ok((Value::Object(Map::new()), Cache::No)),
             "server/discover" => Ok(methods::discover(shared)),
             "logging/setLevel" if scope.version.is_legacy() => {
@@ -698,22 +731,30 @@ impl Connection {
                 return error_reply(Some(&id), &ErrorObject::method_not_found(method));
             }
         };
-        Reply::Now(self.finish(&id, scope.version, outcome))
+        Reply::Now(self.finish(&id, scope.version, outcome).bytes)
     }
 
-    fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Vec<u8> {
+    fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Answer {
         match result {
             Ok((mut value, cache)) => {
                 shape(&self.inner.shared, version, cache, &mut value);
-                encode_result(id, &value)
-                    .unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e)))
+                match encode_result(id, &value) {
+                    Ok(bytes) => Answer { bytes, error: None },
+                    Err(e) => Answer {
+                        bytes: encode_error(Some(id), &ErrorObject::internal(e)),
+                        error: Some(code::INTERNAL_ERROR),
+                    },
+                }
             }
             Err(e) => {
                 let mut e = e.into_error_object();
                 if e.code == code::RESOURCE_NOT_FOUND {
                     e.code = version.resource_not_found_code();
                 }
-                encode_error(Some(id), &e)
+                Answer {
+                    bytes: encode_error(Some(id), &e),
+                    error: Some(e.code),
+                }
             }
         }
     }

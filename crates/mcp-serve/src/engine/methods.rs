@@ -351,3 +351,83 @@ pub(crate) fn complete(
         Ok((json!({ "completion": completion }), Cache::No))
     })
 }
+
+/// Decodes a mirrored header value: plain ASCII, or `=?base64?...?=`.
+pub(crate) fn decode_header_value(raw: &str) -> Option<String> {
+    use base64::Engine as _;
+    match raw.strip_prefix("=?base64?").and_then(|v| v.strip_suffix("?=")) {
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok()),
+        None => raw
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..=0x7e).contains(&b))
+            .then(|| raw.to_owned()),
+    }
+}
+
+/// SEP-2243: arguments whose schema property carries `x-mcp-header: Name`
+/// must be mirrored, unchanged, in an `Mcp-Param-Name` header.
+pub(crate) fn check_param_headers(
+    shared: &Shared,
+    params: &Map<String, Value>,
+    headers: &super::MirroredHeaders,
+) -> Result<(), mcp_serve_core::jsonrpc::ErrorObject> {
+    use mcp_serve_core::error::code::HEADER_MISMATCH;
+    use mcp_serve_core::jsonrpc::ErrorObject;
+    let Some(name) = params.get("name").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let catalog = shared.catalog.load();
+    let Some(tool) = catalog.tools.get(name) else {
+        return Ok(());
+    };
+    let Some(props) = tool.def.input_schema.get("properties").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let args = params.get("arguments").and_then(Value::as_object);
+    for (prop, schema) in props {
+        let Some(header) = schema.get("x-mcp-header").and_then(Value::as_str) else {
+            continue;
+        };
+        let wanted = header.to_ascii_lowercase();
+        let sent = headers
+            .params
+            .iter()
+            .find(|(n, _)| *n == wanted)
+            .map(|(_, v)| v.as_str());
+        let body = args.and_then(|a| a.get(prop)).filter(|v| !v.is_null());
+        let mismatch = |why: String| {
+            ErrorObject::new(
+                HEADER_MISMATCH,
+                format!("Header mismatch: Mcp-Param-{header}: {why}"),
+            )
+        };
+        match (body, sent) {
+            (None, _) => {}
+            (Some(_), None) => {
+                return Err(mismatch(format!(
+                    "the header is required because `{prop}` is in the arguments"
+                )))
+            }
+            (Some(value), Some(raw)) => {
+                let decoded = decode_header_value(raw).ok_or_else(|| {
+                    mismatch("the value is not valid plain ASCII or =?base64?...?= text".into())
+                })?;
+                let matches = match value {
+                    Value::String(s) => *s == decoded,
+                    Value::Bool(b) => decoded == b.to_string(),
+                    Value::Number(n) => decoded.parse::<f64>().ok() == n.as_f64(),
+                    _ => false,
+                };
+                if !matches {
+                    return Err(mismatch(format!(
+                        "header value {decoded:?} does not match body value {value}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -21,7 +21,7 @@ use mcp_serve_core::types::{CacheScope, Implementation};
 use tokio::sync::broadcast;
 
 pub use catalog::{ListKind, RegistrationError};
-pub use connection::{Connection, Inbound, MirroredHeaders, Reply};
+pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply};
 
 use crate::context::StateMap;
 use crate::schema::SchemaSettings;

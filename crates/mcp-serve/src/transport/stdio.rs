@@ -186,7 +186,7 @@ where
                 let tx = tx.clone();
                 tasks.spawn(async move {
                     if let Some(bytes) = fut.await {
-                        let _ = tx.send(bytes).await;
+                        let _ = tx.send(bytes.bytes).await;
                     }
                     drop(permit);
                 });

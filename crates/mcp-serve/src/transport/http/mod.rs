@@ -58,7 +58,7 @@ pub use body::McpBody;
 use self::body::{sse_event, SseStream};
 use self::session::{Session, Sessions};
 use super::TransportError;
-use crate::engine::{Connection, Inbound, MirroredHeaders, Reply};
+use crate::engine::{Answer, Connection, Inbound, MirroredHeaders, Reply};
 use crate::server::ServerHandle;
 
 /// The session header of legacy Streamable HTTP.
@@ -364,6 +364,21 @@ fn sse_response(stream: SseStream) -> Response<McpBody> {
     r
 }
 
+/// The HTTP status for an error a handler produced: modern requests turn
+/// protocol-level refusals into 400 (the spec's rule for these codes).
+fn answer_status(code: i64, modern: bool) -> StatusCode {
+    match code {
+        code::HEADER_MISMATCH
+        | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | code::UNSUPPORTED_PROTOCOL_VERSION
+            if modern =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    }
+}
+
 /// The HTTP status for an error produced before any handler ran.
 fn rejection_status(code: i64, modern: bool) -> StatusCode {
     match code {
@@ -415,7 +430,24 @@ where
         protocol_version: header_str(&parts.headers, "mcp-protocol-version").map(str::to_owned),
         method: header_str(&parts.headers, "mcp-method").map(str::to_owned),
         name: header_str(&parts.headers, "mcp-name").and_then(decode_mirrored),
+        params: parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.as_str().strip_prefix("mcp-param-")?;
+                Some((
+                    name.to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                ))
+            })
+            .collect(),
     };
+    // A modern client's request (even a stray `initialize`) is served statelessly.
+    let modern_header = mirrored
+        .protocol_version
+        .as_deref()
+        .and_then(|v| v.parse::<mcp_serve_core::version::ProtocolVersion>().ok())
+        .is_some_and(|v| v.is_modern());
     let parts = Arc::new(parts);
 
     // Route on the envelope: which connection serves this frame?
@@ -439,10 +471,12 @@ where
                     let known = v
                         .parse::<mcp_serve_core::version::ProtocolVersion>()
                         .is_ok_and(|v| v.is_legacy());
-                    if !known || s.conn.legacy_version().is_some_and(|n| n.as_str() != v) {
+                    // Any revision we speak is accepted (clients differ in what they send
+                    // after negotiation); unknown ones are refused, as the spec says.
+                    if !known {
                         return plain(
                             StatusCode::BAD_REQUEST,
-                            &format!("unsupported MCP-Protocol-Version {v:?} for this session: send the version negotiated by initialize"),
+                            &format!("unsupported MCP-Protocol-Version {v:?} for this session: send a revision this server supports (2025-11-25, 2025-06-18, 2025-03-26 or 2024-11-05)"),
                         );
                     }
                 }
@@ -455,7 +489,7 @@ where
                 )
             }
         }
-    } else if method.as_deref() == Some("initialize") {
+    } else if method.as_deref() == Some("initialize") && !modern_header {
         let (tx, rx) = mpsc::channel(256);
         let conn = shared.server.connect(Some(tx));
         match shared.sessions.insert(conn.clone(), rx) {
@@ -516,7 +550,7 @@ where
         Reply::Rejected { bytes, code } => json_response(bytes, rejection_status(code, modern)),
         Reply::Later(fut) => match &session {
             Some(s) if accepts_sse => respond_resumable(Arc::clone(s), fut, rx).await,
-            _ => respond_later(fut, rx).await,
+            _ => respond_later(fut, rx, modern).await,
         },
     };
     if let Some(s) = session {
@@ -542,13 +576,17 @@ async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
 /// JSON if the handler finishes before it sends anything else; SSE as soon
 /// as it sends a notification first.
 async fn respond_later(
-    mut fut: futures::future::BoxFuture<'static, Option<Vec<u8>>>,
+    mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
     mut rx: mpsc::Receiver<Vec<u8>>,
+    modern: bool,
 ) -> Response<McpBody> {
     tokio::select! {
         biased;
         out = &mut fut => match out {
-            Some(bytes) => json_response(bytes, StatusCode::OK),
+            Some(a) => {
+                let status = a.error.map_or(StatusCode::OK, |c| answer_status(c, modern));
+                json_response(a.bytes, status)
+            }
             None => {
                 let mut r = Response::new(McpBody::empty());
                 *r.status_mut() = StatusCode::ACCEPTED;
@@ -558,7 +596,7 @@ async fn respond_later(
         Some(first) = recv_message(&mut rx) => sse_response(SseStream {
             queued: VecDeque::from([sse_event(&first)]),
             events: rx,
-            finish: Some(fut),
+            finish: Some(Box::pin(async move { fut.await.map(|a| a.bytes) })),
             raw: false,
             end_after_finish: true,
             ending: false,
@@ -573,7 +611,7 @@ async fn respond_later(
 /// all there is).
 async fn respond_resumable(
     session: Arc<Session>,
-    mut fut: futures::future::BoxFuture<'static, Option<Vec<u8>>>,
+    mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
     mut rx: mpsc::Receiver<Vec<u8>>,
 ) -> Response<McpBody> {
     use events::Event;
@@ -596,8 +634,8 @@ async fn respond_resumable(
                     while let Ok(m) = rx.try_recv() {
                         pump_log.push(to_event(m));
                     }
-                    if let Some(bytes) = out {
-                        pump_log.push(Event::Message(Bytes::from(bytes)));
+                    if let Some(answer) = out {
+                        pump_log.push(Event::Message(Bytes::from(answer.bytes)));
                     }
                     pump_log.finish();
                     pump_session.logs.retire(pump_log.id);
