@@ -210,6 +210,20 @@ impl Connection {
         self.inner.peer.0.clone()
     }
 
+    /// Treats this connection as an already initialized legacy session at
+    /// `version` (stateless HTTP serving of legacy clients: every request
+    /// stands alone, without a handshake on this connection).
+    pub fn assume_legacy(&self, version: ProtocolVersion) {
+        let _ = self.inner.legacy.set(LegacySession {
+            version,
+            client_info: None,
+            capabilities: Arc::new(ClientCapabilities::default()),
+            initialized: AtomicBool::new(true),
+            log_level: Mutex::new(None),
+            subscriptions: Mutex::new(std::collections::HashSet::new()),
+        });
+    }
+
     /// The legacy revision negotiated by `initialize`, if any.
     pub fn legacy_version(&self) -> Option<ProtocolVersion> {
         self.inner.legacy.get().map(|s| s.version)

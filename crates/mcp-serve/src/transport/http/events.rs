@@ -1,140 +1,278 @@
 //! Resumable SSE streams for legacy sessions (2025-03-26 … 2025-11-25).
 //!
-//! Each POST that answers with SSE gets a stream number; its events are kept
-//! in a bounded log so that a client whose connection dropped (or that the
+//! Each POST answered with SSE gets a stream number; its events go to an
+//! [`EventStore`] so that a client whose connection dropped (or that the
 //! server asked to poll, SEP-1699) can resume with `GET` + `Last-Event-ID:
 //! <stream>-<seq>` and receive what it missed. The handler keeps running while
 //! no connection is attached: in the legacy era a disconnect is not a cancel.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
 
-/// Events kept per stream before the oldest are dropped.
-const MAX_EVENTS_PER_STREAM: usize = 1024;
-/// Finished streams kept per session for late resumption.
-const MAX_FINISHED_STREAMS: usize = 16;
-
-/// What a stream log holds.
-#[derive(Clone)]
-pub(crate) enum Event {
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredEvent {
     /// A JSON-RPC message.
     Message(Bytes),
     /// The handler asked to end the current connection (the client polls).
     CloseConnection,
 }
 
-struct LogState {
-    /// (seq, event); seq starts at 1 (0 is the priming event).
-    events: VecDeque<(u64, Event)>,
-    next_seq: u64,
-    done: bool,
+/// What [`EventStore::read_after`] returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamRead {
+    /// Events after the requested sequence number, oldest first.
+    pub events: Vec<(u64, StoredEvent)>,
+    /// Whether the stream has ended (its last event is the response).
+    pub finished: bool,
+    /// The highest sequence number stored so far (0 if none).
+    pub last_seq: u64,
 }
 
-/// One stream's events.
-pub(crate) struct StreamLog {
-    pub(crate) id: u64,
-    state: Mutex<LogState>,
-    changed: Notify,
+/// Where legacy sessions' SSE events are kept so streams can be resumed.
+///
+/// The default, [`InMemoryEventStore`], is bounded. A shared store (e.g.
+/// Redis) lets a client resume on another replica.
+///
+/// ```
+/// use mcp_serve::transport::http::{EventStore, InMemoryEventStore, StoredEvent};
+/// let store = InMemoryEventStore::default();
+/// let s = store.open_stream("session-1");
+/// store.append("session-1", s, StoredEvent::Message("{}".into()));
+/// store.finish("session-1", s);
+/// let read = store.read_after("session-1", s, 0).unwrap();
+/// assert!(read.finished);
+/// assert_eq!(read.events.len(), 1);
+/// ```
+pub trait EventStore: Send + Sync + 'static {
+    /// Starts a stream in a session and returns its number (unique in the session).
+    fn open_stream(&self, session: &str) -> u64;
+    /// Appends an event and returns its sequence number (from 1).
+    fn append(&self, session: &str, stream: u64, event: StoredEvent) -> u64;
+    /// Marks a stream as ended.
+    fn finish(&self, session: &str, stream: u64);
+    /// The events after `after`; `None` for an unknown (or forgotten) stream.
+    fn read_after(&self, session: &str, stream: u64, after: u64) -> Option<StreamRead>;
+    /// Forgets one stream (its answer went out whole).
+    fn forget_stream(&self, session: &str, stream: u64);
+    /// Forgets every stream of a session (it ended or expired).
+    fn remove_session(&self, session: &str);
 }
 
-impl StreamLog {
-    fn lock(&self) -> std::sync::MutexGuard<'_, LogState> {
-        self.state
+/// The default event store: in memory, bounded per stream and per session.
+#[derive(Debug)]
+pub struct InMemoryEventStore {
+    sessions: Mutex<HashMap<String, SessionStreams>>,
+    max_events_per_stream: usize,
+    max_finished_streams: usize,
+}
+
+impl Default for InMemoryEventStore {
+    fn default() -> Self {
+        InMemoryEventStore::new(1024, 16)
+    }
+}
+
+#[derive(Debug, Default)]
+struct SessionStreams {
+    next: u64,
+    streams: HashMap<u64, Log>,
+    finished: VecDeque<u64>,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    events: VecDeque<(u64, StoredEvent)>,
+    last_seq: u64,
+    finished: bool,
+}
+
+impl InMemoryEventStore {
+    /// A store keeping at most `max_events_per_stream` events of a stream (the
+    /// oldest go first) and the `max_finished_streams` latest ended streams of
+    /// a session.
+    pub fn new(max_events_per_stream: usize, max_finished_streams: usize) -> Self {
+        InMemoryEventStore {
+            sessions: Mutex::new(HashMap::new()),
+            max_events_per_stream: max_events_per_stream.max(1),
+            max_finished_streams,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SessionStreams>> {
+        self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
 
-    pub(crate) fn push(&self, event: Event) {
-        {
-            let mut s = self.lock();
-            let seq = s.next_seq;
-            s.next_seq += 1;
-            s.events.push_back((seq, event));
-            if s.events.len() > MAX_EVENTS_PER_STREAM {
-                s.events.pop_front();
+impl EventStore for InMemoryEventStore {
+    fn open_stream(&self, session: &str) -> u64 {
+        let mut map = self.lock();
+        let s = map.entry(session.to_owned()).or_default();
+        s.next += 1;
+        let id = s.next;
+        s.streams.insert(id, Log::default());
+        id
+    }
+
+    fn append(&self, session: &str, stream: u64, event: StoredEvent) -> u64 {
+        let mut map = self.lock();
+        let Some(log) = map.get_mut(session).and_then(|s| s.streams.get_mut(&stream)) else {
+            return 0;
+        };
+        log.last_seq += 1;
+        let seq = log.last_seq;
+        log.events.push_back((seq, event));
+        if log.events.len() > self.max_events_per_stream {
+            log.events.pop_front();
+        }
+        seq
+    }
+
+    fn finish(&self, session: &str, stream: u64) {
+        let mut map = self.lock();
+        let Some(s) = map.get_mut(session) else { return };
+        if let Some(log) = s.streams.get_mut(&stream) {
+            log.finished = true;
+            s.finished.push_back(stream);
+        }
+        while s.finished.len() > self.max_finished_streams {
+            if let Some(old) = s.finished.pop_front() {
+                s.streams.remove(&old);
             }
         }
+    }
+
+    fn read_after(&self, session: &str, stream: u64, after: u64) -> Option<StreamRead> {
+        let map = self.lock();
+        let log = map.get(session)?.streams.get(&stream)?;
+        Some(StreamRead {
+            events: log
+                .events
+                .iter()
+                .filter(|(seq, _)| *seq > after)
+                .cloned()
+                .collect(),
+            finished: log.finished,
+            last_seq: log.last_seq,
+        })
+    }
+
+    fn forget_stream(&self, session: &str, stream: u64) {
+        let mut map = self.lock();
+        if let Some(s) = map.get_mut(session) {
+            s.streams.remove(&stream);
+            s.finished.retain(|&f| f != stream);
+        }
+    }
+
+    fn remove_session(&self, session: &str) {
+        self.lock().remove(session);
+    }
+}
+
+/// The store plus the in-process wake-up for connections tailing it.
+#[derive(Clone)]
+pub(crate) struct Streams {
+    pub(crate) store: Arc<dyn EventStore>,
+    changed: Arc<Notify>,
+}
+
+/// How often a tailing connection re-reads a store it was not woken for
+/// (events appended by another replica).
+const POLL: Duration = Duration::from_millis(250);
+
+impl Streams {
+    pub(crate) fn new(store: Arc<dyn EventStore>) -> Self {
+        Streams {
+            store,
+            changed: Arc::new(Notify::new()),
+        }
+    }
+
+    pub(crate) fn append(&self, session: &str, stream: u64, event: StoredEvent) {
+        self.store.append(session, stream, event);
         self.changed.notify_waiters();
     }
 
-    pub(crate) fn finish(&self) {
-        self.lock().done = true;
+    pub(crate) fn finish(&self, session: &str, stream: u64) {
+        self.store.finish(session, stream);
         self.changed.notify_waiters();
     }
 
-    /// Whether the log holds exactly one message and is done: the answer
-    /// can go out as plain JSON.
-    pub(crate) fn single_final(&self) -> Option<Bytes> {
-        let s = self.lock();
-        match (s.done, s.events.len(), s.events.front()) {
-            (true, 1, Some((_, Event::Message(b)))) => Some(b.clone()),
+    /// Waits until the stream has any event, or has ended.
+    pub(crate) async fn wait_first(&self, session: &str, stream: u64) {
+        loop {
+            let notified = self.changed.notified();
+            match self.store.read_after(session, stream, 0) {
+                Some(r) if r.finished || !r.events.is_empty() => return,
+                None => return,
+                Some(_) => {}
+            }
+            let _ = tokio::time::timeout(POLL, notified).await;
+        }
+    }
+
+    /// The answer, when the stream ended holding just that one message.
+    pub(crate) fn single_final(&self, session: &str, stream: u64) -> Option<Bytes> {
+        let r = self.store.read_after(session, stream, 0)?;
+        match (r.finished, r.events.as_slice()) {
+            (true, [(_, StoredEvent::Message(b))]) => Some(b.clone()),
             _ => None,
         }
     }
 
-    /// Waits until the log has anything, or is done.
-    pub(crate) async fn wait_first(&self) {
-        loop {
-            let notified = self.changed.notified();
-            {
-                let s = self.lock();
-                if s.done || !s.events.is_empty() {
-                    return;
-                }
-            }
-            notified.await;
-        }
-    }
-
     /// Feeds a connection from `after` (exclusive) on, as SSE bytes, until
-    /// the stream is done, the handler closes the connection, or the client
-    /// goes away.
-    pub(crate) fn tail(self: &Arc<Self>, after: u64, prime: bool) -> mpsc::Receiver<Vec<u8>> {
+    /// the stream ends, the handler closes the connection, or the client goes.
+    pub(crate) fn tail(
+        &self,
+        session: String,
+        stream: u64,
+        after: u64,
+        prime: bool,
+    ) -> mpsc::Receiver<Vec<u8>> {
         let (tx, rx) = mpsc::channel(64);
-        let log = Arc::clone(self);
+        let this = self.clone();
         tokio::spawn(async move {
             if prime
                 && tx
-                    .send(format!("id: {}-0\ndata: \n\n", log.id).into_bytes())
+                    .send(format!("id: {stream}-0\ndata: \n\n").into_bytes())
                     .await
                     .is_err()
             {
                 return;
             }
-            let mut cursor = after;
             // A resuming client already reconnected after any earlier close
             // marker: only markers added from now on end this connection.
-            let replayed_up_to = if prime { 0 } else { log.lock().next_seq - 1 };
+            let replayed_up_to = match (prime, this.store.read_after(&session, stream, u64::MAX)) {
+                (false, Some(r)) => r.last_seq,
+                _ => 0,
+            };
+            let mut cursor = after;
             loop {
-                let notified = log.changed.notified();
-                let (batch, done) = {
-                    let s = log.lock();
-                    let batch: Vec<(u64, Event)> = s
-                        .events
-                        .iter()
-                        .filter(|(seq, _)| *seq > cursor)
-                        .cloned()
-                        .collect();
-                    (batch, s.done)
+                let notified = this.changed.notified();
+                let Some(read) = this.store.read_after(&session, stream, cursor) else {
+                    return;
                 };
-                for (seq, event) in batch {
+                for (seq, event) in read.events {
                     cursor = seq;
                     let frame = match event {
-                        Event::Message(json) => {
-                            let mut f = format!("id: {}-{seq}\nevent: message\ndata: ", log.id).into_bytes();
+                        StoredEvent::Message(json) => {
+                            let mut f = format!("id: {stream}-{seq}\nevent: message\ndata: ").into_bytes();
                             f.extend_from_slice(&json);
                             f.extend_from_slice(b"\n\n");
                             f
                         }
-                        Event::CloseConnection if seq <= replayed_up_to => continue,
-                        Event::CloseConnection => {
-                            // Tell the client when to come back (and, by the id, from
-                            // where), then hang up.
+                        StoredEvent::CloseConnection if seq <= replayed_up_to => continue,
+                        StoredEvent::CloseConnection => {
+                            // Tell the client from where and when to come back, then hang up.
                             let _ = tx
-                                .send(format!("id: {}-{seq}\nretry: 500\n\n", log.id).into_bytes())
+                                .send(format!("id: {stream}-{seq}\nretry: 500\n\n").into_bytes())
                                 .await;
                             return;
                         }
@@ -143,71 +281,16 @@ impl StreamLog {
                         return;
                     }
                 }
-                if done {
+                if read.finished {
                     return;
                 }
-                notified.await;
+                tokio::select! {
+                    _ = tokio::time::timeout(POLL, notified) => {}
+                    () = tx.closed() => return,
+                }
             }
         });
         rx
-    }
-}
-
-/// A session's stream logs.
-#[derive(Default)]
-pub(crate) struct StreamLogs {
-    inner: Mutex<Logs>,
-}
-
-#[derive(Default)]
-struct Logs {
-    next: u64,
-    streams: HashMap<u64, Arc<StreamLog>>,
-    finished: VecDeque<u64>,
-}
-
-impl StreamLogs {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Logs> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// A new stream.
-    pub(crate) fn open(&self) -> Arc<StreamLog> {
-        let mut l = self.lock();
-        l.next += 1;
-        let log = Arc::new(StreamLog {
-            id: l.next,
-            state: Mutex::new(LogState {
-                events: VecDeque::new(),
-                next_seq: 1,
-                done: false,
-            }),
-            changed: Notify::new(),
-        });
-        l.streams.insert(log.id, Arc::clone(&log));
-        log
-    }
-
-    /// Marks a stream finished; the oldest finished streams are forgotten.
-    pub(crate) fn retire(&self, id: u64) {
-        let mut l = self.lock();
-        l.finished.push_back(id);
-        while l.finished.len() > MAX_FINISHED_STREAMS {
-            if let Some(old) = l.finished.pop_front() {
-                l.streams.remove(&old);
-            }
-        }
-    }
-
-    /// Forgets a stream now (its answer went out as JSON).
-    pub(crate) fn forget(&self, id: u64) {
-        self.lock().streams.remove(&id);
-    }
-
-    pub(crate) fn get(&self, id: u64) -> Option<Arc<StreamLog>> {
-        self.lock().streams.get(&id).cloned()
     }
 }
 

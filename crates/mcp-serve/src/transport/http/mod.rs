@@ -54,6 +54,7 @@ use mcp_serve_core::jsonrpc::{self, encode_error, ErrorObject, Incoming, Kind};
 use tokio::sync::mpsc;
 
 pub use body::McpBody;
+pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 
 use self::body::{sse_event, SseStream};
 use self::session::{Session, Sessions};
@@ -71,7 +72,7 @@ pub const SESSION_HEADER: &str = "mcp-session-id";
 /// let o = HttpOptions::default().allowed_origins(["https://app.example"]).max_sessions(500);
 /// assert_eq!(o.max_body_bytes, 4 * 1024 * 1024);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpOptions {
     /// Largest accepted request body (default 4 MiB).
     pub max_body_bytes: usize,
@@ -88,6 +89,18 @@ pub struct HttpOptions {
     pub cors: bool,
     /// Serve the 2024-11-05 HTTP+SSE endpoints (`…/sse`, `…/messages`).
     pub legacy_sse: bool,
+    /// Answer with JSON only, never SSE (notifications sent while a call runs
+    /// are then dropped).
+    pub json_response: bool,
+    /// Serve legacy clients without sessions: `initialize` mints no
+    /// `Mcp-Session-Id`, every request stands alone (at the revision in its
+    /// `MCP-Protocol-Version` header, 2025-03-26 when absent), and GET/DELETE
+    /// are refused. For servers that keep no per-client state.
+    pub stateless: bool,
+    /// Most long-lived streams (legacy GET and `/sse` streams) at once (default 1,000).
+    pub max_streams: usize,
+    /// Where resumable legacy SSE events are kept (default: in memory, bounded).
+    pub event_store: Option<Arc<dyn EventStore>>,
 }
 
 impl Default for HttpOptions {
@@ -101,11 +114,61 @@ impl Default for HttpOptions {
             allowed_origins: Some(loopback),
             cors: true,
             legacy_sse: true,
+            json_response: false,
+            stateless: false,
+            max_streams: 1000,
+            event_store: None,
         }
     }
 }
 
+impl std::fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_sessions", &self.max_sessions)
+            .field("session_idle", &self.session_idle)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("cors", &self.cors)
+            .field("legacy_sse", &self.legacy_sse)
+            .field("json_response", &self.json_response)
+            .field("stateless", &self.stateless)
+            .field("max_streams", &self.max_streams)
+            .field("event_store", &self.event_store.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
 impl HttpOptions {
+    /// Keeps resumable legacy SSE events in `store` (e.g. one shared by replicas).
+    #[must_use]
+    pub fn event_store(mut self, store: Arc<dyn EventStore>) -> Self {
+        self.event_store = Some(store);
+        self
+    }
+
+    /// Answers with JSON only (see [`HttpOptions::json_response`]).
+    #[must_use]
+    pub fn json_response(mut self) -> Self {
+        self.json_response = true;
+        self
+    }
+
+    /// Serves legacy clients without sessions (see [`HttpOptions::stateless`]).
+    #[must_use]
+    pub fn stateless(mut self) -> Self {
+        self.stateless = true;
+        self
+    }
+
+    /// Caps long-lived streams (legacy GET and `/sse`).
+    #[must_use]
+    pub fn max_streams(mut self, n: usize) -> Self {
+        self.max_streams = n;
+        self
+    }
+
     /// Accepts these `Origin`s (full origins like `https://app.example`, or host names).
     #[must_use]
     pub fn allowed_origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
@@ -149,6 +212,9 @@ struct Shared {
     sessions: Arc<Sessions>,
     /// Serves modern (stateless) requests; it never holds legacy state.
     stateless: Connection,
+    streams: events::Streams,
+    /// Long-lived streams open now.
+    open_streams: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The MCP endpoint as a `tower::Service`.
@@ -169,13 +235,20 @@ impl McpService {
     /// The endpoint for a server. Needs a Tokio runtime (it starts the
     /// session reaper).
     pub fn new(server: &ServerHandle, options: HttpOptions) -> Self {
-        let sessions = Sessions::new(options.max_sessions, options.session_idle);
+        let store = options
+            .event_store
+            .clone()
+            .unwrap_or_else(|| Arc::new(InMemoryEventStore::default()));
+        let streams = events::Streams::new(store);
+        let sessions = Sessions::new(options.max_sessions, options.session_idle, streams.clone());
         McpService {
             shared: Arc::new(Shared {
                 stateless: Connection::new(Arc::clone(&server.shared), None),
                 server: server.clone(),
                 options,
                 sessions,
+                streams,
+                open_streams: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             }),
         }
     }
@@ -425,7 +498,7 @@ where
         );
     }
     let session_id = header_str(&parts.headers, SESSION_HEADER).map(str::to_owned);
-    let accepts_sse = accepts(&parts.headers, "text/event-stream");
+    let accepts_sse = !shared.options.json_response && accepts(&parts.headers, "text/event-stream");
     let mirrored = MirroredHeaders {
         protocol_version: header_str(&parts.headers, "mcp-protocol-version").map(str::to_owned),
         method: header_str(&parts.headers, "mcp-method").map(str::to_owned),
@@ -489,6 +562,19 @@ where
                 )
             }
         }
+    } else if shared.options.stateless && !modern_header && !has_modern_meta(&parsed) {
+        // Stateless legacy serving: a fresh connection per request.
+        let conn = Connection::new(Arc::clone(&shared.server.shared), None);
+        if method.as_deref() != Some("initialize") {
+            let version = mirrored
+                .protocol_version
+                .as_deref()
+                .and_then(|v| v.parse::<mcp_serve_core::version::ProtocolVersion>().ok())
+                .filter(|v| v.is_legacy())
+                .unwrap_or(mcp_serve_core::version::ProtocolVersion::V2025_03_26);
+            conn.assume_legacy(version);
+        }
+        (conn, None, false)
     } else if method.as_deref() == Some("initialize") && !modern_header {
         let (tx, rx) = mpsc::channel(256);
         let conn = shared.server.connect(Some(tx));
@@ -549,7 +635,7 @@ where
         Reply::Now(bytes) => json_response(bytes, StatusCode::OK),
         Reply::Rejected { bytes, code } => json_response(bytes, rejection_status(code, modern)),
         Reply::Later(fut) => match &session {
-            Some(s) if accepts_sse => respond_resumable(Arc::clone(s), fut, rx).await,
+            Some(s) if accepts_sse => respond_resumable(shared, Arc::clone(s), fut, rx).await,
             _ => respond_later(fut, rx, modern).await,
         },
     };
@@ -571,6 +657,20 @@ async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
             other => return other,
         }
     }
+}
+
+/// Whether a parsed message's `_meta` names a protocol version (a modern request).
+fn has_modern_meta(parsed: &Incoming<'_>) -> bool {
+    let Incoming::Single(m) = parsed else { return false };
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "_meta", default)]
+        meta: Option<std::collections::HashMap<String, serde::de::IgnoredAny>>,
+    }
+    m.params()
+        .and_then(|p| serde_json::from_str::<Probe>(p.get()).ok())
+        .and_then(|p| p.meta)
+        .is_some_and(|meta| meta.contains_key(mcp_serve_core::meta::PROTOCOL_VERSION))
 }
 
 /// JSON if the handler finishes before it sends anything else; SSE as soon
@@ -610,48 +710,49 @@ async fn respond_later(
 /// resumable log, and this connection tails the log (JSON when the answer is
 /// all there is).
 async fn respond_resumable(
+    shared: &Arc<Shared>,
     session: Arc<Session>,
     mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
     mut rx: mpsc::Receiver<Vec<u8>>,
 ) -> Response<McpBody> {
-    use events::Event;
-    let log = session.logs.open();
-    let pump_log = Arc::clone(&log);
-    let pump_session = Arc::clone(&session);
+    let streams = shared.streams.clone();
+    let sid = session.id.clone();
+    let stream = streams.store.open_stream(&sid);
+    let pump = streams.clone();
+    let pump_sid = sid.clone();
     tokio::spawn(async move {
         let to_event = |m: Vec<u8>| {
             if m.is_empty() {
-                Event::CloseConnection
+                StoredEvent::CloseConnection
             } else {
-                Event::Message(Bytes::from(m))
+                StoredEvent::Message(Bytes::from(m))
             }
         };
         loop {
             tokio::select! {
                 biased;
-                Some(m) = rx.recv() => pump_log.push(to_event(m)),
+                Some(m) = rx.recv() => pump.append(&pump_sid, stream, to_event(m)),
                 out = &mut fut => {
                     while let Ok(m) = rx.try_recv() {
-                        pump_log.push(to_event(m));
+                        pump.append(&pump_sid, stream, to_event(m));
                     }
                     if let Some(answer) = out {
-                        pump_log.push(Event::Message(Bytes::from(answer.bytes)));
+                        pump.append(&pump_sid, stream, StoredEvent::Message(Bytes::from(answer.bytes)));
                     }
-                    pump_log.finish();
-                    pump_session.logs.retire(pump_log.id);
+                    pump.finish(&pump_sid, stream);
                     break;
                 }
             }
         }
     });
-    log.wait_first().await;
-    if let Some(bytes) = log.single_final() {
-        session.logs.forget(log.id);
+    streams.wait_first(&sid, stream).await;
+    if let Some(bytes) = streams.single_final(&sid, stream) {
+        streams.store.forget_stream(&sid, stream);
         return json_response(bytes.to_vec(), StatusCode::OK);
     }
     sse_response(SseStream {
         queued: VecDeque::new(),
-        events: log.tail(0, true),
+        events: streams.tail(sid, stream, 0, true),
         raw: true,
         finish: None,
         end_after_finish: false,
@@ -676,8 +777,39 @@ fn session_from(shared: &Shared, parts: &http::request::Parts) -> Result<Arc<Ses
     })
 }
 
+/// A held place among the long-lived streams; released on drop.
+struct StreamSlot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+fn acquire_stream(shared: &Shared) -> Result<StreamSlot, Response<McpBody>> {
+    let max = shared.options.max_streams;
+    let open = &shared.open_streams;
+    if open.fetch_add(1, std::sync::atomic::Ordering::AcqRel) >= max {
+        open.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        return Err(plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the server already has {max} streams open; try again later"),
+        ));
+    }
+    Ok(StreamSlot(Arc::clone(open)))
+}
+
 /// GET: the legacy session's stream of server-initiated messages.
 fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+    if shared.options.stateless {
+        let mut r = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "this server is stateless: it has no GET stream",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+        return r;
+    }
     if header_str(&parts.headers, SESSION_HEADER).is_none() {
         let mut r = plain(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -704,15 +836,20 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
                 "Last-Event-ID must be an id this server sent (\"<stream>-<seq>\")",
             );
         };
-        let Some(log) = session.logs.get(stream) else {
+        if shared
+            .streams
+            .store
+            .read_after(&session.id, stream, seq)
+            .is_none()
+        {
             return plain(
                 StatusCode::NOT_FOUND,
                 "that stream is no longer available; re-send the request",
             );
-        };
+        }
         return sse_response(SseStream {
             queued: VecDeque::new(),
-            events: log.tail(seq, false),
+            events: shared.streams.tail(session.id.clone(), stream, seq, false),
             raw: true,
             finish: None,
             end_after_finish: false,
@@ -721,6 +858,10 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
             on_drop: None,
         });
     }
+    let slot = match acquire_stream(shared) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let Some(rx) = session.take_outbound() else {
         return plain(
             StatusCode::CONFLICT,
@@ -737,6 +878,7 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
         ending: false,
         done: false,
         on_drop: Some(Box::new(move |rx| {
+            drop(slot);
             if let Some(s) = weak.upgrade() {
                 s.return_outbound(rx);
             }
@@ -759,6 +901,10 @@ fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBod
 
 /// `GET …/sse` (2024-11-05): a session whose stream carries every message.
 fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+    let slot = match acquire_stream(shared) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let (tx, rx) = mpsc::channel(256);
     let conn = shared.server.connect(Some(tx));
     let session = match shared.sessions.insert(conn, rx) {
@@ -790,6 +936,7 @@ fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respon
         done: false,
         // The stream is the session: closing it ends the session.
         on_drop: Some(Box::new(move |_| {
+            drop(slot);
             if let Some(store) = store.upgrade() {
                 store.remove(&id);
             }

@@ -16,8 +16,6 @@ pub(crate) struct Session {
     pub(crate) conn: Connection,
     /// Server-initiated messages, taken by the session's GET (or SSE) stream.
     pub(crate) outbound: Mutex<Option<mpsc::Receiver<Vec<u8>>>>,
-    /// Resumable SSE streams of this session.
-    pub(crate) logs: super::events::StreamLogs,
     /// Milliseconds since the store's epoch of the last request.
     last_seen: AtomicU64,
 }
@@ -44,6 +42,8 @@ pub(crate) struct Sessions {
     epoch: Instant,
     pub(crate) max: usize,
     pub(crate) idle: Duration,
+    /// The sessions' resumable streams, forgotten with the session.
+    pub(crate) streams: super::events::Streams,
 }
 
 /// The store refused a new session.
@@ -51,12 +51,13 @@ pub(crate) struct Sessions {
 pub(crate) struct Full(pub(crate) usize);
 
 impl Sessions {
-    pub(crate) fn new(max: usize, idle: Duration) -> Arc<Self> {
+    pub(crate) fn new(max: usize, idle: Duration, streams: super::events::Streams) -> Arc<Self> {
         let store = Arc::new(Sessions {
             map: Mutex::new(HashMap::new()),
             epoch: Instant::now(),
             max,
             idle,
+            streams,
         });
         spawn_reaper(Arc::downgrade(&store), idle);
         store
@@ -89,7 +90,6 @@ impl Sessions {
             id: id.clone(),
             conn,
             outbound: Mutex::new(Some(outbound)),
-            logs: super::events::StreamLogs::default(),
             last_seen: AtomicU64::new(self.now()),
         });
         map.insert(id, Arc::clone(&session));
@@ -104,7 +104,11 @@ impl Sessions {
     }
 
     pub(crate) fn remove(&self, id: &str) -> Option<Arc<Session>> {
-        self.lock().remove(id)
+        let removed = self.lock().remove(id);
+        if removed.is_some() {
+            self.streams.store.remove_session(id);
+        }
+        removed
     }
 
     /// Drops sessions idle for longer than the limit; returns how many.
@@ -113,8 +117,18 @@ impl Sessions {
         let now = self.now();
         let mut map = self.lock();
         let before = map.len();
-        map.retain(|_, s| now.saturating_sub(s.last_seen.load(Ordering::Relaxed)) <= limit);
+        let mut expired = Vec::new();
+        map.retain(|id, s| {
+            let keep = now.saturating_sub(s.last_seen.load(Ordering::Relaxed)) <= limit;
+            if !keep {
+                expired.push(id.clone());
+            }
+            keep
+        });
         let reaped = before - map.len();
+        for id in &expired {
+            self.streams.store.remove_session(id);
+        }
         if map.capacity() > 64 && map.capacity() > map.len() * 4 {
             map.shrink_to_fit();
         }

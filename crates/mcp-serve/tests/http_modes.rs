@@ -1,0 +1,283 @@
+//! HTTP serving modes and limits: stateless legacy serving, JSON-only
+//! responses, the long-lived stream cap, and a custom event store.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mcp_serve::prelude::*;
+use mcp_serve::transport::http::{
+    serve_listener, EventStore, HttpOptions, InMemoryEventStore, StoredEvent, StreamRead,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::time::timeout;
+
+const LIMIT: Duration = Duration::from_secs(15);
+
+/// Add two numbers.
+#[tool]
+async fn add(a: f64, b: f64) -> f64 {
+    a + b
+}
+
+/// Report progress twice, then answer.
+#[tool]
+async fn steps(ctx: Context) -> &'static str {
+    ctx.progress(1.0, Some(2.0), Some("one")).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    ctx.progress(2.0, Some(2.0), Some("two")).await;
+    "done"
+}
+
+struct Running {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+async fn start(options: HttpOptions) -> Running {
+    let handle = Server::new("modes", "1.0.0")
+        .tool(add)
+        .tool(steps)
+        .into_handle()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        serve_listener(&handle, listener, options, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Running {
+        url: format!("http://{addr}/mcp"),
+        stop: Some(stop),
+    }
+}
+
+async fn post(url: &str, headers: &[(&str, &str)], body: Value) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .json(&body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    timeout(LIMIT, req.send())
+        .await
+        .expect("request timed out")
+        .expect("request failed")
+}
+
+fn initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+}
+
+#[tokio::test]
+async fn stateless_mode_serves_legacy_clients_without_sessions() {
+    let server = start(HttpOptions::default().stateless()).await;
+    let r = post(&server.url, &[], initialize()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers().get("mcp-session-id").is_none(),
+        "a stateless server mints no session"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["result"]["protocolVersion"], "2025-11-25");
+
+    // A later request stands alone, at the revision of its header.
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 2, "b": 5}}});
+    let r = post(&server.url, &[("mcp-protocol-version", "2025-11-25")], call).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["result"]["content"][0]["text"], "7");
+    assert!(
+        body["result"].get("resultType").is_none(),
+        "legacy results carry no resultType"
+    );
+
+    // Modern requests still work on the same endpoint.
+    let modern = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let r = post(
+        &server.url,
+        &[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/list"),
+        ],
+        modern,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["result"]["resultType"], "complete");
+
+    // No GET stream without sessions.
+    let r = timeout(
+        LIMIT,
+        reqwest::Client::new()
+            .get(&server.url)
+            .header("accept", "text/event-stream")
+            .send(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn json_response_mode_never_streams() {
+    for (options, streamed) in [
+        (HttpOptions::default(), true),
+        (HttpOptions::default().json_response(), false),
+    ] {
+        let server = start(options).await;
+        let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "steps", "arguments": {},
+            "_meta": {"progressToken": "p", "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                      "io.modelcontextprotocol/clientCapabilities": {}}}});
+        let r = post(
+            &server.url,
+            &[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "steps"),
+            ],
+            call,
+        )
+        .await;
+        let content_type = r.headers()["content-type"].to_str().unwrap().to_owned();
+        let text = timeout(LIMIT, r.text()).await.unwrap().unwrap();
+        if streamed {
+            assert_eq!(content_type, "text/event-stream");
+            assert_eq!(text.matches("notifications/progress").count(), 2, "{text}");
+        } else {
+            assert_eq!(content_type, "application/json");
+            let body: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(body["result"]["content"][0]["text"], "done");
+        }
+    }
+}
+
+#[tokio::test]
+async fn long_lived_streams_are_capped() {
+    let server = start(HttpOptions::default().max_streams(1)).await;
+    let client = reqwest::Client::new();
+    let first = timeout(LIMIT, client.get(server.url.replace("/mcp", "/sse")).send())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = timeout(LIMIT, client.get(server.url.replace("/mcp", "/sse")).send())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let msg = second.text().await.unwrap();
+    assert!(msg.contains("streams open"), "{msg}");
+    // Closing the first stream frees its place.
+    drop(first);
+    let mut reopened = None;
+    for _ in 0..50 {
+        let r = timeout(LIMIT, client.get(server.url.replace("/mcp", "/sse")).send())
+            .await
+            .unwrap()
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            reopened = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reopened.is_some(), "the stream slot was never released");
+}
+
+/// An event store that counts what goes through it.
+#[derive(Default)]
+struct Counting {
+    inner: InMemoryEventStore,
+    appended: AtomicUsize,
+}
+
+impl EventStore for Counting {
+    fn open_stream(&self, session: &str) -> u64 {
+        self.inner.open_stream(session)
+    }
+    fn append(&self, session: &str, stream: u64, event: StoredEvent) -> u64 {
+        self.appended.fetch_add(1, Ordering::SeqCst);
+        self.inner.append(session, stream, event)
+    }
+    fn finish(&self, session: &str, stream: u64) {
+        self.inner.finish(session, stream);
+    }
+    fn read_after(&self, session: &str, stream: u64, after: u64) -> Option<StreamRead> {
+        self.inner.read_after(session, stream, after)
+    }
+    fn forget_stream(&self, session: &str, stream: u64) {
+        self.inner.forget_stream(session, stream);
+    }
+    fn remove_session(&self, session: &str) {
+        self.inner.remove_session(session);
+    }
+}
+
+#[tokio::test]
+async fn legacy_streams_go_through_a_custom_event_store() {
+    let store = Arc::new(Counting::default());
+    let server = start(HttpOptions::default().event_store(store.clone())).await;
+    let r = post(&server.url, &[], initialize()).await;
+    let sid = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "steps", "arguments": {}, "_meta": {"progressToken": 9}}});
+    let r = post(
+        &server.url,
+        &[("mcp-session-id", &sid), ("mcp-protocol-version", "2025-11-25")],
+        call,
+    )
+    .await;
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let text = timeout(LIMIT, r.text()).await.unwrap().unwrap();
+    assert!(text.contains("\"done\""), "{text}");
+    assert!(
+        text.contains("id: 1-0"),
+        "a priming event opens the stream: {text}"
+    );
+    // Two progress notifications and the response went through the store.
+    assert_eq!(store.appended.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn in_memory_store_is_bounded() {
+    let store = InMemoryEventStore::new(3, 2);
+    let s = store.open_stream("a");
+    for i in 0..10 {
+        store.append("a", s, StoredEvent::Message(format!("{i}").into()));
+    }
+    let read = store.read_after("a", s, 0).unwrap();
+    assert_eq!(read.events.len(), 3, "only the newest events are kept");
+    assert_eq!(read.last_seq, 10);
+    // Only the two latest finished streams are kept.
+    let streams: Vec<u64> = (0..4).map(|_| store.open_stream("a")).collect();
+    for &id in &streams {
+        store.finish("a", id);
+    }
+    assert!(store.read_after("a", streams[0], 0).is_none());
+    assert!(store.read_after("a", streams[3], 0).is_some());
+    store.remove_session("a");
+    assert!(store.read_after("a", streams[3], 0).is_none());
+}
