@@ -188,7 +188,7 @@ async fn last_line_without_newline_is_served() {
     let mut p = Pipe::start();
     p.write_raw(
         &serde_json::to_vec(
-            &json!({"jsonrpc": "2.0", "id": 4, "method": "ping", "params": {"_meta": meta()}}),
+            &json!({"jsonrpc": "2.0", "id": 4, "method": "tools/list", "params": {"_meta": meta()}}),
         )
         .unwrap(),
     )
@@ -391,8 +391,10 @@ async fn small_limit_is_respected() {
         ..Default::default()
     });
     let pad = "y".repeat(1000);
-    p.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"_meta": meta(), "pad": pad}}))
-        .await;
+    p.send(
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta(), "pad": pad}}),
+    )
+    .await;
     assert_eq!(code(&p.recv().await), -32600);
     p.assert_alive().await;
     p.finish().await;
@@ -465,7 +467,7 @@ async fn flood_of_2000_requests_each_answered_once() {
         for id in 0..N {
             // Mix immediate (ping) and handler (tools/call) replies.
             let msg = if id % 2 == 0 {
-                json!({"jsonrpc": "2.0", "id": id, "method": "ping", "params": {"_meta": meta()}})
+                json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {"_meta": meta()}})
             } else {
                 json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
                        "params": {"name": "add", "arguments": {"a": id, "b": 0}, "_meta": meta()}})
