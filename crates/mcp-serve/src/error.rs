@@ -33,6 +33,9 @@ use mcp_serve_core::types::{CallToolResult, ContentBlock};
 pub struct ToolError {
     content: Vec<ContentBlock>,
     message: String,
+    /// Set when a protocol error travelled through `?` in a tool: it is
+    /// answered as that JSON-RPC error, not as a tool result.
+    protocol: Option<ErrorObject>,
 }
 
 impl ToolError {
@@ -42,6 +45,7 @@ impl ToolError {
         ToolError {
             content: vec![ContentBlock::text(message.clone())],
             message,
+            protocol: None,
         }
     }
 
@@ -50,12 +54,25 @@ impl ToolError {
         ToolError {
             content,
             message: message.into(),
+            protocol: None,
         }
     }
 
     /// The message.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The protocol error this failure carries, if it came from an [`McpError`].
+    pub fn protocol_error(&self) -> Option<&ErrorObject> {
+        self.protocol.as_ref()
+    }
+
+    pub(crate) fn into_protocol_error(self) -> Result<ErrorObject, ToolError> {
+        match self.protocol {
+            Some(e) => Ok(e),
+            None => Err(self),
+        }
     }
 
     /// The `isError` result the model sees.
@@ -87,16 +104,37 @@ impl<E: std::error::Error> From<E> for ToolError {
     }
 }
 
+impl From<McpError> for ToolError {
+    /// Keeps the protocol error: a tool that fails with an [`McpError`]
+    /// (e.g. a missing client capability) answers with that JSON-RPC error.
+    fn from(e: McpError) -> Self {
+        let message = e.0.message.clone();
+        ToolError {
+            content: vec![ContentBlock::text(message.clone())],
+            message,
+            protocol: Some(e.0),
+        }
+    }
+}
+
 /// A protocol-level failure: the JSON-RPC error the client receives.
+///
+/// It deliberately does not implement `std::error::Error`, so that `?` in a
+/// tool keeps it a protocol error instead of turning it into tool text.
 ///
 /// ```
 /// use mcp_serve::error::McpError;
 /// let e = McpError::resource_not_found("users://9");
 /// assert!(e.message().contains("users://9"));
 /// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct McpError(pub ErrorObject);
+
+impl fmt::Display for McpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
 
 impl McpError {
     /// An error with any code.
@@ -156,6 +194,9 @@ impl From<ToolError> for McpError {
     /// A tool error raised where no tool result can carry it (a resource or a
     /// prompt) becomes an internal error with the same message.
     fn from(e: ToolError) -> Self {
-        McpError::new(code::INTERNAL_ERROR, e.message)
+        match e.protocol {
+            Some(p) => McpError(p),
+            None => McpError::new(code::INTERNAL_ERROR, e.message),
+        }
     }
 }

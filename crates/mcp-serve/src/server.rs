@@ -44,6 +44,7 @@ pub struct Server {
     state: StateMap,
     schema: SchemaSettings,
     options: Options,
+    state_key: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -82,6 +83,7 @@ impl Server {
             state: StateMap::default(),
             schema: SchemaSettings::default(),
             options: Options::default(),
+            state_key: None,
         }
     }
 
@@ -173,6 +175,16 @@ impl Server {
         self
     }
 
+    /// The key that signs `requestState` for modern clients' multi round-trip
+    /// requests. Give every replica the same secret (at least 32 random bytes)
+    /// so any of them can resume a request; by default each process makes its
+    /// own.
+    #[must_use]
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.state_key = Some(key.into());
+        self
+    }
+
     /// Checks every registration and builds the shared engine state.
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
         let mut catalog = Catalog::default();
@@ -190,6 +202,7 @@ impl Server {
             self.options,
             self.state,
             catalog,
+            self.state_key,
         )))
     }
 

@@ -54,8 +54,15 @@ pub enum Era {
     Legacy(ProtocolVersion),
 }
 
+/// Answers the server's requests for input (elicitation, sampling, roots):
+/// the method and params in, the result out. The same handler serves legacy
+/// server→client requests and modern multi round-trip retries.
+pub type InputHandler = Arc<
+    dyn Fn(String, Value) -> futures::future::BoxFuture<'static, Result<Value, ErrorObject>> + Send + Sync,
+>;
+
 /// How the client introduces itself and how long it waits.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientOptions {
     /// Era selection.
     pub era: Era,
@@ -65,6 +72,33 @@ pub struct ClientOptions {
     pub capabilities: ClientCapabilities,
     /// How long a request may take.
     pub timeout: Duration,
+    /// Answers the server's input requests; without one they are refused.
+    pub input: Option<InputHandler>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("era", &self.era)
+            .field("info", &self.info)
+            .field("capabilities", &self.capabilities)
+            .field("timeout", &self.timeout)
+            .field("input", &self.input.as_ref().map(|_| "handler"))
+            .finish()
+    }
+}
+
+impl ClientOptions {
+    /// Answers input requests with `handler` (see [`InputHandler`]).
+    #[must_use]
+    pub fn on_input<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(String, Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Value, ErrorObject>> + Send + 'static,
+    {
+        self.input = Some(Arc::new(move |m, p| Box::pin(handler(m, p))));
+        self
+    }
 }
 
 impl Default for ClientOptions {
@@ -78,6 +112,7 @@ impl Default for ClientOptions {
             },
             capabilities: ClientCapabilities::default(),
             timeout: Duration::from_secs(30),
+            input: None,
         }
     }
 }
@@ -173,6 +208,7 @@ impl Client {
         let (ntx, nrx) = mpsc::unbounded_channel();
         let reader_pending = Arc::clone(&pending);
         let reply = out.clone();
+        let input = options.input.clone();
         tokio::spawn(async move {
             while let Some(frame) = incoming.recv().await {
                 let Ok(msg) = serde_json::from_slice::<Message>(&frame) else {
@@ -194,11 +230,20 @@ impl Client {
                         let _ = ntx.send(n);
                     }
                     Message::Request(r) => {
-                        // Server-to-client requests need handlers this minimal client lacks.
-                        let e = ErrorObject::method_not_found(&r.method);
-                        let _ = reply
-                            .send(serde_json::to_vec(&Response::error(Some(r.id), e)).unwrap_or_default())
-                            .await;
+                        let reply = reply.clone();
+                        let input = input.clone();
+                        tokio::spawn(async move {
+                            let response = match input {
+                                Some(h) => match h(r.method.clone(), r.params.unwrap_or(Value::Null)).await {
+                                    Ok(v) => Response::result(r.id, v),
+                                    Err(e) => Response::error(Some(r.id), e),
+                                },
+                                None => Response::error(Some(r.id), ErrorObject::method_not_found(&r.method)),
+                            };
+                            let _ = reply
+                                .send(serde_json::to_vec(&response).unwrap_or_default())
+                                .await;
+                        });
                     }
                 }
             }
@@ -348,6 +393,43 @@ impl Client {
     /// # Errors
     /// A JSON-RPC error, a timeout, or a closed transport.
     pub async fn request_raw(&self, method: &str, params: Option<Value>) -> Result<Value, ClientError> {
+        let mut params = params;
+        // Multi round-trip requests: answer the server's input requests and retry.
+        for _round in 0..16 {
+            let result = self.request_once(method, params.clone()).await?;
+            if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
+                return Ok(result);
+            }
+            let Some(handler) = self.inner.options.input.clone() else {
+                return Ok(result);
+            };
+            let mut responses = serde_json::Map::new();
+            if let Some(Value::Object(requests)) = result.get("inputRequests") {
+                for (key, request) in requests {
+                    let m = request["method"].as_str().unwrap_or_default().to_owned();
+                    let answer = handler(m, request.get("params").cloned().unwrap_or(Value::Null))
+                        .await
+                        .map_err(ClientError::Rpc)?;
+                    responses.insert(key.clone(), answer);
+                }
+            }
+            let mut next = match params.take() {
+                Some(Value::Object(m)) => m,
+                _ => Map::new(),
+            };
+            next.insert("inputResponses".into(), Value::Object(responses));
+            match result.get("requestState") {
+                Some(state) => next.insert("requestState".into(), state.clone()),
+                None => next.remove("requestState"),
+            };
+            params = Some(Value::Object(next));
+        }
+        Err(ClientError::Timeout(format!(
+            "{method} (the server kept asking for input)"
+        )))
+    }
+
+    async fn request_once(&self, method: &str, params: Option<Value>) -> Result<Value, ClientError> {
         let id = RequestId::Number(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
         let mut params = match params {
             Some(Value::Object(m)) => m,

@@ -18,6 +18,7 @@
 //! ```
 
 mod extract;
+mod interact;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 pub use extract::{ClientInfo, FromContext, HttpRequest, RequestMeta, State};
+pub use interact::Elicitation;
 
 use crate::engine::Shared;
 
@@ -77,6 +79,17 @@ pub(crate) struct RequestInfo {
     pub(crate) shared: Arc<Shared>,
     pub(crate) peer: Peer,
     pub(crate) cancel: CancellationToken,
+    pub(crate) interaction: Interaction,
+}
+
+/// How a request's handler reaches the client for input.
+pub(crate) enum Interaction {
+    /// Not possible for this request (e.g. `completion/complete`).
+    None,
+    /// Legacy era: server→client requests on the connection.
+    Legacy(Arc<crate::engine::input::PendingRequests>),
+    /// Modern era: Multi Round-Trip Requests.
+    Modern(Arc<crate::engine::input::Mrtr>),
 }
 
 /// The request a handler is serving: its metadata, the client, the server's

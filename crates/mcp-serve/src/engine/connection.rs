@@ -20,15 +20,17 @@ use mcp_serve_core::jsonrpc::{
 use mcp_serve_core::meta::{self, Meta};
 use mcp_serve_core::types::{ClientCapabilities, Implementation, LoggingLevel};
 use mcp_serve_core::version::ProtocolVersion;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::input::Mrtr;
 use super::methods::{self, MethodResult};
 use super::shape::shape;
 use super::shape::Cache;
 use super::{Change, Shared};
+use crate::context::Interaction;
 use crate::context::Peer;
 use crate::error::McpError;
 
@@ -115,6 +117,8 @@ struct Inner {
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// Cancelled when the connection is dropped, to stop its helper tasks.
     closed: CancellationToken,
+    /// Server→client requests awaiting the client's response (legacy).
+    requests: Arc<super::input::PendingRequests>,
 }
 
 impl Drop for Inner {
@@ -201,6 +205,7 @@ impl Connection {
                 legacy: OnceLock::new(),
                 in_flight: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
+                requests: Arc::default(),
             }),
         }
     }
@@ -344,7 +349,10 @@ impl Connection {
         let method = m.method().unwrap_or_default();
         match kind {
             // Answers to server-initiated requests; none are sent yet.
-            Kind::Response => Reply::None,
+            Kind::Response => {
+                self.handle_response(m);
+                Reply::None
+            }
             Kind::Notification => {
                 self.handle_notification(method, m.params());
                 Reply::None
@@ -355,6 +363,21 @@ impl Connection {
                 };
                 self.handle_request(id, method, m.params(), via)
             }
+        }
+    }
+
+    /// A client's answer to a server→client request (legacy era).
+    fn handle_response(&self, m: &RawMessage<'_>) {
+        let Some(id) = m.id() else { return };
+        let result = match (m.result(), m.error()) {
+            (_, Some(e)) => Err(serde_json::from_str::<ErrorObject>(e.get())
+                .unwrap_or_else(|_| ErrorObject::internal("the client sent an unreadable error"))),
+            (Some(r), None) => serde_json::from_str::<Value>(r.get())
+                .map_err(|e| ErrorObject::internal(format!("the client sent an unreadable result: {e}"))),
+            (None, None) => return,
+        };
+        if !self.inner.requests.resolve(&id, result) {
+            tracing::debug!(%id, "response to an unknown or expired server request");
         }
     }
 
@@ -695,7 +718,17 @@ impl Connection {
                 if !shared_connection {
                     self.lock_in_flight().insert(id.clone(), token.clone());
                 }
-                let cx = self.context(&scope, token.clone());
+                let mut params = params;
+                let (interaction, mrtr) = match self.interaction(&scope, method, &mut params) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        if !shared_connection {
+                            self.lock_in_flight().remove(&id);
+                        }
+                        return error_reply(Some(&id), &e.into_error_object());
+                    }
+                };
+                let cx = self.context(&scope, token.clone(), interaction);
                 let fut = match method {
                     "tools/call" => methods::call_tool(shared, &scope, params, cx),
                     "resources/read" => methods::read_resource(shared, &scope, params, cx),
@@ -716,10 +749,20 @@ impl Connection {
                 return Reply::Later(Box::pin(
                     async move {
                         let started = std::time::Instant::now();
-                        let result = tokio::select! {
-                            biased;
-                            () = token.cancelled() => None,
-                            r = fut => Some(r),
+                        let result = match mrtr {
+                            None => tokio::select! {
+                                biased;
+                                () = token.cancelled() => None,
+                                r = fut => Some(r),
+                            },
+                            Some((mrtr, digest)) => tokio::select! {
+                                biased;
+                                () = token.cancelled() => None,
+                                r = fut => Some(r),
+                                () = mrtr.needed.notified() => {
+                                    Some(Ok(input_required(&conn.inner.shared.state_key, &mrtr, &digest).await))
+                                }
+                            },
                         };
                         if !shared_connection {
                             conn.lock_in_flight().remove(&id);
@@ -773,7 +816,45 @@ impl Connection {
         }
     }
 
-    fn context(&self, scope: &Scope, cancel: CancellationToken) -> crate::context::Context {
+    /// How handlers of this request ask the client for input: server→client
+    /// requests on a legacy connection, MRTR for modern requests (whose
+    /// `inputResponses` and `requestState` are taken out of `params` here).
+    #[allow(clippy::type_complexity)]
+    fn interaction(
+        &self,
+        scope: &Scope,
+        method: &str,
+        params: &mut Map<String, Value>,
+    ) -> Result<(Interaction, Option<(Arc<Mrtr>, String)>), McpError> {
+        if scope.version.is_legacy() {
+            return Ok((Interaction::Legacy(Arc::clone(&self.inner.requests)), None));
+        }
+        let responses = params.remove("inputResponses");
+        let state = params.remove("requestState");
+        if !matches!(method, "tools/call" | "resources/read" | "prompts/get") {
+            return Ok((Interaction::None, None));
+        }
+        let digest = super::input::request_digest(method, params);
+        let mut answers = match state {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::String(s)) => super::input::verify_state(&self.inner.shared.state_key, &digest, &s)?,
+            Some(_) => return Err(McpError::invalid_params("requestState: must be a string")),
+        };
+        match responses {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(new)) => answers.extend(new),
+            Some(_) => return Err(McpError::invalid_params("inputResponses: must be an object")),
+        }
+        let mrtr = Arc::new(Mrtr::new(answers));
+        Ok((Interaction::Modern(Arc::clone(&mrtr)), Some((mrtr, digest))))
+    }
+
+    fn context(
+        &self,
+        scope: &Scope,
+        cancel: CancellationToken,
+        interaction: Interaction,
+    ) -> crate::context::Context {
         crate::context::Context {
             inner: Arc::new(crate::context::RequestInfo {
                 id: Some(scope.id.clone()),
@@ -789,6 +870,7 @@ impl Connection {
                     .clone()
                     .map_or_else(|| self.inner.peer.clone(), |s| Peer(Some(s))),
                 cancel,
+                interaction,
             }),
         }
     }
@@ -827,6 +909,22 @@ fn check_mirrored(
         }
     }
     Ok(())
+}
+
+/// The `InputRequiredResult` for a handler stopped by missing input: every
+/// input request it (and any concurrent branch of it) made, and the answers
+/// so far, signed.
+async fn input_required(key: &[u8], mrtr: &Mrtr, digest: &str) -> (Value, Cache) {
+    // Let concurrently started input requests of the same handler register.
+    for _ in 0..3 {
+        tokio::task::yield_now().await;
+    }
+    let requests: Map<String, Value> = mrtr.take_pending().into_iter().collect();
+    let state = super::input::sign_state(key, digest, &mrtr.answers);
+    (
+        json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }),
+        Cache::No,
+    )
 }
 
 fn encode(id: &RequestId, value: &Value) -> Reply {

@@ -10,6 +10,7 @@
 
 pub(crate) mod catalog;
 pub(crate) mod connection;
+pub(crate) mod input;
 mod methods;
 mod pagination;
 mod shape;
@@ -67,6 +68,8 @@ pub(crate) struct Shared {
     /// Serialises writers; readers never take it.
     pub(crate) write: Mutex<()>,
     pub(crate) changes: broadcast::Sender<Change>,
+    /// Signs `requestState` (Multi Round-Trip Requests).
+    pub(crate) state_key: Vec<u8>,
 }
 
 impl Shared {
@@ -77,6 +80,7 @@ impl Shared {
         options: Options,
         state: StateMap,
         catalog: Catalog,
+        state_key: Option<Vec<u8>>,
     ) -> Self {
         let (changes, _) = broadcast::channel(64);
         Shared {
@@ -88,6 +92,8 @@ impl Shared {
             catalog: ArcSwap::from_pointee(catalog),
             write: Mutex::new(()),
             changes,
+            // A per-process key unless the server shares one across replicas.
+            state_key: state_key.unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
         }
     }
 

@@ -46,7 +46,10 @@ pub enum CallError {
 
 impl From<ToolError> for CallError {
     fn from(e: ToolError) -> Self {
-        CallError::Tool(e)
+        match e.into_protocol_error() {
+            Ok(p) => CallError::Protocol(McpError(p)),
+            Err(e) => CallError::Tool(e),
+        }
     }
 }
 
@@ -229,9 +232,9 @@ impl Tool {
             move |args: Arguments, cx: Context| match parse_arguments::<A>(&name, args) {
                 Ok(a) => {
                     let fut = f(a, cx);
-                    Box::pin(async move { fut.await.into_tool_result().map_err(CallError::Tool) })
+                    Box::pin(async move { fut.await.into_tool_result().map_err(CallError::from) })
                 }
-                Err(e) => Box::pin(std::future::ready(Err(CallError::Tool(e)))),
+                Err(e) => Box::pin(std::future::ready(Err(CallError::from(e)))),
             },
         ));
         self

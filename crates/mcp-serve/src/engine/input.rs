@@ -1,0 +1,226 @@
+//! Asking the client for input in the middle of a request, in both eras.
+//!
+//! - Legacy sessions: a real server→client request (`elicitation/create`,
+//!   `sampling/createMessage`, `roots/list`) on the connection, answered by
+//!   the client's JSON-RPC response, matched by id ([`PendingRequests`]).
+//! - Modern requests (Multi Round-Trip Requests): the handler's first
+//!   unanswered input request stops it, and the engine answers
+//!   `InputRequiredResult` with the collected `inputRequests` and a signed
+//!   `requestState` carrying the answers so far. The retry re-runs the
+//!   handler; each input call returns its recorded answer ([`Mrtr`]).
+//!
+//! The `requestState` is `base64url(payload) "." base64url(HMAC-SHA256)`,
+//! where the payload binds the answers to the method, a digest of the
+//! request's name/URI and arguments, and an expiry, so any replica holding the
+//! key can resume it and no client can forge, alter or move it to another
+//! request.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use mcp_serve_core::jsonrpc::{ErrorObject, RequestId};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::{oneshot, Notify};
+
+use crate::error::McpError;
+
+/// How long a `requestState` stays valid.
+pub(crate) const STATE_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// Server→client requests of a legacy connection awaiting their response.
+#[derive(Default)]
+pub(crate) struct PendingRequests {
+    next: AtomicU64,
+    waiting: Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>>,
+}
+
+impl PendingRequests {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A fresh id (distinct from any client id by its prefix) and the
+    /// receiver of its response.
+    pub(crate) fn register(&self) -> (RequestId, oneshot::Receiver<Result<Value, ErrorObject>>) {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let id = RequestId::String(format!("mcp-serve-{n}"));
+        let (tx, rx) = oneshot::channel();
+        self.lock().insert(id.clone(), tx);
+        (id, rx)
+    }
+
+    /// Delivers a response; `false` when nobody waits for that id.
+    pub(crate) fn resolve(&self, id: &RequestId, result: Result<Value, ErrorObject>) -> bool {
+        match self.lock().remove(id) {
+            Some(tx) => tx.send(result).is_ok(),
+            None => false,
+        }
+    }
+
+    pub(crate) fn forget(&self, id: &RequestId) {
+        self.lock().remove(id);
+    }
+}
+
+/// The input requests and answers of one modern request.
+pub(crate) struct Mrtr {
+    /// Answers from `inputResponses` and the verified `requestState`.
+    pub(crate) answers: Map<String, Value>,
+    /// Input requests the handler made that have no answer yet, in order.
+    pending: Mutex<Vec<(String, Value)>>,
+    /// Woken when the handler needs input it does not have.
+    pub(crate) needed: Notify,
+    counter: AtomicU64,
+}
+
+impl Mrtr {
+    pub(crate) fn new(answers: Map<String, Value>) -> Self {
+        Mrtr {
+            answers,
+            pending: Mutex::new(Vec::new()),
+            needed: Notify::new(),
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    /// The key for the next input request without an explicit one: its
+    /// position among the handler's input requests, which is stable across
+    /// retries as long as the handler is deterministic up to that point.
+    pub(crate) fn next_key(&self, method: &str) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let kind = method.split('/').next().unwrap_or("input");
+        format!("{kind}-{n}")
+    }
+
+    /// Records a request that needs an answer and wakes the engine.
+    pub(crate) fn need(&self, key: String, request: Value) {
+        let mut p = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !p.iter().any(|(k, _)| *k == key) {
+            p.push((key, request));
+        }
+        drop(p);
+        self.needed.notify_one();
+    }
+
+    pub(crate) fn take_pending(&self) -> Vec<(String, Value)> {
+        std::mem::take(
+            &mut *self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+/// What a `requestState` is bound to: the method and a digest of the request.
+pub(crate) fn request_digest(method: &str, params: &Map<String, Value>) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    for field in ["name", "uri"] {
+        if let Some(v) = params.get(field) {
+            h.update(field.as_bytes());
+            h.update(v.to_string().as_bytes());
+        }
+    }
+    // serde_json's Map is ordered by key, so this is canonical.
+    if let Some(args) = params.get("arguments") {
+        h.update(b"arguments");
+        h.update(args.to_string().as_bytes());
+    }
+    B64.encode(h.finalize())
+}
+
+fn mac(key: &[u8], payload: &[u8]) -> Vec<u8> {
+    // HMAC accepts keys of any length.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(payload);
+    m.finalize().into_bytes().to_vec()
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Signs the answers so far into a `requestState`.
+pub(crate) fn sign_state(key: &[u8], digest: &str, answers: &Map<String, Value>) -> String {
+    let payload = json!({
+        "v": 1,
+        "d": digest,
+        "e": now_secs() + STATE_TTL.as_secs(),
+        "a": answers,
+    })
+    .to_string();
+    let sig = mac(key, payload.as_bytes());
+    format!("{}.{}", B64.encode(payload.as_bytes()), B64.encode(sig))
+}
+
+/// Verifies a `requestState` and returns the answers it carries.
+///
+/// # Errors
+/// `-32602` when the state was altered, signed by another key, belongs to
+/// another request, or has expired.
+pub(crate) fn verify_state(key: &[u8], digest: &str, state: &str) -> Result<Map<String, Value>, McpError> {
+    let bad = |why: &str| {
+        McpError::invalid_params(format!(
+            "requestState rejected: {why}; re-send the original request without it"
+        ))
+    };
+    let (payload_b64, sig_b64) = state.split_once('.').ok_or_else(|| bad("malformed"))?;
+    let payload = B64.decode(payload_b64).map_err(|_| bad("malformed"))?;
+    let sig = B64.decode(sig_b64).map_err(|_| bad("malformed"))?;
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(&payload);
+    m.verify_slice(&sig).map_err(|_| bad("integrity check failed"))?;
+    let v: Value = serde_json::from_slice(&payload).map_err(|_| bad("malformed"))?;
+    if v["d"].as_str() != Some(digest) {
+        return Err(bad("it belongs to a different request"));
+    }
+    if v["e"].as_u64().is_none_or(|e| e < now_secs()) {
+        return Err(bad("it has expired"));
+    }
+    Ok(v["a"].as_object().cloned().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_round_trips_and_rejects_tampering() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        let mut answers = Map::new();
+        answers.insert(
+            "user_name".into(),
+            json!({"action": "accept", "content": {"name": "Ada"}}),
+        );
+        let mut params = Map::new();
+        params.insert("name".into(), json!("greet"));
+        let d = request_digest("tools/call", &params);
+        let s = sign_state(key, &d, &answers);
+        assert_eq!(verify_state(key, &d, &s).unwrap(), answers);
+        // Another key, another request, an altered payload: all refused.
+        assert!(verify_state(b"another key", &d, &s).is_err());
+        params.insert("name".into(), json!("other"));
+        assert!(verify_state(key, &request_digest("tools/call", &params), &s).is_err());
+        let (p, sig) = s.split_once('.').unwrap();
+        let mut bytes = B64.decode(p).unwrap();
+        bytes[10] ^= 1;
+        assert!(verify_state(key, &d, &format!("{}.{sig}", B64.encode(bytes))).is_err());
+        assert!(verify_state(key, &d, "garbage").is_err());
+    }
+}
