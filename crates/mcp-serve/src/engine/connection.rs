@@ -684,6 +684,9 @@ impl Connection {
                     None => Err(McpError::invalid_params("missing required field `level`")),
                 }
             }
+            "subscriptions/listen" if scope.version.is_modern() => {
+                return self.listen(scope, &params, shared_connection);
+            }
             "resources/subscribe" | "resources/unsubscribe" if scope.version.is_legacy() => {
                 match (params.get("uri").and_then(Value::as_str), self.inner.legacy.get()) {
                     (Some(uri), Some(s)) => {
@@ -814,6 +817,113 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// `subscriptions/listen`: acknowledges the filter, then forwards the
+    /// changes it names, tagged with the subscription id, until the client
+    /// cancels (closes the stream, or `notifications/cancelled` on stdio).
+    fn listen(&self, scope: Scope, params: &Map<String, Value>, shared_connection: bool) -> Reply {
+        let filter = params.get("notifications").cloned().unwrap_or_else(|| json!({}));
+        if !filter.is_object() {
+            return error_reply(
+                Some(&scope.id),
+                &ErrorObject::invalid_params("notifications: must be an object (the subscription filter)"),
+            );
+        }
+        let flag = |k: &str| filter.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let (tools, prompts, resources) = (
+            flag("toolsListChanged"),
+            flag("promptsListChanged"),
+            flag("resourcesListChanged"),
+        );
+        let uris: std::collections::HashSet<String> = filter
+            .get("resourceSubscriptions")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
+        // The acknowledgement echoes the part of the filter we honour: all of it.
+        let mut granted = Map::new();
+        for (k, on) in [
+            ("toolsListChanged", tools),
+            ("promptsListChanged", prompts),
+            ("resourcesListChanged", resources),
+        ] {
+            if on {
+                granted.insert(k.into(), json!(true));
+            }
+        }
+        if !uris.is_empty() {
+            granted.insert(
+                "resourceSubscriptions".into(),
+                json!(uris.iter().collect::<Vec<_>>()),
+            );
+        }
+        let id = scope.id.clone();
+        let sub_meta = json!({ meta::SUBSCRIPTION_ID: id });
+        let peer = scope
+            .stream
+            .clone()
+            .map_or_else(|| self.inner.peer.clone(), |s| Peer(Some(s)));
+        if peer.0.is_none() {
+            return error_reply(
+                Some(&id),
+                &ErrorObject::internal("this transport cannot carry a subscription stream"),
+            );
+        }
+        let token = CancellationToken::new();
+        if !shared_connection {
+            self.lock_in_flight().insert(id.clone(), token.clone());
+        }
+        // Subscribe before acknowledging so no change between the two is lost.
+        let mut changes = self.inner.shared.changes.subscribe();
+        let closed = self.inner.closed.clone();
+        let conn = self.clone();
+        Reply::Later(Box::pin(async move {
+            let ack = json!({ "_meta": sub_meta, "notifications": granted });
+            peer.send(encode_notification(
+                "notifications/subscriptions/acknowledged",
+                &ack,
+            ))
+            .await;
+            loop {
+                let change = tokio::select! {
+                    () = token.cancelled() => break,
+                    () = closed.cancelled() => break,
+                    c = changes.recv() => match c {
+                        Ok(c) => c,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    },
+                };
+                let (method, mut params) = match &change {
+                    Change::List(kind) => {
+                        let wanted = match kind {
+                            super::ListKind::Tools => tools,
+                            super::ListKind::Prompts => prompts,
+                            super::ListKind::Resources => resources,
+                        };
+                        if !wanted {
+                            continue;
+                        }
+                        (kind.method(), json!({}))
+                    }
+                    Change::ResourceUpdated(uri) if uris.contains(&**uri) => {
+                        ("notifications/resources/updated", json!({ "uri": &**uri }))
+                    }
+                    Change::ResourceUpdated(_) => continue,
+                };
+                params["_meta"] = sub_meta.clone();
+                let Some(tx) = peer.0.as_ref() else { break };
+                if tx.send(encode_notification(method, &params)).await.is_err() {
+                    break;
+                }
+            }
+            if !shared_connection {
+                conn.lock_in_flight().remove(&id);
+            }
+            // Ended by the client (or a closed transport): no response, per the spec.
+            None
+        }))
     }
 
     /// How handlers of this request ask the client for input: server→client

@@ -28,7 +28,7 @@ fn to_value<T: serde::Serialize>(v: &T) -> Value {
 pub(crate) fn capabilities(version: ProtocolVersion) -> Value {
     let mut caps = json!({
         "tools": { "listChanged": true },
-        "resources": { "listChanged": true, "subscribe": version.is_legacy() },
+        "resources": { "listChanged": true, "subscribe": true },
         "prompts": { "listChanged": true },
     });
     if version >= ProtocolVersion::V2025_03_26 {
