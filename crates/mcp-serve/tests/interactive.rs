@@ -241,3 +241,37 @@ async fn handlers_can_return_the_capability_error_as_a_protocol_error() {
     assert_eq!(v["result"]["resultType"], "input_required", "{v}");
     assert!(v["result"]["inputRequests"]["confirm"].is_object(), "{v}");
 }
+
+/// Report progress in a tight loop.
+#[tool]
+async fn busy(ctx: Context) -> &'static str {
+    for i in 0..=1000 {
+        ctx.progress(f64::from(i), Some(1000.0), None).await;
+    }
+    "done"
+}
+
+#[tokio::test]
+async fn progress_in_a_tight_loop_is_rate_limited_but_ends_at_the_total() {
+    let handle = Server::new("t", "1").tool(busy).into_handle().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2048);
+    let conn = handle.connect(Some(tx));
+    let frame = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "busy", "arguments": {},
+        "_meta": {"progressToken": "t", "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                  "io.modelcontextprotocol/clientCapabilities": {}}}});
+    conn.handle(&serde_json::to_vec(&frame).unwrap(), None)
+        .resolve()
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Ok(bytes) = rx.try_recv() {
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        seen.push(v["params"]["progress"].as_f64().unwrap());
+    }
+    assert!(
+        !seen.is_empty() && seen.len() < 100,
+        "{} notifications",
+        seen.len()
+    );
+    assert_eq!(seen.last(), Some(&1000.0), "the final update always goes out");
+}

@@ -37,6 +37,7 @@ pub use extract::{ClientInfo, FromContext, HttpRequest, RequestMeta, State};
 pub use interact::Elicitation;
 
 use crate::engine::Shared;
+use crate::error::McpError;
 
 /// Typed values shared by every handler (`Server::state`).
 #[derive(Default, Clone)]
@@ -80,7 +81,12 @@ pub(crate) struct RequestInfo {
     pub(crate) peer: Peer,
     pub(crate) cancel: CancellationToken,
     pub(crate) interaction: Interaction,
+    /// When the last progress notification went out (rate limiting).
+    pub(crate) last_progress: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// The shortest gap between two progress notifications of one request.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// How a request's handler reaches the client for input.
 pub(crate) enum Interaction {
@@ -166,11 +172,26 @@ impl Context {
     }
 
     /// Reports progress, when the client asked for it with a progress token
-    /// (otherwise does nothing).
+    /// (otherwise does nothing). Updates closer together than 10 ms are
+    /// dropped, except the final one (`progress == total`), so a tight loop
+    /// cannot flood the client.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
         let Some(token) = self.inner.meta.get(meta::PROGRESS_TOKEN) else {
             return;
         };
+        {
+            let now = std::time::Instant::now();
+            let mut last = self
+                .inner
+                .last_progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let done = total.is_some_and(|t| progress >= t);
+            if !done && last.is_some_and(|l| now.duration_since(l) < PROGRESS_INTERVAL) {
+                return;
+            }
+            *last = Some(now);
+        }
         let mut params = json!({ "progressToken": token, "progress": progress });
         if let Some(total) = total {
             params["total"] = json!(total);
@@ -229,6 +250,29 @@ impl Context {
     pub async fn close_sse_stream(&self) {
         // An empty frame is the transports' "close this connection" control.
         self.inner.peer.send(Vec::new()).await;
+    }
+
+    /// Reads one of this server's resources, as a client would (the handler
+    /// runs with this request's context).
+    ///
+    /// # Errors
+    /// The resource does not exist, or its handler failed.
+    pub async fn read_resource(
+        &self,
+        uri: &str,
+    ) -> Result<Vec<mcp_serve_core::types::ResourceContents>, McpError> {
+        let found = self.inner.shared.catalog.load().find_resource(uri);
+        let Some((entry, vars)) = found else {
+            return Err(McpError::resource_not_found(uri));
+        };
+        let vars = vars
+            .into_iter()
+            .map(|(k, v)| {
+                let v = crate::engine::catalog::coerce(&entry.typed_vars, &k, v);
+                (k, v)
+            })
+            .collect();
+        (entry.handler)(uri.to_owned(), vars, self.clone()).await
     }
 
     /// The running server, to add, remove, enable or disable tools, resources

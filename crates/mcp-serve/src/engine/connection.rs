@@ -747,6 +747,8 @@ impl Connection {
                     target = %target,
                     id = %id,
                     protocol = %version,
+                    // W3C trace context from `_meta`, for correlating with the caller's trace.
+                    traceparent = scope.meta.get("traceparent").and_then(serde_json::Value::as_str).unwrap_or_default(),
                     outcome = tracing::field::Empty,
                 );
                 return Reply::Later(Box::pin(
@@ -981,6 +983,7 @@ impl Connection {
                     .map_or_else(|| self.inner.peer.clone(), |s| Peer(Some(s))),
                 cancel,
                 interaction,
+                last_progress: std::sync::Mutex::new(None),
             }),
         }
     }
