@@ -7,22 +7,24 @@
 //! scripts/conformance.sh                                    # runs the suite against it
 //! ```
 //!
-//! Sampling, elicitation, roots and multi-round-trip requests are not built
-//! yet: the tools that need them are listed with their input schemas, but
-//! calling them returns a tool error saying so.
+//! The tools that ask the client for input (sampling, elicitation, roots) are
+//! written once for both protocol eras: legacy sessions get real
+//! server→client requests, modern (2026-07-28) requests get an
+//! `input_required` result and are re-run with the answers (multi round-trip
+//! requests, SEP-2322). Where a scenario prescribes the exact `inputRequests`
+//! key or schema, the tool passes it verbatim through `ctx.input_request`.
 
 use std::time::Duration;
 
 use mcp_serve::prelude::*;
 use mcp_serve::prompt::{IntoPrompt, Prompt};
-use mcp_serve::protocol::error::code;
 use mcp_serve::protocol::types::{
-    BlobResourceContents, ClientCapabilities, MissingRequiredClientCapabilityErrorData, SamplingCapability,
-    TextResourceContents,
+    BlobResourceContents, CreateMessageResult, ElicitAction, ElicitResult, Root, TextResourceContents,
 };
-use mcp_serve::tool::{CallError, IntoTool, Tool};
+use mcp_serve::protocol::version::ProtocolVersion;
+use mcp_serve::tool::{IntoTool, Tool};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// A 1×1 PNG, base64.
 const PNG: &str =
@@ -41,11 +43,118 @@ fn text_resource(uri: &str, mime: &str, text: &str) -> TextResourceContents {
     }
 }
 
-/// The tool error of tools that need the interactive protocol.
-fn not_implemented(feature: &str) -> ToolError {
-    ToolError::new(format!(
-        "{feature} is not implemented yet: this server cannot send requests to the client (interactive protocol)"
-    ))
+// ---------------------------------------------------------------------------
+// Asking the client for input
+// ---------------------------------------------------------------------------
+
+/// `elicitation/create` params for a form: `mode: "form"` is added for
+/// clients of 2025-11-25 and later (older revisions have no modes).
+fn form(ctx: &Context, message: &str, schema: Value) -> Value {
+    let mut params = json!({ "message": message, "requestedSchema": schema });
+    if ctx.protocol_version() >= ProtocolVersion::V2025_11_25 {
+        params["mode"] = json!("form");
+    }
+    params
+}
+
+/// A schema of one required string field.
+fn one_string(field: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": { field: { "type": "string" } },
+        "required": [field]
+    })
+}
+
+/// The client's answer to an elicitation, checked (a malformed answer is a
+/// protocol error, -32602).
+fn elicit_result(answer: Value) -> Result<ElicitResult, McpError> {
+    serde_json::from_value(answer)
+        .map_err(|e| McpError::invalid_params(format!("the elicitation answer is malformed: {e}")))
+}
+
+/// `action=<action>, content={...}`, as the scenarios print an elicitation answer.
+fn describe(result: &ElicitResult) -> String {
+    let action = serde_json::to_value(result.action).unwrap_or_default();
+    let content = Value::Object(result.content.clone().unwrap_or_default());
+    format!("action={}, content={content}", action.as_str().unwrap_or("?"))
+}
+
+/// Sends an elicitation and reads the answer.
+async fn elicit_raw(ctx: &Context, key: Option<&str>, params: Value) -> Result<ElicitResult, McpError> {
+    ctx.require_capability("elicitation", None)?;
+    elicit_result(ctx.input_request(key, "elicitation/create", params).await?)
+}
+
+/// The string field `field` of an accepted elicitation; `None` when the user
+/// declined or cancelled.
+fn accepted_string(result: &ElicitResult, field: &str) -> Result<Option<String>, McpError> {
+    if result.action != ElicitAction::Accept {
+        return Ok(None);
+    }
+    result
+        .content
+        .as_ref()
+        .and_then(|c| c.get(field))
+        .and_then(Value::as_str)
+        .map(|v| Some(v.to_owned()))
+        .ok_or_else(|| McpError::invalid_params(format!("the accepted form has no string field `{field}`")))
+}
+
+/// `sampling/createMessage` params for one user prompt.
+fn sampling_params(prompt: &str, max_tokens: u64) -> Value {
+    json!({
+        "messages": [{ "role": "user", "content": { "type": "text", "text": prompt } }],
+        "maxTokens": max_tokens
+    })
+}
+
+/// The text of the client's sampling answer, checked.
+fn sampled_text(answer: Value) -> Result<String, McpError> {
+    let result: CreateMessageResult = serde_json::from_value(answer)
+        .map_err(|e| McpError::invalid_params(format!("the sampling answer is malformed: {e}")))?;
+    let content = serde_json::to_value(&result.content).unwrap_or_default();
+    Ok(match &content {
+        Value::Array(blocks) => blocks
+            .iter()
+            .filter_map(|b| b["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(""),
+        block => block["text"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+/// Sends a sampling request and returns the text of the answer.
+async fn sample_raw(ctx: &Context, key: Option<&str>, params: Value) -> Result<String, McpError> {
+    ctx.require_capability("sampling", None)?;
+    sampled_text(ctx.input_request(key, "sampling/createMessage", params).await?)
+}
+
+/// The client's roots, checked.
+async fn roots_raw(ctx: &Context, key: Option<&str>) -> Result<Vec<Root>, McpError> {
+    ctx.require_capability("roots", None)?;
+    let answer = ctx.input_request(key, "roots/list", json!({})).await?;
+    let roots = answer
+        .get("roots")
+        .cloned()
+        .ok_or_else(|| McpError::invalid_params("the roots answer has no `roots` array"))?;
+    serde_json::from_value(roots)
+        .map_err(|e| McpError::invalid_params(format!("the roots answer is malformed: {e}")))
+}
+
+/// `uri (name), ...` of the client's roots.
+fn list_roots(roots: &[Root]) -> String {
+    if roots.is_empty() {
+        return "none".to_owned();
+    }
+    roots
+        .iter()
+        .map(|r| match &r.name {
+            Some(name) => format!("{} ({name})", r.uri),
+            None => r.uri.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 // ---------------------------------------------------------------------------
@@ -147,36 +256,244 @@ async fn test_reconnection(ctx: Context) -> &'static str {
 
 /// Asks the client's model to answer a prompt (sampling).
 #[tool]
-fn test_sampling(#[arg(desc = "The prompt to send to the LLM")] prompt: String) -> Result<String, ToolError> {
-    let _ = prompt;
-    Err(not_implemented("Sampling (sampling/createMessage)"))
+async fn test_sampling(
+    #[arg(desc = "The prompt to send to the LLM")] prompt: String,
+    ctx: Context,
+) -> Result<String, McpError> {
+    let text = sample_raw(&ctx, None, sampling_params(&prompt, 100)).await?;
+    Ok(format!("LLM response: {text}"))
 }
 
 /// Asks the user for input (elicitation).
 #[tool]
-fn test_elicitation(
+async fn test_elicitation(
     #[arg(desc = "The message to show the user")] message: String,
-) -> Result<String, ToolError> {
-    let _ = message;
-    Err(not_implemented("Elicitation (elicitation/create)"))
+    ctx: Context,
+) -> Result<String, McpError> {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "username": { "type": "string", "description": "User's response" },
+            "email": { "type": "string", "description": "User's email address" }
+        },
+        "required": ["username", "email"]
+    });
+    let result = elicit_raw(&ctx, None, form(&ctx, &message, schema)).await?;
+    Ok(format!("User response: {}", describe(&result)))
 }
 
 /// Asks the user to fill in a form whose fields have defaults (SEP-1034).
 #[tool]
-fn test_elicitation_sep1034_defaults() -> Result<String, ToolError> {
-    Err(not_implemented("Elicitation (elicitation/create)"))
+async fn test_elicitation_sep1034_defaults(ctx: Context) -> Result<String, McpError> {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "name": { "type": "string", "description": "User name", "default": "John Doe" },
+            "age": { "type": "integer", "description": "User age", "default": 30 },
+            "score": { "type": "number", "description": "User score", "default": 95.5 },
+            "status": {
+                "type": "string",
+                "description": "User status",
+                "enum": ["active", "inactive", "pending"],
+                "default": "active"
+            },
+            "verified": { "type": "boolean", "description": "Verification status", "default": true }
+        },
+        "required": []
+    });
+    let message = "Please review and update the form fields with defaults";
+    let result = elicit_raw(&ctx, None, form(&ctx, message, schema)).await?;
+    Ok(format!("Elicitation completed: {}", describe(&result)))
 }
 
 /// Asks the user to pick from enum fields of every kind (SEP-1330).
 #[tool]
-fn test_elicitation_sep1330_enums() -> Result<String, ToolError> {
-    Err(not_implemented("Elicitation (elicitation/create)"))
+async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, McpError> {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "untitledSingle": {
+                "type": "string",
+                "description": "Select one option",
+                "enum": ["option1", "option2", "option3"]
+            },
+            "titledSingle": {
+                "type": "string",
+                "description": "Select one option with titles",
+                "oneOf": [
+                    { "const": "value1", "title": "First Option" },
+                    { "const": "value2", "title": "Second Option" },
+                    { "const": "value3", "title": "Third Option" }
+                ]
+            },
+            "legacyEnum": {
+                "type": "string",
+                "description": "Select one option (legacy)",
+                "enum": ["opt1", "opt2", "opt3"],
+                "enumNames": ["Option One", "Option Two", "Option Three"]
+            },
+            "untitledMulti": {
+                "type": "array",
+                "description": "Select multiple options",
+                "minItems": 1,
+                "maxItems": 3,
+                "items": { "type": "string", "enum": ["option1", "option2", "option3"] }
+            },
+            "titledMulti": {
+                "type": "array",
+                "description": "Select multiple options with titles",
+                "minItems": 1,
+                "maxItems": 3,
+                "items": {
+                    "anyOf": [
+                        { "const": "value1", "title": "First Choice" },
+                        { "const": "value2", "title": "Second Choice" },
+                        { "const": "value3", "title": "Third Choice" }
+                    ]
+                }
+            }
+        },
+        "required": []
+    });
+    let message = "Please select options from the enum fields";
+    let result = elicit_raw(&ctx, None, form(&ctx, message, schema)).await?;
+    Ok(format!("Elicitation completed: {}", describe(&result)))
 }
 
 /// Elicits input while the call streams (2026-07-28: an input-required result).
 #[tool]
-fn test_streaming_elicitation() -> Result<String, ToolError> {
-    Err(not_implemented("Elicitation (input-required results)"))
+async fn test_streaming_elicitation(ctx: Context) -> Result<String, McpError> {
+    let result = elicit_raw(&ctx, None, form(&ctx, "What is your name?", one_string("name"))).await?;
+    Ok(format!("Elicitation completed: {}", describe(&result)))
+}
+
+// Multi round-trip requests (2026-07-28, SEP-2322): the exact keys and params
+// of the `input-required-result-*` scenarios. In legacy sessions the same
+// tools send real server→client requests.
+
+/// `What is your name?` (key `user_name`), as the input-required scenarios ask it.
+async fn ask_name(ctx: &Context) -> Result<Option<String>, McpError> {
+    let params = json!({ "message": "What is your name?", "requestedSchema": one_string("name") });
+    let result = elicit_raw(ctx, Some("user_name"), params).await?;
+    accepted_string(&result, "name")
+}
+
+/// Greets the user by the name they give (one elicitation, key `user_name`).
+#[tool]
+async fn test_input_required_result_elicitation(ctx: Context) -> Result<String, McpError> {
+    Ok(match ask_name(&ctx).await? {
+        Some(name) => format!("Hello, {name}!"),
+        None => "No name given.".to_owned(),
+    })
+}
+
+/// Asks the client's model a question (one sampling request, key `capital_question`).
+#[tool]
+async fn test_input_required_result_sampling(ctx: Context) -> Result<String, McpError> {
+    let params = sampling_params("What is the capital of France?", 100);
+    let answer = sample_raw(&ctx, Some("capital_question"), params).await?;
+    Ok(format!("The model answered: {answer}"))
+}
+
+/// Lists the client's roots (one `roots/list` request, key `client_roots`).
+#[tool]
+async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, McpError> {
+    let roots = roots_raw(&ctx, Some("client_roots")).await?;
+    Ok(format!("Client roots: {}", list_roots(&roots)))
+}
+
+/// Asks for a confirmation (key `confirm`) and says `state-ok` once the
+/// answer arrives with the signed `requestState` it was asked under.
+#[tool]
+async fn test_input_required_result_request_state(ctx: Context) -> Result<String, McpError> {
+    let schema = json!({
+        "type": "object",
+        "properties": { "ok": { "type": "boolean" } },
+        "required": ["ok"]
+    });
+    let params = json!({ "message": "Please confirm", "requestedSchema": schema });
+    let result = elicit_raw(&ctx, Some("confirm"), params).await?;
+    // A requestState that fails verification never reaches this handler (-32602).
+    Ok(format!("state-ok: {}", describe(&result)))
+}
+
+/// Asks for a name, a greeting and the roots at once (keys `user_name`,
+/// `greeting`, `client_roots` in one input-required result).
+#[tool]
+async fn test_input_required_result_multiple_inputs(ctx: Context) -> Result<String, McpError> {
+    let (name, greeting, roots) = tokio::join!(
+        ask_name(&ctx),
+        sample_raw(&ctx, Some("greeting"), sampling_params("Generate a greeting", 50)),
+        roots_raw(&ctx, Some("client_roots")),
+    );
+    let name = name?.unwrap_or_else(|| "anonymous".to_owned());
+    Ok(format!("{} {name}! Roots: {}", greeting?, list_roots(&roots?)))
+}
+
+/// Asks two questions, one per round (keys `step1`, then `step2`).
+#[tool]
+async fn test_input_required_result_multi_round(ctx: Context) -> Result<String, McpError> {
+    let params = json!({ "message": "Step 1: What is your name?", "requestedSchema": one_string("name") });
+    let step1 = elicit_raw(&ctx, Some("step1"), params).await?;
+    let name = accepted_string(&step1, "name")?.unwrap_or_else(|| "anonymous".to_owned());
+    let params = json!({
+        "message": "Step 2: What is your favorite color?",
+        "requestedSchema": one_string("color")
+    });
+    let step2 = elicit_raw(&ctx, Some("step2"), params).await?;
+    let color = accepted_string(&step2, "color")?.unwrap_or_else(|| "none".to_owned());
+    Ok(format!("{name}'s favorite color: {color}"))
+}
+
+/// Asks for a confirmation (key `confirm`) under an HMAC-signed `requestState`;
+/// a tampered state is rejected (-32602) before the handler runs.
+#[tool]
+async fn test_input_required_result_tampered_state(ctx: Context) -> Result<String, McpError> {
+    let schema = json!({
+        "type": "object",
+        "properties": { "ok": { "type": "boolean" } },
+        "required": ["ok"]
+    });
+    let params = json!({ "message": "Please confirm", "requestedSchema": schema });
+    let result = elicit_raw(&ctx, Some("confirm"), params).await?;
+    Ok(format!("Confirmed: {}", describe(&result)))
+}
+
+/// Asks only for what the client declared: a name (elicitation, key
+/// `user_name`), a greeting (sampling, key `greeting`) and the roots (key
+/// `client_roots`), each when the capability is there.
+#[tool]
+async fn test_input_required_result_capabilities(ctx: Context) -> Result<String, McpError> {
+    let declared = |capability: &str| ctx.require_capability(capability, None).is_ok();
+    let (elicitation, sampling, roots) = (declared("elicitation"), declared("sampling"), declared("roots"));
+    let (name, greeting, roots) = tokio::join!(
+        async {
+            match elicitation {
+                true => ask_name(&ctx)
+                    .await
+                    .map(|n| n.unwrap_or_else(|| "anonymous".to_owned())),
+                false => Ok("(no elicitation capability)".to_owned()),
+            }
+        },
+        async {
+            match sampling {
+                true => sample_raw(&ctx, Some("greeting"), sampling_params("Generate a greeting", 50)).await,
+                false => Ok("(no sampling capability)".to_owned()),
+            }
+        },
+        async {
+            match roots {
+                true => roots_raw(&ctx, Some("client_roots"))
+                    .await
+                    .map(|r| list_roots(&r)),
+                false => Ok("(no roots capability)".to_owned()),
+            }
+        },
+    );
+    Ok(format!(
+        "name: {}; greeting: {}; roots: {}",
+        name?, greeting?, roots?
+    ))
 }
 
 /// A tool with a hand-written JSON Schema 2020-12 input schema, listed
@@ -246,31 +563,10 @@ fn test_custom_headers() -> Tool {
 
 /// A tool that needs the client's `sampling` capability: clients that did not
 /// declare it get `MissingRequiredClientCapabilityError` (-32021).
-fn test_missing_capability() -> Tool {
-    Tool::new("test_missing_capability")
-        .description("Needs the client's sampling capability; fails with -32021 when it was not declared.")
-        .raw_handler(|_args, ctx| async move {
-            let declared = ctx.client_capabilities().is_some_and(|c| c.sampling.is_some());
-            if !declared {
-                let data = MissingRequiredClientCapabilityErrorData {
-                    required_capabilities: ClientCapabilities {
-                        sampling: Some(SamplingCapability::default()),
-                        ..Default::default()
-                    },
-                };
-                let data = serde_json::to_value(data).unwrap_or_default();
-                return Err(CallError::Protocol(
-                    McpError::new(
-                        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                        "This tool needs the client's sampling capability",
-                    )
-                    .with_data(data),
-                ));
-            }
-            Err(CallError::Tool(not_implemented(
-                "Sampling (sampling/createMessage)",
-            )))
-        })
+#[tool]
+async fn test_missing_capability(ctx: Context) -> Result<String, McpError> {
+    let text = sample_raw(&ctx, None, sampling_params("Say hello", 50)).await?;
+    Ok(format!("LLM response: {text}"))
 }
 
 /// A tool that `test_trigger_tool_change` shows and hides.
@@ -395,6 +691,21 @@ fn test_prompt_with_image() -> Vec<PromptMessage> {
     ]
 }
 
+/// A prompt built from context the user gives (elicitation, key
+/// `user_context`): an input-required result on `prompts/get`.
+#[prompt]
+async fn test_input_required_result_prompt(ctx: Context) -> Result<Vec<PromptMessage>, McpError> {
+    let params = json!({
+        "message": "What context should the prompt use?",
+        "requestedSchema": one_string("context")
+    });
+    let result = elicit_raw(&ctx, Some("user_context"), params).await?;
+    let context = accepted_string(&result, "context")?.unwrap_or_else(|| "(none given)".to_owned());
+    Ok(vec![PromptMessage::user_text(format!(
+        "Answer using this context: {context}"
+    ))])
+}
+
 /// A prompt that `test_trigger_prompt_change` shows and hides.
 #[prompt]
 fn test_dynamic_prompt() -> &'static str {
@@ -441,9 +752,17 @@ async fn main() -> anyhow::Result<()> {
         .tool(test_elicitation_sep1034_defaults)
         .tool(test_elicitation_sep1330_enums)
         .tool(test_streaming_elicitation)
+        .tool(test_input_required_result_elicitation)
+        .tool(test_input_required_result_sampling)
+        .tool(test_input_required_result_list_roots)
+        .tool(test_input_required_result_request_state)
+        .tool(test_input_required_result_multiple_inputs)
+        .tool(test_input_required_result_multi_round)
+        .tool(test_input_required_result_tampered_state)
+        .tool(test_input_required_result_capabilities)
         .tool(json_schema_2020_12_tool())
         .tool(test_custom_headers())
-        .tool(test_missing_capability())
+        .tool(test_missing_capability)
         .tool(test_dynamic_tool.into_tool())
         .tool(test_trigger_tool_change)
         .tool(test_trigger_prompt_change)
@@ -456,6 +775,7 @@ async fn main() -> anyhow::Result<()> {
         .prompt(test_prompt_with_embedded_resource)
         .prompt(test_prompt_with_image)
         .prompt(test_dynamic_prompt)
+        .prompt(test_input_required_result_prompt)
         .run()
         .await?;
     Ok(())
