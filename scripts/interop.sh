@@ -4,8 +4,11 @@
 #
 #   scripts/interop.sh [--lenient] [--verbose] <server command...>
 #   scripts/interop.sh --http [--lenient] [--verbose] <server command...>
+#   scripts/interop.sh --interactive [--http] [--verbose] <server command...>
 #   e.g. scripts/interop.sh target/debug/examples/quickstart
 #        scripts/interop.sh --http target/debug/examples/quickstart
+#        scripts/interop.sh --interactive target/debug/examples/interactive
+#        scripts/interop.sh --interactive --http target/debug/examples/interactive
 #
 # Clients (tests/interop/):
 #   python  python_client.py   PyPI `mcp` 2.x, Client(mode="auto"): server/discover probe on the
@@ -24,6 +27,14 @@
 #   ts-v1-sse            ts_v1_client.mjs --sse --url .../sse (SSEClientTransport, 2024-11-05 HTTP+SSE)
 #   ts-v2-sse            ts_v2_client.mjs --mode legacy --sse --url .../sse (2.x SSEClientTransport)
 # The clients can also be pointed at any running server by hand with --url (see each script).
+#
+# --interactive: the same clients and case names, but running the checks of the interactive
+# example (examples/interactive.rs) instead of the quickstart's: interactive_python.py,
+# interactive_ts_v1.mjs, interactive_ts_v2.mjs. They register elicitation (form + URL), sampling
+# and roots handlers, check progress and log notifications, a form + sampling + roots tool, a
+# keyed raw elicitation, URL elicitation, cancellation and resource updates, and that the
+# handlers were reached the era's way: server->client requests on legacy sessions,
+# `input_required` round trips (MRTR) on 2026-07-28.
 #
 # First run installs the clients into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop/
 # (a venv keyed by requirements.txt, a node_modules dir keyed by package.json); later runs reuse
@@ -54,9 +65,11 @@ usage() {
 LENIENT=()
 VERBOSE=0
 HTTP=0
+INTERACTIVE=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --http) HTTP=1; shift ;;
+        --interactive) INTERACTIVE=1; shift ;;
         --lenient) LENIENT=(--lenient); shift ;;
         --verbose|-v) VERBOSE=1; shift ;;
         -h|--help) usage ;;
@@ -70,6 +83,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/tests/interop"
 CACHE="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop"
 TIMEOUT="${INTEROP_TIMEOUT:-60}"
+if [[ $INTERACTIVE -eq 1 ]]; then
+    PY_SCRIPT=interactive_python.py V1_SCRIPT=interactive_ts_v1.mjs V2_SCRIPT=interactive_ts_v2.mjs
+else
+    PY_SCRIPT=python_client.py V1_SCRIPT=ts_v1_client.mjs V2_SCRIPT=ts_v2_client.mjs
+fi
 HTTP_CLIENTS_ALL="python-http-auto python-http-legacy ts-v1-http ts-v2-http-auto ts-v2-http-legacy ts-v1-sse ts-v2-sse"
 if [[ $HTTP -eq 1 ]]; then
     CLIENTS="${INTEROP_CLIENTS:-$HTTP_CLIENTS_ALL}"
@@ -160,7 +178,7 @@ install_node() {
     fi
     # The scripts live next to node_modules so ESM resolution finds the pinned packages;
     # copying them each run keeps edits live without reinstalling.
-    cp "$SRC/ts_v1_client.mjs" "$SRC/ts_v2_client.mjs" "$NODE_DIR/"
+    cp "$SRC/$V1_SCRIPT" "$SRC/$V2_SCRIPT" "$NODE_DIR/"
 }
 
 # ---- running ----------------------------------------------------------------------------
@@ -272,13 +290,13 @@ run_stdio() {
         ensure_installed "$client" "$kind" || continue
         case "$client" in
             python)
-                run_client python "$PY_ENV/bin/python" "$SRC/python_client.py" \
+                run_client python "$PY_ENV/bin/python" "$SRC/$PY_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} -- "$@" ;;
             ts-v1)
-                run_client ts-v1 node "$NODE_DIR/ts_v1_client.mjs" \
+                run_client ts-v1 node "$NODE_DIR/$V1_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} -- "$@" ;;
             ts-v2)
-                run_client ts-v2 node "$NODE_DIR/ts_v2_client.mjs" \
+                run_client ts-v2 node "$NODE_DIR/$V2_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} -- "$@" ;;
         esac
     done
@@ -383,29 +401,29 @@ run_http() {
         local fb=$FAILED
         case "$client" in
             python-http-auto)
-                run_client "$client" "$PY_ENV/bin/python" "$SRC/python_client.py" \
+                run_client "$client" "$PY_ENV/bin/python" "$SRC/$PY_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} \
                     --url "$base/mcp" ;;
             python-http-legacy)
-                run_client "$client" "$PY_ENV/bin/python" "$SRC/python_client.py" \
+                run_client "$client" "$PY_ENV/bin/python" "$SRC/$PY_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} --mode legacy --expect-era legacy ${PY_EXTRA[@]+"${PY_EXTRA[@]}"} \
                     --url "$base/mcp" ;;
             ts-v1-http)
-                run_client "$client" node "$NODE_DIR/ts_v1_client.mjs" \
+                run_client "$client" node "$NODE_DIR/$V1_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} --url "$base/mcp" ;;
             ts-v2-http-auto)
-                run_client "$client" node "$NODE_DIR/ts_v2_client.mjs" \
+                run_client "$client" node "$NODE_DIR/$V2_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} ${ERA_ARGS[@]+"${ERA_ARGS[@]}"} ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} \
                     --url "$base/mcp" ;;
             ts-v2-http-legacy)
-                run_client "$client" node "$NODE_DIR/ts_v2_client.mjs" \
+                run_client "$client" node "$NODE_DIR/$V2_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} --mode legacy --expect-era legacy ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} \
                     --url "$base/mcp" ;;
             ts-v1-sse)
-                run_client "$client" node "$NODE_DIR/ts_v1_client.mjs" \
+                run_client "$client" node "$NODE_DIR/$V1_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} ${V1_EXTRA[@]+"${V1_EXTRA[@]}"} --sse --url "$base/sse" ;;
             ts-v2-sse)
-                run_client "$client" node "$NODE_DIR/ts_v2_client.mjs" \
+                run_client "$client" node "$NODE_DIR/$V2_SCRIPT" \
                     ${LENIENT[@]+"${LENIENT[@]}"} --mode legacy --expect-era legacy ${V2_EXTRA[@]+"${V2_EXTRA[@]}"} \
                     --sse --url "$base/sse" ;;
         esac

@@ -52,6 +52,14 @@ run_interop env INTEROP_CLIENTS=ts-v2 INTEROP_TS_V2_ARGS="--mode legacy" INTEROP
 step "official clients over Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport"
 INTEROP_FLAGS=--http run_interop env
 
+step "official clients answering elicitation, sampling and roots (examples/interactive; MRTR and server-to-client requests)"
+cargo build --quiet --example interactive
+server=target/debug/examples/interactive
+INTEROP_FLAGS=--interactive run_interop env
+INTEROP_FLAGS=--interactive run_interop env INTEROP_CLIENTS="python ts-v2" INTEROP_EXPECT_ERA=legacy \
+  INTEROP_PYTHON_ARGS="--mode legacy" INTEROP_TS_V2_ARGS="--mode legacy"
+INTEROP_FLAGS="--interactive --http" run_interop env
+
 step "official MCP conformance suite against examples/everything over HTTP (0.1.16 all; 0.2.0-alpha.12 for 2025-11-25 and 2026-07-28)"
 out="$(mktemp)"
 set +e

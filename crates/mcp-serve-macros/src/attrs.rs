@@ -14,6 +14,8 @@ pub(crate) struct Options {
     pub(crate) description: Option<LitStr>,
     pub(crate) mime: Option<LitStr>,
     pub(crate) annotations: Vec<(Ident, Option<LitStr>)>,
+    /// `task` (optional) or `task = "required"`.
+    pub(crate) task: Option<LitStr>,
 }
 
 const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world", "title"];
@@ -37,7 +39,22 @@ impl Options {
                         format!("unknown option `{k}`; expected one of: {}", allowed.join(", ")),
                     ));
                 }
-                if k == "annotations" {
+                if k == "task" {
+                    let value = if input.peek(Token![=]) {
+                        input.parse::<Token![=]>()?;
+                        let v: LitStr = input.parse()?;
+                        if !matches!(v.value().as_str(), "optional" | "required") {
+                            return Err(syn::Error::new(
+                                v.span(),
+                                "task must be \"optional\" or \"required\"",
+                            ));
+                        }
+                        v
+                    } else {
+                        LitStr::new("optional", key.span())
+                    };
+                    o.task = Some(value);
+                } else if k == "annotations" {
                     let content;
                     syn::parenthesized!(content in input);
                     while !content.is_empty() {

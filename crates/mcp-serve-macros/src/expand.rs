@@ -50,7 +50,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
         )
     })?;
     let allowed: &[&str] = match kind {
-        Kind::Tool => &["name", "title", "description", "annotations"],
+        Kind::Tool => &["name", "title", "description", "annotations", "task"],
         Kind::Resource => &["name", "title", "description", "mime", "mime_type"],
         Kind::Prompt => &["name", "title", "description"],
     };
@@ -220,6 +220,14 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                     __a
                 }))
             };
+            let task = options.task.as_ref().map(|t| {
+                let variant = if t.value() == "required" {
+                    quote!(Required)
+                } else {
+                    quote!(Optional)
+                };
+                quote!(.task_support(#m::protocol::types::TaskSupport::#variant))
+            });
             quote! {
                 impl #m::tool::IntoTool for #fn_ident {
                     fn into_tool(self) -> #m::tool::Tool {
@@ -229,6 +237,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #describe
                             #title
                             #annotations
+                            #task
                             .input_schema_of::<__McpArgs>()
                             .output_schema_fn(#p::probe::tool_output_schema(__wrap))
                             .raw_handler(move |__raw: #m::tool::Arguments, __cx: #m::context::Context| async move {

@@ -167,6 +167,11 @@ impl Context {
     }
 
     /// Resolves when the client cancels this request.
+    ///
+    /// When a request is cancelled the engine drops the handler's future, so
+    /// code after an `.await` in the handler does not run; use this in work
+    /// the handler hands off (a spawned task, a blocking thread), and put
+    /// cleanup that must happen in a `Drop` guard.
     pub async fn cancelled(&self) {
         self.inner.cancel.cancelled().await;
     }

@@ -119,6 +119,8 @@ struct Inner {
     closed: CancellationToken,
     /// Server→client requests awaiting the client's response (legacy).
     requests: Arc<super::input::PendingRequests>,
+    /// Task-augmented calls of this session (legacy 2025-11-25).
+    tasks: super::tasks::Tasks,
 }
 
 impl Drop for Inner {
@@ -206,6 +208,7 @@ impl Connection {
                 in_flight: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
                 requests: Arc::default(),
+                tasks: super::tasks::Tasks::default(),
             }),
         }
     }
@@ -711,7 +714,38 @@ impl Connection {
             "resources/list" => methods::list_resources(shared, &params),
             "resources/templates/list" => methods::list_templates(shared, &params),
             "prompts/list" => methods::list_prompts(shared, &params),
+            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" if scope.version.is_legacy() => {
+                return self.task_method(&scope.id, method, &params);
+            }
+            "tools/call" if scope.version.is_legacy() => {
+                if let Some(reply) = self.maybe_task(&scope, &params) {
+                    return reply;
+                }
+                return self.dispatch_call(scope, method, params, shared_connection);
+            }
             "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
+                return self.dispatch_call(scope, method, params, shared_connection);
+            }
+            _ => {
+                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
+            }
+        };
+        Reply::Now(self.finish(&id, scope.version, outcome).bytes)
+    }
+
+    /// Runs a handler-backed method (`tools/call`, `resources/read`,
+    /// `prompts/get`, `completion/complete`).
+    fn dispatch_call(
+        &self,
+        scope: Scope,
+        method: &str,
+        params: Map<String, Value>,
+        shared_connection: bool,
+    ) -> Reply {
+        let shared = &self.inner.shared;
+        let id = scope.id.clone();
+        {
+            {
                 let params_name = params
                     .get("name")
                     .or_else(|| params.get("uri"))
@@ -789,11 +823,126 @@ impl Connection {
                     .instrument(span),
                 ));
             }
-            _ => {
-                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
+        }
+    }
+
+    /// A legacy `tools/call` carrying `task`: starts it in the background and
+    /// answers `CreateTaskResult` (or refuses, per the tool's `taskSupport`).
+    fn maybe_task(&self, scope: &Scope, params: &Map<String, Value>) -> Option<Reply> {
+        use mcp_serve_core::types::TaskSupport;
+        let name = params.get("name").and_then(Value::as_str)?;
+        let support = self
+            .inner
+            .shared
+            .catalog
+            .load()
+            .tools
+            .get(name)
+            .and_then(|t| t.def.execution.as_ref().and_then(|e| e.task_support))
+            .unwrap_or(TaskSupport::Forbidden);
+        let task = params.get("task").filter(|t| !t.is_null());
+        match (task, support) {
+            (None, TaskSupport::Required) => Some(error_reply(
+                Some(&scope.id),
+                &ErrorObject::new(
+                    code::METHOD_NOT_FOUND,
+                    format!("tool {name} must be called as a task (add `task` to the params)"),
+                ),
+            )),
+            (None, _) => None,
+            (Some(_), TaskSupport::Forbidden) => Some(error_reply(
+                Some(&scope.id),
+                &ErrorObject::new(
+                    code::METHOD_NOT_FOUND,
+                    format!("tool {name} does not support being called as a task"),
+                ),
+            )),
+            (Some(t), _) => {
+                let ttl = t.get("ttl").and_then(Value::as_u64);
+                let entry = match self.inner.tasks.create(ttl) {
+                    Ok(e) => e,
+                    Err(e) => return Some(error_reply(Some(&scope.id), &e)),
+                };
+                // The call outlives this request: its messages go to the session stream.
+                let background = Scope {
+                    id: scope.id.clone(),
+                    version: scope.version,
+                    meta: scope.meta.clone(),
+                    client_info: scope.client_info.clone(),
+                    capabilities: scope.capabilities.clone(),
+                    log_level: scope.log_level,
+                    http: scope.http.clone(),
+                    stream: None,
+                };
+                let cx = self.context(
+                    &background,
+                    entry.cancel.clone(),
+                    Interaction::Legacy(Arc::clone(&self.inner.requests)),
+                );
+                let mut call_params = params.clone();
+                call_params.remove("task");
+                let fut = methods::call_tool(&self.inner.shared, &background, call_params, cx);
+                let runner = Arc::clone(&entry);
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = runner.cancel.cancelled() => {}
+                        r = fut => runner.finish(r.map(|(v, _)| v).map_err(McpError::into_error_object)),
+                    }
+                });
+                let task = serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null);
+                Some(encode(&scope.id, &json!({ "task": task })))
             }
+        }
+    }
+
+    /// `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`.
+    fn task_method(&self, id: &RequestId, method: &str, params: &Map<String, Value>) -> Reply {
+        if method == "tasks/list" {
+            let tasks = serde_json::to_value(self.inner.tasks.list()).unwrap_or(Value::Null);
+            return encode(id, &json!({ "tasks": tasks }));
+        }
+        let Some(task_id) = params.get("taskId").and_then(Value::as_str) else {
+            return error_reply(
+                Some(id),
+                &ErrorObject::invalid_params("missing required string field `taskId`"),
+            );
         };
-        Reply::Now(self.finish(&id, scope.version, outcome).bytes)
+        let Some(entry) = self.inner.tasks.get(task_id) else {
+            return error_reply(Some(id), &super::tasks::unknown(task_id));
+        };
+        let related = json!({ "io.modelcontextprotocol/related-task": { "taskId": task_id } });
+        match method {
+            "tasks/get" => encode(id, &serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null)),
+            "tasks/cancel" => {
+                if !entry.cancel() {
+                    return error_reply(
+                        Some(id),
+                        &ErrorObject::invalid_params(format!(
+                            "task {task_id} has already ended and cannot be cancelled"
+                        )),
+                    );
+                }
+                encode(id, &serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null))
+            }
+            _ => {
+                let id = id.clone();
+                Reply::Later(Box::pin(async move {
+                    let bytes = match entry.outcome().await {
+                        Ok(mut v) => {
+                            if let Value::Object(m) = &mut v {
+                                let meta = m.entry("_meta").or_insert_with(|| json!({}));
+                                if let (Value::Object(meta), Value::Object(rel)) = (meta, related) {
+                                    meta.extend(rel);
+                                }
+                            }
+                            encode_result(&id, &v).unwrap_or_default()
+                        }
+                        Err(e) => encode_error(Some(&id), &e),
+                    };
+                    Some(Answer { bytes, error: None })
+                }))
+            }
+        }
     }
 
     fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Answer {

@@ -37,6 +37,9 @@ pub(crate) fn capabilities(version: ProtocolVersion) -> Value {
     if version.is_legacy() {
         caps["logging"] = json!({});
     }
+    if version == ProtocolVersion::V2025_11_25 {
+        caps["tasks"] = json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } });
+    }
     caps
 }
 

@@ -14,6 +14,7 @@ pub(crate) mod input;
 mod methods;
 mod pagination;
 mod shape;
+mod tasks;
 
 use std::sync::{Arc, Mutex};
 

@@ -171,6 +171,17 @@ impl Tool {
         self
     }
 
+    /// Whether the tool may (or must) be called as a task by legacy
+    /// 2025-11-25 clients (`execution.taskSupport`).
+    #[must_use]
+    pub fn task_support(mut self, support: mcp_serve_core::types::TaskSupport) -> Self {
+        self.def.execution = Some(mcp_serve_core::types::ToolExecution {
+            task_support: Some(support),
+            ..Default::default()
+        });
+        self
+    }
+
     /// `_meta` on the definition.
     #[must_use]
     pub fn meta(mut self, meta: Meta) -> Self {

@@ -1,0 +1,182 @@
+//! Task-augmented `tools/call` for legacy sessions (the 2025-11-25 tasks
+//! utility): the call runs in the background, the client polls `tasks/get`,
+//! fetches `tasks/result` (which waits for the end), lists and cancels.
+//!
+//! Tasks belong to the session that created them (so one client cannot read
+//! another's), have unguessable ids, and are bounded: at most `MAX_TASKS` per
+//! session, each dropped when its time to live runs out.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use indexmap::IndexMap;
+use mcp_serve_core::jsonrpc::ErrorObject;
+use mcp_serve_core::types::{Task, TaskStatus};
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// Tasks kept per session; the oldest finished ones go first.
+const MAX_TASKS: usize = 256;
+/// Time to live when the client asks for none (or too much).
+const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
+/// How often clients are told to poll.
+const POLL_INTERVAL_MS: u64 = 500;
+
+/// What a finished task yields: the result, or the JSON-RPC error.
+pub(crate) type Outcome = Result<Value, ErrorObject>;
+
+pub(crate) struct TaskEntry {
+    task: Mutex<Task>,
+    expires: Instant,
+    pub(crate) cancel: CancellationToken,
+    outcome: watch::Sender<Option<Outcome>>,
+}
+
+fn now_iso() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+impl TaskEntry {
+    pub(crate) fn snapshot(&self) -> Task {
+        self.task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records the end of the work, unless the task was cancelled first.
+    pub(crate) fn finish(&self, outcome: Outcome) {
+        {
+            let mut t = self
+                .task
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if t.status.is_terminal() {
+                return;
+            }
+            let failed = match &outcome {
+                Err(e) => Some(e.message.clone()),
+                Ok(v) if v.get("isError") == Some(&Value::Bool(true)) => {
+                    Some("the tool reported an error".to_owned())
+                }
+                Ok(_) => None,
+            };
+            t.status = if failed.is_some() {
+                TaskStatus::Failed
+            } else {
+                TaskStatus::Completed
+            };
+            t.status_message = failed;
+            t.last_updated_at = now_iso();
+        }
+        self.outcome.send_replace(Some(outcome));
+    }
+
+    /// Moves the task to `cancelled`; `false` when it had already ended.
+    pub(crate) fn cancel(&self) -> bool {
+        {
+            let mut t = self
+                .task
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if t.status.is_terminal() {
+                return false;
+            }
+            t.status = TaskStatus::Cancelled;
+            t.status_message = Some("cancelled by the client".into());
+            t.last_updated_at = now_iso();
+        }
+        self.cancel.cancel();
+        self.outcome.send_replace(Some(Err(ErrorObject::internal(
+            "the task was cancelled before it finished",
+        ))));
+        true
+    }
+
+    /// Waits for the end and returns the outcome.
+    pub(crate) async fn outcome(&self) -> Outcome {
+        let mut rx = self.outcome.subscribe();
+        loop {
+            if let Some(o) = rx.borrow_and_update().clone() {
+                return o;
+            }
+            if rx.changed().await.is_err() {
+                return Err(ErrorObject::internal("the task was dropped"));
+            }
+        }
+    }
+}
+
+/// A session's tasks.
+#[derive(Default)]
+pub(crate) struct Tasks {
+    map: Mutex<IndexMap<String, Arc<TaskEntry>>>,
+}
+
+impl Tasks {
+    fn lock(&self) -> std::sync::MutexGuard<'_, IndexMap<String, Arc<TaskEntry>>> {
+        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn prune(map: &mut IndexMap<String, Arc<TaskEntry>>) {
+        let now = Instant::now();
+        map.retain(|_, t| t.expires > now);
+        while map.len() >= MAX_TASKS {
+            let oldest_done = map.iter().position(|(_, t)| t.snapshot().status.is_terminal());
+            match oldest_done {
+                Some(i) => {
+                    map.shift_remove_index(i);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Creates a task in `working` status.
+    pub(crate) fn create(&self, ttl_ms: Option<u64>) -> Result<Arc<TaskEntry>, ErrorObject> {
+        let ttl = ttl_ms.map_or(DEFAULT_TTL, Duration::from_millis).min(DEFAULT_TTL);
+        let now = now_iso();
+        let task = Task {
+            task_id: format!("{:032x}", rand::random::<u128>()),
+            status: TaskStatus::Working,
+            status_message: None,
+            created_at: now.clone(),
+            last_updated_at: now,
+            ttl: Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
+            poll_interval: Some(POLL_INTERVAL_MS),
+        };
+        let entry = Arc::new(TaskEntry {
+            task: Mutex::new(task),
+            expires: Instant::now() + ttl,
+            cancel: CancellationToken::new(),
+            outcome: watch::Sender::new(None),
+        });
+        let mut map = self.lock();
+        Self::prune(&mut map);
+        if map.len() >= MAX_TASKS {
+            return Err(ErrorObject::internal(format!(
+                "this session already runs {MAX_TASKS} tasks; wait for some to finish"
+            )));
+        }
+        map.insert(entry.snapshot().task_id, Arc::clone(&entry));
+        Ok(entry)
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<TaskEntry>> {
+        let mut map = self.lock();
+        Self::prune(&mut map);
+        map.get(id).cloned()
+    }
+
+    pub(crate) fn list(&self) -> Vec<Task> {
+        let mut map = self.lock();
+        Self::prune(&mut map);
+        map.values().map(|t| t.snapshot()).collect()
+    }
+}
+
+/// The error for an unknown task id.
+pub(crate) fn unknown(id: &str) -> ErrorObject {
+    ErrorObject::invalid_params(format!("unknown or expired task: {id}")).with_data(json!({ "taskId": id }))
+}
