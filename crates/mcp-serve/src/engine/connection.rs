@@ -744,86 +744,82 @@ impl Connection {
     ) -> Reply {
         let shared = &self.inner.shared;
         let id = scope.id.clone();
-        {
-            {
-                let params_name = params
-                    .get("name")
-                    .or_else(|| params.get("uri"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                let token = CancellationToken::new();
-                if !shared_connection {
-                    self.lock_in_flight().insert(id.clone(), token.clone());
-                }
-                let mut params = params;
-                let (interaction, mrtr) = match self.interaction(&scope, method, &mut params) {
-                    Ok(i) => i,
-                    Err(e) => {
-                        if !shared_connection {
-                            self.lock_in_flight().remove(&id);
-                        }
-                        return error_reply(Some(&id), &e.into_error_object());
-                    }
-                };
-                let cx = self.context(&scope, token.clone(), interaction);
-                let fut = match method {
-                    "tools/call" => methods::call_tool(shared, &scope, params, cx),
-                    "resources/read" => methods::read_resource(shared, &scope, params, cx),
-                    "prompts/get" => methods::get_prompt(shared, params, cx),
-                    _ => methods::complete(shared, params, cx),
-                };
-                let conn = self.clone();
-                let version = scope.version;
-                let target = params_name.unwrap_or_default();
-                let span = tracing::debug_span!(
-                    "mcp.request",
-                    method,
-                    target = %target,
-                    id = %id,
-                    protocol = %version,
-                    // W3C trace context from `_meta`, for correlating with the caller's trace.
-                    traceparent = scope.meta.get("traceparent").and_then(serde_json::Value::as_str).unwrap_or_default(),
-                    outcome = tracing::field::Empty,
-                );
-                return Reply::Later(Box::pin(
-                    async move {
-                        let started = std::time::Instant::now();
-                        let result = match mrtr {
-                            None => tokio::select! {
-                                biased;
-                                () = token.cancelled() => None,
-                                r = fut => Some(r),
-                            },
-                            Some((mrtr, digest)) => tokio::select! {
-                                biased;
-                                () = token.cancelled() => None,
-                                r = fut => Some(r),
-                                () = mrtr.needed.notified() => {
-                                    Some(Ok(input_required(&conn.inner.shared.state_key, &mrtr, &digest).await))
-                                }
-                            },
-                        };
-                        if !shared_connection {
-                            conn.lock_in_flight().remove(&id);
-                        }
-                        let outcome = match &result {
-                            None => "cancelled",
-                            Some(Ok(_)) => "ok",
-                            Some(Err(_)) => "error",
-                        };
-                        tracing::Span::current().record("outcome", outcome);
-                        tracing::debug!(
-                            elapsed_us = started.elapsed().as_micros() as u64,
-                            "request finished"
-                        );
-                        // A cancelled request gets no response.
-                        let result = result?;
-                        Some(conn.finish(&id, version, result))
-                    }
-                    .instrument(span),
-                ));
-            }
+        let params_name = params
+            .get("name")
+            .or_else(|| params.get("uri"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let token = CancellationToken::new();
+        if !shared_connection {
+            self.lock_in_flight().insert(id.clone(), token.clone());
         }
+        let mut params = params;
+        let (interaction, mrtr) = match self.interaction(&scope, method, &mut params) {
+            Ok(i) => i,
+            Err(e) => {
+                if !shared_connection {
+                    self.lock_in_flight().remove(&id);
+                }
+                return error_reply(Some(&id), &e.into_error_object());
+            }
+        };
+        let cx = self.context(&scope, token.clone(), interaction);
+        let fut = match method {
+            "tools/call" => methods::call_tool(shared, &scope, params, cx),
+            "resources/read" => methods::read_resource(shared, &scope, params, cx),
+            "prompts/get" => methods::get_prompt(shared, params, cx),
+            _ => methods::complete(shared, params, cx),
+        };
+        let conn = self.clone();
+        let version = scope.version;
+        let target = params_name.unwrap_or_default();
+        let span = tracing::debug_span!(
+            "mcp.request",
+            method,
+            target = %target,
+            id = %id,
+            protocol = %version,
+            // W3C trace context from `_meta`, for correlating with the caller's trace.
+            traceparent = scope.meta.get("traceparent").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            outcome = tracing::field::Empty,
+        );
+        return Reply::Later(Box::pin(
+            async move {
+                let started = std::time::Instant::now();
+                let result = match mrtr {
+                    None => tokio::select! {
+                        biased;
+                        () = token.cancelled() => None,
+                        r = fut => Some(r),
+                    },
+                    Some((mrtr, digest)) => tokio::select! {
+                        biased;
+                        () = token.cancelled() => None,
+                        r = fut => Some(r),
+                        () = mrtr.needed.notified() => {
+                            Some(Ok(input_required(&conn.inner.shared.state_key, &mrtr, &digest).await))
+                        }
+                    },
+                };
+                if !shared_connection {
+                    conn.lock_in_flight().remove(&id);
+                }
+                let outcome = match &result {
+                    None => "cancelled",
+                    Some(Ok(_)) => "ok",
+                    Some(Err(_)) => "error",
+                };
+                tracing::Span::current().record("outcome", outcome);
+                tracing::debug!(
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    "request finished"
+                );
+                // A cancelled request gets no response.
+                let result = result?;
+                Some(conn.finish(&id, version, result))
+            }
+            .instrument(span),
+        ));
     }
 
     /// A legacy `tools/call` carrying `task`: starts it in the background and
