@@ -783,7 +783,7 @@ impl Connection {
             traceparent = scope.meta.get("traceparent").and_then(serde_json::Value::as_str).unwrap_or_default(),
             outcome = tracing::field::Empty,
         );
-        return Reply::Later(Box::pin(
+        Reply::Later(Box::pin(
             async move {
                 let started = std::time::Instant::now();
                 let result = match mrtr {
@@ -819,7 +819,7 @@ impl Connection {
                 Some(conn.finish(&id, version, result))
             }
             .instrument(span),
-        ));
+        ))
     }
 
     /// A legacy `tools/call` carrying `task`: starts it in the background and

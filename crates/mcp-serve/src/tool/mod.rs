@@ -177,7 +177,6 @@ impl Tool {
     pub fn task_support(mut self, support: mcp_serve_core::types::TaskSupport) -> Self {
         self.def.execution = Some(mcp_serve_core::types::ToolExecution {
             task_support: Some(support),
-            ..Default::default()
         });
         self
     }
