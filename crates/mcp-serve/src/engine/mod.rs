@@ -69,6 +69,8 @@ pub(crate) struct Shared {
     /// Serialises writers; readers never take it.
     pub(crate) write: Mutex<()>,
     pub(crate) changes: broadcast::Sender<Change>,
+    /// `info` as JSON, made once: every modern result carries it.
+    pub(crate) info_value: serde_json::Value,
     /// Signs `requestState` (Multi Round-Trip Requests).
     pub(crate) state_key: Vec<u8>,
 }
@@ -85,6 +87,7 @@ impl Shared {
     ) -> Self {
         let (changes, _) = broadcast::channel(64);
         Shared {
+            info_value: serde_json::to_value(&info).unwrap_or(serde_json::Value::Null),
             info,
             instructions,
             schema,

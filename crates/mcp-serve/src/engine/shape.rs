@@ -32,7 +32,7 @@ pub(crate) fn shape(shared: &Shared, version: ProtocolVersion, cache: Cache, res
         let meta = map.entry("_meta").or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(meta) = meta {
             meta.entry(SERVER_INFO)
-                .or_insert_with(|| serde_json::to_value(&shared.info).unwrap_or(Value::Null));
+                .or_insert_with(|| shared.info_value.clone());
         }
     }
 }
