@@ -281,3 +281,24 @@ fn in_memory_store_is_bounded() {
     store.remove_session("a");
     assert!(store.read_after("a", streams[3], 0).is_none());
 }
+
+#[tokio::test]
+async fn a_modern_initialize_cannot_turn_the_shared_connection_into_a_session() {
+    let server = start(HttpOptions::default()).await;
+    // `initialize` without _meta but with a modern header goes to the shared stateless connection.
+    let r = post(
+        &server.url,
+        &[("mcp-protocol-version", "2026-07-28")],
+        initialize(),
+    )
+    .await;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], -32601);
+    // Other session-less legacy requests still need a handshake of their own.
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 1, "b": 1}}});
+    let r = post(&server.url, &[], call).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

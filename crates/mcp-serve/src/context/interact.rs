@@ -110,6 +110,14 @@ impl Context {
                     return Err(McpError::internal("this transport cannot carry requests to the client"));
                 }
                 let (id, answer) = pending.register();
+                // Forget the request however this future ends (answered, cancelled, dropped).
+                struct Forget<'a>(&'a crate::engine::input::PendingRequests, mcp_serve_core::jsonrpc::RequestId);
+                impl Drop for Forget<'_> {
+                    fn drop(&mut self) {
+                        self.0.forget(&self.1);
+                    }
+                }
+                let _forget = Forget(pending, id.clone());
                 let frame = serde_json::to_vec(&Request::new(id.clone(), method, Some(params)))
                     .map_err(McpError::internal)?;
                 self.inner.peer.send(frame).await;
@@ -118,7 +126,6 @@ impl Context {
                     () = self.cancelled() => Err(McpError::internal("the request was cancelled")),
                     () = tokio::time::sleep(ANSWER_TIMEOUT) => Err(McpError::internal(format!("the client did not answer {method} in time"))),
                 };
-                pending.forget(&id);
                 outcome?.map_err(McpError::from)
             }
         }

@@ -60,6 +60,15 @@ impl StateMap {
 pub(crate) struct Peer(pub(crate) Option<mpsc::Sender<Vec<u8>>>);
 
 impl Peer {
+    /// Sends a notification, waiting at most a second for room: when the
+    /// client is not reading (e.g. a legacy HTTP session with no GET stream)
+    /// it is dropped rather than stalling the handler for ever.
+    pub(crate) async fn notify(&self, frame: Vec<u8>) {
+        if let Some(tx) = &self.0 {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), tx.send(frame)).await;
+        }
+    }
+
     pub(crate) async fn send(&self, frame: Vec<u8>) {
         if let Some(tx) = &self.0 {
             // A client that went away cannot be told anything; nothing to do.
@@ -206,7 +215,7 @@ impl Context {
         }
         self.inner
             .peer
-            .send(encode_notification("notifications/progress", &params))
+            .notify(encode_notification("notifications/progress", &params))
             .await;
     }
 
@@ -224,7 +233,7 @@ impl Context {
         let params = json!({ "level": level, "data": data });
         self.inner
             .peer
-            .send(encode_notification("notifications/message", &params))
+            .notify(encode_notification("notifications/message", &params))
             .await;
     }
 

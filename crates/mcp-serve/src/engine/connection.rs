@@ -439,7 +439,9 @@ impl Connection {
             }
         };
         if method == "initialize" {
-            return self.initialize(&id, params, meta.contains_key(meta::PROTOCOL_VERSION));
+            // A connection shared by unrelated clients must never become a session.
+            let modern = meta.contains_key(meta::PROTOCOL_VERSION) || via.shared_connection;
+            return self.initialize(&id, params, modern);
         }
         let scope = match self.scope(id, method, &params, meta, via) {
             Ok(s) => s,
@@ -855,7 +857,7 @@ impl Connection {
             )),
             (Some(t), _) => {
                 let ttl = t.get("ttl").and_then(Value::as_u64);
-                let entry = match self.inner.tasks.create(ttl) {
+                let entry = match self.inner.tasks.create(ttl, &self.inner.closed) {
                     Ok(e) => e,
                     Err(e) => return Some(error_reply(Some(&scope.id), &e)),
                 };

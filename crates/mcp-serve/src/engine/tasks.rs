@@ -18,6 +18,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Tasks kept per session; the oldest finished ones go first.
 const MAX_TASKS: usize = 256;
+/// The shortest time to live granted (a shorter one would let a client
+/// escape the per-session cap).
+const MIN_TTL: Duration = Duration::from_secs(10);
 /// Time to live when the client asks for none (or too much).
 const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
 /// How often clients are told to poll.
@@ -121,7 +124,14 @@ impl Tasks {
 
     fn prune(map: &mut IndexMap<String, Arc<TaskEntry>>) {
         let now = Instant::now();
-        map.retain(|_, t| t.expires > now);
+        map.retain(|_, t| {
+            let keep = t.expires > now;
+            if !keep {
+                // An expired task stops working too: nothing may run unbounded.
+                t.cancel();
+            }
+            keep
+        });
         while map.len() >= MAX_TASKS {
             let oldest_done = map.iter().position(|(_, t)| t.snapshot().status.is_terminal());
             match oldest_done {
@@ -133,9 +143,16 @@ impl Tasks {
         }
     }
 
-    /// Creates a task in `working` status.
-    pub(crate) fn create(&self, ttl_ms: Option<u64>) -> Result<Arc<TaskEntry>, ErrorObject> {
-        let ttl = ttl_ms.map_or(DEFAULT_TTL, Duration::from_millis).min(DEFAULT_TTL);
+    /// Creates a task in `working` status; it is cancelled with `parent` (the
+    /// session) and when it expires.
+    pub(crate) fn create(
+        &self,
+        ttl_ms: Option<u64>,
+        parent: &CancellationToken,
+    ) -> Result<Arc<TaskEntry>, ErrorObject> {
+        let ttl = ttl_ms
+            .map_or(DEFAULT_TTL, Duration::from_millis)
+            .clamp(MIN_TTL, DEFAULT_TTL);
         let now = now_iso();
         let task = Task {
             task_id: format!("{:032x}", rand::random::<u128>()),
@@ -149,7 +166,7 @@ impl Tasks {
         let entry = Arc::new(TaskEntry {
             task: Mutex::new(task),
             expires: Instant::now() + ttl,
-            cancel: CancellationToken::new(),
+            cancel: parent.child_token(),
             outcome: watch::Sender::new(None),
         });
         let mut map = self.lock();

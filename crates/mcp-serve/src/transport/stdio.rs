@@ -149,7 +149,11 @@ where
         Ok::<(), std::io::Error>(())
     });
 
+    // Handlers running at once, and requests read but not yet running. The
+    // reader only waits on the second, much larger, bound, so it keeps
+    // reading (answers to our own requests, cancellations) while handlers wait.
     let permits = Arc::new(Semaphore::new(options.max_in_flight.max(1)));
+    let queued = Arc::new(Semaphore::new(options.max_in_flight.max(1) * 16));
     let mut lines = LineReader::new(reader, options.max_message_bytes);
     let mut tasks = JoinSet::new();
     let too_long = ErrorObject::invalid_request(format!(
@@ -180,11 +184,16 @@ where
                 }
             }
             Reply::Later(fut) => {
-                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                let Ok(slot) = Arc::clone(&queued).acquire_owned().await else {
                     break Ok(());
                 };
+                let permits = Arc::clone(&permits);
                 let tx = tx.clone();
                 tasks.spawn(async move {
+                    let Ok(permit) = permits.acquire_owned().await else {
+                        return;
+                    };
+                    drop(slot);
                     if let Some(bytes) = fut.await {
                         let _ = tx.send(bytes.bytes).await;
                     }

@@ -636,7 +636,7 @@ where
         Reply::Rejected { bytes, code } => json_response(bytes, rejection_status(code, modern)),
         Reply::Later(fut) => match &session {
             Some(s) if accepts_sse => respond_resumable(shared, Arc::clone(s), fut, rx).await,
-            _ => respond_later(fut, rx, modern).await,
+            _ => respond_later(fut, rx, modern, accepts_sse).await,
         },
     };
     if let Some(s) = session {
@@ -679,13 +679,35 @@ async fn respond_later(
     mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
     mut rx: mpsc::Receiver<Vec<u8>>,
     modern: bool,
+    streamable: bool,
 ) -> Response<McpBody> {
     tokio::select! {
         biased;
         out = &mut fut => match out {
             Some(a) => {
-                let status = a.error.map_or(StatusCode::OK, |c| answer_status(c, modern));
-                json_response(a.bytes, status)
+                // Notifications sent in the same poll as the answer still go first.
+                let mut queued = VecDeque::new();
+                while let Ok(m) = rx.try_recv() {
+                    if !m.is_empty() {
+                        queued.push_back(sse_event(&m));
+                    }
+                }
+                if queued.is_empty() || !streamable {
+                    let status = a.error.map_or(StatusCode::OK, |c| answer_status(c, modern));
+                    json_response(a.bytes, status)
+                } else {
+                    queued.push_back(sse_event(&a.bytes));
+                    sse_response(SseStream {
+                        queued,
+                        events: rx,
+                        raw: false,
+                        finish: None,
+                        end_after_finish: true,
+                        ending: true,
+                        done: false,
+                        on_drop: None,
+                    })
+                }
             }
             None => {
                 let mut r = Response::new(McpBody::empty());
