@@ -302,3 +302,19 @@ async fn a_modern_initialize_cannot_turn_the_shared_connection_into_a_session() 
     let r = post(&server.url, &[], call).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_failed_initialize_leaves_no_session_behind() {
+    let server = start(HttpOptions::default().max_sessions(1)).await;
+    let bad = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}});
+    for _ in 0..3 {
+        let r = post(&server.url, &[], bad.clone()).await;
+        assert!(r.headers().get("mcp-session-id").is_none());
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32602, "{body}");
+    }
+    // The only slot is still free.
+    let r = post(&server.url, &[], initialize()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("mcp-session-id").is_some());
+}

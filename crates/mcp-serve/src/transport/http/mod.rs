@@ -641,8 +641,13 @@ where
     };
     if let Some(s) = session {
         if method.as_deref() == Some("initialize") {
-            if let Ok(v) = HeaderValue::from_str(&s.id) {
-                resp.headers_mut().insert(SESSION_HEADER, v);
+            if s.conn.legacy_version().is_some() {
+                if let Ok(v) = HeaderValue::from_str(&s.id) {
+                    resp.headers_mut().insert(SESSION_HEADER, v);
+                }
+            } else {
+                // The handshake failed: the session never started.
+                shared.sessions.remove(&s.id);
             }
         }
     }

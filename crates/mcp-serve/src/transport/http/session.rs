@@ -119,7 +119,13 @@ impl Sessions {
         let before = map.len();
         let mut expired = Vec::new();
         map.retain(|id, s| {
-            let keep = now.saturating_sub(s.last_seen.load(Ordering::Relaxed)) <= limit;
+            // A session whose stream is open (its receiver is taken) is in use.
+            let streaming = s
+                .outbound
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .is_none();
+            let keep = streaming || now.saturating_sub(s.last_seen.load(Ordering::Relaxed)) <= limit;
             if !keep {
                 expired.push(id.clone());
             }
