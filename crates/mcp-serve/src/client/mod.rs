@@ -61,6 +61,19 @@ pub type InputHandler = Arc<
     dyn Fn(String, Value) -> futures::future::BoxFuture<'static, Result<Value, ErrorObject>> + Send + Sync,
 >;
 
+/// Which way a frame went, for [`ClientOptions::on_traffic`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From the client to the server.
+    Sent,
+    /// From the server to the client.
+    Received,
+}
+
+/// Sees every JSON-RPC frame the client sends or receives (see
+/// [`ClientOptions::on_traffic`]).
+pub type TrafficTap = Arc<dyn Fn(Direction, &[u8]) + Send + Sync>;
+
 /// How the client introduces itself and how long it waits.
 #[derive(Clone)]
 pub struct ClientOptions {
@@ -74,6 +87,8 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Answers the server's input requests; without one they are refused.
     pub input: Option<InputHandler>,
+    /// Sees every frame in both directions (message logs, inspectors).
+    pub traffic: Option<TrafficTap>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -84,6 +99,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("capabilities", &self.capabilities)
             .field("timeout", &self.timeout)
             .field("input", &self.input.as_ref().map(|_| "handler"))
+            .field("traffic", &self.traffic.as_ref().map(|_| "tap"))
             .finish()
     }
 }
@@ -97,6 +113,26 @@ impl ClientOptions {
         Fut: std::future::Future<Output = Result<Value, ErrorObject>> + Send + 'static,
     {
         self.input = Some(Arc::new(move |m, p| Box::pin(handler(m, p))));
+        self
+    }
+
+    /// Calls `tap` with every JSON-RPC frame sent or received, in order per
+    /// direction. Keep it quick: it runs on the transport's path.
+    ///
+    /// ```
+    /// use mcp_serve::client::{ClientOptions, Direction};
+    /// let options = ClientOptions::default().on_traffic(|dir, frame| {
+    ///     let arrow = if dir == Direction::Sent { "->" } else { "<-" };
+    ///     eprintln!("{arrow} {}", String::from_utf8_lossy(frame));
+    /// });
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn on_traffic<F>(mut self, tap: F) -> Self
+    where
+        F: Fn(Direction, &[u8]) + Send + Sync + 'static,
+    {
+        self.traffic = Some(Arc::new(tap));
         self
     }
 }
@@ -113,6 +149,7 @@ impl Default for ClientOptions {
             capabilities: ClientCapabilities::default(),
             timeout: Duration::from_secs(30),
             input: None,
+            traffic: None,
         }
     }
 }
@@ -200,10 +237,14 @@ impl Client {
 
     async fn start(
         out: mpsc::Sender<Vec<u8>>,
-        mut incoming: mpsc::Receiver<Vec<u8>>,
+        incoming: mpsc::Receiver<Vec<u8>>,
         guard: Option<transport::ChildGuard>,
         options: ClientOptions,
     ) -> Result<Client, ClientError> {
+        let (out, mut incoming) = match options.traffic.clone() {
+            Some(tap) => tapped(out, incoming, tap),
+            None => (out, incoming),
+        };
         let pending: Pending = Arc::default();
         let (ntx, nrx) = mpsc::unbounded_channel();
         let reader_pending = Arc::clone(&pending);
@@ -598,4 +639,32 @@ impl Client {
         )
         .await
     }
+}
+
+/// Interposes `tap` on both directions of a transport.
+fn tapped(
+    out: mpsc::Sender<Vec<u8>>,
+    mut incoming: mpsc::Receiver<Vec<u8>>,
+    tap: TrafficTap,
+) -> (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>) {
+    let (user_out, mut user_out_rx) = mpsc::channel::<Vec<u8>>(256);
+    let (user_in_tx, user_in) = mpsc::channel::<Vec<u8>>(256);
+    let sent = Arc::clone(&tap);
+    tokio::spawn(async move {
+        while let Some(frame) = user_out_rx.recv().await {
+            sent(Direction::Sent, &frame);
+            if out.send(frame).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(frame) = incoming.recv().await {
+            tap(Direction::Received, &frame);
+            if user_in_tx.send(frame).await.is_err() {
+                break;
+            }
+        }
+    });
+    (user_out, user_in)
 }
