@@ -15,6 +15,9 @@ use mcp_serve_core::version::ProtocolVersion;
 use crate::config;
 use crate::exit::Failure;
 
+/// How long a request may take unless `--timeout` says otherwise.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How to reach the server; shared by every command that talks to one.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct TargetArgs {
@@ -38,9 +41,9 @@ pub(crate) struct TargetArgs {
     /// An environment variable for a command target, `KEY=VALUE` (repeatable).
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", global = true)]
     pub(crate) env: Vec<String>,
-    /// How long one request may take (`30s`, `2m`, …).
-    #[arg(long, default_value = "60s", value_name = "DURATION", global = true)]
-    pub(crate) timeout: humantime::Duration,
+    /// How long one request may take (`30s`, `2m`, …; default 60s, 1h for `proxy`).
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub(crate) timeout: Option<humantime::Duration>,
 }
 
 /// A resolved server.
@@ -150,7 +153,7 @@ impl TargetArgs {
         };
         let mut options = ClientOptions {
             era,
-            timeout: self.timeout.into(),
+            timeout: self.timeout.map_or(DEFAULT_TIMEOUT, Into::into),
             ..ClientOptions::default()
         };
         options.info.name = "mcp-serve-cli".into();

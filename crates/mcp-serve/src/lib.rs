@@ -45,6 +45,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod prompt;
+pub mod proxy;
 pub mod resource;
 pub mod schema;
 pub mod server;

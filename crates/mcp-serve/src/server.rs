@@ -392,6 +392,43 @@ impl ServerHandle {
             .unwrap_or(false)
     }
 
+    /// The names of the registered tools (enabled or not), in order.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// /// Ping.
+    /// #[tool]
+    /// fn ping() -> &'static str { "pong" }
+    /// let server = Server::new("demo", "1.0.0").tool(ping).into_handle().unwrap();
+    /// assert_eq!(server.tool_names(), ["ping"]);
+    /// ```
+    pub fn tool_names(&self) -> Vec<String> {
+        self.shared.catalog.load().tools.keys().cloned().collect()
+    }
+
+    /// The URIs of the registered resources and templates, in order.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let server = Server::new("demo", "1.0.0").into_handle().unwrap();
+    /// assert!(server.resource_uris().is_empty());
+    /// ```
+    pub fn resource_uris(&self) -> Vec<String> {
+        let c = self.shared.catalog.load();
+        c.resources.keys().chain(c.templates.keys()).cloned().collect()
+    }
+
+    /// The names of the registered prompts, in order.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let server = Server::new("demo", "1.0.0").into_handle().unwrap();
+    /// assert!(server.prompt_names().is_empty());
+    /// ```
+    pub fn prompt_names(&self) -> Vec<String> {
+        self.shared.catalog.load().prompts.keys().cloned().collect()
+    }
+
     fn set_enabled(&self, kind: ListKind, key: &str, enabled: bool) -> bool {
         fn flip<T: Clone>(
             map: &mut indexmap::IndexMap<String, Arc<T>>,
