@@ -49,6 +49,7 @@ pub mod proxy;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod telemetry;
 pub mod testing;
 pub mod tool;
 pub mod transport;

@@ -237,6 +237,26 @@ impl Context {
             .await;
     }
 
+    /// Whether a message at `level` would reach the client.
+    pub(crate) fn wants_log(&self, level: LoggingLevel) -> bool {
+        self.inner.log_level.is_some_and(|min| level_rank(level) >= level_rank(min))
+    }
+
+    /// [`Context::log`] without waiting, for synchronous callers (the
+    /// `tracing` bridge): dropped when the client is not keeping up.
+    pub(crate) fn try_log(&self, level: LoggingLevel, logger: Option<&str>, data: Value) {
+        if !self.wants_log(level) {
+            return;
+        }
+        let mut params = json!({ "level": level, "data": data });
+        if let Some(logger) = logger {
+            params["logger"] = json!(logger);
+        }
+        if let Some(tx) = &self.inner.peer.0 {
+            let _ = tx.try_send(encode_notification("notifications/message", &params));
+        }
+    }
+
     /// Logs at `info`.
     pub async fn info(&self, message: impl Serialize) {
         self.log(LoggingLevel::Info, message).await;

@@ -766,12 +766,14 @@ impl Connection {
             }
         };
         let cx = self.context(&scope, token.clone(), interaction);
+        let log_scope = crate::telemetry::bridge_installed().then(|| cx.clone());
         let fut = match method {
             "tools/call" => methods::call_tool(shared, &scope, params, cx),
             "resources/read" => methods::read_resource(shared, &scope, params, cx),
             "prompts/get" => methods::get_prompt(shared, params, cx),
             _ => methods::complete(shared, params, cx),
         };
+        let fut = crate::telemetry::in_handler_scope(log_scope, fut);
         let conn = self.clone();
         let version = scope.version;
         let target = params_name.unwrap_or_default();
@@ -785,6 +787,7 @@ impl Connection {
             traceparent = scope.meta.get("traceparent").and_then(serde_json::Value::as_str).unwrap_or_default(),
             outcome = tracing::field::Empty,
         );
+        crate::telemetry::adopt_parent(&span, &scope.meta);
         Reply::Later(Box::pin(
             async move {
                 let started = std::time::Instant::now();

@@ -1,0 +1,117 @@
+//! OpenTelemetry export (feature `otel`): the `mcp.request` spans go to an
+//! OTLP collector over HTTP, each a child of the trace context the caller put
+//! in `_meta` (`traceparent`, `tracestate`, `baggage`), so a client's trace
+//! continues through the server.
+//!
+//! The exporter follows the standard environment: `OTEL_EXPORTER_OTLP_ENDPOINT`
+//! (default `http://localhost:4318`), `OTEL_EXPORTER_OTLP_PROTOCOL`
+//! (`http/protobuf` or `http/json`), `OTEL_EXPORTER_OTLP_HEADERS`,
+//! `OTEL_SERVICE_NAME`.
+//!
+//! ```no_run
+//! use tracing_subscriber::layer::SubscriberExt as _;
+//! use tracing_subscriber::util::SubscriberInitExt as _;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let (otel, _guard) = mcp_serve::telemetry::otel::layer("weather-server")?;
+//! tracing_subscriber::registry()
+//!     .with(tracing_subscriber::EnvFilter::new("info,mcp_serve=debug"))
+//!     .with(otel)
+//!     .init();
+//! // … serve; dropping `_guard` flushes the last spans.
+//! # Ok(()) }
+//! ```
+
+use opentelemetry::propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+use tracing::Subscriber;
+use tracing_opentelemetry::{OpenTelemetryLayer, OpenTelemetrySpanExt as _};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::protocol::types::Meta;
+
+/// Why the exporter could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the OTLP exporter: {0} (check OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf or http/json)")]
+pub struct OtelError(String);
+
+/// Flushes and shuts the exporter down when dropped: keep it alive while
+/// the server runs.
+///
+/// ```no_run
+/// let (_layer, guard) = mcp_serve::telemetry::otel::layer::<tracing_subscriber::Registry>("demo").unwrap();
+/// drop(guard); // flushes
+/// ```
+#[derive(Debug)]
+pub struct OtelGuard {
+    provider: SdkTracerProvider,
+}
+
+impl Drop for OtelGuard {
+    fn drop(&mut self) {
+        let _ = self.provider.force_flush();
+        let _ = self.provider.shutdown();
+    }
+}
+
+/// The `tracing` layer exporting spans over OTLP/HTTP as `service_name`
+/// (`OTEL_SERVICE_NAME` wins when set), and the guard that flushes it.
+///
+/// ```no_run
+/// use tracing_subscriber::layer::SubscriberExt as _;
+/// let (otel, _guard) = mcp_serve::telemetry::otel::layer("demo").unwrap();
+/// let subscriber = tracing_subscriber::registry().with(otel);
+/// # let _ = subscriber;
+/// ```
+///
+/// # Errors
+/// The exporter could not be built from the environment.
+pub fn layer<S>(
+    service_name: &str,
+) -> Result<(OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>, OtelGuard), OtelError>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()
+        .map_err(|e| OtelError(e.to_string()))?;
+    let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| service_name.to_owned());
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(Resource::builder().with_service_name(name).build())
+        .build();
+    let tracer = provider.tracer("mcp-serve");
+    Ok((
+        tracing_opentelemetry::layer().with_tracer(tracer),
+        OtelGuard { provider },
+    ))
+}
+
+/// Reads W3C trace context from a request's `_meta`.
+struct MetaExtractor<'a>(&'a Meta);
+
+impl Extractor for MetaExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(serde_json::Value::as_str)
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(String::as_str).collect()
+    }
+}
+
+pub(crate) fn adopt_parent(span: &tracing::Span, meta: &Meta) {
+    if !meta.contains_key("traceparent") {
+        return;
+    }
+    let propagator = TextMapCompositePropagator::new(vec![
+        Box::new(TraceContextPropagator::new()),
+        Box::new(BaggagePropagator::new()),
+    ]);
+    let parent = propagator.extract(&MetaExtractor(meta));
+    // A disabled span (no subscriber wants it) has nothing to parent.
+    let _ = span.set_parent(parent);
+}
