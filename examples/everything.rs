@@ -602,6 +602,91 @@ fn test_trigger_prompt_change(ctx: Context) -> &'static str {
 }
 
 // ---------------------------------------------------------------------------
+// Tasks: the io.modelcontextprotocol/tasks extension (modern clients that
+// declare it get a task handle) and the 2025-11-25 tasks utility (legacy
+// clients that send `task`), from the same `#[tool(task)]` declarations.
+// ---------------------------------------------------------------------------
+
+/// Greets by name (an ordinary tool: never a task).
+#[tool]
+fn greet(name: String) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Sleeps `seconds` seconds, then answers; cancellable while it sleeps.
+#[tool(task)]
+async fn slow_compute(seconds: f64, label: Option<String>) -> String {
+    tokio::time::sleep(Duration::from_secs_f64(seconds.clamp(0.0, 3600.0))).await;
+    let label = label.unwrap_or_else(|| "slow_compute".to_owned());
+    format!("{label}: computed after {seconds} s")
+}
+
+/// Fails as a tool (an `isError` result) after about a second; must run as a task.
+#[tool(task = "required")]
+async fn failing_job() -> Result<String, ToolError> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Err(ToolError::new("failing_job failed, as it always does"))
+}
+
+/// Fails with a JSON-RPC (protocol) error: the task ends `failed`.
+#[tool(task)]
+async fn protocol_error_job() -> Result<String, McpError> {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Err(McpError::internal("protocol_error_job hit an internal error"))
+}
+
+/// Asks to confirm the deletion of `filename` (one elicitation), then answers.
+#[tool(task)]
+async fn confirm_delete(filename: String, ctx: Context) -> Result<String, McpError> {
+    let schema = json!({
+        "type": "object",
+        "properties": { "confirm": { "type": "boolean" } },
+        "required": ["confirm"]
+    });
+    let answer = elicit_raw(&ctx, None, form(&ctx, &format!("Delete {filename}?"), schema)).await?;
+    let confirmed = answer.action == ElicitAction::Accept
+        && answer
+            .content
+            .as_ref()
+            .and_then(|c| c.get("confirm"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+    Ok(if confirmed {
+        format!("Deleted {filename}")
+    } else {
+        format!("Kept {filename}")
+    })
+}
+
+/// Asks two questions at once (two elicitations pending together).
+#[tool(task)]
+async fn multi_input(ctx: Context) -> Result<String, McpError> {
+    let (first, second) = tokio::join!(
+        elicit_raw(&ctx, None, form(&ctx, "First: your name?", one_string("name"))),
+        elicit_raw(
+            &ctx,
+            None,
+            form(&ctx, "Second: your name again?", one_string("name"))
+        ),
+    );
+    Ok(format!(
+        "first: {}; second: {}",
+        describe(&first?),
+        describe(&second?)
+    ))
+}
+
+/// Asks for a name synchronously (multi round-trip, key `user_name`), then
+/// continues as a task that greets by that name.
+#[tool(task = "required")]
+async fn test_tool_with_task(ctx: Context) -> Result<String, McpError> {
+    let name = ask_name(&ctx).await?.unwrap_or_else(|| "anonymous".to_owned());
+    ctx.begin_task().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(format!("Hello, {name}! (from a task)"))
+}
+
+// ---------------------------------------------------------------------------
 // Resources
 // ---------------------------------------------------------------------------
 
@@ -766,6 +851,13 @@ async fn main() -> anyhow::Result<()> {
         .tool(test_dynamic_tool.into_tool())
         .tool(test_trigger_tool_change)
         .tool(test_trigger_prompt_change)
+        .tool(greet)
+        .tool(slow_compute)
+        .tool(failing_job)
+        .tool(protocol_error_job)
+        .tool(confirm_delete)
+        .tool(multi_input)
+        .tool(test_tool_with_task.into_tool().deferred_task())
         .resource(static_text)
         .resource(static_binary)
         .resource(watched_resource)

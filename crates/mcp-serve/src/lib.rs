@@ -34,6 +34,8 @@
 //!   `State<T>`, `_meta`, HTTP headers and extensions).
 //! - [`server`]: the [`Server`](server::Server) builder and the handle that
 //!   changes a running server.
+//! - [`tasks`]: tool calls that run in the background (both eras), and the
+//!   pluggable [`TaskStore`](tasks::TaskStore) that keeps them.
 //! - [`engine`]: the protocol core both eras share.
 //! - [`transport`]: stdio and in-memory.
 //! - [`client`], [`testing`]: a dual-era client and the `TestClient`.
@@ -49,6 +51,7 @@ pub mod proxy;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod tasks;
 pub mod telemetry;
 pub mod testing;
 pub mod tool;

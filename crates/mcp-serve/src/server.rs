@@ -185,6 +185,21 @@ impl Server {
         self
     }
 
+    /// How tasks of modern clients are kept: the store (default: in memory,
+    /// bounded), their time to live, the poll interval. See [`crate::tasks`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tasks::TaskConfig;
+    /// let _ = Server::new("demo", "1.0.0").tasks(TaskConfig::new().ttl(Duration::from_secs(600)));
+    /// ```
+    #[must_use]
+    pub fn tasks(mut self, config: crate::tasks::TaskConfig) -> Self {
+        self.options.tasks = config;
+        self
+    }
+
     /// Checks every registration and builds the shared engine state.
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
         let mut catalog = Catalog::default();

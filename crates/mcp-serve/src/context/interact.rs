@@ -98,12 +98,13 @@ impl Context {
             ))),
             Interaction::Modern(mrtr) => {
                 let key = key.map_or_else(|| mrtr.next_key(method), str::to_owned);
-                if let Some(answer) = mrtr.answers.get(&key) {
-                    return Ok(answer.clone());
+                if let Some(answer) = mrtr.answer(&key) {
+                    return Ok(answer);
                 }
-                mrtr.need(key, json!({ "method": method, "params": params }));
-                // The engine now answers InputRequiredResult and drops this handler.
-                std::future::pending().await
+                mrtr.need(key.clone(), json!({ "method": method, "params": params }));
+                // Plain MRTR: the engine now answers InputRequiredResult and
+                // drops this handler. In a task: the answer comes with tasks/update.
+                Ok(mrtr.wait(&key).await)
             }
             Interaction::Legacy(pending) => {
                 if self.inner.peer.0.is_none() {
@@ -127,6 +128,48 @@ impl Context {
                     () = tokio::time::sleep(ANSWER_TIMEOUT) => Err(McpError::internal(format!("the client did not answer {method} in time"))),
                 };
                 outcome?.map_err(McpError::from)
+            }
+        }
+    }
+
+    /// Turns this call into a task, for tools built with
+    /// [`Tool::deferred_task`](crate::tool::Tool::deferred_task): a modern
+    /// client that declared the `io.modelcontextprotocol/tasks` extension
+    /// gets its `CreateTaskResult` now and polls for the rest, and input
+    /// requests from here on are task input (`tasks/get` shows them,
+    /// `tasks/update` answers them). Before this call, input requests are
+    /// multi round-trip requests on the call itself, so the handler must be
+    /// replay-safe up to here. Does nothing elsewhere (legacy clients, clients
+    /// without the extension, tools that are tasks from the start, a second
+    /// call).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::context::Elicitation;
+    /// use mcp_serve::tool::{IntoTool, Tool};
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Target { env: String }
+    ///
+    /// /// Ask where to deploy, then deploy in the background.
+    /// #[tool(task = "required")]
+    /// async fn deploy(ctx: Context) -> Result<String, ToolError> {
+    ///     let Elicitation::Accept(Target { env }) = ctx.elicit::<Target>("Deploy where?").await? else {
+    ///         return Ok("not deployed".into());
+    ///     };
+    ///     ctx.begin_task().await;           // the client now polls tasks/get
+    ///     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    ///     Ok(format!("deployed to {env}"))
+    /// }
+    /// let tool: Tool = deploy.into_tool().deferred_task();
+    /// # let _ = Server::new("demo", "1.0.0").tool(tool);
+    /// ```
+    pub async fn begin_task(&self) {
+        if let Interaction::Modern(mrtr) = &self.inner.interaction {
+            if mrtr.request_begin() {
+                // Yield so the engine hands this handler over to the task
+                // before it goes on.
+                tokio::task::yield_now().await;
             }
         }
     }

@@ -239,7 +239,9 @@ impl Context {
 
     /// Whether a message at `level` would reach the client.
     pub(crate) fn wants_log(&self, level: LoggingLevel) -> bool {
-        self.inner.log_level.is_some_and(|min| level_rank(level) >= level_rank(min))
+        self.inner
+            .log_level
+            .is_some_and(|min| level_rank(level) >= level_rank(min))
     }
 
     /// [`Context::log`] without waiting, for synchronous callers (the

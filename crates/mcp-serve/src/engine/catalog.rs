@@ -60,6 +60,8 @@ pub(crate) struct ToolEntry {
     pub(crate) validator: Arc<jsonschema::Validator>,
     pub(crate) handler: Arc<ToolFn>,
     pub(crate) enabled: bool,
+    /// A task only once the handler calls `Context::begin_task`.
+    pub(crate) deferred_task: bool,
 }
 
 #[derive(Clone)]
@@ -207,6 +209,7 @@ impl Catalog {
             validator: Arc::new(validator),
             handler,
             enabled: true,
+            deferred_task: tool.deferred_task,
         };
         self.tools.insert(entry.def.name.clone(), Arc::new(entry));
         Ok(())

@@ -408,7 +408,12 @@ impl Connection {
         }
     }
 
-    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+    /// What every connection shares.
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.inner.shared
+    }
+
+    pub(super) fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
         self.inner
             .in_flight
             .lock()
@@ -725,6 +730,21 @@ impl Connection {
                 }
                 return self.dispatch_call(scope, method, params, shared_connection);
             }
+            // The tasks extension (SEP-2663); tasks/result and tasks/list do not exist there.
+            "tasks/get" | "tasks/update" | "tasks/cancel" if scope.version.is_modern() => {
+                return super::tasks::modern::method(shared, &scope, method, params);
+            }
+            "tools/call" if scope.version.is_modern() => {
+                use super::tasks::modern::{self as tasks, Plan};
+                return match tasks::plan(shared, &scope, &params) {
+                    Plan::Sync => self.dispatch_call(scope, method, params, shared_connection),
+                    Plan::Refuse(e) => error_reply(Some(&id), &e),
+                    Plan::Task { deferred: false } => tasks::start(self, &scope, params),
+                    Plan::Task { deferred: true } => {
+                        tasks::start_deferred(self, &scope, params, shared_connection)
+                    }
+                };
+            }
             "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
                 return self.dispatch_call(scope, method, params, shared_connection);
             }
@@ -884,10 +904,16 @@ impl Connection {
                 call_params.remove("task");
                 let fut = methods::call_tool(&self.inner.shared, &background, call_params, cx);
                 let runner = Arc::clone(&entry);
+                let peer = self.inner.peer.clone();
                 tokio::spawn(async move {
                     tokio::select! {
                         () = runner.cancel.cancelled() => {}
-                        r = fut => runner.finish(r.map(|(v, _)| v).map_err(McpError::into_error_object)),
+                        r = fut => {
+                            if runner.finish(r.map(|(v, _)| v).map_err(McpError::into_error_object)) {
+                                // 2025-11-25 `notifications/tasks/status` (optional): the task ended.
+                                peer.notify(runner.status_notification()).await;
+                            }
+                        }
                     }
                 });
                 let task = serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null);
@@ -946,7 +972,7 @@ impl Connection {
         }
     }
 
-    fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Answer {
+    pub(super) fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Answer {
         match result {
             Ok((mut value, cache)) => {
                 shape(&self.inner.shared, version, cache, &mut value);
@@ -993,6 +1019,23 @@ impl Connection {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
+        // SEP-2663: task status notifications (`notifications/tasks`) need the tasks extension.
+        let task_ids: Vec<String> = match filter.get("taskIds") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(_)) if !super::tasks::modern::declares_extension(&scope) => {
+                return error_reply(
+                    Some(&scope.id),
+                    &super::tasks::modern::missing_extension("notifications.taskIds"),
+                );
+            }
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Some(_) => {
+                return error_reply(
+                    Some(&scope.id),
+                    &ErrorObject::invalid_params("notifications.taskIds: must be an array of task ids"),
+                )
+            }
+        };
         // The acknowledgement echoes the part of the filter we honour: all of it.
         let mut granted = Map::new();
         for (k, on) in [
@@ -1031,6 +1074,12 @@ impl Connection {
         let closed = self.inner.closed.clone();
         let conn = self.clone();
         Reply::Later(Box::pin(async move {
+            let rt = &conn.inner.shared.tasks;
+            let mut watch = super::tasks::modern::TaskWatch::new(rt, &task_ids).await;
+            if !task_ids.is_empty() {
+                granted.insert("taskIds".into(), json!(watch.ids()));
+            }
+            let mut tick = tokio::time::interval(rt.poll_interval());
             let ack = json!({ "_meta": sub_meta, "notifications": granted });
             peer.send(encode_notification(
                 "notifications/subscriptions/acknowledged",
@@ -1041,6 +1090,24 @@ impl Connection {
                 let change = tokio::select! {
                     () = token.cancelled() => break,
                     () = closed.cancelled() => break,
+                    _ = tick.tick(), if !watch.is_empty() => {
+                        let mut delivered = true;
+                        for mut task in watch.changes(rt).await {
+                            task["_meta"] = sub_meta.clone();
+                            let frame = encode_notification("notifications/tasks", &task);
+                            delivered = match peer.0.as_ref() {
+                                Some(tx) => tx.send(frame).await.is_ok(),
+                                None => false,
+                            };
+                            if !delivered {
+                                break;
+                            }
+                        }
+                        if !delivered {
+                            break;
+                        }
+                        continue;
+                    }
                     c = changes.recv() => match c {
                         Ok(c) => c,
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
@@ -1082,7 +1149,7 @@ impl Connection {
     /// requests on a legacy connection, MRTR for modern requests (whose
     /// `inputResponses` and `requestState` are taken out of `params` here).
     #[allow(clippy::type_complexity)]
-    fn interaction(
+    pub(super) fn interaction(
         &self,
         scope: &Scope,
         method: &str,
@@ -1111,7 +1178,7 @@ impl Connection {
         Ok((Interaction::Modern(Arc::clone(&mrtr)), Some((mrtr, digest))))
     }
 
-    fn context(
+    pub(super) fn context(
         &self,
         scope: &Scope,
         cancel: CancellationToken,
@@ -1165,8 +1232,16 @@ fn check_mirrored(
         version,
     )?;
     compare("Mcp-Method", headers.method.as_deref(), method)?;
-    if matches!(method, "tools/call" | "prompts/get" | "resources/read") {
-        let field = if method == "resources/read" { "uri" } else { "name" };
+    if matches!(
+        method,
+        "tools/call" | "prompts/get" | "resources/read" | "tasks/get" | "tasks/update" | "tasks/cancel"
+    ) {
+        // SEP-2663: tasks/* carry the task id in Mcp-Name, for routing.
+        let field = match method {
+            "resources/read" => "uri",
+            m if m.starts_with("tasks/") => "taskId",
+            _ => "name",
+        };
         if let Some(body) = params.get(field).and_then(Value::as_str) {
             compare("Mcp-Name", headers.name.as_deref(), body)?;
         }
@@ -1177,13 +1252,13 @@ fn check_mirrored(
 /// The `InputRequiredResult` for a handler stopped by missing input: every
 /// input request it (and any concurrent branch of it) made, and the answers
 /// so far, signed.
-async fn input_required(key: &[u8], mrtr: &Mrtr, digest: &str) -> (Value, Cache) {
+pub(super) async fn input_required(key: &[u8], mrtr: &Mrtr, digest: &str) -> (Value, Cache) {
     // Let concurrently started input requests of the same handler register.
     for _ in 0..3 {
         tokio::task::yield_now().await;
     }
     let requests: Map<String, Value> = mrtr.take_pending().into_iter().collect();
-    let state = super::input::sign_state(key, digest, &mrtr.answers);
+    let state = super::input::sign_state(key, digest, &mrtr.answers());
     (
         json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }),
         Cache::No,

@@ -16,7 +16,7 @@
 //! request.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -73,24 +73,109 @@ impl PendingRequests {
 }
 
 /// The input requests and answers of one modern request.
+///
+/// Plain multi round-trip: an unanswered input request stops the handler
+/// (the engine answers `InputRequiredResult` and drops it). Once the request
+/// runs as a task (the tasks extension) the `Mrtr` is *live*: an unanswered
+/// input request waits until `tasks/update` delivers the answer.
 pub(crate) struct Mrtr {
-    /// Answers from `inputResponses` and the verified `requestState`.
-    pub(crate) answers: Map<String, Value>,
+    /// Answers from `inputResponses` and the verified `requestState`, then
+    /// (live) from `tasks/update`.
+    answers: Mutex<Map<String, Value>>,
     /// Input requests the handler made that have no answer yet, in order.
     pending: Mutex<Vec<(String, Value)>>,
     /// Woken when the handler needs input it does not have.
     pub(crate) needed: Notify,
     counter: AtomicU64,
+    /// Input is awaited, not replayed (the request became a task).
+    live: AtomicBool,
+    /// Woken when an answer arrives or the request becomes live.
+    answered: Notify,
+    /// The handler may turn the request into a task (`Context::begin_task`).
+    may_begin: AtomicBool,
+    /// Woken when the handler asks to become a task.
+    pub(crate) begin: Notify,
 }
 
 impl Mrtr {
     pub(crate) fn new(answers: Map<String, Value>) -> Self {
         Mrtr {
-            answers,
+            answers: Mutex::new(answers),
             pending: Mutex::new(Vec::new()),
             needed: Notify::new(),
             counter: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+            answered: Notify::new(),
+            may_begin: AtomicBool::new(false),
+            begin: Notify::new(),
         }
+    }
+
+    /// For a request that runs as a task from the start.
+    pub(crate) fn live() -> Self {
+        let m = Self::new(Map::new());
+        m.live.store(true, Ordering::Release);
+        m
+    }
+
+    fn lock_answers(&self) -> std::sync::MutexGuard<'_, Map<String, Value>> {
+        self.answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The answer to the input request `key`, if there is one.
+    pub(crate) fn answer(&self, key: &str) -> Option<Value> {
+        self.lock_answers().get(key).cloned()
+    }
+
+    /// Every answer so far (signed into the next `requestState`).
+    pub(crate) fn answers(&self) -> Map<String, Value> {
+        self.lock_answers().clone()
+    }
+
+    /// Waits for the answer to `key`: for ever unless live (the engine
+    /// drops a plain MRTR handler once it needs input).
+    pub(crate) async fn wait(&self, key: &str) -> Value {
+        loop {
+            let woken = self.answered.notified();
+            tokio::pin!(woken);
+            // Register before checking, so an answer in between is not missed.
+            woken.as_mut().enable();
+            if self.live.load(Ordering::Acquire) {
+                if let Some(v) = self.answer(key) {
+                    return v;
+                }
+            }
+            woken.await;
+        }
+    }
+
+    /// Delivers an answer given with `tasks/update`.
+    pub(crate) fn provide(&self, key: String, answer: Value) {
+        self.lock_answers().insert(key, answer);
+        self.answered.notify_waiters();
+    }
+
+    /// From now on input requests wait for `tasks/update`.
+    pub(crate) fn go_live(&self) {
+        self.live.store(true, Ordering::Release);
+        self.answered.notify_waiters();
+    }
+
+    /// Lets the handler turn this request into a task.
+    pub(crate) fn allow_begin(&self) {
+        self.may_begin.store(true, Ordering::Release);
+    }
+
+    /// The handler asks to become a task; `true` when the engine will do it
+    /// (only once, and only where allowed).
+    pub(crate) fn request_begin(&self) -> bool {
+        if self.live.load(Ordering::Acquire) || !self.may_begin.swap(false, Ordering::AcqRel) {
+            return false;
+        }
+        self.begin.notify_one();
+        true
     }
 
     /// The key for the next input request without an explicit one: its

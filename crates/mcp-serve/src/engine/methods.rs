@@ -55,6 +55,20 @@ pub(crate) fn initialize_result(shared: &Shared, version: ProtocolVersion) -> Va
     r
 }
 
+/// Whether any enabled tool may run as a task (then modern clients are
+/// offered the `io.modelcontextprotocol/tasks` extension).
+fn supports_tasks(shared: &Shared) -> bool {
+    use mcp_serve_core::types::TaskSupport;
+    shared.catalog.load().tools.values().any(|t| {
+        t.enabled
+            && t.def
+                .execution
+                .as_ref()
+                .and_then(|e| e.task_support)
+                .is_some_and(|s| s != TaskSupport::Forbidden)
+    })
+}
+
 pub(crate) fn discover(shared: &Shared) -> (Value, Cache) {
     let versions: Vec<&str> = ProtocolVersion::ALL
         .iter()
@@ -62,9 +76,13 @@ pub(crate) fn discover(shared: &Shared) -> (Value, Cache) {
         .filter(|v| v.is_modern())
         .map(|v| v.as_str())
         .collect();
+    let mut caps = capabilities(ProtocolVersion::LATEST);
+    if supports_tasks(shared) {
+        caps["extensions"] = json!({ mcp_serve_core::meta::TASKS_EXTENSION: {} });
+    }
     let mut r = json!({
         "supportedVersions": versions,
-        "capabilities": capabilities(ProtocolVersion::LATEST),
+        "capabilities": caps,
     });
     if let Some(i) = &shared.instructions {
         r["instructions"] = json!(i);

@@ -7,6 +7,8 @@
 //! - `methods`: one function per MCP method, shared by both eras.
 //! - `shape`: how a result is dressed for each era (`resultType`, cache
 //!   hints, `serverInfo`).
+//! - `tasks`: task-augmented tool calls (legacy sessions, and the modern
+//!   tasks extension backed by the server's task store).
 
 pub(crate) mod catalog;
 pub(crate) mod connection;
@@ -45,6 +47,7 @@ pub(crate) struct Options {
     pub(crate) list_ttl_ms: u64,
     pub(crate) cache_scope: CacheScope,
     pub(crate) server_info_in_results: bool,
+    pub(crate) tasks: crate::tasks::TaskConfig,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
             list_ttl_ms: 60_000,
             cache_scope: CacheScope::Private,
             server_info_in_results: true,
+            tasks: crate::tasks::TaskConfig::default(),
         }
     }
 }
@@ -73,6 +77,8 @@ pub(crate) struct Shared {
     pub(crate) info_value: serde_json::Value,
     /// Signs `requestState` (Multi Round-Trip Requests).
     pub(crate) state_key: Vec<u8>,
+    /// Tasks of modern clients (the tasks extension).
+    pub(crate) tasks: tasks::modern::TaskRuntime,
 }
 
 impl Shared {
@@ -87,6 +93,7 @@ impl Shared {
     ) -> Self {
         let (changes, _) = broadcast::channel(64);
         Shared {
+            tasks: tasks::modern::TaskRuntime::new(&options.tasks),
             info_value: serde_json::to_value(&info).unwrap_or(serde_json::Value::Null),
             info,
             instructions,

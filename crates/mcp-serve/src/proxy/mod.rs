@@ -357,6 +357,7 @@ impl Catalog {
                     decode::<CallToolResult>(v, "tools/call").map_err(CallError::Protocol)
                 })
             })),
+            deferred_task: false,
         }
     }
 

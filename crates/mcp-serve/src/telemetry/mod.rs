@@ -4,7 +4,7 @@
 //! handler emits can be forwarded to the client as log notifications
 //! ([`ClientLogLayer`]); and with the `otel` feature the spans are exported
 //! over OTLP, parented to the caller's W3C trace context from `_meta`
-//! (`traceparent`, `tracestate`, `baggage`) — see [`otel`].
+//! (`traceparent`, `tracestate`, `baggage`) — see the `otel` module.
 //!
 //! ```
 //! use tracing_subscriber::layer::SubscriberExt as _;

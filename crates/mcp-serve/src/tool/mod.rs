@@ -105,6 +105,8 @@ pub struct Tool {
     pub(crate) input: SchemaSource,
     pub(crate) output: Option<SchemaSource>,
     pub(crate) handler: Option<Arc<ToolFn>>,
+    /// Becomes a task only when the handler calls `Context::begin_task`.
+    pub(crate) deferred_task: bool,
 }
 
 impl std::fmt::Debug for Tool {
@@ -130,6 +132,7 @@ impl Tool {
             input: SchemaSource::Generated(empty_object_schema),
             output: None,
             handler: None,
+            deferred_task: false,
         }
     }
 
@@ -171,13 +174,52 @@ impl Tool {
         self
     }
 
-    /// Whether the tool may (or must) be called as a task by legacy
-    /// 2025-11-25 clients (`execution.taskSupport`).
+    /// Whether the tool may (or must) run as a task (`execution.taskSupport`;
+    /// `#[tool(task)]`): for legacy 2025-11-25 clients that send `task`, and
+    /// for modern clients that declare the `io.modelcontextprotocol/tasks`
+    /// extension (see [`crate::tasks`]).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::protocol::types::TaskSupport;
+    /// use mcp_serve::tool::Tool;
+    /// let t = Tool::new("batch")
+    ///     .task_support(TaskSupport::Required)
+    ///     .raw_handler(|_, _| async { Ok(CallToolResult::text("done")) });
+    /// # let _ = Server::new("demo", "1.0.0").tool(t);
+    /// ```
     #[must_use]
     pub fn task_support(mut self, support: mcp_serve_core::types::TaskSupport) -> Self {
         self.def.execution = Some(mcp_serve_core::types::ToolExecution {
             task_support: Some(support),
         });
+        self
+    }
+
+    /// For modern clients with the tasks extension, start the call as an
+    /// ordinary request and make it a task only when the handler calls
+    /// [`Context::begin_task`]: input the handler asks for before that is
+    /// gathered synchronously (multi round-trip requests), as the tasks
+    /// extension recommends for input needed before the work starts. Without
+    /// this a task tool is a task from the start. Only matters together with
+    /// [`Tool::task_support`] (`#[tool(task)]`).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::{IntoTool, Tool};
+    ///
+    /// /// Work in the background once started.
+    /// #[tool(task)]
+    /// async fn work(ctx: Context) -> &'static str {
+    ///     ctx.begin_task().await;
+    ///     "worked"
+    /// }
+    /// let tool: Tool = work.into_tool().deferred_task();
+    /// # let _ = Server::new("demo", "1.0.0").tool(tool);
+    /// ```
+    #[must_use]
+    pub fn deferred_task(mut self) -> Self {
+        self.deferred_task = true;
         self
     }
 

@@ -48,15 +48,16 @@ impl TaskEntry {
             .clone()
     }
 
-    /// Records the end of the work, unless the task was cancelled first.
-    pub(crate) fn finish(&self, outcome: Outcome) {
+    /// Records the end of the work, unless the task was cancelled first;
+    /// `true` when this changed the task's status.
+    pub(crate) fn finish(&self, outcome: Outcome) -> bool {
         {
             let mut t = self
                 .task
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if t.status.is_terminal() {
-                return;
+                return false;
             }
             let failed = match &outcome {
                 Err(e) => Some(e.message.clone()),
@@ -74,6 +75,14 @@ impl TaskEntry {
             t.last_updated_at = now_iso();
         }
         self.outcome.send_replace(Some(outcome));
+        true
+    }
+
+    /// `notifications/tasks/status` with the task as it is now (2025-11-25:
+    /// optional, so sent for the changes the client did not cause itself).
+    pub(crate) fn status_notification(&self) -> Vec<u8> {
+        let task = serde_json::to_value(self.snapshot()).unwrap_or(Value::Null);
+        mcp_serve_core::jsonrpc::encode_notification("notifications/tasks/status", &task)
     }
 
     /// Moves the task to `cancelled`; `false` when it had already ended.

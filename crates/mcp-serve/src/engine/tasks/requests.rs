@@ -1,0 +1,231 @@
+//! `tasks/get`, `tasks/update`, `tasks/cancel`, and the task watch behind
+//! `notifications/tasks` on `subscriptions/listen`. All work on the store
+//! only, so any replica sharing it serves them.
+
+use std::sync::Arc;
+
+use mcp_serve_core::jsonrpc::ErrorObject;
+use mcp_serve_core::types::TaskStatus;
+use serde_json::{json, Map, Value};
+
+use super::modern::TaskRuntime;
+use super::wire::{
+    declares_extension, detailed, error_answer, missing_extension, rejected, result_answer, store_error,
+    unknown,
+};
+use crate::engine::connection::{Reply, Scope};
+use crate::engine::Shared;
+
+/// Which task method.
+#[derive(Clone, Copy)]
+enum Op {
+    Get,
+    Update,
+    Cancel,
+}
+
+/// `tasks/get`, `tasks/update`, `tasks/cancel` of a modern request.
+pub(crate) fn method(
+    shared: &Arc<Shared>,
+    scope: &Scope,
+    method: &str,
+    mut params: Map<String, Value>,
+) -> Reply {
+    let id = scope.id.clone();
+    if !declares_extension(scope) {
+        return rejected(&id, &missing_extension(method));
+    }
+    let op = match method {
+        "tasks/get" => Op::Get,
+        "tasks/update" => Op::Update,
+        _ => Op::Cancel,
+    };
+    let task_id = match params.get("taskId") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return rejected(&id, &ErrorObject::invalid_params("taskId: must be a string")),
+        None => {
+            return rejected(
+                &id,
+                &ErrorObject::invalid_params("missing required string field `taskId`"),
+            )
+        }
+    };
+    let responses = if matches!(op, Op::Update) {
+        match params.remove("inputResponses") {
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return rejected(
+                    &id,
+                    &ErrorObject::invalid_params("inputResponses: must be an object of answers by key"),
+                )
+            }
+            None => {
+                return rejected(
+                    &id,
+                    &ErrorObject::invalid_params("missing required field `inputResponses`"),
+                )
+            }
+        }
+    } else {
+        Map::new()
+    };
+    let shared = Arc::clone(shared);
+    let version = scope.version;
+    Reply::Later(Box::pin(async move {
+        let r = match op {
+            Op::Get => get(&shared.tasks, &task_id).await,
+            Op::Update => update(&shared.tasks, &task_id, responses).await,
+            Op::Cancel => cancel(&shared.tasks, &task_id).await,
+        };
+        Some(match r {
+            Ok(v) => result_answer(&shared, &id, version, v),
+            Err(e) => error_answer(&id, &e),
+        })
+    }))
+}
+
+async fn get(rt: &TaskRuntime, task_id: &str) -> Result<Value, ErrorObject> {
+    match rt.store.get(task_id).await {
+        Ok(Some(t)) => Ok(detailed(&t)),
+        Ok(None) => Err(unknown(task_id)),
+        Err(e) => Err(store_error(&e)),
+    }
+}
+
+/// Accepts answers to outstanding input requests (others are ignored, as
+/// SEP-2663 says); the task is `working` again once none is outstanding.
+async fn update(
+    rt: &TaskRuntime,
+    task_id: &str,
+    responses: Map<String, Value>,
+) -> Result<Value, ErrorObject> {
+    let mut bad = None;
+    let r = rt
+        .update(task_id, |t| {
+            if t.status.is_terminal() {
+                return false;
+            }
+            let mut changed = false;
+            for (k, v) in &responses {
+                if !t.input_requests.contains_key(k) {
+                    continue;
+                }
+                if !v.is_object() {
+                    bad = Some(k.clone());
+                    return false;
+                }
+                t.input_requests.remove(k);
+                t.input_responses.insert(k.clone(), v.clone());
+                changed = true;
+            }
+            if changed && t.input_requests.is_empty() && t.status == TaskStatus::InputRequired {
+                t.status = TaskStatus::Working;
+                t.status_message = None;
+            }
+            changed
+        })
+        .await;
+    if let Some(k) = bad {
+        return Err(ErrorObject::invalid_params(format!(
+            "inputResponses.{k}: must be an object (the result of the input request)"
+        )));
+    }
+    match r {
+        Ok(Some(_)) => {
+            if let Some(runner) = rt.runner(task_id) {
+                runner.wake.notify_one();
+            }
+            Ok(json!({}))
+        }
+        Ok(None) => Err(unknown(task_id)),
+        Err(e) => Err(store_error(&e)),
+    }
+}
+
+/// Cancels a task that has not ended (an ended one is acknowledged alike:
+/// the ack is idempotent), and stops its work if it runs here.
+async fn cancel(rt: &TaskRuntime, task_id: &str) -> Result<Value, ErrorObject> {
+    let r = rt
+        .update(task_id, |t| {
+            if t.status.is_terminal() {
+                return false;
+            }
+            t.status = TaskStatus::Cancelled;
+            t.status_message = Some("cancelled by the client".into());
+            t.input_requests.clear();
+            true
+        })
+        .await;
+    match r {
+        Ok(Some(_)) => {
+            if let Some(runner) = rt.runner(task_id) {
+                runner.cancel.cancel();
+            }
+            Ok(json!({}))
+        }
+        Ok(None) => Err(unknown(task_id)),
+        Err(e) => Err(store_error(&e)),
+    }
+}
+
+/// Task ids one `subscriptions/listen` may watch.
+pub(crate) const MAX_WATCHED: usize = 100;
+
+/// The tasks a `subscriptions/listen` stream reports on (`notifications/tasks`).
+///
+/// Watched by polling the store at the poll interval rather than by a
+/// process-local signal, so changes made on another replica are reported too.
+pub(crate) struct TaskWatch {
+    /// Task id and the revision last reported.
+    tasks: Vec<(String, u64)>,
+}
+
+impl TaskWatch {
+    /// Watches the known, unexpired tasks among `ids` (at most
+    /// [`MAX_WATCHED`]); the ack lists [`TaskWatch::ids`].
+    pub(crate) async fn new(rt: &TaskRuntime, ids: &[String]) -> Self {
+        let mut tasks = Vec::new();
+        for id in ids.iter().take(MAX_WATCHED) {
+            if tasks.iter().any(|(t, _): &(String, u64)| t == id) {
+                continue;
+            }
+            if let Ok(Some(t)) = rt.store.get(id).await {
+                tasks.push((t.task_id, t.revision));
+            }
+        }
+        TaskWatch { tasks }
+    }
+
+    pub(crate) fn ids(&self) -> Vec<String> {
+        self.tasks.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// The `notifications/tasks` params (a `DetailedTask`) of every watched
+    /// task that changed since the last call; tasks that ended or expired
+    /// are reported (if ended) and then no longer watched.
+    pub(crate) async fn changes(&mut self, rt: &TaskRuntime) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut keep = Vec::with_capacity(self.tasks.len());
+        for (id, seen) in std::mem::take(&mut self.tasks) {
+            match rt.store.get(&id).await {
+                Ok(Some(t)) => {
+                    if t.revision != seen {
+                        out.push(detailed(&t));
+                    }
+                    if !t.status.is_terminal() {
+                        keep.push((id, t.revision));
+                    }
+                }
+                Ok(None) => {}
+                // A failing store is tried again at the next tick.
+                Err(_) => keep.push((id, seen)),
+            }
+        }
+        self.tasks = keep;
+        out
+    }
+}
