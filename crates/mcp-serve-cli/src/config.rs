@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use serde::Deserialize;
+
+use crate::exit::Failure;
 
 /// One server entry, as Claude Desktop, Cursor, VS Code and Claude Code write it.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -67,14 +68,17 @@ pub(crate) fn find(name: &str, explicit: Option<&Path>) -> anyhow::Result<Option
             Ok(t) => t,
             Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot read the config file {}", file.display()))
+                return Err(Failure::usage(format!(
+                    "cannot read the config file {}: {e}",
+                    file.display()
+                )))
             }
         };
-        let parsed: ConfigFile = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} is not an MCP config file (expected {{\"mcpServers\": {{…}}}} or {{\"servers\": {{…}}}})",
+        let parsed: ConfigFile = serde_json::from_str(&text).map_err(|e| {
+            Failure::usage(format!(
+                "{} is not an MCP config file ({e}); expected {{\"mcpServers\": {{…}}}} or {{\"servers\": {{…}}}}",
                 file.display()
-            )
+            ))
         })?;
         if let Some(entry) = parsed.mcp_servers.get(name).or_else(|| parsed.servers.get(name)) {
             return Ok(Some((file, entry.clone())));

@@ -156,13 +156,23 @@ async fn the_catalog_and_calls_pass_through_in_every_era_pairing() {
         );
         let r = client.call_tool("add", json!({"a": 2, "b": 3})).await.unwrap();
         assert_eq!(r.content[0].as_text(), Some("5"));
-        let meta = serde_json::to_value(&r).unwrap();
+        let meta = client
+            .request_raw(
+                "tools/call",
+                Some(json!({"name": "add", "arguments": {"a": 2, "b": 3}})),
+            )
+            .await
+            .unwrap();
         assert!(
             meta.get("_meta")
                 .and_then(|m| m.get("io.modelcontextprotocol/serverInfo"))
                 .is_none()
                 || front_era == Era::Modern,
             "the backend's era-specific _meta does not leak to a legacy front: {meta}"
+        );
+        assert!(
+            meta.get("resultType").is_none() || front_era == Era::Modern,
+            "a legacy front gets a legacy result: {meta}"
         );
         // Bad arguments are refused by the front with the same schema.
         let r = client.call_tool("add", json!({"a": "x", "b": 3})).await.unwrap();

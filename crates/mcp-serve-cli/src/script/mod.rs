@@ -102,7 +102,7 @@ fn print(text: &str) {
 
 /// `mcp-serve list`.
 pub(crate) async fn list(mut args: ListArgs) -> anyhow::Result<ExitCode> {
-    let (client, _watch) = connect(&args.target, &mut args.items).await?;
+    let (client, watch) = connect(&args.target, &mut args.items).await?;
     let kind = match args.items.as_slice() {
         [] => None,
         [k] => Some(k.as_str()),
@@ -167,6 +167,7 @@ pub(crate) async fn list(mut args: ListArgs) -> anyhow::Result<ExitCode> {
             print(&text);
         }
     }
+    watch.finish().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -193,7 +194,7 @@ pub(crate) async fn call(mut args: CallArgs) -> anyhow::Result<ExitCode> {
     let params =
         json!({ "name": tool, "arguments": arguments, "_meta": { "progressToken": watch.progress_token() } });
     let result = client.request_raw("tools/call", Some(params)).await?;
-    watch.finish();
+    watch.finish().await;
     let is_error = result.get("isError").and_then(Value::as_bool).unwrap_or(false);
     match args.format {
         Format::Json => print(&render::json(&result)),
@@ -221,7 +222,7 @@ pub(crate) async fn call(mut args: CallArgs) -> anyhow::Result<ExitCode> {
 
 /// `mcp-serve read`.
 pub(crate) async fn read(mut args: ReadArgs) -> anyhow::Result<ExitCode> {
-    let (client, _watch) = connect(&args.target, &mut args.items).await?;
+    let (client, watch) = connect(&args.target, &mut args.items).await?;
     let [uri] = args.items.as_slice() else {
         return Err(Failure::usage(
             "give exactly one resource URI: `mcp-serve read <target> <uri>`",
@@ -241,12 +242,13 @@ pub(crate) async fn read(mut args: ReadArgs) -> anyhow::Result<ExitCode> {
             print(&render::resource_contents(&contents));
         }
     }
+    watch.finish().await;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `mcp-serve prompt`.
 pub(crate) async fn prompt(mut args: PromptArgs) -> anyhow::Result<ExitCode> {
-    let (client, _watch) = connect(&args.target, &mut args.items).await?;
+    let (client, watch) = connect(&args.target, &mut args.items).await?;
     if args.items.is_empty() {
         return Err(Failure::usage(
             "no prompt given: `mcp-serve prompt <target> <name> key=value …`",
@@ -281,5 +283,6 @@ pub(crate) async fn prompt(mut args: PromptArgs) -> anyhow::Result<ExitCode> {
             print(&text);
         }
     }
+    watch.finish().await;
     Ok(ExitCode::SUCCESS)
 }

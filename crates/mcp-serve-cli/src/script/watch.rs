@@ -6,10 +6,12 @@ use std::sync::{Arc, Mutex};
 use indicatif::{ProgressBar, ProgressStyle};
 use mcp_serve::client::Client;
 use serde_json::Value;
+use tokio::sync::oneshot;
 
-/// Prints the server's notifications until dropped.
+/// Prints the server's notifications until [`Watch::finish`].
 pub(crate) struct Watch {
     bar: Arc<Mutex<Option<ProgressBar>>>,
+    stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -19,41 +21,33 @@ impl Watch {
     /// Starts printing `client`'s notifications.
     pub(crate) fn start(client: &Client) -> Watch {
         let bar: Arc<Mutex<Option<ProgressBar>>> = Arc::default();
+        let (stop, mut stopped) = oneshot::channel::<()>();
         let task = client.notifications().map(|mut rx| {
             let bar = Arc::clone(&bar);
             tokio::spawn(async move {
-                while let Some(n) = rx.recv().await {
-                    let params = n.params.unwrap_or(Value::Null);
-                    match n.method.as_str() {
-                        "notifications/progress" if params["progressToken"] == TOKEN => {
-                            show_progress(&bar, &params);
-                        }
-                        "notifications/message" => {
-                            let level = params["level"].as_str().unwrap_or("info");
-                            let data = match &params["data"] {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            let logger = params["logger"]
-                                .as_str()
-                                .map(|l| format!(" {l}:"))
-                                .unwrap_or_default();
-                            let line = format!("[{level}]{logger} {data}");
-                            match bar
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .as_ref()
-                            {
-                                Some(b) => b.println(line),
-                                None => eprintln!("{line}"),
+                loop {
+                    tokio::select! {
+                        biased;
+                        n = rx.recv() => match n {
+                            Some(n) => show(&bar, n),
+                            None => break,
+                        },
+                        _ = &mut stopped => {
+                            // Whatever arrived before the answer is printed before exit.
+                            while let Ok(n) = rx.try_recv() {
+                                show(&bar, n);
                             }
+                            break;
                         }
-                        _ => {}
                     }
                 }
             })
         });
-        Watch { bar, task }
+        Watch {
+            bar,
+            stop: Some(stop),
+            task,
+        }
     }
 
     /// The progress token to put in a request's `_meta`.
@@ -61,8 +55,18 @@ impl Watch {
         TOKEN
     }
 
-    /// Clears the progress bar.
-    pub(crate) fn finish(&self) {
+    /// Prints what is still queued, then clears the progress bar.
+    pub(crate) async fn finish(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.clear();
+    }
+
+    fn clear(&self) {
         if let Some(b) = self
             .bar
             .lock()
@@ -71,6 +75,34 @@ impl Watch {
         {
             b.finish_and_clear();
         }
+    }
+}
+
+fn show(bar: &Mutex<Option<ProgressBar>>, n: mcp_serve_core::jsonrpc::Notification) {
+    let params = n.params.unwrap_or(Value::Null);
+    match n.method.as_str() {
+        "notifications/progress" if params["progressToken"] == TOKEN => show_progress(bar, &params),
+        "notifications/message" => {
+            let level = params["level"].as_str().unwrap_or("info");
+            let data = match &params["data"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let logger = params["logger"]
+                .as_str()
+                .map(|l| format!(" {l}:"))
+                .unwrap_or_default();
+            let line = format!("[{level}]{logger} {data}");
+            match bar
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+            {
+                Some(b) => b.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        _ => {}
     }
 }
 
@@ -100,7 +132,7 @@ fn show_progress(bar: &Mutex<Option<ProgressBar>>, params: &Value) {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        self.finish();
+        self.clear();
         if let Some(t) = self.task.take() {
             t.abort();
         }

@@ -420,8 +420,13 @@ impl Catalog {
             r = Relay::scoped(&guard, request) => r?,
             () = cx.cancelled() => return Err(ClientError::Timeout(format!("{method} (cancelled by the client)"))),
         };
-        // The backend's era markers (`serverInfo`, …) are not the front's to
-        // repeat: the front engine adds its own.
+        // The backend's era markers (`resultType`, `serverInfo`, …) are not the
+        // front's to repeat: the front engine adds its own for modern clients.
+        if let Value::Object(r) = &mut result {
+            for key in ["resultType", "ttlMs", "cacheScope"] {
+                r.remove(key);
+            }
+        }
         if let Some(Value::Object(meta)) = result.get_mut("_meta") {
             meta.retain(|k, _| !k.starts_with("io.modelcontextprotocol/"));
             if meta.is_empty() {
