@@ -2,7 +2,7 @@
 # See it work: build the quickstart example server and open it in the official MCP Inspector
 # web UI (npm @modelcontextprotocol/inspector), talking to the server over stdio.
 #
-#   bash scripts/demo.sh [--port N] [--era legacy|auto|modern] [--open]
+#   bash scripts/official-inspector.sh [--port N] [--era legacy|auto|modern] [--open]
 #
 #   --port N     port of the Inspector web UI on 127.0.0.1 (default 6274, or $CLIENT_PORT).
 #                The Inspector's MCP Apps sandbox listens on N+1 (or any free port if busy).
@@ -37,8 +37,8 @@ NODE_MIN_MAJOR=22 NODE_MIN_MINOR=19   # @modelcontextprotocol/inspector 2.x: eng
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-log() { echo "[demo] $*" >&2; }
-die() { echo "[demo] error: $*" >&2; exit 1; }
+log() { echo "[official-inspector] $*" >&2; }
+die() { echo "[official-inspector] error: $*" >&2; exit 1; }
 usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 # ---- arguments --------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ while [[ $# -gt 0 ]]; do
         --open) OPEN=true; shift ;;
         --no-open) OPEN=false; shift ;;
         -h|--help) usage 0 ;;
-        *) echo "[demo] unknown argument: $1" >&2; usage ;;
+        *) echo "[official-inspector] unknown argument: $1" >&2; usage ;;
     esac
 done
 [[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT >= 1 && PORT <= 65535 )) || die "--port must be a number from 1 to 65535 (got '$PORT')"
