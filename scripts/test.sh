@@ -70,5 +70,37 @@ set -e
 conformance_passed=$(grep -oE '^conformance: [0-9]+ passed' "$out" | awk '{print $2}')
 rm -f "$out"
 
+# run_counted NAME SCRIPT...: runs a test script, fails the run when it fails, and adds the
+# `NAME: N passed` figure of its last line to the total.
+extra_passed=0
+run_counted() {
+  local name="$1" out st
+  shift
+  out="$(mktemp)"
+  set +e
+  "$@" 2>&1 | tee "$out"
+  st=${PIPESTATUS[0]}
+  set -e
+  [[ $st -eq 0 ]] || { rm -f "$out"; echo "$name failed" >&2; exit 1; }
+  extra_passed=$((extra_passed + $(grep -oE "^$name: [0-9]+ passed" "$out" | tail -1 | awk '{print $2}')))
+  rm -f "$out"
+}
+
+step "official conformance suite, CLIENT scenarios, against mcp-serve's client (examples/conformance_client)"
+run_counted conformance-client bash scripts/conformance-client.sh
+
+step "the mcp-serve CLI against official TypeScript and Python servers (stdio, Streamable HTTP, HTTP+SSE, proxy)"
+run_counted cli-interop bash scripts/cli-interop.sh
+
+step "the mcp-serve dev web inspector in headless Chromium"
+out="$(mktemp)"
+set +e
+bash scripts/inspector-test.sh 2>&1 | tee "$out"
+st=${PIPESTATUS[0]}
+set -e
+[[ $st -eq 0 ]] || { rm -f "$out"; echo "inspector browser test failed" >&2; exit 1; }
+extra_passed=$((extra_passed + $(grep -oE '^inspector-test: PASS \([0-9]+ checks\)' "$out" | grep -oE '[0-9]+')))
+rm -f "$out"
+
 echo
-echo "all tests: $((cargo_passed + interop_passed + conformance_passed)) passed, 0 failed"
+echo "all tests: $((cargo_passed + interop_passed + conformance_passed + extra_passed)) passed, 0 failed"

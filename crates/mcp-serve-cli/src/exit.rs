@@ -53,7 +53,8 @@ pub(crate) fn code_for(e: &anyhow::Error) -> u8 {
             return match c {
                 ClientError::Rpc(_) => PROTOCOL,
                 ClientError::Timeout(_) => TIMEOUT,
-                ClientError::Transport(_) => CONNECT,
+                ClientError::Transport(_) | ClientError::Http { .. } | ClientError::Protocol(_) => CONNECT,
+                ClientError::Config(_) => USAGE,
                 _ => INTERNAL,
             };
         }

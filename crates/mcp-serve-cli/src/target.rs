@@ -41,6 +41,9 @@ pub(crate) struct TargetArgs {
     /// An environment variable for a command target, `KEY=VALUE` (repeatable).
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", global = true)]
     pub(crate) env: Vec<String>,
+    /// Server log messages to show on stderr: debug, info, notice, warning, error, … or `off`.
+    #[arg(long, default_value = "info", value_name = "LEVEL", global = true)]
+    pub(crate) log_level: String,
     /// How long one request may take (`30s`, `2m`, …; default 60s, 1h for `proxy`).
     #[arg(long, value_name = "DURATION", global = true)]
     pub(crate) timeout: Option<humantime::Duration>,
@@ -194,19 +197,20 @@ fn from_entry(
     })
 }
 
-// PENDING(client-http): switch to Client::connect_http / connect_sse when they land.
 async fn connect_url(
     url: &str,
-    _sse: bool,
-    _headers: &[(String, String)],
-    _options: ClientOptions,
+    sse: bool,
+    headers: &[(String, String)],
+    mut options: ClientOptions,
 ) -> Result<Client, mcp_serve::client::ClientError> {
-    Err(mcp_serve::client::ClientError::Transport(
-        mcp_serve::transport::TransportError::Spawn {
-            command: url.to_owned(),
-            source: std::io::Error::other("HTTP targets are not supported yet"),
-        },
-    ))
+    for (k, v) in headers {
+        options = options.header(k.clone(), v.clone());
+    }
+    if sse {
+        Client::connect_sse(url, options).await
+    } else {
+        Client::connect_http(url, options).await
+    }
 }
 
 fn parse_pairs(

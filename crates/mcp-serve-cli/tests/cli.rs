@@ -567,7 +567,6 @@ fn a_command_that_is_not_an_mcp_server_exits_3_in_time() {
 }
 
 #[test]
-#[ignore = "bug: a server that exits before the first request is sent makes the client wait for the whole timeout (mcp-serve client: requests registered after the reader ended are never failed)"]
 fn a_command_that_exits_at_once_fails_at_once() {
     for _ in 0..10 {
         let r = cli(&["list", "--", "true"]);
@@ -788,7 +787,6 @@ fn every_log_message_is_printed_before_exit() {
 }
 
 #[test]
-#[ignore = "bug: modern (2026-07-28) requests carry no _meta logLevel, so servers send no log messages (src/script/mod.rs)"]
 fn logs_reach_stderr_in_the_modern_era() {
     let e = example("everything");
     let r = cli(&["call", &e, "test_tool_with_logging", "--protocol", "modern"]);

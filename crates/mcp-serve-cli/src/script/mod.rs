@@ -8,7 +8,8 @@ mod watch;
 
 use std::process::ExitCode;
 
-use mcp_serve::client::{Client, ClientError};
+use mcp_serve::client::{Client, ClientError, Era};
+use mcp_serve_core::types::LoggingLevel;
 use serde_json::{json, Value};
 
 use crate::exit::{self, Failure};
@@ -80,8 +81,25 @@ pub(crate) struct PromptArgs {
 
 async fn connect(target: &TargetArgs, items: &mut Vec<String>) -> anyhow::Result<(Client, watch::Watch)> {
     let resolved = target.resolve(items)?;
+    let level = match target.log_level.as_str() {
+        "off" | "none" => None,
+        l => Some(
+            serde_json::from_value::<LoggingLevel>(json!(l)).map_err(|_| {
+                Failure::usage(format!(
+                    "--log-level `{l}` is not a level: use debug, info, notice, warning, error, critical, alert, emergency or off"
+                ))
+            })?,
+        ),
+    };
     let client = resolved.connect(target.options()?).await?;
     let watch = watch::Watch::start(&client);
+    if let Some(level) = level {
+        let declared = client.server_capabilities().is_some_and(|c| c.logging.is_some());
+        // Modern requests carry the level themselves; a legacy server is told once if it logs.
+        if client.era() == Era::Modern || declared {
+            let _ = client.set_logging_level(level).await;
+        }
+    }
     Ok((client, watch))
 }
 

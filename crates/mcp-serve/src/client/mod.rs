@@ -1,7 +1,12 @@
-//! A client for MCP servers, speaking both eras: modern (2026-07-28, every
-//! request carries `_meta`) and legacy (`initialize` handshake). With
-//! [`Era::Auto`] it probes with `server/discover` and falls back to
-//! `initialize`, as `2026-07-28/basic/transports/stdio.mdx` describes.
+//! A client for MCP servers, speaking both eras — modern (2026-07-28, every
+//! request carries `_meta`) and legacy (`initialize` handshake) — over stdio,
+//! Streamable HTTP, the 2024-11-05 HTTP+SSE transport, or in memory.
+//!
+//! With [`Era::Auto`] the client finds the server's era as
+//! `2026-07-28/basic/versioning.mdx` says: on stdio it probes with
+//! `server/discover` and falls back to `initialize`; on HTTP it sends a modern
+//! request and falls back to `initialize`, then to the HTTP+SSE transport. The
+//! answer is cached per server (URL or command line) for the process.
 //!
 //! ```
 //! use mcp_serve::prelude::*;
@@ -19,190 +24,143 @@
 //! assert_eq!(r.content[0].as_text(), Some("5"));
 //! # Ok(()) }
 //! ```
+//!
+//! Over HTTP, with a progress callback:
+//!
+//! ```
+//! use mcp_serve::prelude::*;
+//! use mcp_serve::client::{Client, ClientOptions, RequestOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+//! # /// Works.
+//! # #[tool] async fn work(ctx: Context) -> &'static str { ctx.progress(1.0, Some(1.0), Some("done")).await; "ok" }
+//! # let handle = Server::new("demo", "1.0.0").tool(work).into_handle()?;
+//! # let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! # let url = format!("http://{}/mcp", listener.local_addr()?);
+//! # tokio::spawn(async move {
+//! #     mcp_serve::transport::http::serve_listener(&handle, listener, Default::default(), std::future::pending()).await
+//! # });
+//! let client = Client::connect_http(&url, ClientOptions::default()).await?;
+//! let r = client
+//!     .call_tool_with("work", serde_json::json!({}),
+//!         RequestOptions::default().on_progress(|p| eprintln!("{}/{:?}", p.progress, p.total)))
+//!     .await?;
+//! assert_eq!(r.content[0].as_text(), Some("ok"));
+//! client.close().await;
+//! # Ok(()) }
+//! ```
 
+mod cache;
+mod headers;
+mod http;
+mod options;
+mod sse;
 mod transport;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
+use mcp_serve_core::error::code;
 use mcp_serve_core::jsonrpc::{ErrorObject, Message, Notification, Request, RequestId, Response};
 use mcp_serve_core::meta;
 use mcp_serve_core::types::{
-    CallToolResult, ClientCapabilities, GetPromptResult, Implementation, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, ReadResourceResult,
+    CallToolResult, CompleteContext, CompleteResult, DiscoverResult, GetPromptResult, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, LoggingLevel,
+    ReadResourceResult, Reference, ServerCapabilities,
 };
 use mcp_serve_core::version::ProtocolVersion;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
+pub use options::{
+    ClientError, ClientOptions, Direction, Era, InputHandler, NotificationHandler, ProgressUpdate,
+    RequestOptions, TrafficTap,
+};
 pub use transport::StdioCommand;
 
+use self::http::{Head, HttpLink, Outgoing};
 use crate::server::ServerHandle;
 use crate::transport::TransportError;
 
-/// Which protocol era the client speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Era {
-    /// Probe with `server/discover`; fall back to `initialize`.
-    Auto,
-    /// Stateless 2026-07-28 requests with `_meta`.
-    Modern,
-    /// The `initialize` handshake at this revision.
-    Legacy(ProtocolVersion),
+/// Requests waiting for their answer, by id.
+pub(crate) type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Result<Response, ClientError>>>>>;
+
+/// A poisoned lock only means another thread panicked; the data is still usable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Answers the server's requests for input (elicitation, sampling, roots):
-/// the method and params in, the result out. The same handler serves legacy
-/// server→client requests and modern multi round-trip retries.
-pub type InputHandler = Arc<
-    dyn Fn(String, Value) -> futures::future::BoxFuture<'static, Result<Value, ErrorObject>> + Send + Sync,
->;
+/// How long the stdio probe waits before deciding the server is legacy
+/// (legacy servers may ignore a request before `initialize`).
+const PIPE_PROBE: Duration = Duration::from_secs(5);
+/// The HTTP probe's limit (HTTP servers answer unknown requests at once).
+const HTTP_PROBE: Duration = Duration::from_secs(10);
+/// Notifications kept while nobody has taken [`Client::notifications`].
+const MAX_UNREAD: usize = 1024;
+/// Tools whose `x-mcp-header` annotations are remembered.
+const MAX_TOOL_HEADERS: usize = 10_000;
 
-/// Which way a frame went, for [`ClientOptions::on_traffic`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// From the client to the server.
-    Sent,
-    /// From the server to the client.
-    Received,
+/// Where frames go.
+enum Link {
+    /// stdio and in-memory: a stream of frames each way.
+    Pipe(mpsc::Sender<Vec<u8>>),
+    /// Streamable HTTP or HTTP+SSE.
+    Http(Box<HttpLink>),
 }
 
-/// Sees every JSON-RPC frame the client sends or receives (see
-/// [`ClientOptions::on_traffic`]).
-pub type TrafficTap = Arc<dyn Fn(Direction, &[u8]) + Send + Sync>;
-
-/// How the client introduces itself and how long it waits.
-#[derive(Clone)]
-pub struct ClientOptions {
-    /// Era selection.
-    pub era: Era,
-    /// The client's name and version.
-    pub info: Implementation,
-    /// The client's capabilities.
-    pub capabilities: ClientCapabilities,
-    /// How long a request may take.
-    pub timeout: Duration,
-    /// Answers the server's input requests; without one they are refused.
-    pub input: Option<InputHandler>,
-    /// Sees every frame in both directions (message logs, inspectors).
-    pub traffic: Option<TrafficTap>,
+/// What the server said about itself.
+#[derive(Default)]
+struct Facts {
+    info: Option<Value>,
+    capabilities: Option<ServerCapabilities>,
+    instructions: Option<String>,
+    /// The `server/discover` result, or one made from `initialize`'s.
+    discover: Option<Value>,
 }
 
-impl std::fmt::Debug for ClientOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientOptions")
-            .field("era", &self.era)
-            .field("info", &self.info)
-            .field("capabilities", &self.capabilities)
-            .field("timeout", &self.timeout)
-            .field("input", &self.input.as_ref().map(|_| "handler"))
-            .field("traffic", &self.traffic.as_ref().map(|_| "tap"))
-            .finish()
-    }
-}
+type ProgressFn = Arc<dyn Fn(ProgressUpdate) + Send + Sync>;
 
-impl ClientOptions {
-    /// Answers input requests with `handler` (see [`InputHandler`]).
-    #[must_use]
-    pub fn on_input<F, Fut>(mut self, handler: F) -> Self
-    where
-        F: Fn(String, Value) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Result<Value, ErrorObject>> + Send + 'static,
-    {
-        self.input = Some(Arc::new(move |m, p| Box::pin(handler(m, p))));
-        self
-    }
-
-    /// Calls `tap` with every JSON-RPC frame sent or received, in order per
-    /// direction. Keep it quick: it runs on the transport's path.
-    ///
-    /// ```
-    /// use mcp_serve::client::{ClientOptions, Direction};
-    /// let options = ClientOptions::default().on_traffic(|dir, frame| {
-    ///     let arrow = if dir == Direction::Sent { "->" } else { "<-" };
-    ///     eprintln!("{arrow} {}", String::from_utf8_lossy(frame));
-    /// });
-    /// # let _ = options;
-    /// ```
-    #[must_use]
-    pub fn on_traffic<F>(mut self, tap: F) -> Self
-    where
-        F: Fn(Direction, &[u8]) + Send + Sync + 'static,
-    {
-        self.traffic = Some(Arc::new(tap));
-        self
-    }
-}
-
-impl Default for ClientOptions {
-    fn default() -> Self {
-        ClientOptions {
-            era: Era::Auto,
-            info: Implementation {
-                name: "mcp-serve-client".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                ..Default::default()
-            },
-            capabilities: ClientCapabilities::default(),
-            timeout: Duration::from_secs(30),
-            input: None,
-            traffic: None,
-        }
-    }
-}
-
-/// A request that failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// The server answered with a JSON-RPC error.
-    #[error("the server returned an error: {0}")]
-    Rpc(ErrorObject),
-    /// The transport failed.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    /// No answer in time.
-    #[error("no response to `{0}` within the timeout")]
-    Timeout(String),
-    /// The answer did not have the expected shape.
-    #[error("the server's response to `{method}` could not be read: {source}")]
-    Decode {
-        /// The method.
-        method: String,
-        /// Why.
-        source: serde_json::Error,
-    },
-}
-
-impl ClientError {
-    /// The JSON-RPC error, if the server sent one.
-    pub fn rpc(&self) -> Option<&ErrorObject> {
-        match self {
-            ClientError::Rpc(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Response>>>>;
-
-/// A connected client. Cheap to clone.
+/// A connected client. Cheap to clone; the connection ends when the last
+/// clone is dropped (or at [`Client::close`]).
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// use mcp_serve::client::{Client, ClientOptions};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+/// let server = Server::new("s", "1").into_handle()?;
+/// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+/// let other = client.clone(); // the same connection
+/// drop(client);
+/// assert!(other.list_tools().await.is_ok());
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    out: mpsc::Sender<Vec<u8>>,
+    link: Link,
     pending: Pending,
     next_id: AtomicI64,
+    next_token: AtomicU64,
     options: ClientOptions,
     era: Mutex<Era>,
-    server_info: Mutex<Option<Value>>,
+    facts: Mutex<Facts>,
+    log_level: Mutex<Option<LoggingLevel>>,
+    progress: Mutex<HashMap<String, ProgressFn>>,
+    tool_headers: Mutex<HashMap<String, Vec<headers::ParamHeader>>>,
+    notify_tx: mpsc::UnboundedSender<Notification>,
     notifications: Mutex<Option<mpsc::UnboundedReceiver<Notification>>>,
-    _guard: Option<transport::ChildGuard>,
+    child: Option<transport::ChildGuard>,
+    closed: AtomicBool,
+    /// Nothing more can arrive from the server (its process or stream ended).
+    reader_ended: AtomicBool,
 }
 
 impl std::fmt::Debug for Client {
@@ -213,8 +171,27 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// One round trip's limits.
+struct Round<'a> {
+    timeout: Duration,
+    cancel: Option<&'a CancellationToken>,
+    progress: Option<&'a Value>,
+    /// Give up silently on timeout (probes and handshakes: nothing to cancel).
+    quiet: bool,
+}
+
 impl Client {
     /// Connects to a server in this process.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("empty", "1.0.0").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert_eq!(client.server_info().unwrap().name, "empty");
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// When the handshake fails.
@@ -223,235 +200,618 @@ impl Client {
         options: ClientOptions,
     ) -> Result<Client, ClientError> {
         let (out, incoming) = transport::memory(server);
-        Self::start(out, incoming, None, options).await
+        let era = options.era;
+        let client = Self::build(Link::Pipe(out), incoming, Pending::default(), None, options);
+        client.handshake(era, PIPE_PROBE).await?;
+        Ok(client)
     }
 
-    /// Starts a server process and talks to it over its stdin/stdout.
+    /// Starts a server process and talks to it over its stdin/stdout. With
+    /// [`Era::Auto`] the era found is remembered for this command line.
+    ///
+    /// ```no_run
+    /// use mcp_serve::client::{Client, ClientOptions, StdioCommand};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let cmd = StdioCommand::new("target/debug/examples/quickstart");
+    /// let client = Client::connect_stdio(cmd, ClientOptions::default()).await?;
+    /// println!("{} tools", client.list_tools().await?.tools.len());
+    /// client.close().await; // closes stdin, then ends the process
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// When the process cannot start or the handshake fails.
     pub async fn connect_stdio(command: StdioCommand, options: ClientOptions) -> Result<Client, ClientError> {
+        let key = format!("stdio {}", command.command_line());
         let ((out, incoming), guard) = transport::spawn(command)?;
-        Self::start(out, incoming, Some(guard), options).await
-    }
-
-    async fn start(
-        out: mpsc::Sender<Vec<u8>>,
-        incoming: mpsc::Receiver<Vec<u8>>,
-        guard: Option<transport::ChildGuard>,
-        options: ClientOptions,
-    ) -> Result<Client, ClientError> {
-        let (out, mut incoming) = match options.traffic.clone() {
-            Some(tap) => tapped(out, incoming, tap),
-            None => (out, incoming),
-        };
-        let pending: Pending = Arc::default();
-        let (ntx, nrx) = mpsc::unbounded_channel();
-        let reader_pending = Arc::clone(&pending);
-        let reply = out.clone();
-        let input = options.input.clone();
-        tokio::spawn(async move {
-            while let Some(frame) = incoming.recv().await {
-                let Ok(msg) = serde_json::from_slice::<Message>(&frame) else {
-                    continue;
-                };
-                match msg {
-                    Message::Response(r) => {
-                        let waiter = r.id.as_ref().and_then(|id| {
-                            reader_pending
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .remove(id)
-                        });
-                        if let Some(w) = waiter {
-                            let _ = w.send(r);
-                        }
-                    }
-                    Message::Notification(n) => {
-                        let _ = ntx.send(n);
-                    }
-                    Message::Request(r) => {
-                        let reply = reply.clone();
-                        let input = input.clone();
-                        tokio::spawn(async move {
-                            let response = match input {
-                                Some(h) => match h(r.method.clone(), r.params.unwrap_or(Value::Null)).await {
-                                    Ok(v) => Response::result(r.id, v),
-                                    Err(e) => Response::error(Some(r.id), e),
-                                },
-                                None => Response::error(Some(r.id), ErrorObject::method_not_found(&r.method)),
-                            };
-                            let _ = reply
-                                .send(serde_json::to_vec(&response).unwrap_or_default())
-                                .await;
-                        });
-                    }
-                }
-            }
-            // The server is gone: fail every waiter.
-            reader_pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clear();
-        });
-        let era = options.era;
-        let client = Client {
-            inner: Arc::new(Inner {
-                out,
-                pending,
-                next_id: AtomicI64::new(1),
-                options,
-                era: Mutex::new(Era::Modern),
-                server_info: Mutex::new(None),
-                notifications: Mutex::new(Some(nrx)),
-                _guard: guard,
-            }),
-        };
-        client.handshake(era).await?;
+        let client = Self::build(
+            Link::Pipe(out),
+            incoming,
+            Pending::default(),
+            Some(guard),
+            options,
+        );
+        client.handshake_cached(&key, PIPE_PROBE).await?;
         Ok(client)
     }
 
-    async fn handshake(&self, era: Era) -> Result<(), ClientError> {
-        match era {
-            Era::Modern => {
-                self.set_era(Era::Modern);
-                let d = self.request_raw("server/discover", None).await?;
-                self.set_server_info(&d);
-                Ok(())
-            }
-            Era::Legacy(v) => self.initialize(v).await,
+    /// Connects to a Streamable HTTP endpoint (e.g. `http://127.0.0.1:8000/mcp`).
+    ///
+    /// - Modern: each request is its own POST with `MCP-Protocol-Version`,
+    ///   `Mcp-Method`, `Mcp-Name` and the tool's `Mcp-Param-*` headers; the
+    ///   answer is JSON or an SSE stream.
+    /// - Legacy: `initialize` opens a session (`Mcp-Session-Id`); a GET stream
+    ///   carries the server's own requests; a stream that ends early is
+    ///   resumed with `Last-Event-ID` after the server's `retry`;
+    ///   [`Client::close`] DELETEs the session.
+    /// - [`Era::Auto`]: modern first, then `initialize`, then the 2024-11-05
+    ///   HTTP+SSE transport at the same URL; the result is remembered per URL.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions, Era};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// # let handle = Server::new("demo", "1.0.0").into_handle()?;
+    /// # let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// # let url = format!("http://{}/mcp", listener.local_addr()?);
+    /// # tokio::spawn(async move {
+    /// #     mcp_serve::transport::http::serve_listener(&handle, listener, Default::default(), std::future::pending()).await
+    /// # });
+    /// let client = Client::connect_http(&url, ClientOptions::default().header("Authorization", "Bearer t")).await?;
+    /// assert_eq!(client.era(), Era::Modern);
+    /// let wrong = Client::connect_http("localhost:8000", ClientOptions::default()).await.unwrap_err();
+    /// assert!(wrong.to_string().contains("http://127.0.0.1:8000/mcp"), "{wrong}");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A malformed URL or header, an unreachable server, an HTTP error (the
+    /// message says what to check), or a failed handshake.
+    pub async fn connect_http(url: &str, options: ClientOptions) -> Result<Client, ClientError> {
+        let url = http::parse_url(url)?;
+        let key = format!("http {url}");
+        match options.era {
+            Era::Modern => Self::streamable(&url, options, Era::Modern).await,
+            Era::Legacy(v) => match Self::streamable(&url, options.clone(), Era::Legacy(v)).await {
+                Err(e) if sse_fallback(&e) => Self::sse_session(&url, options, v)
+                    .await
+                    .map_err(|sse| tried_both(e, &sse)),
+                other => other,
+            },
             Era::Auto => {
-                self.set_era(Era::Modern);
-                let probe =
-                    tokio::time::timeout(Duration::from_secs(5), self.request_raw("server/discover", None))
-                        .await;
-                match probe {
-                    Ok(Ok(d)) => {
-                        self.set_server_info(&d);
-                        Ok(())
+                if let Some(known) = cache::get(&key) {
+                    let attempt = match (known.sse, known.era) {
+                        (true, Era::Legacy(v)) => Self::sse_session(&url, options.clone(), v).await,
+                        (_, era) => Self::streamable(&url, options.clone(), era).await,
+                    };
+                    match attempt {
+                        Ok(c) => return Ok(c),
+                        Err(e) if unreachable(&e) => return Err(e),
+                        // The server changed: find out again.
+                        Err(_) => cache::forget(&key),
                     }
-                    // A recognised modern error means a modern server.
-                    Ok(Err(ClientError::Rpc(e)))
-                        if e.code == mcp_serve_core::error::code::UNSUPPORTED_PROTOCOL_VERSION =>
-                    {
-                        Err(ClientError::Rpc(e))
-                    }
-                    Ok(Err(ClientError::Transport(e))) => Err(ClientError::Transport(e)),
-                    _ => self.initialize(ProtocolVersion::LATEST_LEGACY).await,
                 }
+                let result = match Self::streamable(&url, options.clone(), Era::Auto).await {
+                    Err(e) if sse_fallback(&e) => {
+                        match Self::sse_session(&url, options, ProtocolVersion::LATEST_LEGACY).await {
+                            Ok(c) => Ok(c),
+                            Err(sse) => Err(tried_both(e, &sse)),
+                        }
+                    }
+                    other => other,
+                };
+                if let Ok(c) = &result {
+                    cache::put(
+                        &key,
+                        cache::Known {
+                            era: c.era(),
+                            sse: c.is_sse(),
+                        },
+                    );
+                }
+                result
             }
         }
     }
 
+    /// Connects with the deprecated HTTP+SSE transport of 2024-11-05: GET the
+    /// stream (e.g. `http://127.0.0.1:8000/sse`), POST to the endpoint its
+    /// `endpoint` event names, read answers from the stream. Legacy era only.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions, Era};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// # let handle = Server::new("old", "1.0.0").into_handle()?;
+    /// # let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// # let url = format!("http://{}/sse", listener.local_addr()?);
+    /// # tokio::spawn(async move {
+    /// #     mcp_serve::transport::http::serve_listener(&handle, listener, Default::default(), std::future::pending()).await
+    /// # });
+    /// let client = Client::connect_sse(&url, ClientOptions::default()).await?;
+    /// assert!(matches!(client.era(), Era::Legacy(_)));
+    /// client.ping().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Era::Modern`] (this transport cannot carry it), a malformed URL, an
+    /// unreachable server, a stream without an `endpoint` event, or a failed
+    /// handshake.
+    pub async fn connect_sse(url: &str, options: ClientOptions) -> Result<Client, ClientError> {
+        let url = http::parse_url(url)?;
+        let version = match options.era {
+            Era::Modern => {
+                return Err(ClientError::Config(
+                    "the 2024-11-05 HTTP+SSE transport carries only legacy revisions: use Era::Auto or \
+                     Era::Legacy, or Client::connect_http for a modern server"
+                        .into(),
+                ))
+            }
+            Era::Legacy(v) => v,
+            Era::Auto => ProtocolVersion::LATEST_LEGACY,
+        };
+        Self::sse_session(&url, options, version).await
+    }
+
+    async fn streamable(url: &reqwest::Url, options: ClientOptions, era: Era) -> Result<Client, ClientError> {
+        let setup = http::setup(&options.headers, options.timeout)?;
+        let pending = Pending::default();
+        let (link, incoming) = HttpLink::streamable(setup, url.clone(), pending.clone());
+        let probe = options.timeout.min(HTTP_PROBE);
+        let client = Self::build(Link::Http(Box::new(link)), incoming, pending, None, options);
+        client.handshake(era, probe).await?;
+        Ok(client)
+    }
+
+    async fn sse_session(
+        url: &reqwest::Url,
+        options: ClientOptions,
+        version: ProtocolVersion,
+    ) -> Result<Client, ClientError> {
+        let setup = http::setup(&options.headers, options.timeout)?;
+        let pending = Pending::default();
+        let (link, incoming) = HttpLink::sse(setup, url.clone(), pending.clone()).await?;
+        let client = Self::build(Link::Http(Box::new(link)), incoming, pending, None, options);
+        client.initialize(version).await?;
+        Ok(client)
+    }
+
+    fn build(
+        link: Link,
+        incoming: mpsc::Receiver<Vec<u8>>,
+        pending: Pending,
+        child: Option<transport::ChildGuard>,
+        options: ClientOptions,
+    ) -> Client {
+        let (notify_tx, notify_rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(Inner {
+            link,
+            pending: Arc::clone(&pending),
+            next_id: AtomicI64::new(1),
+            next_token: AtomicU64::new(1),
+            options,
+            era: Mutex::new(Era::Modern),
+            facts: Mutex::default(),
+            log_level: Mutex::new(None),
+            progress: Mutex::default(),
+            tool_headers: Mutex::default(),
+            notify_tx,
+            notifications: Mutex::new(Some(notify_rx)),
+            child,
+            closed: AtomicBool::new(false),
+            reader_ended: AtomicBool::new(false),
+        });
+        // The reader holds the client weakly: dropping the last `Client` ends
+        // the connection instead of the reader keeping it alive.
+        tokio::spawn(read_loop(Arc::downgrade(&inner), pending, incoming));
+        Client { inner }
+    }
+
+    /// The handshake, trying a remembered era first.
+    async fn handshake_cached(&self, key: &str, probe: Duration) -> Result<(), ClientError> {
+        if self.inner.options.era != Era::Auto {
+            return self.handshake(self.inner.options.era, probe).await;
+        }
+        if let Some(known) = cache::get(key) {
+            match self.handshake(known.era, probe).await {
+                Ok(()) => return Ok(()),
+                Err(e) if unreachable(&e) => return Err(e),
+                Err(_) => cache::forget(key),
+            }
+        }
+        self.handshake(Era::Auto, probe).await?;
+        cache::put(
+            key,
+            cache::Known {
+                era: self.era(),
+                sse: false,
+            },
+        );
+        Ok(())
+    }
+
+    async fn handshake(&self, era: Era, probe: Duration) -> Result<(), ClientError> {
+        match era {
+            Era::Modern => {
+                self.inner.set_era(Era::Modern);
+                let round = Round {
+                    timeout: self.inner.options.timeout,
+                    cancel: None,
+                    progress: None,
+                    quiet: true,
+                };
+                let d = match self.request_retrying("server/discover", None, &round).await {
+                    Ok(d) => d,
+                    // Not a modern refusal: the server is legacy (or not MCP).
+                    Err(ClientError::Rpc(e)) if !is_modern_error(&e) => {
+                        return Err(ClientError::Protocol(format!(
+                            "the server does not speak the modern era: it answered server/discover with \
+                             \"{e}\"; connect with Era::Auto (or Era::Legacy)"
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                };
+                if !is_discover(&d) {
+                    return Err(ClientError::Protocol(format!(
+                        "the server answered server/discover with something that is not a DiscoverResult \
+                         ({d}): it does not speak the modern era (try Era::Auto)"
+                    )));
+                }
+                self.inner.record_discover(&d);
+                Ok(())
+            }
+            Era::Legacy(v) => self.initialize(v).await,
+            Era::Auto => self.probe(probe).await,
+        }
+    }
+
+    /// Modern or legacy? A modern request first; a recognised modern answer
+    /// (a `DiscoverResult`, or a modern error) means modern; anything else
+    /// means legacy (`basic/versioning.mdx`, "Backward Compatibility").
+    async fn probe(&self, limit: Duration) -> Result<(), ClientError> {
+        self.inner.set_era(Era::Modern);
+        let round = Round {
+            timeout: limit,
+            cancel: None,
+            progress: None,
+            quiet: true,
+        };
+        match self.request_retrying("server/discover", None, &round).await {
+            Ok(d) if is_discover(&d) => {
+                self.inner.record_discover(&d);
+                Ok(())
+            }
+            Err(ClientError::Rpc(e)) if e.code == code::UNSUPPORTED_PROTOCOL_VERSION => {
+                // A modern server without our revision: a legacy one it lists will do.
+                match best_legacy(&e) {
+                    Some(v) => self.initialize(v).await,
+                    None => Err(ClientError::Rpc(e)),
+                }
+            }
+            Err(ClientError::Rpc(e)) if is_modern_error(&e) => Err(ClientError::Rpc(e)),
+            Err(e) if unreachable(&e) => Err(e),
+            _ => self.initialize(ProtocolVersion::LATEST_LEGACY).await,
+        }
+    }
+
     async fn initialize(&self, version: ProtocolVersion) -> Result<(), ClientError> {
-        self.set_era(Era::Legacy(version));
+        self.inner.set_era(Era::Legacy(version));
         let params = json!({
             "protocolVersion": version,
             "capabilities": self.inner.options.capabilities,
             "clientInfo": self.inner.options.info,
         });
-        let r = self.request_raw("initialize", Some(params)).await?;
-        let negotiated = r
-            .get("protocolVersion")
-            .and_then(Value::as_str)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(version);
-        self.set_era(Era::Legacy(negotiated));
-        *self
-            .inner
-            .server_info
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = r.get("serverInfo").cloned();
-        self.notify("notifications/initialized", None).await
-    }
-
-    fn set_era(&self, era: Era) {
-        *self
-            .inner
-            .era
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = era;
-    }
-
-    fn set_server_info(&self, result: &Value) {
-        let info = result
-            .get("_meta")
-            .and_then(|m| m.get(meta::SERVER_INFO))
-            .cloned();
-        *self
-            .inner
-            .server_info
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = info;
+        let round = Round {
+            timeout: self.inner.options.timeout,
+            cancel: None,
+            progress: None,
+            quiet: true,
+        };
+        let r = self.request_once("initialize", Some(params), &round).await?;
+        let Some(chosen) = r.get("protocolVersion").and_then(Value::as_str) else {
+            return Err(ClientError::Protocol(format!(
+                "the server answered initialize without a protocolVersion ({r}): is it an MCP server?"
+            )));
+        };
+        let negotiated = chosen
+            .parse::<ProtocolVersion>()
+            .ok()
+            .filter(|v| v.is_legacy())
+            .ok_or_else(|| {
+                ClientError::Protocol(format!(
+                    "the server chose protocol revision {chosen:?}, which this client does not speak after \
+                     initialize (it speaks 2025-11-25, 2025-06-18, 2025-03-26 and 2024-11-05)"
+                ))
+            })?;
+        self.inner.set_era(Era::Legacy(negotiated));
+        self.inner.record_init(&r, negotiated);
+        self.notify("notifications/initialized", None).await?;
+        if let Link::Http(link) = &self.inner.link {
+            link.start_legacy(negotiated.as_str());
+        }
+        Ok(())
     }
 
     /// The era in use.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions, Era};
+    /// use mcp_serve::protocol::version::ProtocolVersion;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let options = ClientOptions::default().era(Era::Legacy(ProtocolVersion::V2025_06_18));
+    /// let client = Client::connect_in_memory(&server, options).await?;
+    /// assert_eq!(client.era(), Era::Legacy(ProtocolVersion::V2025_06_18));
+    /// # Ok(()) }
+    /// ```
     pub fn era(&self) -> Era {
-        *self
-            .inner
-            .era
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.era()
+    }
+
+    /// The protocol revision in use: 2026-07-28 in the modern era, the
+    /// negotiated one in the legacy era.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// use mcp_serve::protocol::version::ProtocolVersion;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert_eq!(client.protocol_version(), ProtocolVersion::V2026_07_28);
+    /// # Ok(()) }
+    /// ```
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        match self.era() {
+            Era::Legacy(v) => v,
+            _ => ProtocolVersion::LATEST,
+        }
     }
 
     /// The server's self-reported identity.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("weather", "2.1.0").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert_eq!(client.server_info().unwrap().version, "2.1.0");
+    /// # Ok(()) }
+    /// ```
     pub fn server_info(&self) -> Option<Implementation> {
-        let v = self
-            .inner
-            .server_info
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let v = lock(&self.inner.facts).info.clone();
         v.and_then(|v| serde_json::from_value(v).ok())
     }
 
-    /// Takes the stream of notifications the server sends (once).
+    /// What the server can do, from its `initialize` or `server/discover` answer.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tool] fn t() -> &'static str { "" }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").tool(t).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert!(client.server_capabilities().unwrap().tools.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn server_capabilities(&self) -> Option<ServerCapabilities> {
+        lock(&self.inner.facts).capabilities.clone()
+    }
+
+    /// How the server says to use it, for the model.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").instructions("Call `add` for sums.").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert_eq!(client.instructions().as_deref(), Some("Call `add` for sums."));
+    /// # Ok(()) }
+    /// ```
+    pub fn instructions(&self) -> Option<String> {
+        lock(&self.inner.facts).instructions.clone()
+    }
+
+    /// `server/discover`: the server's revisions, capabilities and identity.
+    /// In the legacy era (which has no such request) the same facts come from
+    /// the `initialize` answer.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let d = client.discover().await?;
+    /// assert!(d.supported_versions.contains(&"2026-07-28".to_owned()));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`Client::request_raw`]; also when the answer is not a `DiscoverResult`.
+    pub async fn discover(&self) -> Result<DiscoverResult, ClientError> {
+        let v = if self.era() == Era::Modern {
+            let d = self.request_raw("server/discover", None).await?;
+            if !is_discover(&d) {
+                return Err(ClientError::Protocol(format!(
+                    "the server answered server/discover with something that is not a DiscoverResult: {d}"
+                )));
+            }
+            self.inner.record_discover(&d);
+            d
+        } else {
+            lock(&self.inner.facts).discover.clone().unwrap_or_default()
+        };
+        serde_json::from_value(v).map_err(|source| ClientError::Decode {
+            method: "server/discover".into(),
+            source,
+        })
+    }
+
+    /// Takes the stream of notifications the server sends (once). Until it is
+    /// taken, the newest 1024 are kept.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let rx = client.notifications();
+    /// assert!(rx.is_some());
+    /// assert!(client.notifications().is_none(), "only once");
+    /// # Ok(()) }
+    /// ```
     pub fn notifications(&self) -> Option<mpsc::UnboundedReceiver<Notification>> {
-        self.inner
-            .notifications
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
+        lock(&self.inner.notifications).take()
     }
 
     /// Sends a notification.
     ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions, Era};
+    /// use mcp_serve::protocol::version::ProtocolVersion;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let options = ClientOptions::default().era(Era::Legacy(ProtocolVersion::V2025_11_25));
+    /// let client = Client::connect_in_memory(&server, options).await?;
+    /// client.notify("notifications/roots/list_changed", None).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
-    /// When the transport is closed.
+    /// When the connection is closed or the server refuses it.
     pub async fn notify(&self, method: &str, params: Option<Value>) -> Result<(), ClientError> {
+        let head = self
+            .inner
+            .head(Some(method), params.as_ref().unwrap_or(&Value::Null));
         let bytes = serde_json::to_vec(&Notification::new(method, params)).unwrap_or_default();
-        self.inner
-            .out
-            .send(bytes)
-            .await
-            .map_err(|_| TransportError::Closed)?;
-        Ok(())
+        self.inner.send(bytes, None, head).await
     }
 
     /// Sends a request with `params` (the era's `_meta` is added) and returns
-    /// the raw result.
+    /// the raw result. Multi round-trip requests are followed: the server's
+    /// input requests go to [`ClientOptions::on_input`] and the request is
+    /// sent again with the answers.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tool] fn hello() -> &'static str { "hi" }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").tool(hello).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let v = client.request_raw("tools/list", None).await?;
+    /// assert_eq!(v["tools"][0]["name"], "hello");
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// A JSON-RPC error, a timeout, or a closed transport.
     pub async fn request_raw(&self, method: &str, params: Option<Value>) -> Result<Value, ClientError> {
+        self.request_with(method, params, RequestOptions::default()).await
+    }
+
+    /// Like [`Client::request_raw`], with a timeout, a progress callback or a
+    /// cancellation token of its own (see [`RequestOptions`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientError, ClientOptions, RequestOptions};
+    /// use tokio_util::sync::CancellationToken;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// /// Waits to be cancelled.
+    /// #[tool]
+    /// async fn wait(ctx: Context) -> &'static str { ctx.cancelled().await; "stopped" }
+    ///
+    /// let server = Server::new("s", "1").tool(wait).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let stop = CancellationToken::new();
+    /// let call = client.request_with(
+    ///     "tools/call",
+    ///     Some(serde_json::json!({"name": "wait", "arguments": {}})),
+    ///     RequestOptions::default().cancel(stop.clone()).timeout(Duration::from_secs(5)),
+    /// );
+    /// stop.cancel();
+    /// assert!(matches!(call.await, Err(ClientError::Cancelled)));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A JSON-RPC error, a timeout, [`ClientError::Cancelled`], or a closed transport.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        options: RequestOptions,
+    ) -> Result<Value, ClientError> {
+        let token = options.on_progress.map(|callback| {
+            let n = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
+            let token = json!(format!("mcp-serve-{n}"));
+            lock(&self.inner.progress).insert(token.to_string(), callback);
+            token
+        });
+        let _forget = token.as_ref().map(|t| ProgressGuard(&self.inner, t.to_string()));
+        let round = self.round(options.timeout, options.cancel.as_ref(), token.as_ref());
+        let result = self.multi_round(method, params, &round).await?;
+        Ok(if method == "tools/list" {
+            self.inner.screen_tools(result)
+        } else {
+            result
+        })
+    }
+
+    fn round<'a>(
+        &self,
+        timeout: Option<Duration>,
+        cancel: Option<&'a CancellationToken>,
+        progress: Option<&'a Value>,
+    ) -> Round<'a> {
+        Round {
+            timeout: timeout.unwrap_or(self.inner.options.timeout),
+            cancel,
+            progress,
+            quiet: false,
+        }
+    }
+
+    /// Multi round-trip requests: answer the server's input requests and retry.
+    async fn multi_round(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        round: &Round<'_>,
+    ) -> Result<Value, ClientError> {
         let mut params = params;
-        // Multi round-trip requests: answer the server's input requests and retry.
         for _round in 0..16 {
-            let result = self.request_once(method, params.clone()).await?;
-            if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
+            let result = self.request_retrying(method, params.clone(), round).await?;
+            if result.get("resultType").and_then(Value::as_str) != Some("input_required")
+                || !self.inner.answers_input()
+            {
                 return Ok(result);
             }
-            let Some(handler) = self.inner.options.input.clone() else {
-                return Ok(result);
-            };
-            let mut responses = serde_json::Map::new();
+            let mut responses = Map::new();
             if let Some(Value::Object(requests)) = result.get("inputRequests") {
                 for (key, request) in requests {
                     let m = request["method"].as_str().unwrap_or_default().to_owned();
-                    let answer = handler(m, request.get("params").cloned().unwrap_or(Value::Null))
-                        .await
-                        .map_err(ClientError::Rpc)?;
-                    responses.insert(key.clone(), answer);
+                    let asked = self
+                        .inner
+                        .input(m, request.get("params").cloned().unwrap_or(Value::Null));
+                    let answer = match round.cancel {
+                        Some(c) => tokio::select! {
+                            a = asked => a,
+                            () = c.cancelled() => return Err(ClientError::Cancelled),
+                        },
+                        None => asked.await,
+                    };
+                    responses.insert(key.clone(), answer.map_err(ClientError::Rpc)?);
                 }
             }
             let mut next = match params.take() {
@@ -459,68 +819,151 @@ impl Client {
                 _ => Map::new(),
             };
             next.insert("inputResponses".into(), Value::Object(responses));
+            // The state is echoed exactly, and only when the server sent one.
             match result.get("requestState") {
                 Some(state) => next.insert("requestState".into(), state.clone()),
                 None => next.remove("requestState"),
             };
             params = Some(Value::Object(next));
         }
-        Err(ClientError::Timeout(format!(
-            "{method} (the server kept asking for input)"
+        Err(ClientError::Protocol(format!(
+            "the server kept asking for input on `{method}` (16 rounds); giving up"
         )))
     }
 
-    async fn request_once(&self, method: &str, params: Option<Value>) -> Result<Value, ClientError> {
-        let id = RequestId::Number(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
-        let mut params = match params {
-            Some(Value::Object(m)) => m,
-            _ => Map::new(),
-        };
-        if self.era() == Era::Modern {
-            let meta = params.entry("_meta").or_insert_with(|| json!({}));
-            if let Value::Object(meta) = meta {
-                meta.entry(meta::PROTOCOL_VERSION)
-                    .or_insert_with(|| json!(ProtocolVersion::LATEST));
-                meta.entry(meta::CLIENT_CAPABILITIES).or_insert_with(|| {
-                    serde_json::to_value(&self.inner.options.capabilities).unwrap_or_default()
-                });
-                meta.entry(meta::CLIENT_INFO)
-                    .or_insert_with(|| serde_json::to_value(&self.inner.options.info).unwrap_or_default());
+    /// One request, retried once where the spec says a retry fixes it.
+    async fn request_retrying(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        round: &Round<'_>,
+    ) -> Result<Value, ClientError> {
+        let (mut version, mut headers, mut session) = (true, true, true);
+        loop {
+            match self.request_once(method, params.clone(), round).await {
+                // Our revision is on the server's list after all: once more.
+                Err(ClientError::Rpc(e))
+                    if version
+                        && e.code == code::UNSUPPORTED_PROTOCOL_VERSION
+                        && self.era() == Era::Modern
+                        && supported(&e)
+                            .iter()
+                            .any(|v| v == ProtocolVersion::LATEST.as_str()) =>
+                {
+                    version = false;
+                }
+                // The tool's x-mcp-header annotations changed: list again, then retry.
+                Err(ClientError::Rpc(e))
+                    if headers
+                        && e.code == code::HEADER_MISMATCH
+                        && method == "tools/call"
+                        && self.inner.streamable_modern() =>
+                {
+                    headers = false;
+                    let relist = Round {
+                        progress: None,
+                        ..*round
+                    };
+                    self.relist_tools(&relist).await;
+                }
+                // The legacy session expired: the spec says start a new one.
+                Err(ClientError::Http { status: 404, .. })
+                    if session
+                        && matches!(&self.inner.link, Link::Http(l) if l.take_expired())
+                        && method != "initialize" =>
+                {
+                    session = false;
+                    let Era::Legacy(v) = self.era() else {
+                        return Err(TransportError::Closed.into());
+                    };
+                    self.initialize(v).await?;
+                }
+                other => return other,
             }
         }
-        let params = (!params.is_empty()).then_some(Value::Object(params));
-        let (tx, rx) = oneshot::channel();
-        self.inner
-            .pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(id.clone(), tx);
+    }
+
+    /// Lists the tools again, only to learn their `x-mcp-header` annotations.
+    async fn relist_tools(&self, round: &Round<'_>) {
+        let mut params = None;
+        for _page in 0..100 {
+            let Ok(page) = self.request_once("tools/list", params, round).await else {
+                return;
+            };
+            let page = self.inner.screen_tools(page);
+            match page.get("nextCursor") {
+                Some(cursor) if !cursor.is_null() => params = Some(json!({ "cursor": cursor })),
+                _ => return,
+            }
+        }
+    }
+
+    async fn request_once(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        round: &Round<'_>,
+    ) -> Result<Value, ClientError> {
+        let inner = &self.inner;
+        let id = RequestId::Number(inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let params = inner.with_meta(params, round.progress);
+        let head = inner.head(Some(method), params.as_ref().unwrap_or(&Value::Null));
         let bytes = serde_json::to_vec(&Request::new(id.clone(), method, params)).unwrap_or_default();
-        if self.inner.out.send(bytes).await.is_err() {
-            return Err(TransportError::Closed.into());
+        let (tx, rx) = oneshot::channel();
+        lock(&inner.pending).insert(id.clone(), tx);
+        let mut waiting = Waiting {
+            inner,
+            id: id.clone(),
+            method,
+            armed: true,
+        };
+        if let Err(e) = inner.send(bytes, Some((id, method.to_owned())), head).await {
+            waiting.forget();
+            return Err(e);
         }
-        let response = match tokio::time::timeout(self.inner.options.timeout, rx).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => return Err(TransportError::Closed.into()),
-            Err(_) => {
-                self.inner
-                    .pending
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .remove(&id);
-                let _ = self
-                    .notify(
-                        "notifications/cancelled",
-                        Some(json!({ "requestId": id, "reason": "timeout" })),
-                    )
-                    .await;
-                return Err(ClientError::Timeout(method.to_owned()));
+        let cancelled = async {
+            match round.cancel {
+                Some(c) => c.cancelled().await,
+                None => std::future::pending().await,
             }
         };
-        response.into_result().map_err(ClientError::Rpc)
+        tokio::select! {
+            r = rx => {
+                waiting.armed = false;
+                match r {
+                    Ok(Ok(response)) => response.into_result().map_err(ClientError::Rpc),
+                    Ok(Err(e)) => Err(e),
+                    Err(_) => Err(TransportError::Closed.into()),
+                }
+            }
+            () = tokio::time::sleep(round.timeout) => {
+                if round.quiet {
+                    waiting.forget();
+                } else {
+                    waiting.cancel("timeout");
+                }
+                Err(ClientError::Timeout(method.to_owned()))
+            }
+            () = cancelled => {
+                waiting.cancel("cancelled by the client");
+                Err(ClientError::Cancelled)
+            }
+        }
     }
 
     /// Sends a request and decodes the result.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// use mcp_serve::protocol::types::ListToolsResult;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let tools: ListToolsResult = client.request("tools/list", None).await?;
+    /// assert!(tools.tools.is_empty());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// See [`Client::request_raw`]; also when the result does not decode as `T`.
@@ -530,13 +973,22 @@ impl Client {
         params: Option<Value>,
     ) -> Result<T, ClientError> {
         let v = self.request_raw(method, params).await?;
-        serde_json::from_value(v).map_err(|source| ClientError::Decode {
-            method: method.to_owned(),
-            source,
-        })
+        decode(method, v)
     }
 
-    /// `ping`.
+    /// `ping` (legacy; modern servers may not answer it).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions, Era};
+    /// use mcp_serve::protocol::version::ProtocolVersion;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let options = ClientOptions::default().era(Era::Legacy(ProtocolVersion::V2025_11_25));
+    /// let client = Client::connect_in_memory(&server, options).await?;
+    /// client.ping().await?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// See [`Client::request_raw`].
@@ -544,7 +996,20 @@ impl Client {
         self.request_raw("ping", None).await.map(drop)
     }
 
-    /// Every tool, following pagination.
+    /// Every tool, following pagination. Over modern HTTP, tools whose
+    /// `x-mcp-header` annotations are invalid are left out (with a warning),
+    /// as the spec requires.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tool] fn a() -> &'static str { "" }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").tool(a).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert_eq!(client.list_tools().await?.tools[0].name, "a");
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// See [`Client::request`].
@@ -562,17 +1027,81 @@ impl Client {
 
     /// Calls a tool. A tool's failure is an `Ok` result with `is_error`.
     ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tool] fn shout(text: String) -> String { text.to_uppercase() }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").tool(shout).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let r = client.call_tool("shout", serde_json::json!({"text": "hi"})).await?;
+    /// assert_eq!(r.content[0].as_text(), Some("HI"));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// See [`Client::request`].
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult, ClientError> {
-        self.request(
-            "tools/call",
-            Some(json!({ "name": name, "arguments": arguments })),
-        )
-        .await
+        self.call_tool_with(name, arguments, RequestOptions::default())
+            .await
+    }
+
+    /// Calls a tool with per-call options: progress, cancellation, timeout.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions, RequestOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// /// Works in three steps.
+    /// #[tool]
+    /// async fn steps(ctx: Context) -> &'static str {
+    ///     for i in 1..=3 {
+    ///         ctx.progress(f64::from(i), Some(3.0), None).await;
+    ///         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    ///     }
+    ///     "done"
+    /// }
+    ///
+    /// let server = Server::new("s", "1").tool(steps).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&seen);
+    /// let options = RequestOptions::default().on_progress(move |p| log.lock().unwrap().push(p.progress));
+    /// client.call_tool_with("steps", serde_json::json!({}), options).await?;
+    /// assert_eq!(*seen.lock().unwrap(), vec![1.0, 2.0, 3.0]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`Client::request_with`]; also when the result is not a `CallToolResult`.
+    pub async fn call_tool_with(
+        &self,
+        name: &str,
+        arguments: Value,
+        options: RequestOptions,
+    ) -> Result<CallToolResult, ClientError> {
+        let v = self
+            .request_with(
+                "tools/call",
+                Some(json!({ "name": name, "arguments": arguments })),
+                options,
+            )
+            .await?;
+        decode("tools/call", v)
     }
 
     /// Every fixed resource, following pagination.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert!(client.list_resources().await?.resources.is_empty());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// See [`Client::request`].
@@ -590,6 +1119,16 @@ impl Client {
 
     /// Every resource template, following pagination.
     ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert!(client.list_resource_templates().await?.resource_templates.is_empty());
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// See [`Client::request`].
     pub async fn list_resource_templates(&self) -> Result<ListResourceTemplatesResult, ClientError> {
@@ -606,13 +1145,83 @@ impl Client {
 
     /// Reads a resource.
     ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[resource("memo://today")] fn today() -> String { "rain".into() }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").resource(today).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let r = client.read_resource("memo://today").await?;
+    /// assert_eq!(r.contents.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// See [`Client::request`].
     pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult, ClientError> {
         self.request("resources/read", Some(json!({ "uri": uri }))).await
     }
 
+    /// `resources/subscribe` (legacy): the server then sends
+    /// `notifications/resources/updated` for `uri`.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions, Era};
+    /// use mcp_serve::protocol::version::ProtocolVersion;
+    /// # #[resource("memo://today")] fn today() -> String { "rain".into() }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").resource(today).into_handle()?;
+    /// let options = ClientOptions::default().era(Era::Legacy(ProtocolVersion::V2025_11_25));
+    /// let client = Client::connect_in_memory(&server, options).await?;
+    /// client.subscribe_resource("memo://today").await?;
+    /// client.unsubscribe_resource("memo://today").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`Client::request_raw`] (modern servers answer that the method is unknown).
+    pub async fn subscribe_resource(&self, uri: &str) -> Result<(), ClientError> {
+        self.request_raw("resources/subscribe", Some(json!({ "uri": uri })))
+            .await
+            .map(drop)
+    }
+
+    /// `resources/unsubscribe` (legacy).
+    ///
+    /// ```
+    /// # use mcp_serve::prelude::*;
+    /// # use mcp_serve::client::{Client, ClientOptions, Era};
+    /// # use mcp_serve::protocol::version::ProtocolVersion;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// # let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server,
+    ///     ClientOptions::default().era(Era::Legacy(ProtocolVersion::V2025_11_25))).await?;
+    /// let _ = client.unsubscribe_resource("memo://nothing").await;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`Client::request_raw`].
+    pub async fn unsubscribe_resource(&self, uri: &str) -> Result<(), ClientError> {
+        self.request_raw("resources/unsubscribe", Some(json!({ "uri": uri })))
+            .await
+            .map(drop)
+    }
+
     /// Every prompt, following pagination.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[prompt] fn greet(name: String) -> String { format!("Greet {name}") }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").prompt(greet).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// assert_eq!(client.list_prompts().await?.prompts[0].name, "greet");
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// See [`Client::request`].
@@ -630,6 +1239,18 @@ impl Client {
 
     /// Gets a prompt with arguments (string values).
     ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[prompt] fn greet(name: String) -> String { format!("Greet {name}") }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").prompt(greet).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let p = client.get_prompt("greet", serde_json::json!({"name": "Ada"})).await?;
+    /// assert_eq!(p.messages.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// See [`Client::request`].
     pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<GetPromptResult, ClientError> {
@@ -639,32 +1260,542 @@ impl Client {
         )
         .await
     }
+
+    /// `completion/complete`: suggestions for argument `argument_name` of a
+    /// prompt or resource template, given what was typed (`value`) and the
+    /// other arguments already chosen (`context`).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// use mcp_serve::protocol::types::{PromptReference, Reference};
+    /// # #[prompt] fn greet(name: String) -> String { format!("Greet {name}") }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").prompt(greet).into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// let prompt = Reference::Prompt(PromptReference { name: "greet".into(), ..Default::default() });
+    /// let r = client.complete(prompt, "name", "A", None).await?;
+    /// assert!(r.completion.values.len() <= 100);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`Client::request`].
+    pub async fn complete(
+        &self,
+        reference: Reference,
+        argument_name: &str,
+        value: &str,
+        context: Option<CompleteContext>,
+    ) -> Result<CompleteResult, ClientError> {
+        let mut params = json!({
+            "ref": reference,
+            "argument": { "name": argument_name, "value": value },
+        });
+        if let Some(c) = context {
+            params["context"] = serde_json::to_value(c).unwrap_or_default();
+        }
+        self.request("completion/complete", Some(params)).await
+    }
+
+    /// Asks for log messages at `level` and above: `logging/setLevel` in the
+    /// legacy era; in the modern era the level rides on every later request
+    /// (`_meta["io.modelcontextprotocol/logLevel"]`), since modern servers
+    /// send logs only for requests that ask.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// client.set_logging_level(LoggingLevel::Info).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// Legacy era: see [`Client::request_raw`].
+    pub async fn set_logging_level(&self, level: LoggingLevel) -> Result<(), ClientError> {
+        *lock(&self.inner.log_level) = Some(level);
+        if self.era() == Era::Modern {
+            return Ok(());
+        }
+        self.request_raw("logging/setLevel", Some(json!({ "level": level })))
+            .await
+            .map(drop)
+    }
+
+    /// Ends the connection: a legacy HTTP session is DELETEd, a stdio server's
+    /// stdin is closed (then the process is killed if it lingers), streams are
+    /// dropped. Waiting requests fail; later ones fail at once. Dropping the
+    /// last clone does the same, without waiting.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::client::{Client, ClientOptions};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("s", "1").into_handle()?;
+    /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
+    /// client.close().await;
+    /// assert!(client.list_tools().await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub async fn close(&self) {
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        for (_, waiter) in lock(&self.inner.pending).drain() {
+            let _ = waiter.send(Err(TransportError::Closed.into()));
+        }
+        if let Link::Http(link) = &self.inner.link {
+            link.close().await;
+        }
+        if let Some(child) = &self.inner.child {
+            child.shutdown().await;
+        }
+    }
+
+    fn is_sse(&self) -> bool {
+        matches!(&self.inner.link, Link::Http(l) if l.is_sse())
+    }
 }
 
-/// Interposes `tap` on both directions of a transport.
-fn tapped(
-    out: mpsc::Sender<Vec<u8>>,
-    mut incoming: mpsc::Receiver<Vec<u8>>,
-    tap: TrafficTap,
-) -> (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>) {
-    let (user_out, mut user_out_rx) = mpsc::channel::<Vec<u8>>(256);
-    let (user_in_tx, user_in) = mpsc::channel::<Vec<u8>>(256);
-    let sent = Arc::clone(&tap);
-    tokio::spawn(async move {
-        while let Some(frame) = user_out_rx.recv().await {
-            sent(Direction::Sent, &frame);
-            if out.send(frame).await.is_err() {
-                break;
+/// Unregisters a progress callback when its request ends.
+struct ProgressGuard<'a>(&'a Inner, String);
+
+impl Drop for ProgressGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.progress).remove(&self.1);
+    }
+}
+
+/// A request waiting for its answer. Dropped while still armed (the caller
+/// stopped waiting), it cancels the request.
+struct Waiting<'a> {
+    inner: &'a Arc<Inner>,
+    id: RequestId,
+    method: &'a str,
+    armed: bool,
+}
+
+impl Waiting<'_> {
+    /// Stops waiting without telling the server.
+    fn forget(&mut self) {
+        self.armed = false;
+        lock(&self.inner.pending).remove(&self.id);
+        if let Link::Http(link) = &self.inner.link {
+            link.abort(&self.id);
+        }
+    }
+
+    /// Stops waiting and cancels the request on the wire.
+    fn cancel(&mut self, reason: &str) {
+        self.armed = false;
+        lock(&self.inner.pending).remove(&self.id);
+        self.inner.cancel_on_wire(&self.id, self.method, reason);
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cancel("the client stopped waiting");
+        }
+    }
+}
+
+impl Inner {
+    fn era(&self) -> Era {
+        *lock(&self.era)
+    }
+
+    fn set_era(&self, era: Era) {
+        *lock(&self.era) = era;
+    }
+
+    fn streamable_modern(&self) -> bool {
+        matches!(&self.link, Link::Http(l) if !l.is_sse()) && self.era() == Era::Modern
+    }
+
+    fn record_discover(&self, d: &Value) {
+        let mut facts = lock(&self.facts);
+        facts.info = d
+            .get("_meta")
+            .and_then(|m| m.get(meta::SERVER_INFO))
+            .or_else(|| d.get("serverInfo"))
+            .cloned();
+        facts.capabilities = d
+            .get("capabilities")
+            .and_then(|c| serde_json::from_value(c.clone()).ok());
+        facts.instructions = d.get("instructions").and_then(Value::as_str).map(str::to_owned);
+        facts.discover = Some(d.clone());
+    }
+
+    fn record_init(&self, r: &Value, version: ProtocolVersion) {
+        let mut facts = lock(&self.facts);
+        facts.info = r.get("serverInfo").cloned();
+        facts.capabilities = r
+            .get("capabilities")
+            .and_then(|c| serde_json::from_value(c.clone()).ok());
+        facts.instructions = r.get("instructions").and_then(Value::as_str).map(str::to_owned);
+        let mut discover = json!({
+            "supportedVersions": [version.as_str()],
+            "capabilities": r.get("capabilities").cloned().unwrap_or_else(|| json!({})),
+        });
+        if let Some(i) = &facts.instructions {
+            discover["instructions"] = json!(i);
+        }
+        if let Some(info) = &facts.info {
+            discover["_meta"] = json!({ meta::SERVER_INFO: info });
+        }
+        facts.discover = Some(discover);
+    }
+
+    /// Adds the era's `_meta` (and a progress token) to a request's params.
+    fn with_meta(&self, params: Option<Value>, progress: Option<&Value>) -> Option<Value> {
+        let mut params = match params {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        let modern = self.era() == Era::Modern;
+        if modern || progress.is_some() {
+            let meta = params.entry("_meta").or_insert_with(|| json!({}));
+            if let Value::Object(meta) = meta {
+                if modern {
+                    meta.entry(meta::PROTOCOL_VERSION)
+                        .or_insert_with(|| json!(ProtocolVersion::LATEST));
+                    meta.entry(meta::CLIENT_CAPABILITIES).or_insert_with(|| {
+                        serde_json::to_value(&self.options.capabilities).unwrap_or_default()
+                    });
+                    meta.entry(meta::CLIENT_INFO)
+                        .or_insert_with(|| serde_json::to_value(&self.options.info).unwrap_or_default());
+                    if let Some(level) = *lock(&self.log_level) {
+                        meta.entry(meta::LOG_LEVEL).or_insert_with(|| json!(level));
+                    }
+                }
+                if let Some(token) = progress {
+                    meta.entry(meta::PROGRESS_TOKEN).or_insert_with(|| token.clone());
+                }
             }
         }
-    });
-    tokio::spawn(async move {
-        while let Some(frame) = incoming.recv().await {
-            tap(Direction::Received, &frame);
-            if user_in_tx.send(frame).await.is_err() {
-                break;
+        (!params.is_empty()).then_some(Value::Object(params))
+    }
+
+    /// The HTTP headers that mirror a message (modern) or carry the
+    /// negotiated revision (legacy).
+    fn head(&self, method: Option<&str>, params: &Value) -> Head {
+        let Link::Http(link) = &self.link else {
+            return Head::default();
+        };
+        if link.is_sse() {
+            return Head::default();
+        }
+        match self.era() {
+            Era::Modern => {
+                let version = params
+                    .pointer(&format!("/_meta/{}", meta::PROTOCOL_VERSION.replace('/', "~1")))
+                    .and_then(Value::as_str)
+                    .unwrap_or(ProtocolVersion::LATEST.as_str());
+                let name_field = match method {
+                    Some("tools/call" | "prompts/get") => "name",
+                    Some("resources/read") => "uri",
+                    _ => "",
+                };
+                let name = params.get(name_field).and_then(Value::as_str).map(str::to_owned);
+                let params_headers = match (method, &name) {
+                    (Some("tools/call"), Some(tool)) => lock(&self.tool_headers)
+                        .get(tool)
+                        .map(|h| headers::param_values(h, params.get("arguments").unwrap_or(&Value::Null)))
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                Head {
+                    protocol_version: Some(version.to_owned()),
+                    method: method.map(str::to_owned),
+                    name,
+                    params: params_headers,
+                }
+            }
+            Era::Legacy(v) if method != Some("initialize") => Head {
+                protocol_version: Some(v.as_str().to_owned()),
+                ..Head::default()
+            },
+            _ => Head::default(),
+        }
+    }
+
+    async fn send(
+        &self,
+        bytes: Vec<u8>,
+        request: Option<(RequestId, String)>,
+        head: Head,
+    ) -> Result<(), ClientError> {
+        if self.closed.load(Ordering::Acquire) || self.reader_ended.load(Ordering::Acquire) {
+            return Err(TransportError::Closed.into());
+        }
+        if let Some(tap) = &self.options.traffic {
+            tap(Direction::Sent, &bytes);
+        }
+        match &self.link {
+            Link::Pipe(tx) => tx.send(bytes).await.map_err(|_| TransportError::Closed.into()),
+            Link::Http(link) => link.send(Outgoing { bytes, request, head }).await,
+        }
+    }
+
+    /// Tells the server a request is cancelled, the way the transport wants:
+    /// `notifications/cancelled` on stdio, legacy sessions and HTTP+SSE;
+    /// closing the request's stream on modern HTTP.
+    fn cancel_on_wire(self: &Arc<Self>, id: &RequestId, method: &str, reason: &str) {
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        // A client must not cancel its `initialize`.
+        let say = method != "initialize";
+        let notice = || {
+            serde_json::to_vec(&Notification::new(
+                "notifications/cancelled",
+                Some(json!({ "requestId": id, "reason": reason })),
+            ))
+            .unwrap_or_default()
+        };
+        match &self.link {
+            Link::Pipe(tx) if say => {
+                let bytes = notice();
+                if let Some(tap) = &self.options.traffic {
+                    tap(Direction::Sent, &bytes);
+                }
+                // Not awaited: this runs in Drop too. A full pipe drops the notice.
+                let _ = tx.try_send(bytes);
+            }
+            Link::Pipe(_) => {}
+            Link::Http(link) => {
+                link.abort(id);
+                if say && (link.is_sse() || matches!(self.era(), Era::Legacy(_))) {
+                    let bytes = notice();
+                    let inner = Arc::clone(self);
+                    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                        rt.spawn(async move {
+                            let head = inner.head(Some("notifications/cancelled"), &Value::Null);
+                            let _ = inner.send(bytes, None, head).await;
+                        });
+                    }
+                }
             }
         }
-    });
-    (user_out, user_in)
+    }
+
+    fn answers_input(&self) -> bool {
+        self.options.input.is_some() || self.options.roots.is_some()
+    }
+
+    /// Answers one of the server's requests for input.
+    fn input(&self, method: String, params: Value) -> BoxFuture<'static, Result<Value, ErrorObject>> {
+        if method == "roots/list" {
+            if let Some(roots) = &self.options.roots {
+                let r = json!({ "roots": roots });
+                return Box::pin(async move { Ok(r) });
+            }
+        }
+        if method == "ping" {
+            return Box::pin(async { Ok(json!({})) });
+        }
+        match &self.options.input {
+            Some(handler) => handler(method, params),
+            None => Box::pin(async move {
+                Err(ErrorObject::method_not_found(&method)
+                    .with_data(json!({ "reason": "this client has no handler for server requests" })))
+            }),
+        }
+    }
+
+    /// Answers a legacy server→client request.
+    async fn answer(self: Arc<Self>, request: Request) {
+        let params = request.params.unwrap_or(Value::Null);
+        let response = match self.input(request.method, params).await {
+            Ok(v) => Response::result(request.id, v),
+            Err(e) => Response::error(Some(request.id), e),
+        };
+        let bytes = serde_json::to_vec(&response).unwrap_or_default();
+        let head = self.head(None, &Value::Null);
+        if let Err(e) = self.send(bytes, None, head).await {
+            tracing::debug!(error = %e, "could not answer the server's request");
+        }
+    }
+
+    fn receive(self: &Arc<Self>, frame: &[u8]) {
+        // Empty frames are in-process transport controls, not messages.
+        if frame.is_empty() {
+            return;
+        }
+        if let Some(tap) = &self.options.traffic {
+            tap(Direction::Received, frame);
+        }
+        let Ok(message) = serde_json::from_slice::<Message>(frame) else {
+            tracing::debug!("ignoring a frame that is not JSON-RPC");
+            return;
+        };
+        match message {
+            Message::Response(r) => {
+                let waiter = r.id.as_ref().and_then(|id| lock(&self.pending).remove(id));
+                if let Some(w) = waiter {
+                    let _ = w.send(Ok(r));
+                }
+            }
+            Message::Notification(n) => self.deliver(n),
+            Message::Request(r) => {
+                tokio::spawn(Arc::clone(self).answer(r));
+            }
+        }
+    }
+
+    fn deliver(&self, n: Notification) {
+        if n.method == "notifications/progress" {
+            if let Some(p) = &n.params {
+                let callback = p
+                    .get(meta::PROGRESS_TOKEN)
+                    .and_then(|t| lock(&self.progress).get(&t.to_string()).cloned());
+                if let Some(callback) = callback {
+                    callback(ProgressUpdate {
+                        progress: p.get("progress").and_then(Value::as_f64).unwrap_or(0.0),
+                        total: p.get("total").and_then(Value::as_f64),
+                        message: p.get("message").and_then(Value::as_str).map(str::to_owned),
+                    });
+                }
+            }
+        }
+        if let Some(handler) = &self.options.notification {
+            handler(n.clone());
+        }
+        let mut unread = lock(&self.notifications);
+        if let Some(rx) = unread.as_mut() {
+            while rx.len() >= MAX_UNREAD {
+                let _ = rx.try_recv();
+            }
+        }
+        let _ = self.notify_tx.send(n);
+    }
+
+    /// Over modern Streamable HTTP: leaves out tools with invalid
+    /// `x-mcp-header` annotations and remembers the valid ones for calls.
+    fn screen_tools(&self, mut result: Value) -> Value {
+        if !self.streamable_modern() {
+            return result;
+        }
+        if let Some(Value::Array(tools)) = result.get_mut("tools") {
+            let mut known = lock(&self.tool_headers);
+            if known.len() > MAX_TOOL_HEADERS {
+                known.clear();
+            }
+            tools.retain(|tool| {
+                let name = tool
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                match headers::param_headers(tool.get("inputSchema").unwrap_or(&Value::Null)) {
+                    Ok(h) if h.is_empty() => {
+                        known.remove(&name);
+                        true
+                    }
+                    Ok(h) => {
+                        known.insert(name, h);
+                        true
+                    }
+                    Err(why) => {
+                        tracing::warn!(tool = %name, "leaving the tool out of tools/list: {why}");
+                        known.remove(&name);
+                        false
+                    }
+                }
+            });
+        }
+        result
+    }
+}
+
+async fn read_loop(inner: Weak<Inner>, pending: Pending, mut incoming: mpsc::Receiver<Vec<u8>>) {
+    while let Some(frame) = incoming.recv().await {
+        let Some(inner) = inner.upgrade() else { break };
+        inner.receive(&frame);
+    }
+    // The server is gone: refuse new requests (before draining, so a request
+    // registered after the drain sees the flag), then fail every waiter.
+    if let Some(inner) = inner.upgrade() {
+        inner.reader_ended.store(true, Ordering::Release);
+    }
+    for (_, waiter) in lock(&pending).drain() {
+        let _ = waiter.send(Err(TransportError::Closed.into()));
+    }
+}
+
+fn decode<T: DeserializeOwned>(method: &str, v: Value) -> Result<T, ClientError> {
+    serde_json::from_value(v).map_err(|source| ClientError::Decode {
+        method: method.to_owned(),
+        source,
+    })
+}
+
+fn is_discover(v: &Value) -> bool {
+    v.get("supportedVersions").is_some_and(Value::is_array)
+}
+
+/// The revisions an `UnsupportedProtocolVersionError` lists.
+fn supported(e: &ErrorObject) -> Vec<String> {
+    e.data
+        .as_ref()
+        .and_then(|d| d.get("supported"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The newest legacy revision both sides speak.
+fn best_legacy(e: &ErrorObject) -> Option<ProtocolVersion> {
+    supported(e)
+        .iter()
+        .filter_map(|v| v.parse::<ProtocolVersion>().ok())
+        .filter(|v| v.is_legacy())
+        .max()
+}
+
+/// The errors only a modern server sends.
+fn is_modern_error(e: &ErrorObject) -> bool {
+    matches!(
+        e.code,
+        code::UNSUPPORTED_PROTOCOL_VERSION | code::HEADER_MISMATCH | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+    )
+}
+
+/// Errors no other era or transport would fix.
+fn unreachable(e: &ClientError) -> bool {
+    matches!(e, ClientError::Transport(_) | ClientError::Config(_))
+}
+
+/// Errors after which the 2024-11-05 HTTP+SSE transport is worth a try: an
+/// HTTP 400/404/405 or an error that is not a modern one.
+fn sse_fallback(e: &ClientError) -> bool {
+    match e {
+        ClientError::Http { status, .. } => matches!(status, 400 | 404 | 405),
+        ClientError::Rpc(e) => !is_modern_error(e),
+        _ => false,
+    }
+}
+
+/// The Streamable HTTP error, noting that HTTP+SSE failed too.
+fn tried_both(first: ClientError, sse: &ClientError) -> ClientError {
+    match first {
+        ClientError::Http { status, message } => {
+            let also = match sse {
+                ClientError::Http { status: s, .. } => {
+                    format!("a GET for the older HTTP+SSE transport got HTTP {s} too")
+                }
+                other => format!("the older HTTP+SSE transport was tried too: {other}"),
+            };
+            ClientError::Http {
+                status,
+                message: format!("{message} ({also})"),
+            }
+        }
+        other => other,
+    }
 }

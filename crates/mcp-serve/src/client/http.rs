@@ -1,0 +1,769 @@
+//! The client's HTTP transports: Streamable HTTP in both eras, and the
+//! deprecated 2024-11-05 HTTP+SSE transport.
+//!
+//! Frames the server sends (JSON bodies, SSE events of POST responses, the
+//! legacy GET stream) go into the same channel stdio frames go into, so one
+//! reader routes them all. A failure that has no JSON-RPC answer (a refused
+//! connection, a 404 page, a stream that ended early) fails the waiting
+//! request directly through the pending map.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use mcp_serve_core::jsonrpc::RequestId;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode, Url};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::options::ClientError;
+use super::sse::{Event, Parser};
+use super::{lock, Pending};
+use crate::transport::TransportError;
+
+/// The session header of legacy Streamable HTTP.
+const SESSION: &str = "mcp-session-id";
+/// Reconnection delay when the server named none.
+const DEFAULT_RETRY: Duration = Duration::from_secs(1);
+/// Reconnections in a row that brought nothing before a stream is given up.
+const MAX_EMPTY_RESUMES: u32 = 10;
+/// Largest JSON body read.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+/// How long the HTTP+SSE transport may take to name its POST endpoint.
+const ENDPOINT_WAIT: Duration = Duration::from_secs(10);
+
+/// The per-message headers the client works out (its era, the method).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Head {
+    /// `MCP-Protocol-Version`.
+    pub(crate) protocol_version: Option<String>,
+    /// `Mcp-Method` (modern).
+    pub(crate) method: Option<String>,
+    /// `Mcp-Name` (modern), not yet encoded.
+    pub(crate) name: Option<String>,
+    /// `Mcp-Param-*` (modern), encoded.
+    pub(crate) params: Vec<(String, String)>,
+}
+
+/// One message to send.
+pub(crate) struct Outgoing {
+    pub(crate) bytes: Vec<u8>,
+    /// Set for requests: the id and method, so the answer can be awaited.
+    pub(crate) request: Option<(RequestId, String)>,
+    pub(crate) head: Head,
+}
+
+enum Mode {
+    /// Streamable HTTP: each message is a POST to the MCP endpoint.
+    Streamable,
+    /// HTTP+SSE (2024-11-05): POSTs go to the endpoint the stream named.
+    Sse { endpoint: Url },
+}
+
+/// What the background tasks share with the link.
+#[derive(Clone)]
+struct Ctx {
+    http: reqwest::Client,
+    url: Url,
+    extra: HeaderMap,
+    timeout: Duration,
+    /// Frames for the reader.
+    incoming: mpsc::Sender<Vec<u8>>,
+    pending: Pending,
+    state: Arc<State>,
+}
+
+#[derive(Default)]
+struct State {
+    session: Mutex<Option<String>>,
+    /// The negotiated legacy revision: streams may be resumed, GET and DELETE
+    /// carry it.
+    legacy: Mutex<Option<String>>,
+    /// A request got 404 for its session: it must be started again.
+    expired: AtomicBool,
+    inflight: Mutex<HashMap<RequestId, AbortHandle>>,
+}
+
+/// An HTTP connection to one MCP server.
+pub(crate) struct HttpLink {
+    ctx: Ctx,
+    mode: Mode,
+    background: Mutex<Vec<AbortHandle>>,
+    closed: AtomicBool,
+}
+
+/// Checks and parses a user's URL.
+pub(crate) fn parse_url(url: &str) -> Result<Url, ClientError> {
+    let parsed = Url::parse(url.trim()).map_err(|e| {
+        ClientError::Config(format!(
+            "`{url}` is not a URL ({e}): give the server's full address, e.g. http://127.0.0.1:8000/mcp"
+        ))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(ClientError::Config(format!(
+            "`{url}` is not an http(s) URL: give the server's full address, e.g. http://127.0.0.1:8000/mcp \
+             (use StdioCommand for a local program)"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// What every HTTP request of one client shares.
+pub(crate) struct Setup {
+    http: reqwest::Client,
+    extra: HeaderMap,
+    /// The bound on a message POST (requests have their own, in the client).
+    timeout: Duration,
+}
+
+/// The HTTP client, the user's extra headers, and the bound on a message POST.
+pub(crate) fn setup(headers: &[(String, String)], timeout: Duration) -> Result<Setup, ClientError> {
+    let mut extra = HeaderMap::new();
+    for (k, v) in headers {
+        let name = HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| ClientError::Config(format!("`{k}` is not a valid HTTP header name")))?;
+        let value = HeaderValue::from_str(v).map_err(|_| {
+            ClientError::Config(format!(
+                "the value of header `{k}` is not a valid HTTP header value (visible ASCII only)"
+            ))
+        })?;
+        extra.append(name, value);
+    }
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("mcp-serve-client/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ClientError::Config(format!("could not set up the HTTP client: {e}")))?;
+    Ok(Setup { http, extra, timeout })
+}
+
+impl HttpLink {
+    /// A Streamable HTTP link; frames arrive on the returned receiver.
+    pub(crate) fn streamable(
+        setup: Setup,
+        url: Url,
+        pending: Pending,
+    ) -> (HttpLink, mpsc::Receiver<Vec<u8>>) {
+        let (incoming, rx) = mpsc::channel(256);
+        let link = HttpLink {
+            ctx: Ctx {
+                http: setup.http,
+                url,
+                extra: setup.extra,
+                timeout: setup.timeout,
+                incoming,
+                pending,
+                state: Arc::default(),
+            },
+            mode: Mode::Streamable,
+            background: Mutex::default(),
+            closed: AtomicBool::new(false),
+        };
+        (link, rx)
+    }
+
+    /// Opens the 2024-11-05 transport: GET the stream, wait for its
+    /// `endpoint` event. The stream is the session: when it ends, the
+    /// returned receiver closes.
+    pub(crate) async fn sse(
+        setup: Setup,
+        url: Url,
+        pending: Pending,
+    ) -> Result<(HttpLink, mpsc::Receiver<Vec<u8>>), ClientError> {
+        let (incoming, rx) = mpsc::channel(256);
+        let ctx = Ctx {
+            http: setup.http,
+            url: url.clone(),
+            extra: setup.extra,
+            timeout: setup.timeout,
+            incoming,
+            pending,
+            state: Arc::default(),
+        };
+        let opened = tokio::time::timeout(ENDPOINT_WAIT, ctx.open_get(None))
+            .await
+            .map_err(|_| ClientError::Timeout(format!("GET {url} (opening the HTTP+SSE stream)")))?;
+        let resp = opened.map_err(|e| match e {
+            ClientError::Http { status, message } => ClientError::Http {
+                status,
+                message: format!(
+                    "{message} (the 2024-11-05 HTTP+SSE transport opens with GET on its …/sse URL; for a \
+                     Streamable HTTP endpoint use Client::connect_http)"
+                ),
+            },
+            other => other,
+        })?;
+        let mut body: BoxStream<'static, reqwest::Result<bytes::Bytes>> = resp.bytes_stream().boxed();
+        let mut parser = Parser::default();
+        let mut events = Vec::new();
+        let endpoint = tokio::time::timeout(ENDPOINT_WAIT, async {
+            loop {
+                if let Some(i) = events.iter().position(|e: &Event| e.event == "endpoint") {
+                    let e: Event = events.remove(i);
+                    return Some(e.data);
+                }
+                match body.next().await {
+                    Some(Ok(chunk)) => parser.feed(&chunk, &mut events),
+                    _ => return None,
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            ClientError::Protocol(format!(
+                "{url} opened an event stream but sent no `endpoint` event: it is not an MCP HTTP+SSE \
+                 endpoint (for Streamable HTTP use Client::connect_http)"
+            ))
+        })?;
+        let endpoint = url.join(endpoint.trim()).map_err(|e| {
+            ClientError::Protocol(format!("{url} named an unusable endpoint {endpoint:?}: {e}"))
+        })?;
+        // Messages go only where the stream came from: another origin would
+        // receive this client's requests (and credentials).
+        if endpoint.origin() != url.origin() {
+            return Err(ClientError::Protocol(format!(
+                "{url} named an endpoint on another origin ({endpoint}); refusing to send messages there"
+            )));
+        }
+        // The pump passes the stream's messages on; when the stream (the
+        // session) ends, its sender goes and the reader sees the end.
+        let pump_ctx = ctx.clone();
+        let leftover: Vec<Event> = events;
+        let task = tokio::spawn(async move {
+            let mut events = leftover;
+            loop {
+                for e in events.drain(..) {
+                    if e.event == "message"
+                        && !e.data.trim().is_empty()
+                        && pump_ctx.incoming.send(e.data.into_bytes()).await.is_err()
+                    {
+                        return;
+                    }
+                }
+                match body.next().await {
+                    Some(Ok(chunk)) => parser.feed(&chunk, &mut events),
+                    _ => return,
+                }
+            }
+        });
+        // Only the pump may hold a sender: when the stream ends, the channel closes.
+        let (dead, _) = mpsc::channel(1);
+        let ctx = Ctx {
+            incoming: dead,
+            ..ctx
+        };
+        Ok((
+            HttpLink {
+                ctx,
+                mode: Mode::Sse { endpoint },
+                background: Mutex::new(vec![task.abort_handle()]),
+                closed: AtomicBool::new(false),
+            },
+            rx,
+        ))
+    }
+
+    /// Whether this is the 2024-11-05 transport.
+    pub(crate) fn is_sse(&self) -> bool {
+        matches!(self.mode, Mode::Sse { .. })
+    }
+
+    /// Sends one message. A request's answer (or failure) arrives through
+    /// the reader or the pending map; other messages are sent before this
+    /// returns.
+    pub(crate) async fn send(&self, out: Outgoing) -> Result<(), ClientError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(TransportError::Closed.into());
+        }
+        match (&self.mode, out.request) {
+            (Mode::Streamable, Some((id, method))) => {
+                let ctx = self.ctx.clone();
+                let task_id = id.clone();
+                // The entry is made before the task can finish, so the task's
+                // own removal always comes after it.
+                let mut inflight = lock(&self.ctx.state.inflight);
+                let task = tokio::spawn(async move {
+                    let result = ctx.post_request(&task_id, &method, out.bytes, &out.head).await;
+                    lock(&ctx.state.inflight).remove(&task_id);
+                    if let Err(e) = result {
+                        fail(&ctx.pending, &task_id, e);
+                    }
+                });
+                inflight.insert(id, task.abort_handle());
+                Ok(())
+            }
+            (Mode::Streamable, None) => self.ctx.post_message(&self.ctx.url, out.bytes, &out.head).await,
+            (Mode::Sse { endpoint }, _) => self.ctx.post_message(endpoint, out.bytes, &Head::default()).await,
+        }
+    }
+
+    /// Stops waiting for a request: its POST is dropped, which on modern
+    /// HTTP is the cancellation itself.
+    pub(crate) fn abort(&self, id: &RequestId) {
+        if let Some(task) = lock(&self.ctx.state.inflight).remove(id) {
+            task.abort();
+        }
+    }
+
+    /// After `initialize`: the revision to send on GET and DELETE, and the
+    /// session's GET stream for server-initiated messages (405 means the
+    /// server offers none).
+    pub(crate) fn start_legacy(&self, version: &str) {
+        *lock(&self.ctx.state.legacy) = Some(version.to_owned());
+        if let Mode::Streamable = self.mode {
+            let ctx = self.ctx.clone();
+            let task = tokio::spawn(async move { ctx.listen().await });
+            let mut background = lock(&self.background);
+            for old in background.drain(..) {
+                old.abort();
+            }
+            background.push(task.abort_handle());
+        }
+    }
+
+    /// Whether a request was refused because its session is gone (and
+    /// forgets that it was).
+    pub(crate) fn take_expired(&self) -> bool {
+        self.ctx.state.expired.swap(false, Ordering::AcqRel)
+    }
+
+    /// Ends the connection: DELETE of a legacy session, every stream dropped.
+    pub(crate) async fn close(&self) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.abort_all();
+        if let Some(delete) = self.ctx.delete_request() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), delete.send()).await;
+        }
+    }
+
+    fn abort_all(&self) {
+        for task in lock(&self.background).drain(..) {
+            task.abort();
+        }
+        for (_, task) in lock(&self.ctx.state.inflight).drain() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for HttpLink {
+    fn drop(&mut self) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.abort_all();
+        // Best effort: end the session on the server too.
+        if let (Some(delete), Ok(rt)) = (self.ctx.delete_request(), tokio::runtime::Handle::try_current()) {
+            rt.spawn(async move {
+                let _ = tokio::time::timeout(Duration::from_secs(5), delete.send()).await;
+            });
+        }
+    }
+}
+
+/// Fails one waiting request.
+fn fail(pending: &Pending, id: &RequestId, error: ClientError) {
+    if let Some(waiter) = lock(pending).remove(id) {
+        let _ = waiter.send(Err(error));
+    }
+}
+
+impl Ctx {
+    /// The headers every request carries: the user's, then the session's.
+    fn headers(&self, head: &Head, with_session: bool) -> HeaderMap {
+        let mut h = self.extra.clone();
+        let session = lock(&self.state.session).clone();
+        if let (true, Some(s)) = (with_session, session) {
+            if let Ok(v) = HeaderValue::from_str(&s) {
+                h.insert(SESSION, v);
+            }
+        }
+        let mut put = |name: &str, value: &str| {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                h.insert(n, v);
+            }
+        };
+        if let Some(v) = &head.protocol_version {
+            put("mcp-protocol-version", v);
+        }
+        if let Some(m) = &head.method {
+            put("mcp-method", m);
+        }
+        if let Some(n) = &head.name {
+            put("mcp-name", &super::headers::encode_value(n));
+        }
+        for (k, v) in &head.params {
+            put(k, v);
+        }
+        h
+    }
+
+    fn post(&self, url: &Url, bytes: Vec<u8>, head: &Head, with_session: bool) -> reqwest::RequestBuilder {
+        let mut headers = self.headers(head, with_session);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/json, text/event-stream"),
+        );
+        self.http.post(url.clone()).headers(headers).body(bytes)
+    }
+
+    /// A notification or response: the server accepts it (202) or says why not.
+    async fn post_message(&self, url: &Url, bytes: Vec<u8>, head: &Head) -> Result<(), ClientError> {
+        let resp = self
+            .post(url, bytes, head, true)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| unreachable_error(url, &e))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = read_body(resp).await.unwrap_or_default();
+        Err(http_error(url, status, &body))
+    }
+
+    /// A request: POST, then the answer as JSON or as an SSE stream (resumed
+    /// with `Last-Event-ID` on legacy sessions when it ends early).
+    async fn post_request(
+        &self,
+        id: &RequestId,
+        method: &str,
+        bytes: Vec<u8>,
+        head: &Head,
+    ) -> Result<(), ClientError> {
+        let initialize = method == "initialize";
+        let sent_session = !initialize && lock(&self.state.session).is_some();
+        let resp = self
+            .post(&self.url, bytes, head, !initialize)
+            .send()
+            .await
+            .map_err(|e| unreachable_error(&self.url, &e))?;
+        let status = resp.status();
+        if initialize && status.is_success() {
+            let sid = resp
+                .headers()
+                .get(SESSION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            *lock(&self.state.session) = sid;
+        }
+        if status == StatusCode::NOT_FOUND && sent_session {
+            // The spec's signal that the session is gone: start a new one.
+            *lock(&self.state.session) = None;
+            self.state.expired.store(true, Ordering::Release);
+            return Err(ClientError::Http {
+                status: 404,
+                message: format!("{} no longer knows this session", self.url),
+            });
+        }
+        if status.is_success() && is_event_stream(&resp) {
+            return self.follow(resp, id, method).await;
+        }
+        let body = read_body(resp).await?;
+        let Some(mut message) = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .filter(|v| v.get("jsonrpc").is_some())
+        else {
+            return Err(if status.is_success() {
+                not_mcp(&self.url, &body)
+            } else {
+                http_error(&self.url, status, &body)
+            });
+        };
+        // Errors refused before the body was read carry no id: they are ours.
+        if message.get("error").is_some() && message.get("id").is_none_or(Value::is_null) {
+            message["id"] = serde_json::to_value(id).unwrap_or(Value::Null);
+        }
+        let answered = answers(&message, id);
+        let _ = self
+            .incoming
+            .send(serde_json::to_vec(&message).unwrap_or_default())
+            .await;
+        if answered {
+            Ok(())
+        } else {
+            Err(ClientError::Protocol(format!(
+                "{} answered `{method}` without a response to it",
+                self.url
+            )))
+        }
+    }
+
+    /// Reads a response stream until it carries the answer.
+    async fn follow(&self, resp: reqwest::Response, id: &RequestId, method: &str) -> Result<(), ClientError> {
+        let mut parser = Parser::default();
+        let mut resp = resp;
+        let mut empty = 0u32;
+        loop {
+            let (answered, events) = self.pump(resp, &mut parser, Some(id)).await;
+            if answered {
+                return Ok(());
+            }
+            // Only legacy sessions resume (SEP-1699); modern streams are not resumable.
+            let legacy = lock(&self.state.legacy).is_some();
+            let Some(last) = parser.last_event_id.clone().filter(|_| legacy) else {
+                return Err(ClientError::Transport(TransportError::Io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "{} closed the response stream of `{method}` before answering it",
+                        self.url
+                    ),
+                ))));
+            };
+            empty = if events == 0 { empty + 1 } else { 0 };
+            if empty > MAX_EMPTY_RESUMES {
+                return Err(ClientError::Protocol(format!(
+                    "{} kept closing the stream of `{method}` without sending anything",
+                    self.url
+                )));
+            }
+            // The server said how long to wait (`retry:`); the spec says to honour it.
+            tokio::time::sleep(parser.retry.unwrap_or(DEFAULT_RETRY)).await;
+            resp = self.open_get(Some(&last)).await?;
+        }
+    }
+
+    /// Passes a stream's messages to the reader until it ends or (when `id`
+    /// is given) carries that request's answer. Returns whether it did, and
+    /// how many events came.
+    async fn pump(
+        &self,
+        resp: reqwest::Response,
+        parser: &mut Parser,
+        id: Option<&RequestId>,
+    ) -> (bool, usize) {
+        let mut body = resp.bytes_stream();
+        let mut events = Vec::new();
+        let mut count = 0;
+        while let Some(Ok(chunk)) = body.next().await {
+            parser.feed(&chunk, &mut events);
+            let mut answered = false;
+            for e in events.drain(..) {
+                count += 1;
+                if e.event != "message" || e.data.trim().is_empty() {
+                    continue;
+                }
+                if let Some(id) = id {
+                    answered |= serde_json::from_str::<Value>(&e.data).is_ok_and(|m| answers(&m, id));
+                }
+                if self.incoming.send(e.data.into_bytes()).await.is_err() {
+                    return (answered, count);
+                }
+            }
+            // The answer ends the request: stop reading (the stream should end anyway).
+            if answered {
+                return (true, count);
+            }
+        }
+        (false, count)
+    }
+
+    /// GET on the MCP endpoint: the legacy session's stream, or a resumption.
+    async fn open_get(&self, last_event_id: Option<&str>) -> Result<reqwest::Response, ClientError> {
+        let version = lock(&self.state.legacy).clone();
+        let mut headers = self.headers(
+            &Head {
+                protocol_version: version,
+                ..Head::default()
+            },
+            true,
+        );
+        headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        if let Some(id) = last_event_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+            headers.insert("last-event-id", id);
+        }
+        let resp = self
+            .http
+            .request(Method::GET, self.url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| unreachable_error(&self.url, &e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = read_body(resp).await.unwrap_or_default();
+            return Err(http_error(&self.url, status, &body));
+        }
+        if !is_event_stream(&resp) {
+            let body = read_body(resp).await.unwrap_or_default();
+            return Err(ClientError::Protocol(format!(
+                "{} answered GET without an event stream ({}): it is not an MCP event stream",
+                self.url,
+                snippet(&body)
+            )));
+        }
+        Ok(resp)
+    }
+
+    /// The legacy session's GET stream, reopened when the server closes it.
+    async fn listen(&self) {
+        let mut parser = Parser::default();
+        let mut backoff = DEFAULT_RETRY;
+        loop {
+            let resp = match self.open_get(parser.last_event_id.as_deref()).await {
+                Ok(r) => r,
+                // 405: the server offers no stream; other refusals won't change.
+                Err(ClientError::Http { status, .. }) if status < 500 => return,
+                Err(ClientError::Protocol(_)) => return,
+                Err(_) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    continue;
+                }
+            };
+            let (_, events) = self.pump(resp, &mut parser, None).await;
+            // The server closed it: poll again after the delay it asked for,
+            // backing off while reconnections bring nothing.
+            let retry = parser.retry.unwrap_or(DEFAULT_RETRY);
+            if events > 0 {
+                backoff = DEFAULT_RETRY;
+                tokio::time::sleep(retry).await;
+            } else {
+                tokio::time::sleep(retry.max(backoff)).await;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+
+    fn delete_request(&self) -> Option<reqwest::RequestBuilder> {
+        lock(&self.state.session).as_ref()?;
+        let version = lock(&self.state.legacy).clone();
+        let headers = self.headers(
+            &Head {
+                protocol_version: version,
+                ..Head::default()
+            },
+            true,
+        );
+        Some(self.http.delete(self.url.clone()).headers(headers))
+    }
+}
+
+/// Whether `message` is the response to request `id`.
+fn answers(message: &Value, id: &RequestId) -> bool {
+    (message.get("result").is_some() || message.get("error").is_some())
+        && message
+            .get("id")
+            .and_then(|v| serde_json::from_value::<RequestId>(v.clone()).ok())
+            .is_some_and(|got| &got == id)
+}
+
+fn is_event_stream(resp: &reqwest::Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        })
+}
+
+async fn read_body(resp: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+    let url = resp.url().clone();
+    let mut body = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| unreachable_error(&url, &e))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ClientError::Protocol(format!(
+                "{url} sent a response larger than {MAX_BODY} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A short, printable excerpt of a body.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return "empty body".into();
+    }
+    if text.starts_with('<') {
+        return "an HTML page".into();
+    }
+    let mut s: String = text.chars().take(200).collect();
+    if s.len() < text.len() {
+        s.push('…');
+    }
+    format!("{s:?}")
+}
+
+fn not_mcp(url: &Url, body: &[u8]) -> ClientError {
+    ClientError::Protocol(format!(
+        "{url} answered with something that is not MCP ({}): check that the URL is the server's MCP \
+         endpoint (often …/mcp)",
+        snippet(body)
+    ))
+}
+
+/// An HTTP failure, with what the server said and what to do about it.
+fn http_error(url: &Url, status: StatusCode, body: &[u8]) -> ClientError {
+    let said = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.get("message"))
+                .or_else(|| v.get("error"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .map_or_else(|| snippet(body), |m| format!("{m:?}"));
+    let hint = match status.as_u16() {
+        401 => "the server wants credentials: add them with ClientOptions::header(\"Authorization\", \"Bearer …\")",
+        403 => "the server refused access: check the credentials, and that it accepts this client's Host and Origin",
+        404 => "nothing MCP at this URL: check the path (MCP endpoints are usually …/mcp, or …/sse for the 2024-11-05 HTTP+SSE transport)",
+        405 => "this URL does not take this HTTP method: it is probably not an MCP endpoint (check the path)",
+        406 | 415 => "the server rejected the request format: check that the URL is an MCP endpoint",
+        408 | 429 | 503 => "the server is busy: try again later",
+        501 => "the server does not handle this HTTP method: it is not an MCP endpoint (check the URL)",
+        500..=599 => "the server failed: see its logs",
+        _ => "check the URL and the server's logs",
+    };
+    ClientError::Http {
+        status: status.as_u16(),
+        message: format!("{url} ({said}); {hint}"),
+    }
+}
+
+/// No HTTP answer at all (refused, unresolvable, reset).
+fn unreachable_error(url: &Url, e: &reqwest::Error) -> ClientError {
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !detail.contains(&text) {
+            detail.push_str(": ");
+            detail.push_str(&text);
+        }
+        source = s.source();
+    }
+    let kind = if e.is_connect() {
+        std::io::ErrorKind::ConnectionRefused
+    } else if e.is_timeout() {
+        std::io::ErrorKind::TimedOut
+    } else {
+        std::io::ErrorKind::Other
+    };
+    ClientError::Transport(TransportError::Io(std::io::Error::new(
+        kind,
+        format!("could not reach {url} ({detail}); check that the server is running and the URL is right"),
+    )))
+}
