@@ -53,6 +53,7 @@
 mod cache;
 mod headers;
 mod http;
+mod listen;
 mod options;
 mod sse;
 mod transport;
@@ -77,6 +78,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+pub use listen::Subscription;
 pub use options::{
     ClientError, ClientOptions, Direction, Era, InputHandler, NotificationHandler, ProgressUpdate,
     RequestOptions, TrafficTap,
@@ -161,6 +163,10 @@ struct Inner {
     closed: AtomicBool,
     /// Nothing more can arrive from the server (its process or stream ended).
     reader_ended: AtomicBool,
+    /// Open `subscriptions/listen` streams.
+    listeners: Mutex<listen::Listeners>,
+    /// Serialises opening subscriptions (see `Client::listen`).
+    listen_lock: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Client {
@@ -401,6 +407,8 @@ impl Client {
             child,
             closed: AtomicBool::new(false),
             reader_ended: AtomicBool::new(false),
+            listeners: Mutex::default(),
+            listen_lock: tokio::sync::Mutex::new(()),
         });
         // The reader holds the client weakly: dropping the last `Client` ends
         // the connection instead of the reader keeping it alive.
@@ -1663,6 +1671,8 @@ impl Inner {
                 }
             }
         }
+        let legacy = matches!(*lock(&self.era), Era::Legacy(_));
+        lock(&self.listeners).deliver(&n, legacy);
         if let Some(handler) = &self.options.notification {
             handler(n.clone());
         }
