@@ -111,6 +111,14 @@ fn optional<T>(r: Result<T, ClientError>) -> Result<Option<T>, ClientError> {
     }
 }
 
+/// The first positional (a tool or prompt name), or a usage error saying what is missing.
+fn take_first(items: &mut Vec<String>, usage: &str) -> anyhow::Result<String> {
+    if items.is_empty() {
+        return Err(Failure::usage(usage));
+    }
+    Ok(items.remove(0))
+}
+
 fn print(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
@@ -192,12 +200,10 @@ pub(crate) async fn list(mut args: ListArgs) -> anyhow::Result<ExitCode> {
 /// `mcp-serve call`.
 pub(crate) async fn call(mut args: CallArgs) -> anyhow::Result<ExitCode> {
     let (client, watch) = connect(&args.target, &mut args.items).await?;
-    if args.items.is_empty() {
-        return Err(Failure::usage(
-            "no tool given: `mcp-serve call <target> <tool> key=value …`",
-        ));
-    }
-    let tool = args.items.remove(0);
+    let tool = take_first(
+        &mut args.items,
+        "no tool given: `mcp-serve call <target> <tool> key=value …`",
+    )?;
     let tools = client.list_tools().await?.tools;
     let Some(found) = tools.iter().find(|t| t.name == tool) else {
         let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
@@ -267,12 +273,10 @@ pub(crate) async fn read(mut args: ReadArgs) -> anyhow::Result<ExitCode> {
 /// `mcp-serve prompt`.
 pub(crate) async fn prompt(mut args: PromptArgs) -> anyhow::Result<ExitCode> {
     let (client, watch) = connect(&args.target, &mut args.items).await?;
-    if args.items.is_empty() {
-        return Err(Failure::usage(
-            "no prompt given: `mcp-serve prompt <target> <name> key=value …`",
-        ));
-    }
-    let name = args.items.remove(0);
+    let name = take_first(
+        &mut args.items,
+        "no prompt given: `mcp-serve prompt <target> <name> key=value …`",
+    )?;
     let arguments = arguments::parse_strings(&args.items)?;
     let result = client
         .request_raw(
