@@ -13,7 +13,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use mcp_serve::engine::Connection;
 use mcp_serve::prelude::*;
 use mcp_serve::tool::Tool;
@@ -189,4 +189,45 @@ fn tools_list(c: &mut Criterion) {
 }
 
 criterion_group!(benches, tools_call, tools_list);
-criterion_main!(benches);
+
+/// `MCP_BENCH_ITERS=N MCP_BENCH_CASE=modern/echo|modern/add|legacy/echo|list/modern|list/legacy`
+/// runs that case N times and exits, for instruction counts under
+/// `valgrind --tool=cachegrind` (this VM has no hardware counters): the
+/// difference between two runs with different N, divided by the difference
+/// in N, is the cost of one request.
+fn fixed_iterations() -> bool {
+    let (Ok(n), Ok(case)) = (std::env::var("MCP_BENCH_ITERS"), std::env::var("MCP_BENCH_CASE")) else {
+        return false;
+    };
+    let n: usize = n.parse().expect("MCP_BENCH_ITERS is a number");
+    let rt = rt();
+    let (server, modern, bytes) = match case.as_str() {
+        "modern/echo" => (bench_server(), true, echo_frame(true)),
+        "modern/add" => (bench_server(), true, add_frame(true)),
+        "legacy/echo" => (bench_server(), false, echo_frame(false)),
+        "list/modern" => (many_tools(1000), true, frame(3, "tools/list", json!({}), true)),
+        "list/legacy" => (many_tools(1000), false, frame(3, "tools/list", json!({}), false)),
+        other => panic!("unknown MCP_BENCH_CASE {other}"),
+    };
+    let (_handle, conn) = if modern {
+        let handle = server.into_handle().expect("registers");
+        let conn = handle.connect(None);
+        (handle, conn)
+    } else {
+        rt.block_on(legacy_connection(server))
+    };
+    rt.block_on(async {
+        for _ in 0..n {
+            black_box(roundtrip(&conn, black_box(&bytes)).await);
+        }
+    });
+    true
+}
+
+fn main() {
+    if fixed_iterations() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -534,7 +534,7 @@ impl ServerHandle {
     /// # Errors
     /// An I/O failure on stdin or stdout.
     pub async fn serve_stdio(&self) -> Result<(), ServeError> {
-        crate::transport::stdio::serve(self, tokio::io::stdin(), tokio::io::stdout(), Default::default())
+        crate::transport::stdio::serve_process(self, Default::default())
             .await
             .map_err(ServeError::from)
     }

@@ -77,10 +77,54 @@ impl Peer {
     }
 }
 
+/// A request's `_meta`, kept as the client sent it and parsed into a
+/// [`Meta`] only when something reads it: the engine takes what it needs
+/// (version, client, capabilities) straight from the raw JSON, and most
+/// handlers never look at the rest.
+#[derive(Clone, Default)]
+pub(crate) struct LazyMeta {
+    raw: Option<Arc<str>>,
+    parsed: std::sync::OnceLock<Meta>,
+}
+
+impl LazyMeta {
+    /// From the raw text of a JSON object.
+    pub(crate) fn from_raw(raw: &str) -> Self {
+        LazyMeta {
+            raw: Some(raw.into()),
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The raw text, when the meta came from the wire and was not replaced.
+    pub(crate) fn raw(&self) -> Option<&str> {
+        self.raw.as_deref()
+    }
+
+    pub(crate) fn get(&self) -> &Meta {
+        self.parsed.get_or_init(|| {
+            // The raw text was checked to be a JSON object when it was read.
+            self.raw
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok())
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl From<Meta> for LazyMeta {
+    fn from(meta: Meta) -> Self {
+        LazyMeta {
+            raw: None,
+            parsed: std::sync::OnceLock::from(meta),
+        }
+    }
+}
+
 /// Everything the engine knows about one request.
 pub(crate) struct RequestInfo {
     pub(crate) id: Option<RequestId>,
-    pub(crate) meta: Meta,
+    pub(crate) meta: LazyMeta,
     pub(crate) version: ProtocolVersion,
     pub(crate) client_info: Option<Arc<Implementation>>,
     pub(crate) client_capabilities: Option<Arc<ClientCapabilities>>,
@@ -140,7 +184,7 @@ impl Context {
 
     /// The request's `_meta` object, as the client sent it.
     pub fn meta(&self) -> &Meta {
-        &self.inner.meta
+        self.inner.meta.get()
     }
 
     /// The protocol revision this request is served under.
@@ -190,7 +234,7 @@ impl Context {
     /// dropped, except the final one (`progress == total`), so a tight loop
     /// cannot flood the client.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let Some(token) = self.inner.meta.get(meta::PROGRESS_TOKEN) else {
+        let Some(token) = self.inner.meta.get().get(meta::PROGRESS_TOKEN) else {
             return;
         };
         {

@@ -57,7 +57,7 @@ pub enum RegistrationError {
 #[derive(Clone)]
 pub(crate) struct ToolEntry {
     pub(crate) def: types::Tool,
-    pub(crate) validator: Arc<jsonschema::Validator>,
+    pub(crate) validator: Arc<super::validate::InputCheck>,
     pub(crate) handler: Arc<ToolFn>,
     pub(crate) enabled: bool,
     /// A task only once the handler calls `Context::begin_task`.
@@ -103,16 +103,49 @@ pub(crate) struct Catalog {
     pub(crate) resources: IndexMap<String, Arc<ResourceEntry>>,
     pub(crate) templates: IndexMap<String, Arc<ResourceEntry>>,
     pub(crate) prompts: IndexMap<String, Arc<PromptEntry>>,
+    /// The first page of each list, serialized for each revision.
+    pub(crate) lists: ListCache,
 }
 
 impl Clone for Catalog {
+    /// A copy to change: its lists are rendered afresh.
     fn clone(&self) -> Self {
         Catalog {
             tools: self.tools.clone(),
             resources: self.resources.clone(),
             templates: self.templates.clone(),
             prompts: self.prompts.clone(),
+            lists: ListCache::default(),
         }
+    }
+}
+
+/// The list methods whose results are cached.
+pub(crate) const LIST_METHODS: [&str; 4] = [
+    "tools/list",
+    "resources/list",
+    "resources/templates/list",
+    "prompts/list",
+];
+
+/// Results of the list methods without a cursor (the first page, usually the
+/// only one), dressed and serialized for one revision, made on first use.
+/// A catalog snapshot never changes, and every change makes a new snapshot
+/// with an empty cache, so an entry is never stale.
+#[derive(Default)]
+pub(crate) struct ListCache(
+    [[std::sync::OnceLock<Box<[u8]>>; mcp_serve_core::version::ProtocolVersion::ALL.len()];
+        LIST_METHODS.len()],
+);
+
+impl ListCache {
+    /// The slot for a list method (one of [`LIST_METHODS`]) at a revision.
+    pub(crate) fn slot(
+        &self,
+        method: usize,
+        version: mcp_serve_core::version::ProtocolVersion,
+    ) -> &std::sync::OnceLock<Box<[u8]>> {
+        &self.0[method][version as usize]
     }
 }
 
@@ -199,11 +232,16 @@ impl Catalog {
             return Err(RegistrationError::NotAnObject { name: def.name });
         }
         def.output_schema = tool.output.as_ref().and_then(|o| o.resolve(settings));
-        let validator =
-            jsonschema::validator_for(&def.input_schema).map_err(|e| RegistrationError::InvalidSchema {
+        let validator = match &tool.input {
+            // Generated schemas are valid by construction: compile on first need.
+            crate::tool::SchemaSource::Generated(_) => super::validate::InputCheck::lazy(&def.input_schema),
+            // A hand-written one is checked now, so a mistake shows at registration.
+            crate::tool::SchemaSource::Fixed(_) => super::validate::InputCheck::compiled(&def.input_schema)
+                .map_err(|reason| RegistrationError::InvalidSchema {
                 name: def.name.clone(),
-                reason: e.to_string(),
-            })?;
+                reason,
+            })?,
+        };
         let entry = ToolEntry {
             def,
             validator: Arc::new(validator),

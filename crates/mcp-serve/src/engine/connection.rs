@@ -17,7 +17,7 @@ use mcp_serve_core::jsonrpc::{
     self, encode_error, encode_notification, encode_result, ErrorObject, Incoming, Kind, RawMessage,
     RequestId,
 };
-use mcp_serve_core::meta::{self, Meta};
+use mcp_serve_core::meta;
 use mcp_serve_core::types::{ClientCapabilities, Implementation, LoggingLevel};
 use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{json, Map, Value};
@@ -25,13 +25,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::input::Mrtr;
+use super::input::{Digest, Mrtr};
 use super::methods::{self, MethodResult};
-use super::shape::shape;
 use super::shape::Cache;
 use super::{Change, Shared};
-use crate::context::Interaction;
 use crate::context::Peer;
+use crate::context::{Interaction, LazyMeta};
 use crate::error::McpError;
 
 /// What the transport should do with a frame's answer.
@@ -99,15 +98,19 @@ pub(crate) struct LegacySession {
 }
 
 /// Who is asking, under which revision: what a method needs to know.
+#[derive(Clone)]
 pub(crate) struct Scope {
     pub(crate) id: RequestId,
     pub(crate) version: ProtocolVersion,
-    pub(crate) meta: Meta,
+    pub(crate) meta: LazyMeta,
     pub(crate) client_info: Option<Arc<Implementation>>,
     pub(crate) capabilities: Option<Arc<ClientCapabilities>>,
     pub(crate) log_level: Option<LoggingLevel>,
     pub(crate) http: Option<Arc<http::request::Parts>>,
     pub(crate) stream: Option<mpsc::Sender<Vec<u8>>>,
+    /// The raw params of a modern call that may ask for input, for the
+    /// `requestState` digest (see [`super::input::Digest`]).
+    pub(crate) params_raw: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -121,6 +124,63 @@ struct Inner {
     requests: Arc<super::input::PendingRequests>,
     /// Task-augmented calls of this session (legacy 2025-11-25).
     tasks: super::tasks::Tasks,
+    /// What modern clients last declared about themselves.
+    seen: SeenClients,
+}
+
+/// Modern clients repeat the same `clientCapabilities` and `clientInfo` on
+/// every request: the last ones parsed are kept, keyed by their raw JSON, so
+/// a repeat costs a comparison instead of a parse and two allocations.
+#[derive(Default)]
+struct SeenClients {
+    /// Keyed by the whole `_meta`: all of what it declared, when valid.
+    declared: arc_swap::ArcSwapOption<(Box<str>, Arc<Declared>)>,
+    capabilities: LastParsed<ClientCapabilities>,
+    client_info: LastParsed<Implementation>,
+}
+
+/// What a valid modern `_meta` declares.
+struct Declared {
+    /// The protocol version as sent.
+    version: String,
+    capabilities: Arc<ClientCapabilities>,
+    client_info: Option<Arc<Implementation>>,
+    log_level: Option<LoggingLevel>,
+}
+
+impl SeenClients {
+    fn declared(&self, raw_meta: &str) -> Option<Arc<Declared>> {
+        self.declared
+            .load()
+            .as_ref()
+            .filter(|last| *last.0 == *raw_meta)
+            .map(|last| Arc::clone(&last.1))
+    }
+
+    fn remember_declared(&self, raw_meta: &str, declared: Declared) {
+        self.declared
+            .store(Some(Arc::new((raw_meta.into(), Arc::new(declared)))));
+    }
+}
+
+struct LastParsed<T>(arc_swap::ArcSwapOption<(Box<str>, Arc<T>)>);
+
+impl<T> Default for LastParsed<T> {
+    fn default() -> Self {
+        LastParsed(arc_swap::ArcSwapOption::empty())
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> LastParsed<T> {
+    fn get(&self, raw: &serde_json::value::RawValue) -> Result<Arc<T>, serde_json::Error> {
+        if let Some(last) = self.0.load().as_ref().filter(|last| *last.0 == *raw.get()) {
+            return Ok(Arc::clone(&last.1));
+        }
+        let parsed = Arc::new(parse_as_value::<T>(raw)?);
+        self.0
+            .store(Some(Arc::new((raw.get().into(), Arc::clone(&parsed)))));
+        Ok(parsed)
+    }
 }
 
 impl Drop for Inner {
@@ -209,6 +269,7 @@ impl Connection {
                 closed: CancellationToken::new(),
                 requests: Arc::default(),
                 tasks: super::tasks::Tasks::default(),
+                seen: SeenClients::default(),
             }),
         }
     }
@@ -349,6 +410,12 @@ impl Connection {
             Ok(k) => k,
             Err(e) => return error_reply(m.id().as_ref(), &e),
         };
+        self.handle_valid(m, kind, via)
+    }
+
+    /// [`Connection::handle_raw`] for a message the transport already
+    /// validated (`kind` is what `validate` said).
+    pub(crate) fn handle_valid(&self, m: &RawMessage<'_>, kind: Kind, via: &Inbound) -> Reply {
         let method = m.method().unwrap_or_default();
         match kind {
             // Answers to server-initiated requests; none are sent yet.
@@ -427,31 +494,43 @@ impl Connection {
         params: Option<&serde_json::value::RawValue>,
         via: &Inbound,
     ) -> Reply {
-        let mut params: Map<String, Value> = match params {
-            None => Map::new(),
-            Some(raw) => match serde_json::from_str(raw.get()) {
-                Ok(p) => p,
+        let raw_params = params;
+        let (params, raw_meta) = match params {
+            None => (Map::new(), None),
+            Some(raw) => match serde_json::from_str::<SplitParams<'_>>(raw.get()) {
+                Ok(p) => (p.rest, p.meta),
                 Err(e) => {
                     return error_reply(Some(&id), &ErrorObject::invalid_params(format!("params: {e}")))
                 }
             },
         };
-        let meta = match params.remove("_meta") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m,
+        let meta = match raw_meta.map(serde_json::value::RawValue::get) {
+            None | Some("null") => LazyMeta::default(),
+            Some(m) if m.starts_with('{') => LazyMeta::from_raw(m),
             Some(_) => {
                 return error_reply(Some(&id), &ErrorObject::invalid_params("_meta must be an object"))
             }
         };
+        // A `_meta` identical to the last one parsed says the same things.
+        let declared = meta.raw().and_then(|m| self.inner.seen.declared(m));
+        // Borrowed from the frame, like the params.
+        let mut probe = raw_meta
+            .filter(|_| meta.raw().is_some() && declared.is_none())
+            .and_then(|m| serde_json::from_str::<MetaProbe<'_>>(m.get()).ok())
+            .unwrap_or_default();
+        probe.declared = declared;
         if method == "initialize" {
             // A connection shared by unrelated clients must never become a session.
-            let modern = meta.contains_key(meta::PROTOCOL_VERSION) || via.shared_connection;
+            let modern = probe.declared.is_some() || probe.version.is_some() || via.shared_connection;
             return self.initialize(&id, params, modern);
         }
-        let scope = match self.scope(id, method, &params, meta, via) {
+        let mut scope = match self.scope(id, method, &params, meta, &probe, via) {
             Ok(s) => s,
             Err((id, e)) => return error_reply(Some(&id), &e),
         };
+        if scope.version.is_modern() && matches!(method, "tools/call" | "resources/read" | "prompts/get") {
+            scope.params_raw = raw_params.map(|p| Arc::from(p.get()));
+        }
         if method == "tools/call" {
             if let Some(headers) = &via.mirrored {
                 if let Err(e) = methods::check_param_headers(&self.inner.shared, &params, headers) {
@@ -468,13 +547,18 @@ impl Connection {
         id: RequestId,
         method: &str,
         params: &Map<String, Value>,
-        meta: Meta,
+        meta: LazyMeta,
+        probe: &MetaProbe<'_>,
         via: &Inbound,
     ) -> Result<Scope, (RequestId, ErrorObject)> {
         let http = via.http.clone();
         let stream = via.stream.clone();
-        if let Some(requested) = meta.get(meta::PROTOCOL_VERSION) {
-            let Some(requested) = requested.as_str() else {
+        if probe.declared.is_some() || probe.version.is_some() {
+            let requested = match &probe.declared {
+                Some(d) => Some(std::borrow::Cow::Borrowed(d.version.as_str())),
+                None => probe.version.and_then(json_str),
+            };
+            let Some(requested) = requested else {
                 return Err((
                     id,
                     ErrorObject::invalid_params(format!(
@@ -483,6 +567,7 @@ impl Connection {
                     )),
                 ));
             };
+            let requested = &*requested;
             if let Some(headers) = &via.mirrored {
                 if let Err(e) = check_mirrored(headers, requested, method, params) {
                     return Err((id, e));
@@ -498,22 +583,35 @@ impl Connection {
                     return Err((id, ProtocolVersion::unsupported_error(requested, &modern)));
                 }
             };
-            let capabilities = match meta.get(meta::CLIENT_CAPABILITIES) {
+            if let Some(d) = &probe.declared {
+                return Ok(Scope {
+                    id,
+                    version,
+                    meta,
+                    client_info: d.client_info.clone(),
+                    capabilities: Some(Arc::clone(&d.capabilities)),
+                    log_level: d.log_level,
+                    http,
+                    stream,
+                    params_raw: None,
+                });
+            }
+            let capabilities = match probe.capabilities {
                 None => {
                     return Err((id, ErrorObject::invalid_params(format!(
                         "missing required _meta[\"{}\"]: modern requests must declare the client's capabilities (use {{}} for none)",
                         meta::CLIENT_CAPABILITIES
                     ))))
                 }
-                Some(v) => match ClientCapabilities::deserialize_value(v) {
-                    Ok(c) => Arc::new(c),
+                Some(v) => match self.inner.seen.capabilities.get(v) {
+                    Ok(c) => c,
                     Err(e) => return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::CLIENT_CAPABILITIES)))),
                 },
             };
-            let client_info = match meta.get(meta::CLIENT_INFO) {
+            let client_info = match probe.client_info {
                 None => None,
-                Some(v) => match serde_json::from_value::<Implementation>(v.clone()) {
-                    Ok(i) => Some(Arc::new(i)),
+                Some(v) => match self.inner.seen.client_info.get(v) {
+                    Ok(i) => Some(i),
                     Err(e) => {
                         return Err((
                             id,
@@ -522,9 +620,9 @@ impl Connection {
                     }
                 },
             };
-            let log_level = match meta.get(meta::LOG_LEVEL) {
+            let log_level = match probe.log_level {
                 None => None,
-                Some(v) => match serde_json::from_value::<LoggingLevel>(v.clone()) {
+                Some(v) => match parse_as_value::<LoggingLevel>(v) {
                     Ok(l) => Some(l),
                     Err(e) => {
                         return Err((
@@ -534,6 +632,19 @@ impl Connection {
                     }
                 },
             };
+            // Values that change with every request would only churn the cache.
+            let per_request = |m: &str| m.contains(meta::PROGRESS_TOKEN) || m.contains("traceparent");
+            if let Some(raw) = meta.raw().filter(|m| !per_request(m)) {
+                self.inner.seen.remember_declared(
+                    raw,
+                    Declared {
+                        version: requested.to_owned(),
+                        capabilities: Arc::clone(&capabilities),
+                        client_info: client_info.clone(),
+                        log_level,
+                    },
+                );
+            }
             return Ok(Scope {
                 id,
                 version,
@@ -543,6 +654,7 @@ impl Connection {
                 log_level,
                 http,
                 stream,
+                params_raw: None,
             });
         }
         if let Some(s) = self.inner.legacy.get() {
@@ -561,6 +673,7 @@ impl Connection {
                 ),
                 http,
                 stream,
+                params_raw: None,
             });
         }
         if method == "ping" {
@@ -574,6 +687,7 @@ impl Connection {
                 log_level: None,
                 http,
                 stream,
+                params_raw: None,
             });
         }
         Err((
@@ -717,10 +831,15 @@ impl Connection {
                     )),
                 }
             }
-            "tools/list" => methods::list_tools(shared, &params),
-            "resources/list" => methods::list_resources(shared, &params),
-            "resources/templates/list" => methods::list_templates(shared, &params),
-            "prompts/list" => methods::list_prompts(shared, &params),
+            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list"
+                if matches!(params.get("cursor"), None | Some(Value::Null)) =>
+            {
+                return Reply::Now(methods::cached_list(shared, method, scope.version, &id));
+            }
+            "tools/list" => methods::list_tools(shared, &shared.catalog.load(), &params),
+            "resources/list" => methods::list_resources(shared, &shared.catalog.load(), &params),
+            "resources/templates/list" => methods::list_templates(shared, &shared.catalog.load(), &params),
+            "prompts/list" => methods::list_prompts(shared, &shared.catalog.load(), &params),
             "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" if scope.version.is_legacy() => {
                 return self.task_method(&scope.id, method, &params);
             }
@@ -766,11 +885,6 @@ impl Connection {
     ) -> Reply {
         let shared = &self.inner.shared;
         let id = scope.id.clone();
-        let params_name = params
-            .get("name")
-            .or_else(|| params.get("uri"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
         let token = CancellationToken::new();
         if !shared_connection {
             self.lock_in_flight().insert(id.clone(), token.clone());
@@ -785,33 +899,55 @@ impl Connection {
                 return error_reply(Some(&id), &e.into_error_object());
             }
         };
-        let cx = self.context(&scope, token.clone(), interaction);
-        let log_scope = crate::telemetry::bridge_installed().then(|| cx.clone());
-        let fut = match method {
-            "tools/call" => methods::call_tool(shared, &scope, params, cx),
-            "resources/read" => methods::read_resource(shared, &scope, params, cx),
-            "prompts/get" => methods::get_prompt(shared, params, cx),
-            _ => methods::complete(shared, params, cx),
-        };
-        let fut = crate::telemetry::in_handler_scope(log_scope, fut);
-        let conn = self.clone();
         let version = scope.version;
-        let target = params_name.unwrap_or_default();
+        // Fields are only evaluated when a subscriber wants the span.
         let span = tracing::debug_span!(
             "mcp.request",
             method,
-            target = %target,
+            target = %params
+                .get("name")
+                .or_else(|| params.get("uri"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default(),
             id = %id,
             protocol = %version,
             // W3C trace context from `_meta`, for correlating with the caller's trace.
-            traceparent = scope.meta.get("traceparent").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            traceparent = scope.meta.get().get("traceparent").and_then(serde_json::Value::as_str).unwrap_or_default(),
             outcome = tracing::field::Empty,
         );
-        crate::telemetry::adopt_parent(&span, &scope.meta);
+        // Only a `_meta` naming a trace parent has one to adopt: others stay unparsed.
+        if cfg!(feature = "otel") && scope.meta.raw().is_some_and(|m| m.contains("traceparent")) {
+            crate::telemetry::adopt_parent(&span, scope.meta.get());
+        }
+        // The scope is not needed after this: its `_meta` moves into the context.
+        let cx = self.context_owned(scope, token.clone(), interaction);
+        let log_scope = crate::telemetry::bridge_installed().then(|| cx.clone());
+        use crate::telemetry::in_handler_scope;
+        let fut = match method {
+            "tools/call" => Call::Tool(in_handler_scope(
+                log_scope,
+                methods::call_tool_result(shared, params, cx),
+            )),
+            "resources/read" => Call::Other(in_handler_scope(
+                log_scope,
+                methods::read_resource(shared, params, cx),
+            )),
+            "prompts/get" => Call::Other(in_handler_scope(
+                log_scope,
+                methods::get_prompt(shared, params, cx),
+            )),
+            _ => Call::Other(in_handler_scope(log_scope, methods::complete(shared, params, cx))),
+        };
+        let conn = self.clone();
         Reply::Later(Box::pin(
             async move {
                 let started = std::time::Instant::now();
+                let fut = fut.run();
+                // On a shared connection the token is never registered, so
+                // nothing can cancel it (closing the response drops this
+                // future instead): no need to wait on it.
                 let result = match mrtr {
+                    None if shared_connection => Some(fut.await),
                     None => tokio::select! {
                         biased;
                         () = token.cancelled() => None,
@@ -819,10 +955,10 @@ impl Connection {
                     },
                     Some((mrtr, digest)) => tokio::select! {
                         biased;
-                        () = token.cancelled() => None,
+                        () = token.cancelled(), if !shared_connection => None,
                         r = fut => Some(r),
                         () = mrtr.needed.notified() => {
-                            Some(Ok(input_required(&conn.inner.shared.state_key, &mrtr, &digest).await))
+                            Some(Done::Other(Ok(input_required(&conn.inner.shared.state_key, &mrtr, &digest).await)))
                         }
                     },
                 };
@@ -831,8 +967,8 @@ impl Connection {
                 }
                 let outcome = match &result {
                     None => "cancelled",
-                    Some(Ok(_)) => "ok",
-                    Some(Err(_)) => "error",
+                    Some(Done::Tool(Ok(_)) | Done::Other(Ok(_))) => "ok",
+                    Some(Done::Tool(Err(_)) | Done::Other(Err(_))) => "error",
                 };
                 tracing::Span::current().record("outcome", outcome);
                 tracing::debug!(
@@ -840,11 +976,30 @@ impl Connection {
                     "request finished"
                 );
                 // A cancelled request gets no response.
-                let result = result?;
-                Some(conn.finish(&id, version, result))
+                Some(match result? {
+                    Done::Tool(r) => conn.finish_tool(&id, version, r),
+                    Done::Other(r) => conn.finish(&id, version, r),
+                })
             }
             .instrument(span),
         ))
+    }
+
+    /// [`Connection::finish`] for a `tools/call`: the common result (text
+    /// blocks only) is written straight from its type.
+    fn finish_tool(
+        &self,
+        id: &RequestId,
+        version: ProtocolVersion,
+        result: Result<mcp_serve_core::types::CallToolResult, McpError>,
+    ) -> Answer {
+        match result {
+            Ok(r) => match super::shape::encode_text_result(&self.inner.shared, id, version, &r) {
+                Some(bytes) => Answer { bytes, error: None },
+                None => self.finish(id, version, Ok((methods::to_value(&r), Cache::No))),
+            },
+            Err(e) => self.finish(id, version, Err(e)),
+        }
     }
 
     /// A legacy `tools/call` carrying `task`: starts it in the background and
@@ -894,6 +1049,7 @@ impl Connection {
                     log_level: scope.log_level,
                     http: scope.http.clone(),
                     stream: None,
+                    params_raw: None,
                 };
                 let cx = self.context(
                     &background,
@@ -902,7 +1058,7 @@ impl Connection {
                 );
                 let mut call_params = params.clone();
                 call_params.remove("task");
-                let fut = methods::call_tool(&self.inner.shared, &background, call_params, cx);
+                let fut = methods::call_tool(&self.inner.shared, call_params, cx);
                 let runner = Arc::clone(&entry);
                 let peer = self.inner.peer.clone();
                 tokio::spawn(async move {
@@ -974,9 +1130,8 @@ impl Connection {
 
     pub(super) fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Answer {
         match result {
-            Ok((mut value, cache)) => {
-                shape(&self.inner.shared, version, cache, &mut value);
-                match encode_result(id, &value) {
+            Ok((value, cache)) => {
+                match super::shape::encode_response(&self.inner.shared, id, version, cache, value) {
                     Ok(bytes) => Answer { bytes, error: None },
                     Err(e) => Answer {
                         bytes: encode_error(Some(id), &ErrorObject::internal(e)),
@@ -1154,19 +1309,31 @@ impl Connection {
         scope: &Scope,
         method: &str,
         params: &mut Map<String, Value>,
-    ) -> Result<(Interaction, Option<(Arc<Mrtr>, String)>), McpError> {
+    ) -> Result<(Interaction, Option<(Arc<Mrtr>, Digest)>), McpError> {
         if scope.version.is_legacy() {
             return Ok((Interaction::Legacy(Arc::clone(&self.inner.requests)), None));
         }
         let responses = params.remove("inputResponses");
         let state = params.remove("requestState");
-        if !matches!(method, "tools/call" | "resources/read" | "prompts/get") {
-            return Ok((Interaction::None, None));
-        }
-        let digest = super::input::request_digest(method, params);
-        let mut answers = match state {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::String(s)) => super::input::verify_state(&self.inner.shared.state_key, &digest, &s)?,
+        let method: &'static str = match method {
+            "tools/call" => "tools/call",
+            "resources/read" => "resources/read",
+            "prompts/get" => "prompts/get",
+            _ => return Ok((Interaction::None, None)),
+        };
+        let (mut answers, digest) = match state {
+            None | Some(Value::Null) => (
+                Map::new(),
+                Digest::Deferred {
+                    method,
+                    params: scope.params_raw.clone(),
+                },
+            ),
+            Some(Value::String(s)) => {
+                let digest = super::input::request_digest(method, params);
+                let answers = super::input::verify_state(&self.inner.shared.state_key, &digest, &s)?;
+                (answers, Digest::Ready(digest))
+            }
             Some(_) => return Err(McpError::invalid_params("requestState: must be a string")),
         };
         match responses {
@@ -1184,19 +1351,28 @@ impl Connection {
         cancel: CancellationToken,
         interaction: Interaction,
     ) -> crate::context::Context {
+        self.context_owned(scope.clone(), cancel, interaction)
+    }
+
+    /// [`Connection::context`] for a scope that is no longer needed.
+    pub(super) fn context_owned(
+        &self,
+        scope: Scope,
+        cancel: CancellationToken,
+        interaction: Interaction,
+    ) -> crate::context::Context {
         crate::context::Context {
             inner: Arc::new(crate::context::RequestInfo {
-                id: Some(scope.id.clone()),
-                meta: scope.meta.clone(),
+                id: Some(scope.id),
+                meta: scope.meta,
                 version: scope.version,
-                client_info: scope.client_info.clone(),
-                client_capabilities: scope.capabilities.clone(),
+                client_info: scope.client_info,
+                client_capabilities: scope.capabilities,
                 log_level: scope.log_level,
-                http: scope.http.clone(),
+                http: scope.http,
                 shared: Arc::clone(&self.inner.shared),
                 peer: scope
                     .stream
-                    .clone()
                     .map_or_else(|| self.inner.peer.clone(), |s| Peer(Some(s))),
                 cancel,
                 interaction,
@@ -1252,13 +1428,13 @@ fn check_mirrored(
 /// The `InputRequiredResult` for a handler stopped by missing input: every
 /// input request it (and any concurrent branch of it) made, and the answers
 /// so far, signed.
-pub(super) async fn input_required(key: &[u8], mrtr: &Mrtr, digest: &str) -> (Value, Cache) {
+pub(super) async fn input_required(key: &[u8], mrtr: &Mrtr, digest: &Digest) -> (Value, Cache) {
     // Let concurrently started input requests of the same handler register.
     for _ in 0..3 {
         tokio::task::yield_now().await;
     }
     let requests: Map<String, Value> = mrtr.take_pending().into_iter().collect();
-    let state = super::input::sign_state(key, digest, &mrtr.answers());
+    let state = super::input::sign_state(key, &digest.get(), &mrtr.answers());
     (
         json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }),
         Cache::No,
@@ -1267,6 +1443,149 @@ pub(super) async fn input_required(key: &[u8], mrtr: &Mrtr, digest: &str) -> (Va
 
 fn encode(id: &RequestId, value: &Value) -> Reply {
     Reply::Now(encode_result(id, value).unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e))))
+}
+
+/// A handler-backed call: `tools/call` keeps its result typed.
+enum Call {
+    Tool(BoxFuture<'static, Result<mcp_serve_core::types::CallToolResult, McpError>>),
+    Other(BoxFuture<'static, MethodResult>),
+}
+
+enum Done {
+    Tool(Result<mcp_serve_core::types::CallToolResult, McpError>),
+    Other(MethodResult),
+}
+
+impl Call {
+    async fn run(self) -> Done {
+        match self {
+            Call::Tool(f) => Done::Tool(f.await),
+            Call::Other(f) => Done::Other(f.await),
+        }
+    }
+}
+
+/// `params` with `_meta` kept raw: everything else is parsed as before (into
+/// a map, a repeated key keeping its last value).
+struct SplitParams<'a> {
+    meta: Option<&'a serde_json::value::RawValue>,
+    rest: Map<String, Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for SplitParams<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = SplitParams<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // What `serde_json::Map` says.
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = SplitParams {
+                    meta: None,
+                    rest: Map::new(),
+                };
+                while let Some(Key(key)) = map.next_key()? {
+                    if key == "_meta" {
+                        out.meta = Some(map.next_value()?);
+                    } else {
+                        out.rest.insert(key.into_owned(), map.next_value()?);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// An object key, borrowed from the input unless it has escapes (serde's
+/// `Cow<str>` always copies).
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(v.into()))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(v.to_owned().into()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(v.into()))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// The `_meta` members the engine reads, raw (a repeated key keeping its
+/// last value, as in a map); the rest is skipped. Or, for a `_meta` seen
+/// just before, what it declared.
+#[derive(Default)]
+struct MetaProbe<'a> {
+    declared: Option<Arc<Declared>>,
+    version: Option<&'a serde_json::value::RawValue>,
+    capabilities: Option<&'a serde_json::value::RawValue>,
+    client_info: Option<&'a serde_json::value::RawValue>,
+    log_level: Option<&'a serde_json::value::RawValue>,
+}
+
+impl<'de> serde::Deserialize<'de> for MetaProbe<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = MetaProbe<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = MetaProbe::default();
+                while let Some(Key(key)) = map.next_key()? {
+                    let slot = match &*key {
+                        meta::PROTOCOL_VERSION => &mut out.version,
+                        meta::CLIENT_CAPABILITIES => &mut out.capabilities,
+                        meta::CLIENT_INFO => &mut out.client_info,
+                        meta::LOG_LEVEL => &mut out.log_level,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value()?);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// A raw JSON value that is a string, unescaped.
+fn json_str(raw: &serde_json::value::RawValue) -> Option<std::borrow::Cow<'_, str>> {
+    match serde_json::from_str::<&str>(raw.get()) {
+        Ok(s) => Some(s.into()),
+        // Escapes need an owned copy; anything else is not a string.
+        Err(_) => serde_json::from_str::<String>(raw.get()).ok().map(Into::into),
+    }
+}
+
+/// Deserializes a raw value as `T` would be from its parsed `Value`, with
+/// the same error text (a direct parse's errors also give a position).
+fn parse_as_value<T: serde::de::DeserializeOwned>(
+    raw: &serde_json::value::RawValue,
+) -> Result<T, serde_json::Error> {
+    serde_json::from_str(raw.get()).or_else(|_| {
+        let v: Value = serde_json::from_str(raw.get())?;
+        T::deserialize_value(&v)
+    })
 }
 
 /// Deserializing capabilities from a borrowed value.

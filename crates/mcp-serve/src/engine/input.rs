@@ -25,7 +25,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use mcp_serve_core::jsonrpc::{ErrorObject, RequestId};
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use tokio::sync::{oneshot, Notify};
 
 use crate::error::McpError;
@@ -210,6 +210,36 @@ impl Mrtr {
     }
 }
 
+/// The digest a request's `requestState` is bound to. Hashing costs as much
+/// as the rest of a small call, and only requests that carry a state or
+/// whose handler asks for input need it, so by default it is computed from a
+/// copy of the raw params when first asked for.
+pub(crate) enum Digest {
+    Ready(String),
+    Deferred {
+        method: &'static str,
+        params: Option<std::sync::Arc<str>>,
+    },
+}
+
+impl Digest {
+    pub(crate) fn get(&self) -> String {
+        match self {
+            Digest::Ready(d) => d.clone(),
+            Digest::Deferred { method, params } => {
+                // Only name, uri and arguments are hashed, so the members the
+                // engine removed from the parsed params (`_meta`,
+                // `inputResponses`, `requestState`) make no difference.
+                let params: Map<String, Value> = params
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .unwrap_or_default();
+                request_digest(method, &params)
+            }
+        }
+    }
+}
+
 /// What a `requestState` is bound to: the method and a digest of the request.
 pub(crate) fn request_digest(method: &str, params: &Map<String, Value>) -> String {
     let mut h = Sha256::new();
@@ -296,6 +326,13 @@ mod tests {
         let mut params = Map::new();
         params.insert("name".into(), json!("greet"));
         let d = request_digest("tools/call", &params);
+        // The deferred digest, from the raw params, is the same.
+        let raw = r#"{"name":"greet","_meta":{"progressToken":1},"requestState":"x"}"#;
+        let deferred = Digest::Deferred {
+            method: "tools/call",
+            params: Some(raw.into()),
+        };
+        assert_eq!(deferred.get(), d);
         let s = sign_state(key, &d, &answers);
         assert_eq!(verify_state(key, &d, &s).unwrap(), answers);
         // Another key, another request, an altered payload: all refused.

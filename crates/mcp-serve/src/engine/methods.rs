@@ -7,7 +7,6 @@ use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{json, Map, Value};
 
 use super::catalog::{coerce, Catalog};
-use super::connection::Scope;
 use super::pagination::page;
 use super::shape::Cache;
 use super::Shared;
@@ -19,7 +18,7 @@ use crate::tool::CallError;
 /// A method's result before it is dressed for the era and serialized.
 pub(crate) type MethodResult = Result<(Value, Cache), McpError>;
 
-fn to_value<T: serde::Serialize>(v: &T) -> Value {
+pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Value {
     // Our own wire types always serialize.
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
@@ -100,6 +99,7 @@ fn cursor(params: &Map<String, Value>) -> Result<Option<&str>, McpError> {
 
 fn list<T>(
     shared: &Shared,
+    catalog: &Catalog,
     params: &Map<String, Value>,
     key: &str,
     items: impl Fn(&Catalog) -> Vec<T>,
@@ -107,8 +107,7 @@ fn list<T>(
 where
     T: serde::Serialize,
 {
-    let catalog = shared.catalog.load();
-    let all = items(&catalog);
+    let all = items(catalog);
     let (range, next) = page(all.len(), cursor(params)?, shared.options.page_size)?;
     let mut r = Map::new();
     r.insert(key.to_owned(), to_value(&&all[range]));
@@ -118,8 +117,8 @@ where
     Ok((Value::Object(r), Cache::Ttl(shared.options.list_ttl_ms)))
 }
 
-pub(crate) fn list_tools(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
-    list(shared, params, "tools", |c| {
+pub(crate) fn list_tools(shared: &Shared, catalog: &Catalog, params: &Map<String, Value>) -> MethodResult {
+    list(shared, catalog, params, "tools", |c| {
         c.tools
             .values()
             .filter(|t| t.enabled)
@@ -129,8 +128,12 @@ pub(crate) fn list_tools(shared: &Shared, params: &Map<String, Value>) -> Method
     })
 }
 
-pub(crate) fn list_resources(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
-    list(shared, params, "resources", |c| {
+pub(crate) fn list_resources(
+    shared: &Shared,
+    catalog: &Catalog,
+    params: &Map<String, Value>,
+) -> MethodResult {
+    list(shared, catalog, params, "resources", |c| {
         c.resources
             .values()
             .filter(|r| r.enabled)
@@ -139,8 +142,12 @@ pub(crate) fn list_resources(shared: &Shared, params: &Map<String, Value>) -> Me
     })
 }
 
-pub(crate) fn list_templates(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
-    list(shared, params, "resourceTemplates", |c| {
+pub(crate) fn list_templates(
+    shared: &Shared,
+    catalog: &Catalog,
+    params: &Map<String, Value>,
+) -> MethodResult {
+    list(shared, catalog, params, "resourceTemplates", |c| {
         c.templates
             .values()
             .filter(|r| r.enabled)
@@ -149,8 +156,8 @@ pub(crate) fn list_templates(shared: &Shared, params: &Map<String, Value>) -> Me
     })
 }
 
-pub(crate) fn list_prompts(shared: &Shared, params: &Map<String, Value>) -> MethodResult {
-    list(shared, params, "prompts", |c| {
+pub(crate) fn list_prompts(shared: &Shared, catalog: &Catalog, params: &Map<String, Value>) -> MethodResult {
+    list(shared, catalog, params, "prompts", |c| {
         c.prompts
             .values()
             .filter(|p| p.enabled)
@@ -158,6 +165,37 @@ pub(crate) fn list_prompts(shared: &Shared, params: &Map<String, Value>) -> Meth
             .cloned()
             .collect()
     })
+}
+
+/// A list method's response without a cursor, from the catalog snapshot's
+/// cache (rendered on first use).
+pub(crate) fn cached_list(
+    shared: &Shared,
+    method: &str,
+    version: ProtocolVersion,
+    id: &mcp_serve_core::jsonrpc::RequestId,
+) -> Vec<u8> {
+    let index = super::catalog::LIST_METHODS
+        .iter()
+        .position(|m| *m == method)
+        .unwrap_or_default();
+    let catalog = shared.catalog.load();
+    let result = catalog.lists.slot(index, version).get_or_init(|| {
+        let no_cursor = Map::new();
+        let listed = match index {
+            0 => list_tools(shared, &catalog, &no_cursor),
+            1 => list_resources(shared, &catalog, &no_cursor),
+            2 => list_templates(shared, &catalog, &no_cursor),
+            _ => list_prompts(shared, &catalog, &no_cursor),
+        };
+        // Without a cursor, listing cannot fail and our own types serialize.
+        let mut out = Vec::new();
+        if let Ok((value, cache)) = listed {
+            let _ = super::shape::write_result(&mut out, shared, version, cache, value);
+        }
+        out.into()
+    });
+    super::shape::encode_with_result(id, result)
 }
 
 fn required_str(params: &Map<String, Value>, field: &str) -> Result<String, McpError> {
@@ -202,10 +240,23 @@ fn describe_violations(tool: &str, validator: &jsonschema::Validator, args: &Val
 
 pub(crate) fn call_tool(
     shared: &Shared,
-    scope: &Scope,
-    mut params: Map<String, Value>,
+    params: Map<String, Value>,
     cx: Context,
 ) -> BoxFuture<'static, MethodResult> {
+    let fut = call_tool_result(shared, params, cx);
+    Box::pin(async move { fut.await.map(|r| (to_value(&r), Cache::No)) })
+}
+
+/// [`call_tool`] with the result still typed, for the engine's own
+/// serialization of the common all-text result.
+pub(crate) fn call_tool_result(
+    shared: &Shared,
+    mut params: Map<String, Value>,
+    cx: Context,
+) -> BoxFuture<'static, Result<CallToolResult, McpError>> {
+    fn ready(r: Result<CallToolResult, McpError>) -> BoxFuture<'static, Result<CallToolResult, McpError>> {
+        Box::pin(std::future::ready(r))
+    }
     let name = match required_str(&params, "name") {
         Ok(n) => n,
         Err(e) => return ready(Err(e)),
@@ -221,13 +272,25 @@ pub(crate) fn call_tool(
         ));
     };
     drop(catalog);
-    let _ = scope;
-    let args = Value::Object(args);
-    if let Some(msg) = describe_violations(&name, &tool.validator, &args) {
-        return ready(Ok((to_value(&ToolError::new(msg).into_result()), Cache::No)));
-    }
-    let Value::Object(args) = args else {
-        unreachable!("constructed as an object above")
+    let args = if tool.validator.quick_valid(&args) {
+        args
+    } else {
+        let args = Value::Object(args);
+        let validator = match tool.validator.validator(&tool.def.input_schema) {
+            Ok(v) => v,
+            Err(reason) => {
+                return ready(Err(McpError::internal(format!(
+                    "tool {name} has an invalid input schema: {reason}"
+                ))))
+            }
+        };
+        if let Some(msg) = describe_violations(&name, validator, &args) {
+            return ready(Ok(ToolError::new(msg).into_result()));
+        }
+        let Value::Object(args) = args else {
+            unreachable!("constructed as an object above")
+        };
+        args
     };
     let fut = (tool.handler)(args, cx);
     let has_output_schema = tool.def.output_schema.is_some();
@@ -242,13 +305,12 @@ pub(crate) fn call_tool(
                 "tool {name} declares an outputSchema but returned no structuredContent"
             )));
         }
-        Ok((to_value(&result), Cache::No))
+        Ok(result)
     })
 }
 
 pub(crate) fn read_resource(
     shared: &Shared,
-    scope: &Scope,
     params: Map<String, Value>,
     cx: Context,
 ) -> BoxFuture<'static, MethodResult> {
@@ -256,7 +318,6 @@ pub(crate) fn read_resource(
         Ok(u) => u,
         Err(e) => return ready(Err(e)),
     };
-    let _ = scope;
     let Some((entry, vars)) = shared.catalog.load().find_resource(&uri) else {
         return ready(Err(McpError::resource_not_found(&uri)));
     };

@@ -17,6 +17,7 @@ mod methods;
 mod pagination;
 mod shape;
 mod tasks;
+mod validate;
 
 use std::sync::{Arc, Mutex};
 
@@ -75,6 +76,8 @@ pub(crate) struct Shared {
     pub(crate) changes: broadcast::Sender<Change>,
     /// `info` as JSON, made once: every modern result carries it.
     pub(crate) info_value: serde_json::Value,
+    /// `info_value` serialized, written as is into modern results.
+    pub(crate) info_json: Box<[u8]>,
     /// Signs `requestState` (Multi Round-Trip Requests).
     pub(crate) state_key: Vec<u8>,
     /// Tasks of modern clients (the tasks extension).
@@ -92,9 +95,11 @@ impl Shared {
         state_key: Option<Vec<u8>>,
     ) -> Self {
         let (changes, _) = broadcast::channel(64);
+        let info_value = serde_json::to_value(&info).unwrap_or(serde_json::Value::Null);
         Shared {
             tasks: tasks::modern::TaskRuntime::new(&options.tasks),
-            info_value: serde_json::to_value(&info).unwrap_or(serde_json::Value::Null),
+            info_json: serde_json::to_vec(&info_value).unwrap_or_default().into(),
+            info_value,
             info,
             instructions,
             schema,

@@ -2,7 +2,9 @@
 //! `resultType`, cache hints on cacheable results, and the server's identity
 //! in `_meta`; legacy results are sent as the handler made them.
 
+use mcp_serve_core::jsonrpc::RequestId;
 use mcp_serve_core::meta::SERVER_INFO;
+use mcp_serve_core::types::{CallToolResult, ContentBlock};
 use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{json, Map, Value};
 
@@ -35,6 +37,228 @@ pub(crate) fn shape(shared: &Shared, version: ProtocolVersion, cache: Cache, res
                 .or_insert_with(|| shared.info_value.clone());
         }
     }
+}
+
+/// Serializes the response to `id` carrying `result` dressed as [`shape`]
+/// would dress it, byte for byte, without building the dressed value: the
+/// extra members are written in their sorted places (`serde_json::Map` is
+/// ordered by key) and the server's identity comes pre-serialized.
+pub(crate) fn encode_response(
+    shared: &Shared,
+    id: &RequestId,
+    version: ProtocolVersion,
+    cache: Cache,
+    result: Value,
+) -> Result<Vec<u8>, serde_json::Error> {
+    // Room for a typical small result, so the buffer rarely grows.
+    let mut out = Vec::with_capacity(256 + shared.info_json.len());
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut out, id)?;
+    out.extend_from_slice(br#","result":"#);
+    write_result(&mut out, shared, version, cache, result)?;
+    out.push(b'}');
+    Ok(out)
+}
+
+/// The response to `id` whose result is `result`, already serialized.
+pub(crate) fn encode_with_result(id: &RequestId, result: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(result.len() + 48);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    // Ids are strings or integers: they always serialize.
+    let _ = serde_json::to_writer(&mut out, id);
+    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(result);
+    out.push(b'}');
+    out
+}
+
+/// Writes `result` dressed for the era (see [`encode_response`]).
+pub(crate) fn write_result(
+    out: &mut Vec<u8>,
+    shared: &Shared,
+    version: ProtocolVersion,
+    cache: Cache,
+    mut result: Value,
+) -> Result<(), serde_json::Error> {
+    match &result {
+        Value::Object(map) if version.has_result_type() => write_dressed(out, shared, cache, map),
+        _ => {
+            shape(shared, version, cache, &mut result);
+            serde_json::to_writer(out, &result)
+        }
+    }
+}
+
+/// The response carrying a tool result made only of plain text blocks (what
+/// most tools return), written straight from its type: the same bytes as
+/// serializing it to a `Value`, dressing and encoding that (keys in sorted
+/// order), without building the `Value`. `None` for any other result.
+pub(crate) fn encode_text_result(
+    shared: &Shared,
+    id: &RequestId,
+    version: ProtocolVersion,
+    result: &CallToolResult,
+) -> Option<Vec<u8>> {
+    if result.meta.is_some() || result.result_type.is_some() || result.structured_content.is_some() {
+        return None;
+    }
+    let mut texts = Vec::with_capacity(result.content.len());
+    for block in &result.content {
+        match block {
+            ContentBlock::Text(t) if t.annotations.is_none() && t.meta.is_none() => {
+                texts.push(t.text.as_str())
+            }
+            _ => return None,
+        }
+    }
+    let modern = version.has_result_type();
+    let text_len: usize = texts.iter().map(|t| t.len() + 32).sum();
+    let mut out = Vec::with_capacity(128 + text_len + shared.info_json.len());
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut out, id).ok()?;
+    out.extend_from_slice(br#","result":{"#);
+    if modern && shared.options.server_info_in_results {
+        out.extend_from_slice(br#""_meta":{"#);
+        serde_json::to_writer(&mut out, SERVER_INFO).ok()?;
+        out.push(b':');
+        out.extend_from_slice(&shared.info_json);
+        out.extend_from_slice(b"},");
+    }
+    out.extend_from_slice(br#""content":["#);
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"text":"#);
+        serde_json::to_writer(&mut out, text).ok()?;
+        out.extend_from_slice(br#","type":"text"}"#);
+    }
+    out.push(b']');
+    if let Some(is_error) = result.is_error {
+        out.extend_from_slice(if is_error {
+            br#","isError":true"#
+        } else {
+            br#","isError":false"#
+        });
+    }
+    if modern {
+        out.extend_from_slice(br#","resultType":"complete""#);
+    }
+    out.extend_from_slice(b"}}");
+    Some(out)
+}
+
+/// A member `shape` would add.
+enum Extra<'a> {
+    /// `_meta` holding only the server's identity.
+    NewMeta,
+    /// The result's own `_meta`, with the server's identity added.
+    MergedMeta(&'a Map<String, Value>),
+    Str(&'static str),
+    U64(u64),
+    Scope,
+}
+
+fn write_dressed(
+    out: &mut Vec<u8>,
+    shared: &Shared,
+    cache: Cache,
+    map: &Map<String, Value>,
+) -> Result<(), serde_json::Error> {
+    // In key order, as the members of a `serde_json::Map` are written.
+    let mut extras: [Option<(&str, Extra<'_>)>; 4] = [None, None, None, None];
+    if shared.options.server_info_in_results {
+        extras[0] = match map.get("_meta") {
+            None => Some(("_meta", Extra::NewMeta)),
+            Some(Value::Object(meta)) if !meta.contains_key(SERVER_INFO) => {
+                Some(("_meta", Extra::MergedMeta(meta)))
+            }
+            Some(_) => None,
+        };
+    }
+    if let Cache::Ttl(ttl) = cache {
+        if !map.contains_key("cacheScope") {
+            extras[1] = Some(("cacheScope", Extra::Scope));
+        }
+        if !map.contains_key("ttlMs") {
+            extras[3] = Some(("ttlMs", Extra::U64(ttl)));
+        }
+    }
+    if !map.contains_key("resultType") {
+        extras[2] = Some(("resultType", Extra::Str("complete")));
+    }
+    let merged_meta = matches!(extras[0], Some((_, Extra::MergedMeta(_))));
+    let mut extras = extras.into_iter().flatten().peekable();
+    let mut first = true;
+    let mut member = |out: &mut Vec<u8>, key: &str| -> Result<(), serde_json::Error> {
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, key)?;
+        out.push(b':');
+        Ok(())
+    };
+    out.push(b'{');
+    for (key, value) in map {
+        while let Some((k, extra)) = extras.next_if(|(k, _)| *k <= key.as_str()) {
+            member(out, k)?;
+            write_extra(out, shared, &extra)?;
+        }
+        if merged_meta && key == "_meta" {
+            // Written above, with the server's identity added.
+            continue;
+        }
+        member(out, key)?;
+        serde_json::to_writer(&mut *out, value)?;
+    }
+    for (k, extra) in extras {
+        member(out, k)?;
+        write_extra(out, shared, &extra)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn write_extra(out: &mut Vec<u8>, shared: &Shared, extra: &Extra<'_>) -> Result<(), serde_json::Error> {
+    match extra {
+        Extra::NewMeta => {
+            out.push(b'{');
+            serde_json::to_writer(&mut *out, SERVER_INFO)?;
+            out.push(b':');
+            out.extend_from_slice(&shared.info_json);
+            out.push(b'}');
+        }
+        Extra::MergedMeta(meta) => {
+            let mut info = Some(SERVER_INFO);
+            let mut first = true;
+            let mut member = |out: &mut Vec<u8>, key: &str| -> Result<(), serde_json::Error> {
+                if !std::mem::take(&mut first) {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, key)?;
+                out.push(b':');
+                Ok(())
+            };
+            out.push(b'{');
+            for (key, value) in *meta {
+                if let Some(k) = info.take_if(|k| *k < key.as_str()) {
+                    member(out, k)?;
+                    out.extend_from_slice(&shared.info_json);
+                }
+                member(out, key)?;
+                serde_json::to_writer(&mut *out, value)?;
+            }
+            if let Some(k) = info {
+                member(out, k)?;
+                out.extend_from_slice(&shared.info_json);
+            }
+            out.push(b'}');
+        }
+        Extra::Str(s) => serde_json::to_writer(&mut *out, s)?,
+        Extra::U64(n) => serde_json::to_writer(&mut *out, n)?,
+        Extra::Scope => serde_json::to_writer(&mut *out, &shared.options.cache_scope)?,
+    }
+    Ok(())
 }
 
 /// Rewrites content blocks an older revision cannot represent (resource links
@@ -83,6 +307,108 @@ fn downgrade_block(version: ProtocolVersion, block: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shared(server_info_in_results: bool) -> Shared {
+        let options = crate::engine::Options {
+            server_info_in_results,
+            ..Default::default()
+        };
+        Shared::new(
+            mcp_serve_core::types::Implementation {
+                name: "t\"x".into(),
+                version: "1".into(),
+                ..Default::default()
+            },
+            None,
+            crate::schema::SchemaSettings::default(),
+            options,
+            crate::context::StateMap::default(),
+            crate::engine::catalog::Catalog::default(),
+            None,
+        )
+    }
+
+    #[test]
+    fn encoded_responses_match_shaped_values() {
+        let results = [
+            json!({ "content": [{ "type": "text", "text": "hi" }], "isError": false }),
+            json!({}),
+            json!({ "_meta": { "a": 1, "zz": [1] }, "content": [] }),
+            json!({ "_meta": { SERVER_INFO: "mine" }, "A": 1 }),
+            json!({ "_meta": "not an object", "resultType": "input_required" }),
+            json!({ "_meta": {}, "cacheScope": "public", "ttlMs": 5, "tools": [] }),
+            json!({ "Zed": 1, "aa": 2, "resultTypf": 3, "ttlMt": 4, "ttlMz": 5, "~": 6 }),
+            json!({ "_meta": { "io.modelcontextprotocol/serverInfn": 1, "io.modelcontextprotocol/serverInfp": 2 } }),
+            json!("not an object"),
+            Value::Null,
+        ];
+        let ids = [RequestId::Number(7), RequestId::String("a\"b".into())];
+        for info in [true, false] {
+            let shared = shared(info);
+            for version in ProtocolVersion::ALL {
+                for cache in [Cache::No, Cache::Ttl(60_000)] {
+                    for result in &results {
+                        for id in &ids {
+                            let mut shaped = result.clone();
+                            shape(&shared, version, cache, &mut shaped);
+                            let want = mcp_serve_core::jsonrpc::encode_result(id, &shaped).unwrap();
+                            let got = encode_response(&shared, id, version, cache, result.clone()).unwrap();
+                            assert_eq!(
+                                String::from_utf8(got).unwrap(),
+                                String::from_utf8(want).unwrap(),
+                                "{version} {cache:?} {result}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn text_results_encode_as_their_values_would() {
+        use mcp_serve_core::types::TextContent;
+        let mut annotated = TextContent::new("a");
+        annotated.annotations = Some(Default::default());
+        let results = [
+            CallToolResult::text("hi \"there\"\n\u{1F600}"),
+            CallToolResult::default(),
+            CallToolResult::success(vec![ContentBlock::text("a"), ContentBlock::text("")]),
+            crate::error::ToolError::new("bad").into_result(),
+            CallToolResult {
+                is_error: Some(false),
+                ..CallToolResult::text("x")
+            },
+        ];
+        for info in [true, false] {
+            let shared = shared(info);
+            for version in ProtocolVersion::ALL {
+                for result in &results {
+                    let id = RequestId::Number(3);
+                    let value = serde_json::to_value(result).unwrap();
+                    let want = encode_response(&shared, &id, version, Cache::No, value).unwrap();
+                    let got = encode_text_result(&shared, &id, version, result).expect("a text result");
+                    assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+                }
+            }
+        }
+        let other = [
+            CallToolResult::success(vec![ContentBlock::Text(annotated)]),
+            CallToolResult {
+                structured_content: Some(json!({})),
+                ..Default::default()
+            },
+        ];
+        for result in &other {
+            assert!(encode_text_result(
+                &shared(true),
+                &RequestId::Number(1),
+                ProtocolVersion::LATEST,
+                result
+            )
+            .is_none());
+        }
+    }
 
     #[test]
     fn old_revisions_get_text_for_new_content_types() {

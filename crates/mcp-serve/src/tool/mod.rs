@@ -319,6 +319,10 @@ impl Tool {
 /// A tool error that says which argument is wrong and why.
 pub fn parse_arguments<A: DeserializeOwned>(tool: &str, args: Arguments) -> Result<A, ToolError> {
     let value = Value::Object(args);
+    // Tracking the path costs on every field; it is only needed for the message.
+    if let Ok(a) = A::deserialize(&value) {
+        return Ok(a);
+    }
     serde_path_to_error::deserialize::<_, A>(&value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

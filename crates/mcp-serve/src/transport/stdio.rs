@@ -217,6 +217,164 @@ where
     Ok(())
 }
 
+/// Serves this process's stdin and stdout until stdin closes (see [`serve`]).
+///
+/// Pipes and Unix sockets (what MCP clients spawn servers with) are read
+/// and written through the runtime's event loop; tokio's `stdin()` and
+/// `stdout()` would hand every read and every write to a blocking-pool
+/// thread, two thread wake-ups per round trip. Terminals, files, and a
+/// stdout shared with stderr (`2>&1`) keep tokio's blocking streams.
+pub(crate) async fn serve_process(
+    handle: &ServerHandle,
+    options: StdioOptions,
+) -> Result<(), TransportError> {
+    #[cfg(unix)]
+    {
+        let (reader, stdin_mode) = process::stdin();
+        let (writer, stdout_mode) = process::stdout();
+        let result = on_worker(handle, reader, writer, options).await;
+        // Other processes may share these file descriptions after we exit.
+        stdin_mode.restore();
+        stdout_mode.restore();
+        result
+    }
+    #[cfg(not(unix))]
+    {
+        on_worker(handle, tokio::io::stdin(), tokio::io::stdout(), options).await
+    }
+}
+
+/// Runs [`serve`] as a task of its own. `#[tokio::main]` polls its future on
+/// the main thread, outside the runtime's workers: every read would then be
+/// an I/O event on a worker waking the main thread, and every spawned call a
+/// wake-up back. On a worker, the event, the call and the write all stay on
+/// the thread that saw the input.
+async fn on_worker<R, W>(
+    handle: &ServerHandle,
+    reader: R,
+    writer: W,
+    options: StdioOptions,
+) -> Result<(), TransportError>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let handle = handle.clone();
+    let task = tokio::spawn(async move { serve(&handle, reader, writer, options).await });
+    match task.await {
+        Ok(result) => result,
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Only a runtime shutting down cancels the task.
+            Err(_) => Err(TransportError::Closed),
+        },
+    }
+}
+
+#[cfg(unix)]
+mod process {
+    use std::fs::File;
+    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+    use tokio::io::{AsyncRead, AsyncWrite};
+    use tokio::net::unix::pipe;
+
+    pub(super) type Reader = Box<dyn AsyncRead + Unpin + Send>;
+    pub(super) type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+    /// How to put a stream made non-blocking back in blocking mode.
+    pub(super) enum Mode {
+        Unchanged,
+        Fifo(OwnedFd),
+        Socket(OwnedFd),
+    }
+
+    impl Mode {
+        pub(super) fn restore(self) {
+            // Failing to restore leaves the description non-blocking, as a
+            // crash would: nothing to report.
+            match self {
+                Mode::Unchanged => {}
+                Mode::Fifo(fd) => {
+                    let _ = pipe::Receiver::from_owned_fd_unchecked(fd)
+                        .and_then(pipe::Receiver::into_blocking_fd);
+                }
+                Mode::Socket(fd) => {
+                    let _ = std::os::unix::net::UnixStream::from(fd).set_nonblocking(false);
+                }
+            }
+        }
+    }
+
+    enum Kind {
+        Fifo,
+        UnixSocket,
+        Other,
+    }
+
+    /// A duplicate of `fd`, what it is, and its identity (device, inode).
+    fn inspect(fd: BorrowedFd<'_>) -> Option<(OwnedFd, Kind, (u64, u64))> {
+        let dup = fd.try_clone_to_owned().ok()?;
+        let meta = File::from(dup.try_clone().ok()?).metadata().ok()?;
+        let kind = if meta.file_type().is_fifo() {
+            Kind::Fifo
+        } else if meta.file_type().is_socket()
+            && std::os::unix::net::UnixStream::from(dup.try_clone().ok()?)
+                .local_addr()
+                .is_ok()
+        {
+            Kind::UnixSocket
+        } else {
+            Kind::Other
+        };
+        Some((dup, kind, (meta.dev(), meta.ino())))
+    }
+
+    fn unix_socket(fd: OwnedFd) -> std::io::Result<tokio::net::UnixStream> {
+        let s = std::os::unix::net::UnixStream::from(fd);
+        s.set_nonblocking(true)?;
+        tokio::net::UnixStream::from_std(s)
+    }
+
+    pub(super) fn stdin() -> (Reader, Mode) {
+        let stdin = std::io::stdin();
+        let polled = inspect(stdin.as_fd()).and_then(|(fd, kind, _)| {
+            let keep = fd.try_clone().ok()?;
+            match kind {
+                Kind::Fifo => Some((
+                    Box::new(pipe::Receiver::from_owned_fd(fd).ok()?) as Reader,
+                    Mode::Fifo(keep),
+                )),
+                Kind::UnixSocket => Some((Box::new(unix_socket(fd).ok()?) as Reader, Mode::Socket(keep))),
+                Kind::Other => None,
+            }
+        });
+        polled.unwrap_or_else(|| (Box::new(tokio::io::stdin()), Mode::Unchanged))
+    }
+
+    pub(super) fn stdout() -> (Writer, Mode) {
+        let stderr = inspect(std::io::stderr().as_fd()).map(|(_, _, id)| id);
+        let polled = inspect(std::io::stdout().as_fd()).and_then(|(fd, kind, id)| {
+            // Non-blocking is a property of the shared description: with
+            // `2>&1`, writes to stderr (logs, panics) could fail with EAGAIN.
+            if stderr == Some(id) {
+                return None;
+            }
+            let keep = fd.try_clone().ok()?;
+            match kind {
+                Kind::Fifo => Some((
+                    Box::new(pipe::Sender::from_owned_fd(fd).ok()?) as Writer,
+                    Mode::Fifo(keep),
+                )),
+                Kind::UnixSocket => Some((Box::new(unix_socket(fd).ok()?) as Writer, Mode::Socket(keep))),
+                Kind::Other => None,
+            }
+        });
+        polled.unwrap_or_else(|| (Box::new(tokio::io::stdout()), Mode::Unchanged))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,8 +244,9 @@ pub(crate) fn plan(shared: &Shared, scope: &Scope, params: &Map<String, Value>) 
 /// and no log level, since SEP-2663 carries neither progress nor log
 /// notifications for tasks.
 fn detached(scope: &Scope) -> Scope {
-    let mut meta = scope.meta.clone();
+    let mut meta = scope.meta.get().clone();
     meta.remove(mcp_serve_core::meta::PROGRESS_TOKEN);
+    let meta = meta.into();
     Scope {
         id: scope.id.clone(),
         version: scope.version,
@@ -255,6 +256,7 @@ fn detached(scope: &Scope) -> Scope {
         log_level: None,
         http: scope.http.clone(),
         stream: None,
+        params_raw: scope.params_raw.clone(),
     }
 }
 
@@ -272,7 +274,7 @@ pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Va
         cancel.clone(),
         crate::context::Interaction::Modern(Arc::clone(&mrtr)),
     );
-    let fut = methods::call_tool(&shared, &scope, params, cx);
+    let fut = methods::call_tool(&shared, params, cx);
     let id = scope.id.clone();
     let version = scope.version;
     Reply::Later(Box::pin(async move {
@@ -305,7 +307,7 @@ pub(crate) fn start_deferred(
         conn.lock_in_flight().insert(id.clone(), token.clone());
     }
     let cx = conn.context(scope, token.clone(), interaction);
-    let mut fut = methods::call_tool(conn.shared(), scope, params, cx);
+    let mut fut = methods::call_tool(conn.shared(), params, cx);
     let conn = conn.clone();
     let version = scope.version;
     Reply::Later(Box::pin(async move {

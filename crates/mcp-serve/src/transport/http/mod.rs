@@ -304,7 +304,43 @@ fn accepts(headers: &HeaderMap, mime: &str) -> bool {
         })
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// Whether the `Accept` headers admit JSON and SSE: [`accepts`] for both
+/// types in one pass.
+fn accepts_json_sse(headers: &HeaderMap) -> (bool, bool) {
+    const JSON: &str = "application/json";
+    const SSE: &str = "text/event-stream";
+    let (mut json, mut sse) = (false, false);
+    for v in headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        // What MCP clients send, without splitting it.
+        if v == "application/json, text/event-stream" {
+            return (true, true);
+        }
+        for p in v.split(',') {
+            let p = p.split(';').next().unwrap_or_default().trim();
+            let wild = p == "*/*";
+            let prefix = p.strip_suffix('*').filter(|_| p.ends_with("/*"));
+            json |= p == JSON || wild || prefix.is_some_and(|pre| JSON.starts_with(pre));
+            sse |= p == SSE || wild || prefix.is_some_and(|pre| SSE.starts_with(pre));
+        }
+    }
+    (json, sse)
+}
+
+/// Header names known in advance: looking a `&str` up parses it every time.
+mod names {
+    use http::HeaderName;
+    pub(super) const SESSION: HeaderName = HeaderName::from_static(super::SESSION_HEADER);
+    pub(super) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+    pub(super) const METHOD: HeaderName = HeaderName::from_static("mcp-method");
+    pub(super) const NAME: HeaderName = HeaderName::from_static("mcp-name");
+    pub(super) const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
+}
+
+fn header_str(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -319,15 +355,12 @@ fn decode_mirrored(value: &str) -> Option<String> {
     }
 }
 
-fn cors_headers(shared: &Shared, req_headers: &HeaderMap, resp: &mut Response<McpBody>) {
-    if !shared.options.cors {
-        return;
-    }
-    let Some(origin) = req_headers.get(header::ORIGIN) else {
+fn cors_headers(origin: Option<HeaderValue>, resp: &mut Response<McpBody>) {
+    let Some(origin) = origin else {
         return;
     };
     let h = resp.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     h.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
@@ -349,11 +382,18 @@ where
     ) {
         return plain(StatusCode::FORBIDDEN, &msg);
     }
-    let headers = parts.headers.clone();
-    let path = parts.uri.path().to_owned();
-    let mut resp = if shared.options.legacy_sse && path.ends_with("/sse") && parts.method == Method::GET {
+    // Only the Origin is needed once the request is consumed (for CORS).
+    let origin = if shared.options.cors {
+        parts.headers.get(header::ORIGIN).cloned()
+    } else {
+        None
+    };
+    let path = parts.uri.path();
+    let sse_open = shared.options.legacy_sse && path.ends_with("/sse") && parts.method == Method::GET;
+    let sse_post = shared.options.legacy_sse && path.ends_with("/messages") && parts.method == Method::POST;
+    let mut resp = if sse_open {
         legacy_sse_open(&shared, &parts)
-    } else if shared.options.legacy_sse && path.ends_with("/messages") && parts.method == Method::POST {
+    } else if sse_post {
         legacy_sse_post(&shared, parts, body).await
     } else {
         match parts.method {
@@ -374,7 +414,7 @@ where
             }
         }
     };
-    cors_headers(&shared, &headers, &mut resp);
+    cors_headers(origin, &mut resp);
     resp
 }
 
@@ -474,7 +514,7 @@ where
     B: http_body::Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let content_type = header_str(&parts.headers, "content-type").unwrap_or_default();
+    let content_type = header_str(&parts.headers, header::CONTENT_TYPE).unwrap_or_default();
     if !content_type
         .split(';')
         .next()
@@ -491,18 +531,19 @@ where
         Ok(b) => b,
         Err(r) => return r,
     };
-    if parts.headers.contains_key(header::ACCEPT) && !accepts(&parts.headers, "application/json") {
+    let (accepts_json, accepts_event_stream) = accepts_json_sse(&parts.headers);
+    if parts.headers.contains_key(header::ACCEPT) && !accepts_json {
         return plain(
             StatusCode::NOT_ACCEPTABLE,
             "Accept must include application/json (and text/event-stream for streamed responses)",
         );
     }
-    let session_id = header_str(&parts.headers, SESSION_HEADER).map(str::to_owned);
-    let accepts_sse = !shared.options.json_response && accepts(&parts.headers, "text/event-stream");
+    let session_id = header_str(&parts.headers, names::SESSION).map(str::to_owned);
+    let accepts_sse = !shared.options.json_response && accepts_event_stream;
     let mirrored = MirroredHeaders {
-        protocol_version: header_str(&parts.headers, "mcp-protocol-version").map(str::to_owned),
-        method: header_str(&parts.headers, "mcp-method").map(str::to_owned),
-        name: header_str(&parts.headers, "mcp-name").and_then(decode_mirrored),
+        protocol_version: header_str(&parts.headers, names::PROTOCOL_VERSION).map(str::to_owned),
+        method: header_str(&parts.headers, names::METHOD).map(str::to_owned),
+        name: header_str(&parts.headers, names::NAME).and_then(decode_mirrored),
         params: parts
             .headers
             .iter()
@@ -540,7 +581,7 @@ where
         match shared.sessions.get(id) {
             Some(s) => {
                 // Legacy clients send the negotiated revision on every request after initialize.
-                if let Some(v) = header_str(&parts.headers, "mcp-protocol-version") {
+                if let Some(v) = header_str(&parts.headers, names::PROTOCOL_VERSION) {
                     let known = v
                         .parse::<mcp_serve_core::version::ProtocolVersion>()
                         .is_ok_and(|v| v.is_legacy());
@@ -621,9 +662,10 @@ where
         mirrored: modern.then_some(mirrored),
         shared_connection: modern,
     };
-    let reply = match &parsed {
-        Incoming::Single(m) => conn.handle_raw(m, &via),
-        Incoming::Batch(_) => conn.handle_inbound(&bytes, &via),
+    let reply = match (&parsed, kind) {
+        (Incoming::Single(m), Some(kind)) => conn.handle_valid(m, kind, &via),
+        (Incoming::Single(m), None) => conn.handle_raw(m, &via),
+        (Incoming::Batch(_), _) => conn.handle_inbound(&bytes, &via),
     };
     drop(via);
     let mut resp = match reply {
@@ -790,7 +832,7 @@ async fn respond_resumable(
 }
 
 fn session_from(shared: &Shared, parts: &http::request::Parts) -> Result<Arc<Session>, Response<McpBody>> {
-    let Some(id) = header_str(&parts.headers, SESSION_HEADER) else {
+    let Some(id) = header_str(&parts.headers, names::SESSION) else {
         return Err(plain(
             StatusCode::BAD_REQUEST,
             "missing Mcp-Session-Id header: GET and DELETE belong to a legacy session started with initialize",
@@ -837,7 +879,7 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
             .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
         return r;
     }
-    if header_str(&parts.headers, SESSION_HEADER).is_none() {
+    if header_str(&parts.headers, names::SESSION).is_none() {
         let mut r = plain(
             StatusCode::METHOD_NOT_ALLOWED,
             "GET needs a legacy session (Mcp-Session-Id); modern clients use subscriptions/listen",
@@ -856,7 +898,7 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(last) = header_str(&parts.headers, "last-event-id") {
+    if let Some(last) = header_str(&parts.headers, names::LAST_EVENT_ID) {
         let Some((stream, seq)) = events::parse_event_id(last) else {
             return plain(
                 StatusCode::BAD_REQUEST,
@@ -1118,4 +1160,34 @@ pub async fn serve_listener(
     drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_accept_matches_accepts() {
+        for values in [
+            &[][..],
+            &["application/json, text/event-stream"][..],
+            &["text/event-stream"][..],
+            &["application/json;q=0.9"][..],
+            &["*/*"][..],
+            &["application/*", "text/html"][..],
+            &["text/*"][..],
+            &["text/html, image/*"][..],
+            &["appl*"][..],
+        ] {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(header::ACCEPT, HeaderValue::from_static(v));
+            }
+            assert_eq!(
+                accepts_json_sse(&h),
+                (accepts(&h, "application/json"), accepts(&h, "text/event-stream")),
+                "{values:?}"
+            );
+        }
+    }
 }
