@@ -125,8 +125,7 @@ fn review(
     vec![PromptMessage::user_text(text)]
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     // Logs go to stderr: stdout belongs to the protocol.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -145,7 +144,7 @@ async fn main() -> anyhow::Result<()> {
         .resource(profile)
         .prompt(review)
         .state(Db::connect())
-        .run()
-        .await?;
+        // stdio, or HTTP with `--http 127.0.0.1:8000`, each on a runtime suited to it.
+        .run_blocking()?;
     Ok(())
 }

@@ -200,6 +200,22 @@ impl Server {
         self
     }
 
+    /// Serves only the session revisions (2025-11-25 back to 2024-11-05), as
+    /// a server written before 2026-07-28 would: clients must `initialize`,
+    /// `server/discover` is an unknown method, and a modern client falls back
+    /// to a session. For deployments that need sessions on every connection
+    /// (e.g. server→client requests at any time), and to benchmark that mode.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let _ = Server::new("demo", "1.0.0").legacy_only();
+    /// ```
+    #[must_use]
+    pub fn legacy_only(mut self) -> Self {
+        self.options.legacy_only = true;
+        self
+    }
+
     /// Checks every registration and builds the shared engine state.
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
         let mut catalog = Catalog::default();
@@ -252,6 +268,36 @@ impl Server {
         }
     }
 
+    /// [`Server::run`] from a plain `fn main`, on a runtime suited to the
+    /// transport: a single-threaded one for stdio (one client, so no thread
+    /// hand-offs; it starts faster and answers sooner), a multi-threaded one
+    /// for HTTP (many clients, every core).
+    ///
+    /// ```no_run
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Echo the text back.
+    /// #[tool]
+    /// fn echo(text: String) -> String {
+    ///     text
+    /// }
+    ///
+    /// fn main() -> Result<(), mcp_serve::server::ServeError> {
+    ///     Server::new("echo", "1.0.0").tool(echo).run_blocking()
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// A registration error, a transport failure, or a runtime that cannot
+    /// start. Must not be called from inside an async runtime.
+    pub fn run_blocking(self) -> Result<(), ServeError> {
+        let builder = match http_address_from_env() {
+            Some(_) => tokio::runtime::Builder::new_multi_thread(),
+            None => tokio::runtime::Builder::new_current_thread(),
+        };
+        runtime(builder)?.block_on(self.run())
+    }
+
     /// Serves over stdin/stdout until stdin closes.
     ///
     /// # Errors
@@ -269,6 +315,14 @@ impl Server {
     pub async fn serve_http(self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
         self.into_handle()?.serve_http(addr).await
     }
+}
+
+/// A runtime with I/O and timers from `builder`.
+fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runtime, ServeError> {
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Transport(TransportError::Io(e)))
 }
 
 /// `--http ADDR` / `--http=ADDR` on the command line, or `MCP_SERVE_HTTP`.

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use mcp_serve::client::{Client, ClientOptions};
 use mcp_serve::prelude::*;
 use mcp_serve::transport::http::{
     serve_listener, EventStore, HttpOptions, InMemoryEventStore, StoredEvent, StreamRead,
@@ -44,11 +45,11 @@ impl Drop for Running {
 }
 
 async fn start(options: HttpOptions) -> Running {
-    let handle = Server::new("modes", "1.0.0")
-        .tool(add)
-        .tool(steps)
-        .into_handle()
-        .unwrap();
+    start_server(Server::new("modes", "1.0.0"), options).await
+}
+
+async fn start_server(server: Server, options: HttpOptions) -> Running {
+    let handle = server.tool(add).tool(steps).into_handle().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -317,4 +318,55 @@ async fn a_failed_initialize_leaves_no_session_behind() {
     let r = post(&server.url, &[], initialize()).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers().get("mcp-session-id").is_some());
+}
+
+#[tokio::test]
+async fn a_legacy_only_server_answers_like_a_session_server() {
+    let server = start_server(
+        Server::new("modes", "1.0.0").legacy_only(),
+        HttpOptions::default(),
+    )
+    .await;
+    let modern_meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    let modern = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "server/discover"),
+    ];
+
+    // No discovery: a modern client learns to fall back.
+    let discover =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": modern_meta}});
+    let body: Value = post(&server.url, &modern, discover).await.json().await.unwrap();
+    assert_eq!(body["error"]["code"], -32601, "{body}");
+
+    // A modern call without a session is told to initialize.
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 1, "b": 2}, "_meta": modern_meta}});
+    let body: Value = post(&server.url, &[], call).await.json().await.unwrap();
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("initialize"),
+        "{body}"
+    );
+
+    // Even an initialize carrying modern `_meta` makes a session here.
+    let mut init = initialize();
+    init["params"]["_meta"] = modern_meta;
+    let r = post(&server.url, &[], init).await;
+    assert!(r.headers().get("mcp-session-id").is_some());
+
+    // The client library's auto-detection settles on a session.
+    let client = timeout(LIMIT, Client::connect_http(&server.url, ClientOptions::default()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        client.protocol_version().is_legacy(),
+        "{}",
+        client.protocol_version()
+    );
+    let result = client.call_tool("add", json!({"a": 2, "b": 3})).await.unwrap();
+    assert_eq!(result.content.len(), 1);
+    client.close().await;
 }

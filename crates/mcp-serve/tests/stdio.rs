@@ -616,3 +616,44 @@ async fn quickstart_binary_speaks_only_json_rpc_and_exits_cleanly_on_eof() {
     assert!(lines.iter().any(|l| l.contains("-32700")), "{lines:?}");
     assert_eq!(lines.len(), 6, "{lines:?}");
 }
+
+#[tokio::test]
+async fn quick_calls_overtake_slow_ones_within_the_in_flight_limit() {
+    let mut p = Pipe::with_options(StdioOptions {
+        max_in_flight: 2,
+        ..StdioOptions::default()
+    });
+    // Two slow calls fill the limit; the quick call waits for a slot; the
+    // ping (no handler) is answered at once.
+    for (id, ms) in [(1, 300), (2, 150)] {
+        p.send(&json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                       "params": {"name": "slow", "arguments": {"ms": ms}, "_meta": meta()}}))
+            .await;
+    }
+    p.send(&json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                   "params": {"name": "add", "arguments": {"a": 1, "b": 2}, "_meta": meta()}}))
+        .await;
+    p.send(&json!({"jsonrpc": "2.0", "id": 4, "method": "ping"}))
+        .await;
+    let mut order = Vec::new();
+    for _ in 0..4 {
+        order.push(p.recv().await["id"].as_i64().unwrap());
+    }
+    assert_eq!(order[0], 4, "{order:?}");
+    // The quick call runs in the slot the 150 ms call frees, before the 300 ms one ends.
+    assert_eq!(&order[1..], &[2, 3, 1], "{order:?}");
+
+    // With a free slot, a quick call is answered while a slow one runs.
+    p.send(&json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                   "params": {"name": "slow", "arguments": {"ms": 300}, "_meta": meta()}}))
+        .await;
+    p.send(&json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+                   "params": {"name": "add", "arguments": {"a": 2, "b": 2}, "_meta": meta()}}))
+        .await;
+    let first = p.recv().await;
+    assert_eq!(first["id"], 6, "{first}");
+    assert_eq!(first["result"]["content"][0]["text"], "4");
+    let rest = p.finish().await;
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_eq!(rest[0]["id"], 5);
+}

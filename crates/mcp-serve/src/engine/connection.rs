@@ -519,6 +519,14 @@ impl Connection {
             .and_then(|m| serde_json::from_str::<MetaProbe<'_>>(m.get()).ok())
             .unwrap_or_default();
         probe.declared = declared;
+        if self.inner.shared.options.legacy_only {
+            // Such a server knows no modern `_meta`: the request is judged as
+            // a 2025-11-25 server would judge it.
+            probe = MetaProbe::default();
+            if method == "server/discover" {
+                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
+            }
+        }
         if method == "initialize" {
             // A connection shared by unrelated clients must never become a session.
             let modern = probe.declared.is_some() || probe.version.is_some() || via.shared_connection;
@@ -689,6 +697,14 @@ impl Connection {
                 stream,
                 params_raw: None,
             });
+        }
+        if self.inner.shared.options.legacy_only {
+            return Err((
+                id,
+                ErrorObject::invalid_request(
+                    "this server serves only session revisions (2025-11-25 and older): send `initialize` first",
+                ),
+            ));
         }
         Err((
             id,

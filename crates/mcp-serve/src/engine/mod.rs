@@ -49,6 +49,8 @@ pub(crate) struct Options {
     pub(crate) cache_scope: CacheScope,
     pub(crate) server_info_in_results: bool,
     pub(crate) tasks: crate::tasks::TaskConfig,
+    /// Serve only the session revisions (see `Server::legacy_only`).
+    pub(crate) legacy_only: bool,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             cache_scope: CacheScope::Private,
             server_info_in_results: true,
             tasks: crate::tasks::TaskConfig::default(),
+            legacy_only: false,
         }
     }
 }

@@ -17,6 +17,7 @@
 //! ```
 
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use mcp_serve_core::jsonrpc::{encode_error, ErrorObject};
@@ -183,7 +184,32 @@ where
                     break Ok(());
                 }
             }
-            Reply::Later(fut) => {
+            Reply::Later(mut fut) => {
+                // Most handlers finish on their first poll: run that poll
+                // here, so a quick call costs no task and no wake-up.
+                if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
+                    match std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
+                        Poll::Ready(answer) => {
+                            drop(permit);
+                            if let Some(answer) = answer {
+                                if tx.send(answer.bytes).await.is_err() {
+                                    break Ok(());
+                                }
+                            }
+                        }
+                        Poll::Pending => {
+                            let tx = tx.clone();
+                            tasks.spawn(async move {
+                                if let Some(answer) = fut.await {
+                                    let _ = tx.send(answer.bytes).await;
+                                }
+                                drop(permit);
+                            });
+                        }
+                    }
+                    while tasks.try_join_next().is_some() {}
+                    continue;
+                }
                 let Ok(slot) = Arc::clone(&queued).acquire_owned().await else {
                     break Ok(());
                 };

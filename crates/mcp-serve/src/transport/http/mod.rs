@@ -561,7 +561,8 @@ where
         .protocol_version
         .as_deref()
         .and_then(|v| v.parse::<mcp_serve_core::version::ProtocolVersion>().ok())
-        .is_some_and(|v| v.is_modern());
+        .is_some_and(|v| v.is_modern())
+        && !shared.server.shared.options.legacy_only;
     let parts = Arc::new(parts);
 
     // Route on the envelope: which connection serves this frame?
@@ -603,7 +604,10 @@ where
                 )
             }
         }
-    } else if shared.options.stateless && !modern_header && !has_modern_meta(&parsed) {
+    } else if shared.options.stateless
+        && !modern_header
+        && (shared.server.shared.options.legacy_only || !has_modern_meta(&parsed))
+    {
         // Stateless legacy serving: a fresh connection per request.
         let conn = Connection::new(Arc::clone(&shared.server.shared), None);
         if method.as_deref() != Some("initialize") {

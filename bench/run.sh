@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Benchmarks mcp-serve against the peers of ../shared/bench in one run and
+# prints the issue-6 table (every figure also as a ratio to rmcp and to the
+# bare hyper limit).
+#
+#   bash bench/run.sh            # everything: peers + ours, ~20 min
+#   bash bench/run.sh ours       # only our server (modern, legacy, sessions); reuses no peer figures
+#   OUT=/tmp/run DUR=5 REPEATS=3 bash bench/run.sh
+#
+# Knobs are ../shared/bench/run.sh's (DUR, WARMUP, REPEATS, CONCURRENCY, PIN,
+# NICE, PORT, ...) plus SESSIONS (idle legacy sessions to open, default 9999).
+# Results: $OUT/results.jsonl, $OUT/sessions.jsonl, $OUT/table.md.
+# Keep the machine otherwise idle: only ratios from one run mean anything.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
+[ -x "$SHARED_BENCH/run.sh" ] || {
+  echo "bench: ../shared/bench not found at $SHARED_BENCH (set SHARED_BENCH to the harness folder)" >&2
+  exit 2
+}
+CACHE="${MCP_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-bench}"
+export OUT="${OUT:-$CACHE/results/mcp-serve-$(date +%Y%m%d-%H%M%S)}"
+PORT="${PORT:-18400}"
+SESSIONS="${SESSIONS:-9999}"
+WHAT="${1:-all}"
+mkdir -p "$OUT"
+
+echo "[bench] building examples/bench_server (release)" >&2
+(cd "$ROOT" && cargo build --release --quiet --example bench_server)
+SERVER="$ROOT/target/release/examples/bench_server"
+
+if [ "$WHAT" = all ]; then
+  echo "[bench] installing the peers (cached under $CACHE)" >&2
+  "$SHARED_BENCH/run-peers.sh" all >&2
+  "$SHARED_BENCH/run.sh" all >/dev/null
+fi
+"$SHARED_BENCH/run.sh" --name mcp-serve --server-cmd "$SERVER" --stdio-cmd "$SERVER --stdio" \
+  --proto 2026-07-28 all >/dev/null
+# Legacy-session mode: the server speaks only the session revisions, and the
+# load generator runs `initialize` on every connection.
+"$SHARED_BENCH/run.sh" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \
+  --proto 2025-11-25 http >/dev/null
+"$SHARED_BENCH/run.sh" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \
+  --proto 2025-11-25 cold >/dev/null
+
+# Memory per idle legacy session: open SESSIONS sessions on a fresh server.
+sessions() { # name command...
+  local name="$1"; shift
+  PORT="$PORT" "$@" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  if line="$(python3 "$ROOT/bench/legacy_sessions.py" "$pid" "$PORT" "$SESSIONS")"; then
+    echo "{\"peer\":\"$name\",${line#\{}" >>"$OUT/sessions.jsonl"
+  else
+    echo "[bench] $name: session measurement failed" >&2
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+echo "[bench] bytes per idle legacy session ($SESSIONS sessions)" >&2
+sessions mcp-serve-legacy "$SERVER" --legacy
+if [ "$WHAT" = all ]; then
+  sessions rust-rmcp-stateful env MODE=stateful "$CACHE/target/release/rmcp-peer" http
+fi
+
+python3 "$ROOT/bench/table.py" "$OUT" | tee "$OUT/table.md"
+echo "[bench] raw results: $OUT" >&2

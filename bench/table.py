@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Prints the issue-6 benchmark table from one run of bench/run.sh.
+
+    python3 bench/table.py OUT_DIR
+
+Reads OUT_DIR/results.jsonl (the ../shared/bench load generator's records, one
+JSON object per measurement) and OUT_DIR/sessions.jsonl (bench/legacy_sessions.py),
+takes the median of the repeats, and prints markdown: one row per server, each
+figure followed by its ratio to rmcp (stateless, or stateful for the legacy
+rows) and to the bare hyper limit; then the issue's targets, met or missed.
+"""
+import json
+import statistics
+import sys
+from pathlib import Path
+
+OURS, OURS_LEGACY = "mcp-serve", "mcp-serve-legacy"
+RMCP, RMCP_STATEFUL, LIMIT = "rust-rmcp", "rust-rmcp-stateful", "hyper-echo"
+ORDER = [OURS, OURS_LEGACY, LIMIT, RMCP, RMCP_STATEFUL, "ts-v2", "ts-v1", "py-mcp", "py-fastmcp"]
+
+
+def load(out):
+    rows = [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines() if l.strip()]
+    sessions = {}
+    path = out / "sessions.jsonl"
+    if path.exists():
+        for l in path.read_text().splitlines():
+            if l.strip():
+                r = json.loads(l)
+                sessions[r["peer"]] = r
+    return rows, sessions
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def figures(rows, sessions):
+    """peer -> {figure name: value}; errors are summed over every record of the peer."""
+    out = {}
+    for peer in {r["peer"] for r in rows} | set(sessions):
+        mine = [r for r in rows if r["peer"] == peer]
+        f = {"errors": sum(r.get("errors", 0) for r in mine)}
+        for c in (1, 16, 64):
+            load = [r for r in mine if r.get("phase") == "load" and r["concurrency"] == c]
+            if load:
+                # The run with the median throughput, so its latencies go together.
+                load.sort(key=lambda r: r["rps"])
+                mid = load[len(load) // 2]
+                f[f"rps{c}"] = mid["rps"]
+                f[f"p50_{c}"] = mid["p50_us"] / 1000
+                f[f"p99_{c}"] = mid["p99_us"] / 1000
+        rss = [r for r in mine if r.get("phase") == "rss"]
+        if rss:
+            f["rss_http"] = rss[-1]["server_rss_kb"] / 1024
+        stdio = [r for r in mine if r.get("mode") == "stdio"]
+        if stdio:
+            f["stdio_p50"] = median(r["seq_p50_us"] for r in stdio) / 1000
+            f["stdio_pipe"] = median(r["pipelined_rps"] for r in stdio)
+            f["rss_stdio"] = median(r["server_rss_kb"] for r in stdio) / 1024
+        for r in mine:
+            if r.get("mode") == "cold":
+                f[f"cold_{r['transport']}"] = r["median_ms"]
+        if peer in sessions:
+            f["session_kib"] = sessions[peer]["bytes_per_session"] / 1024
+        out[peer] = f
+    return out
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "–"
+    if unit == "rps":
+        return f"{v / 1000:.1f}k"
+    if unit == "ms":
+        return f"{v:.3f}" if v < 10 else f"{v:.0f}"
+    return f"{v:.1f}"
+
+
+def ratio(v, base):
+    if v is None or not base:
+        return ""
+    return f" ({v / base:.2f}x)"
+
+
+def main():
+    out = Path(sys.argv[1])
+    rows, sessions = load(out)
+    f = figures(rows, sessions)
+    peers = [p for p in ORDER if p in f] + sorted(p for p in f if p not in ORDER)
+    cols = [
+        ("rps1", "req/s c=1", "rps"),
+        ("rps16", "req/s c=16", "rps"),
+        ("rps64", "req/s c=64", "rps"),
+        ("p50_1", "p50 ms c=1", "ms"),
+        ("p99_16", "p99 ms c=16", "ms"),
+        ("stdio_p50", "stdio seq p50 ms", "ms"),
+        ("stdio_pipe", "stdio pipelined req/s", "rps"),
+        ("rss_http", "RSS MiB after 10k HTTP calls", ""),
+        ("session_kib", "KiB per idle legacy session", ""),
+        ("cold_http", "cold start HTTP ms", "ms"),
+        ("cold_stdio", "cold start stdio ms", "ms"),
+    ]
+    print("## All servers (median of repeats; ratios: to rmcp, to the hyper limit)\n")
+    print("| server | " + " | ".join(c[1] for c in cols) + " | errors |")
+    print("|---|" + "--:|" * len(cols) + "--:|")
+    limit = f.get(LIMIT, {})
+    for p in peers:
+        # Legacy-session rows compare with rmcp's session mode.
+        base = f.get(RMCP_STATEFUL if p in (OURS_LEGACY, "ts-v1") else RMCP, {})
+        cells = []
+        for key, _, unit in cols:
+            v = f[p].get(key)
+            cell = fmt(v, unit)
+            if p in (OURS, OURS_LEGACY) and v is not None:
+                cell += ratio(v, base.get(key))
+                if key in limit:
+                    cell += ratio(v, limit.get(key))
+            cells.append(cell)
+        print(f"| {p} | " + " | ".join(cells) + f" | {f[p]['errors']} |")
+
+    o, ol, r, rs = (f.get(k, {}) for k in (OURS, OURS_LEGACY, RMCP, RMCP_STATEFUL))
+    ts, fast = f.get("ts-v2", {}), f.get("py-fastmcp", {})
+
+    def div(a, b):
+        return a / b if a is not None and b else None
+
+    def sub(a, b):
+        return a - b if a is not None and b is not None else None
+
+    targets = [
+        ("HTTP c=16 stateless vs rmcp stateless", div(o.get("rps16"), r.get("rps16")), ">=", 2.0, "x"),
+        ("HTTP c=16 stateless vs bare hyper", div(o.get("rps16"), limit.get("rps16")), ">=", 0.85, "x"),
+        ("HTTP c=1 p50 minus the limit's", sub(o.get("p50_1"), limit.get("p50_1")), "<=", 0.02, " ms"),
+        ("legacy sessions c=16 vs rmcp stateful", div(ol.get("rps16"), rs.get("rps16")), ">=", 1.3, "x"),
+        ("HTTP c=16 vs FastMCP", div(o.get("rps16"), fast.get("rps16")), ">=", 40, "x"),
+        ("HTTP c=16 vs TypeScript SDK v2", div(o.get("rps16"), ts.get("rps16")), ">=", 15, "x"),
+        ("stdio sequential p50 vs rmcp", div(o.get("stdio_p50"), r.get("stdio_p50")), "<=", 0.6, "x"),
+        ("stdio pipelined vs rmcp", div(o.get("stdio_pipe"), r.get("stdio_pipe")), ">=", 3, "x"),
+        ("RSS after 10k HTTP calls", o.get("rss_http"), "<=", 5, " MiB"),
+        ("bytes per idle legacy session", ol.get("session_kib", o.get("session_kib")), "<=", 8, " KiB"),
+        ("cold start HTTP", o.get("cold_http"), "<=", 3, " ms"),
+        ("cold start stdio", o.get("cold_stdio"), "<=", 2, " ms"),
+    ]
+    print("\n## Issue 6 targets\n")
+    print("| target | ours | goal | status |")
+    print("|---|--:|--:|---|")
+    for name, v, op, goal, unit in targets:
+        if v is None:
+            print(f"| {name} | – | {op} {goal}{unit} | not measured |")
+            continue
+        met = v >= goal if op == ">=" else v <= goal
+        status = "**met**" if met else f"missed by {abs(v - goal):.3g}{unit}"
+        print(f"| {name} | {v:.3g}{unit} | {op} {goal}{unit} | {status} |")
+    bad = {p: f[p]["errors"] for p in peers if f[p]["errors"]}
+    if bad:
+        print(f"\nErrors (wrong or failed responses): {bad}")
+
+
+if __name__ == "__main__":
+    main()
