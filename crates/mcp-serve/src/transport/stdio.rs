@@ -185,10 +185,10 @@ where
                 }
             }
             Reply::Later(mut fut) => {
-                // Most handlers finish on their first poll: run that poll
-                // here, so a quick call costs no task and no wake-up.
-                if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
-                    match std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
+                // Most handlers finish on their first poll: with a free slot,
+                // run that poll here, so a quick call costs no task and no wake-up.
+                let running = match Arc::clone(&permits).try_acquire_owned() {
+                    Ok(permit) => match std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
                         Poll::Ready(answer) => {
                             drop(permit);
                             if let Some(answer) = answer {
@@ -196,35 +196,33 @@ where
                                     break Ok(());
                                 }
                             }
+                            None
                         }
-                        Poll::Pending => {
-                            let tx = tx.clone();
-                            tasks.spawn(async move {
-                                if let Some(answer) = fut.await {
-                                    let _ = tx.send(answer.bytes).await;
-                                }
-                                drop(permit);
-                            });
-                        }
-                    }
-                    while tasks.try_join_next().is_some() {}
-                    continue;
-                }
-                let Ok(slot) = Arc::clone(&queued).acquire_owned().await else {
-                    break Ok(());
+                        Poll::Pending => Some(Ok(permit)),
+                    },
+                    Err(_) => match Arc::clone(&queued).acquire_owned().await {
+                        Ok(slot) => Some(Err(slot)),
+                        Err(_) => break Ok(()),
+                    },
                 };
-                let permits = Arc::clone(&permits);
-                let tx = tx.clone();
-                tasks.spawn(async move {
-                    let Ok(permit) = permits.acquire_owned().await else {
-                        return;
-                    };
-                    drop(slot);
-                    if let Some(bytes) = fut.await {
-                        let _ = tx.send(bytes.bytes).await;
-                    }
-                    drop(permit);
-                });
+                if let Some(running) = running {
+                    let permits = Arc::clone(&permits);
+                    let tx = tx.clone();
+                    tasks.spawn(async move {
+                        // Either running already, or queued until a slot frees.
+                        let permit = match running {
+                            Ok(permit) => permit,
+                            Err(_slot) => match permits.acquire_owned().await {
+                                Ok(permit) => permit,
+                                Err(_) => return,
+                            },
+                        };
+                        if let Some(answer) = fut.await {
+                            let _ = tx.send(answer.bytes).await;
+                        }
+                        drop(permit);
+                    });
+                }
             }
         }
         while tasks.try_join_next().is_some() {}
