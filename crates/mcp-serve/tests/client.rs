@@ -408,6 +408,53 @@ async fn legacy_sessions_over_http() {
     .await;
 }
 
+/// Servers drop server-initiated messages that have no stream to go on, so
+/// connecting to a legacy session waits until its GET stream is answered.
+#[tokio::test]
+async fn connecting_waits_for_the_sessions_stream() {
+    within(async {
+        let seen = Arc::new(Seen::default());
+        let handle = fixture(&seen).into_handle().expect("fixture registers");
+        let service = McpService::new(&handle, HttpOptions::default());
+        let answered = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&answered);
+        // A busy server: the GET is answered 300 ms late.
+        let app = axum::Router::new()
+            .route_service("/mcp", service)
+            .layer(axum::middleware::from_fn(
+                move |req: axum::extract::Request, next: axum::middleware::Next| {
+                    let flag = Arc::clone(&flag);
+                    async move {
+                        let get = req.method() == axum::http::Method::GET;
+                        if get {
+                            tokio::time::sleep(Duration::from_millis(300)).await;
+                        }
+                        let response = next.run(req).await;
+                        if get {
+                            flag.store(true, Ordering::SeqCst);
+                        }
+                        response
+                    }
+                },
+            ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let client = Client::connect_http(&url, ClientOptions::default().era(LEGACY))
+            .await
+            .expect("connect");
+        assert!(
+            answered.load(Ordering::SeqCst),
+            "connect returned before the session's stream was open"
+        );
+        client.close().await;
+        server.abort();
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stateless_server_serves_both_eras() {
     within(async {

@@ -139,6 +139,20 @@ async fn stateless_mode_serves_legacy_clients_without_sessions() {
     .unwrap()
     .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    // Nor sessions to end.
+    let r = timeout(
+        LIMIT,
+        reqwest::Client::new()
+            .delete(&server.url)
+            .header("mcp-session-id", "anything")
+            .send(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers()["allow"], "POST, OPTIONS");
 }
 
 #[tokio::test]

@@ -30,6 +30,8 @@ use crate::transport::TransportError;
 const SESSION: &str = "mcp-session-id";
 /// Reconnection delay when the server named none.
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
+/// How long connecting waits for the legacy session's GET stream to be answered.
+const STREAM_OPEN_WAIT: Duration = Duration::from_secs(2);
 /// Reconnections in a row that brought nothing before a stream is given up.
 const MAX_EMPTY_RESUMES: u32 = 10;
 /// Largest JSON body read.
@@ -315,16 +317,24 @@ impl HttpLink {
     /// After `initialize`: the revision to send on GET and DELETE, and the
     /// session's GET stream for server-initiated messages (405 means the
     /// server offers none).
-    pub(crate) fn start_legacy(&self, version: &str) {
+    pub(crate) async fn start_legacy(&self, version: &str) {
         *lock(&self.ctx.state.legacy) = Some(version.to_owned());
         if let Mode::Streamable = self.mode {
             let ctx = self.ctx.clone();
-            let task = tokio::spawn(async move { ctx.listen().await });
-            let mut background = lock(&self.background);
-            for old in background.drain(..) {
-                old.abort();
+            let (opened, ready) = tokio::sync::oneshot::channel();
+            let task = tokio::spawn(async move { ctx.listen(Some(opened)).await });
+            {
+                let mut background = lock(&self.background);
+                for old in background.drain(..) {
+                    old.abort();
+                }
+                background.push(task.abort_handle());
             }
-            background.push(task.abort_handle());
+            // Servers drop server-initiated messages that have no stream to
+            // go on, so a request sent before the GET is answered could ask
+            // for input nobody sees. Wait for that answer, but only briefly:
+            // a server that holds its headers back must not stall connecting.
+            let _ = tokio::time::timeout(STREAM_OPEN_WAIT, ready).await;
         }
     }
 
@@ -610,11 +620,16 @@ impl Ctx {
     }
 
     /// The legacy session's GET stream, reopened when the server closes it.
-    async fn listen(&self) {
+    /// `opened` hears when the first GET has been answered (or refused).
+    async fn listen(&self, mut opened: Option<tokio::sync::oneshot::Sender<()>>) {
         let mut parser = Parser::default();
         let mut backoff = DEFAULT_RETRY;
         loop {
-            let resp = match self.open_get(parser.last_event_id.as_deref()).await {
+            let resp = self.open_get(parser.last_event_id.as_deref()).await;
+            if let Some(opened) = opened.take() {
+                let _ = opened.send(());
+            }
+            let resp = match resp {
                 Ok(r) => r,
                 // 405: the server offers no stream; other refusals won't change.
                 Err(ClientError::Http { status, .. }) if status < 500 => return,

@@ -536,7 +536,7 @@ impl Client {
         self.inner.record_init(&r, negotiated);
         self.notify("notifications/initialized", None).await?;
         if let Link::Http(link) = &self.inner.link {
-            link.start_legacy(negotiated.as_str());
+            link.start_legacy(negotiated.as_str()).await;
         }
         Ok(())
     }

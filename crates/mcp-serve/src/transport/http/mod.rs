@@ -961,6 +961,16 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
 
 /// DELETE: ends a legacy session.
 fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+    if shared.options.stateless {
+        // The spec's answer for "this server does not let clients end sessions".
+        let mut r = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "this server is stateless: it has no sessions to end",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+        return r;
+    }
     match session_from(shared, parts) {
         Ok(s) => {
             shared.sessions.remove(&s.id);
