@@ -4,7 +4,8 @@
 # bare hyper limit).
 #
 #   bash bench/run.sh            # everything: peers + ours, ~20 min
-#   bash bench/run.sh ours       # only our server (modern, legacy, sessions); reuses no peer figures
+#   bash bench/run.sh rust       # ours, the hyper limit and rmcp (both modes) only: the ratios, ~8 min
+#   bash bench/run.sh ours       # only our server (modern, legacy, sessions): no ratios
 #   OUT=/tmp/run DUR=5 REPEATS=3 bash bench/run.sh
 #
 # Knobs are ../shared/bench/run.sh's (DUR, WARMUP, REPEATS, CONCURRENCY, PIN,
@@ -29,11 +30,16 @@ echo "[bench] building examples/bench_server (release)" >&2
 (cd "$ROOT" && cargo build --release --quiet --example bench_server)
 SERVER="$ROOT/target/release/examples/bench_server"
 
-if [ "$WHAT" = all ]; then
-  echo "[bench] installing the peers (cached under $CACHE)" >&2
-  "$SHARED_BENCH/run-peers.sh" all >&2
-  "$SHARED_BENCH/run.sh" all >/dev/null
-fi
+case "$WHAT" in
+  all) PEERS="all" ;;
+  rust) PEERS="hyper-echo rust-rmcp rust-rmcp-stateful" ;;
+  ours) PEERS="" ;;
+  *) echo "bench: unknown selection '$WHAT' (use all, rust or ours)" >&2; exit 2 ;;
+esac
+# The harness installs each peer (cached under $CACHE) before running it.
+for peer in $PEERS; do
+  "$SHARED_BENCH/run.sh" "$peer" >/dev/null
+done
 "$SHARED_BENCH/run.sh" --name mcp-serve --server-cmd "$SERVER" --stdio-cmd "$SERVER --stdio" \
   --proto 2026-07-28 all >/dev/null
 # Legacy-session mode: the server speaks only the session revisions, and the
@@ -62,7 +68,7 @@ sessions() { # name command...
 }
 echo "[bench] bytes per idle legacy session ($SESSIONS sessions)" >&2
 sessions mcp-serve-legacy "$SERVER" --legacy
-if [ "$WHAT" = all ]; then
+if [ -n "$PEERS" ]; then
   sessions rust-rmcp-stateful env MODE=stateful "$CACHE/target/release/rmcp-peer" http
 fi
 
