@@ -190,14 +190,7 @@ fn write_dressed(
     let merged_meta = matches!(extras[0], Some((_, Extra::MergedMeta(_))));
     let mut extras = extras.into_iter().flatten().peekable();
     let mut first = true;
-    let mut member = |out: &mut Vec<u8>, key: &str| -> Result<(), serde_json::Error> {
-        if !std::mem::take(&mut first) {
-            out.push(b',');
-        }
-        serde_json::to_writer(&mut *out, key)?;
-        out.push(b':');
-        Ok(())
-    };
+    let mut member = |out: &mut Vec<u8>, key: &str| write_key(out, &mut first, key);
     out.push(b'{');
     for (key, value) in map {
         while let Some((k, extra)) = extras.next_if(|(k, _)| *k <= key.as_str()) {
@@ -219,6 +212,16 @@ fn write_dressed(
     Ok(())
 }
 
+/// Writes `"key":`, after a comma unless it is the object's first member.
+fn write_key(out: &mut Vec<u8>, first: &mut bool, key: &str) -> Result<(), serde_json::Error> {
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+    serde_json::to_writer(&mut *out, key)?;
+    out.push(b':');
+    Ok(())
+}
+
 fn write_extra(out: &mut Vec<u8>, shared: &Shared, extra: &Extra<'_>) -> Result<(), serde_json::Error> {
     match extra {
         Extra::NewMeta => {
@@ -231,14 +234,7 @@ fn write_extra(out: &mut Vec<u8>, shared: &Shared, extra: &Extra<'_>) -> Result<
         Extra::MergedMeta(meta) => {
             let mut info = Some(SERVER_INFO);
             let mut first = true;
-            let mut member = |out: &mut Vec<u8>, key: &str| -> Result<(), serde_json::Error> {
-                if !std::mem::take(&mut first) {
-                    out.push(b',');
-                }
-                serde_json::to_writer(&mut *out, key)?;
-                out.push(b':');
-                Ok(())
-            };
+            let mut member = |out: &mut Vec<u8>, key: &str| write_key(out, &mut first, key);
             out.push(b'{');
             for (key, value) in *meta {
                 if let Some(k) = info.take_if(|k| *k < key.as_str()) {

@@ -361,41 +361,50 @@ mod process {
         tokio::net::UnixStream::from_std(s)
     }
 
+    /// A polled stream over `fd` when it is a pipe or a Unix socket, with
+    /// what restores its mode; `None` for anything else.
+    fn polled<S>(
+        fd: OwnedFd,
+        kind: Kind,
+        fifo: impl FnOnce(OwnedFd) -> std::io::Result<S>,
+        socket: impl FnOnce(tokio::net::UnixStream) -> S,
+    ) -> Option<(S, Mode)> {
+        let keep = fd.try_clone().ok()?;
+        match kind {
+            Kind::Fifo => Some((fifo(fd).ok()?, Mode::Fifo(keep))),
+            Kind::UnixSocket => Some((socket(unix_socket(fd).ok()?), Mode::Socket(keep))),
+            Kind::Other => None,
+        }
+    }
+
     pub(super) fn stdin() -> (Reader, Mode) {
-        let stdin = std::io::stdin();
-        let polled = inspect(stdin.as_fd()).and_then(|(fd, kind, _)| {
-            let keep = fd.try_clone().ok()?;
-            match kind {
-                Kind::Fifo => Some((
-                    Box::new(pipe::Receiver::from_owned_fd(fd).ok()?) as Reader,
-                    Mode::Fifo(keep),
-                )),
-                Kind::UnixSocket => Some((Box::new(unix_socket(fd).ok()?) as Reader, Mode::Socket(keep))),
-                Kind::Other => None,
-            }
-        });
-        polled.unwrap_or_else(|| (Box::new(tokio::io::stdin()), Mode::Unchanged))
+        inspect(std::io::stdin().as_fd())
+            .and_then(|(fd, kind, _)| {
+                polled(
+                    fd,
+                    kind,
+                    |fd| pipe::Receiver::from_owned_fd(fd).map(|r| Box::new(r) as Reader),
+                    |s| Box::new(s) as Reader,
+                )
+            })
+            .unwrap_or_else(|| (Box::new(tokio::io::stdin()), Mode::Unchanged))
     }
 
     pub(super) fn stdout() -> (Writer, Mode) {
         let stderr = inspect(std::io::stderr().as_fd()).map(|(_, _, id)| id);
-        let polled = inspect(std::io::stdout().as_fd()).and_then(|(fd, kind, id)| {
+        inspect(std::io::stdout().as_fd())
             // Non-blocking is a property of the shared description: with
             // `2>&1`, writes to stderr (logs, panics) could fail with EAGAIN.
-            if stderr == Some(id) {
-                return None;
-            }
-            let keep = fd.try_clone().ok()?;
-            match kind {
-                Kind::Fifo => Some((
-                    Box::new(pipe::Sender::from_owned_fd(fd).ok()?) as Writer,
-                    Mode::Fifo(keep),
-                )),
-                Kind::UnixSocket => Some((Box::new(unix_socket(fd).ok()?) as Writer, Mode::Socket(keep))),
-                Kind::Other => None,
-            }
-        });
-        polled.unwrap_or_else(|| (Box::new(tokio::io::stdout()), Mode::Unchanged))
+            .filter(|(_, _, id)| stderr != Some(*id))
+            .and_then(|(fd, kind, _)| {
+                polled(
+                    fd,
+                    kind,
+                    |fd| pipe::Sender::from_owned_fd(fd).map(|w| Box::new(w) as Writer),
+                    |s| Box::new(s) as Writer,
+                )
+            })
+            .unwrap_or_else(|| (Box::new(tokio::io::stdout()), Mode::Unchanged))
     }
 }
 

@@ -872,16 +872,21 @@ fn acquire_stream(shared: &Shared) -> Result<StreamSlot, Response<McpBody>> {
     Ok(StreamSlot(Arc::clone(open)))
 }
 
+/// 405 for what needs a session, from a stateless server.
+fn stateless_refusal(what: &str) -> Response<McpBody> {
+    let mut r = plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("this server is stateless: {what}"),
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+    r
+}
+
 /// GET: the legacy session's stream of server-initiated messages.
 fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
     if shared.options.stateless {
-        let mut r = plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "this server is stateless: it has no GET stream",
-        );
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
-        return r;
+        return stateless_refusal("it has no GET stream");
     }
     if header_str(&parts.headers, names::SESSION).is_none() {
         let mut r = plain(
@@ -963,13 +968,7 @@ fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> 
 fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
     if shared.options.stateless {
         // The spec's answer for "this server does not let clients end sessions".
-        let mut r = plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "this server is stateless: it has no sessions to end",
-        );
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
-        return r;
+        return stateless_refusal("it has no sessions to end");
     }
     match session_from(shared, parts) {
         Ok(s) => {
