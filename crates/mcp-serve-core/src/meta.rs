@@ -27,5 +27,8 @@ pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 pub const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 /// Request `_meta` key carrying the progress token.
 pub const PROGRESS_TOKEN: &str = "progressToken";
+/// `_meta` key naming the task (`{"taskId": ..}`) on every message about a
+/// 2025-11-25 task: its result, and the requests and notifications it causes.
+pub const RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
 /// The tasks extension identifier.
 pub const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";

@@ -180,6 +180,95 @@ async fn legacy_clients_hear_when_a_task_ends() {
     assert!(params.get("ttl").is_some(), "2025-11-25 wire names: {params}");
 }
 
+/// A task that logs, then asks for a confirmation (defined below for both eras).
+#[tool(task)]
+async fn log_then_confirm(ctx: Context) -> Result<String, McpError> {
+    ctx.info("checking").await;
+    confirm_with(&ctx).await
+}
+
+#[tokio::test]
+async fn a_legacy_task_waiting_for_input_is_input_required_and_its_messages_name_it() {
+    type Asked = (Value, tokio::sync::oneshot::Sender<Value>);
+    let (asked_tx, mut asked) = tokio::sync::mpsc::unbounded_channel::<Asked>();
+    let server = Server::new("tasks", "1.0.0")
+        .tool(log_then_confirm)
+        .into_handle()
+        .unwrap();
+    let options = ClientOptions {
+        era: Era::Legacy(ProtocolVersion::V2025_11_25),
+        capabilities: ClientCapabilities {
+            elicitation: Some(ElicitationCapability::default()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+    .on_input(move |_method, params| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let _ = asked_tx.send((params, tx));
+        async move { Ok(rx.await.unwrap_or(Value::Null)) }
+    });
+    let c = TestClient::connect(&server, options).await.unwrap();
+    c.request_raw("logging/setLevel", Some(json!({"level": "info"})))
+        .await
+        .unwrap();
+    let mut notes = c.notifications().unwrap();
+    let created = c
+        .request_raw(
+            "tools/call",
+            Some(json!({"name": "log_then_confirm", "arguments": {}, "task": {}})),
+        )
+        .await
+        .unwrap();
+    let task_id = created["task"]["taskId"].as_str().unwrap().to_owned();
+    let related = json!({ "taskId": task_id });
+
+    // The elicitation names its task, and the task waits for the answer.
+    let (params, answer) = tokio::time::timeout(Duration::from_secs(5), asked.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(params["_meta"]["io.modelcontextprotocol/related-task"], related);
+    let status = c
+        .request_raw("tasks/get", Some(json!({ "taskId": task_id })))
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "input_required", "{status}");
+
+    answer
+        .send(json!({"action": "accept", "content": {"confirm": true}}))
+        .unwrap();
+    let result = c
+        .request_raw("tasks/result", Some(json!({ "taskId": task_id })))
+        .await
+        .unwrap();
+    assert_eq!(result["content"][0]["text"], "confirmed");
+    assert_eq!(result["_meta"]["io.modelcontextprotocol/related-task"], related);
+
+    // What the client heard, in order: the log (tagged), input_required,
+    // working again, completed.
+    let mut heard = Vec::new();
+    while heard.last().map(String::as_str) != Some("completed") {
+        let n = tokio::time::timeout(Duration::from_secs(5), notes.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let p = n.params.unwrap_or_default();
+        match n.method.as_str() {
+            "notifications/message" => {
+                assert_eq!(p["_meta"]["io.modelcontextprotocol/related-task"], related);
+                heard.push(format!("log {}", p["data"].as_str().unwrap_or_default()));
+            }
+            "notifications/tasks/status" => {
+                assert_eq!(p["taskId"], task_id.as_str());
+                heard.push(p["status"].as_str().unwrap_or_default().to_owned());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(heard, ["log checking", "input_required", "working", "completed"]);
+}
+
 // ---------------------------------------------------------------------------
 // The io.modelcontextprotocol/tasks extension (2026-07-28)
 // ---------------------------------------------------------------------------
@@ -217,6 +306,10 @@ struct Name {
 /// Asks for a confirmation, then answers.
 #[tool(task)]
 async fn confirm(ctx: Context) -> Result<String, McpError> {
+    confirm_with(&ctx).await
+}
+
+async fn confirm_with(ctx: &Context) -> Result<String, McpError> {
     Ok(match ctx.elicit::<Confirm>("Sure?").await? {
         Elicitation::Accept(Confirm { confirm: true }) => "confirmed".into(),
         _ => "not confirmed".into(),

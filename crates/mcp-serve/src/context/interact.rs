@@ -119,6 +119,10 @@ impl Context {
                     }
                 }
                 let _forget = Forget(pending, id.clone());
+                let mut params = params;
+                self.tag_task(&mut params);
+                // A task waiting for this answer is `input_required` until it comes.
+                let _waiting = self.inner.task.as_ref().map(|task| InputWait::new(task, &self.inner.peer));
                 let frame = serde_json::to_vec(&Request::new(id.clone(), method, Some(params)))
                     .map_err(McpError::internal)?;
                 self.inner.peer.send(frame).await;
@@ -287,5 +291,37 @@ impl Context {
         let roots = answer.get("roots").cloned().unwrap_or(Value::Array(Vec::new()));
         serde_json::from_value(roots)
             .map_err(|e| McpError::invalid_params(format!("the client's roots are malformed: {e}")))
+    }
+}
+
+/// Holds a legacy task in `input_required` while one of its input requests
+/// is unanswered, and tells the client of each status change
+/// (`notifications/tasks/status`, sent without waiting: it is advisory).
+struct InputWait<'a> {
+    task: &'a crate::engine::tasks::TaskEntry,
+    peer: &'a super::Peer,
+}
+
+impl<'a> InputWait<'a> {
+    fn new(task: &'a crate::engine::tasks::TaskEntry, peer: &'a super::Peer) -> Self {
+        let wait = InputWait { task, peer };
+        if task.input_asked() {
+            wait.tell();
+        }
+        wait
+    }
+
+    fn tell(&self) {
+        if let Some(tx) = &self.peer.0 {
+            let _ = tx.try_send(self.task.status_notification());
+        }
+    }
+}
+
+impl Drop for InputWait<'_> {
+    fn drop(&mut self) {
+        if self.task.input_settled() {
+            self.tell();
+        }
     }
 }

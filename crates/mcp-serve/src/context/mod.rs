@@ -134,6 +134,8 @@ pub(crate) struct RequestInfo {
     pub(crate) peer: Peer,
     pub(crate) cancel: CancellationToken,
     pub(crate) interaction: Interaction,
+    /// The legacy task this handler runs as, if any.
+    pub(crate) task: Option<Arc<crate::engine::tasks::TaskEntry>>,
     /// When the last progress notification went out (rate limiting).
     pub(crate) last_progress: std::sync::Mutex<Option<std::time::Instant>>,
 }
@@ -257,6 +259,7 @@ impl Context {
         if let Some(message) = message {
             params["message"] = json!(message);
         }
+        self.tag_task(&mut params);
         self.inner
             .peer
             .notify(encode_notification("notifications/progress", &params))
@@ -274,11 +277,23 @@ impl Context {
             return;
         }
         let data = serde_json::to_value(data).unwrap_or(Value::Null);
-        let params = json!({ "level": level, "data": data });
+        let mut params = json!({ "level": level, "data": data });
+        self.tag_task(&mut params);
         self.inner
             .peer
             .notify(encode_notification("notifications/message", &params))
             .await;
+    }
+
+    /// Names the legacy task this handler runs as in a message's `_meta`
+    /// (2025-11-25: every message related to a task carries it).
+    pub(crate) fn tag_task(&self, params: &mut Value) {
+        let (Some(task), Value::Object(params)) = (&self.inner.task, params) else {
+            return;
+        };
+        if let Value::Object(m) = params.entry("_meta").or_insert_with(|| json!({})) {
+            m.insert(meta::RELATED_TASK.into(), json!({ "taskId": task.id() }));
+        }
     }
 
     /// Whether a message at `level` would reach the client.
@@ -298,6 +313,7 @@ impl Context {
         if let Some(logger) = logger {
             params["logger"] = json!(logger);
         }
+        self.tag_task(&mut params);
         if let Some(tx) = &self.inner.peer.0 {
             let _ = tx.try_send(encode_notification("notifications/message", &params));
         }

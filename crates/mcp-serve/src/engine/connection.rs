@@ -1067,10 +1067,11 @@ impl Connection {
                     stream: None,
                     params_raw: None,
                 };
-                let cx = self.context(
-                    &background,
+                let cx = self.task_context(
+                    background,
                     entry.cancel.clone(),
                     Interaction::Legacy(Arc::clone(&self.inner.requests)),
+                    Some(Arc::clone(&entry)),
                 );
                 let mut call_params = params.clone();
                 call_params.remove("task");
@@ -1109,7 +1110,9 @@ impl Connection {
         let Some(entry) = self.inner.tasks.get(task_id) else {
             return error_reply(Some(id), &super::tasks::unknown(task_id));
         };
-        let related = json!({ "io.modelcontextprotocol/related-task": { "taskId": task_id } });
+        let mut related = Map::new();
+        related.insert(meta::RELATED_TASK.into(), json!({ "taskId": task_id }));
+        let related = Value::Object(related);
         match method {
             "tasks/get" => encode(id, &serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null)),
             "tasks/cancel" => {
@@ -1377,6 +1380,19 @@ impl Connection {
         cancel: CancellationToken,
         interaction: Interaction,
     ) -> crate::context::Context {
+        self.task_context(scope, cancel, interaction, None)
+    }
+
+    /// [`Connection::context_owned`] for a handler that runs as a legacy
+    /// task: its messages name the task, and its input requests move the
+    /// task to `input_required` until answered.
+    pub(super) fn task_context(
+        &self,
+        scope: Scope,
+        cancel: CancellationToken,
+        interaction: Interaction,
+        task: Option<Arc<super::tasks::TaskEntry>>,
+    ) -> crate::context::Context {
         crate::context::Context {
             inner: Arc::new(crate::context::RequestInfo {
                 id: Some(scope.id),
@@ -1392,6 +1408,7 @@ impl Connection {
                     .map_or_else(|| self.inner.peer.clone(), |s| Peer(Some(s))),
                 cancel,
                 interaction,
+                task,
                 last_progress: std::sync::Mutex::new(None),
             }),
         }

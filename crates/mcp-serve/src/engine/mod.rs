@@ -16,7 +16,7 @@ pub(crate) mod input;
 mod methods;
 mod pagination;
 mod shape;
-mod tasks;
+pub(crate) mod tasks;
 mod validate;
 
 use std::sync::{Arc, Mutex};

@@ -31,6 +31,9 @@ pub(crate) type Outcome = Result<Value, ErrorObject>;
 
 pub(crate) struct TaskEntry {
     task: Mutex<Task>,
+    /// Input requests of the task that the client has not answered yet:
+    /// while there are any, the task is `input_required`.
+    waiting: Mutex<usize>,
     expires: Instant,
     pub(crate) cancel: CancellationToken,
     outcome: watch::Sender<Option<Outcome>>,
@@ -75,6 +78,50 @@ impl TaskEntry {
             t.last_updated_at = now_iso();
         }
         self.outcome.send_replace(Some(outcome));
+        true
+    }
+
+    /// The task's id.
+    pub(crate) fn id(&self) -> String {
+        self.task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .task_id
+            .clone()
+    }
+
+    /// One more input request is waiting for the client: a working task
+    /// moves to `input_required`. `true` when the status changed.
+    pub(crate) fn input_asked(&self) -> bool {
+        let mut waiting = self
+            .waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *waiting += 1;
+        *waiting == 1 && self.set_status(TaskStatus::Working, TaskStatus::InputRequired)
+    }
+
+    /// An input request was answered (or given up): with none left waiting,
+    /// the task is `working` again. `true` when the status changed.
+    pub(crate) fn input_settled(&self) -> bool {
+        let mut waiting = self
+            .waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *waiting = waiting.saturating_sub(1);
+        *waiting == 0 && self.set_status(TaskStatus::InputRequired, TaskStatus::Working)
+    }
+
+    fn set_status(&self, from: TaskStatus, to: TaskStatus) -> bool {
+        let mut t = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if t.status != from {
+            return false;
+        }
+        t.status = to;
+        t.last_updated_at = now_iso();
         true
     }
 
@@ -174,6 +221,7 @@ impl Tasks {
         };
         let entry = Arc::new(TaskEntry {
             task: Mutex::new(task),
+            waiting: Mutex::new(0),
             expires: Instant::now() + ttl,
             cancel: parent.child_token(),
             outcome: watch::Sender::new(None),
