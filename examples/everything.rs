@@ -14,6 +14,7 @@
 //! requests, SEP-2322). Where a scenario prescribes the exact `inputRequests`
 //! key or schema, the tool passes it verbatim through `ctx.input_request`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcp_serve::prelude::*;
@@ -705,10 +706,25 @@ fn static_binary() -> ResourceContents {
     })
 }
 
-/// A resource clients can subscribe to.
+/// How many times `test_trigger_resource_update` changed `test://watched-resource`.
+static WATCHED_UPDATES: AtomicU64 = AtomicU64::new(0);
+
+/// A resource clients can subscribe to (`test_trigger_resource_update` changes it).
 #[resource("test://watched-resource", name = "watched-resource", mime = "text/plain")]
-fn watched_resource() -> &'static str {
-    "Watched resource content"
+fn watched_resource() -> String {
+    match WATCHED_UPDATES.load(Ordering::Relaxed) {
+        0 => "Watched resource content".to_owned(),
+        n => format!("Watched resource content (update {n})"),
+    }
+}
+
+/// Changes `test://watched-resource`, so subscribed clients are told
+/// `notifications/resources/updated`.
+#[tool]
+fn test_trigger_resource_update(ctx: Context) -> String {
+    let n = WATCHED_UPDATES.fetch_add(1, Ordering::Relaxed) + 1;
+    ctx.server().notify_resource_updated("test://watched-resource");
+    format!("test://watched-resource is now at update {n}")
 }
 
 /// What `test://template/{id}/data` holds.
@@ -851,6 +867,7 @@ async fn main() -> anyhow::Result<()> {
         .tool(test_dynamic_tool.into_tool())
         .tool(test_trigger_tool_change)
         .tool(test_trigger_prompt_change)
+        .tool(test_trigger_resource_update)
         .tool(greet)
         .tool(slow_compute)
         .tool(failing_job)

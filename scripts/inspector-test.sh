@@ -14,7 +14,8 @@
 #   quickstart   the `add` form, the JSON switch, a tool error, an array form with structured
 #                content, a resource and a template, a prompt
 #   everything   images, audio and embedded resources, multi-select enum elicitation, several
-#                questions at once, completions while typing a prompt argument
+#                questions at once, completions while typing a prompt argument, a resource
+#                subscription and its updates, the tool list following list changes
 #   NAME@REV     NAME again over a legacy session (`--protocol REV`): server→client requests
 #                instead of multi round-trip retries, logging/setLevel instead of per-request levels
 # Every process it starts is ended on exit. The last line is `inspector-test: PASS (N checks)` or

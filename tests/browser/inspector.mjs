@@ -7,7 +7,8 @@
 // sampling, URL elicitation, roots, cancellation) or `quickstart`
 // (examples/quickstart.rs: the add form, arrays, resources, templates,
 // prompts) or `everything` (examples/everything.rs: images, audio, embedded
-// resources, enum elicitations, several questions at once, completions).
+// resources, enum elicitations, several questions at once, completions, a
+// resource subscription, list changes).
 // Prints one PASS/FAIL line per check and exits 1 if any failed.
 //
 // Env: PLAYWRIGHT_DIR (where playwright-core is installed; required),
@@ -353,6 +354,34 @@ async function everything() {
       await page.waitForTimeout(150);
     }
     await expectText(p.locator('[data-testid="result"]'), /Howdy Grace! Roots: .*file:\/\//);
+  });
+
+  await check('a subscribed resource shows its updates', async () => {
+    await tab('resources');
+    await byTest('item-watched-resource').click();
+    const p = panel('resource', 'watched-resource');
+    await p.locator('[data-testid="run"]').click();
+    await expectText(p.locator('.run-output'), /Watched resource content/);
+    await p.locator('[data-testid="subscribe"]').click();
+    await expectText(p.locator('[data-testid="subscribe"]'), /Unsubscribe/);
+    const tool = await openTool('test_trigger_resource_update');
+    await tool.locator('[data-testid="run"]').click();
+    await expectText(tool.locator('[data-testid="result"]'), /now at update \d+/);
+    await tab('resources');
+    await expectText(p.locator('[data-testid="resource-updated"]'), /updated \d/);
+    await expectText(p.locator('.run-output'), /Watched resource content \(update \d+\)/);
+    await p.locator('[data-testid="subscribe"]').click();
+    await expectText(p.locator('[data-testid="subscribe"]'), /^Subscribe$/);
+  });
+
+  await check('the tool list follows the server\'s list changes', async () => {
+    await tab('tools');
+    const dynamic = byTest('item-test_dynamic_tool');
+    const shown = await dynamic.count() > 0;
+    const p = await openTool('test_trigger_tool_change');
+    await p.locator('[data-testid="run"]').click();
+    await expectText(p.locator('[data-testid="result"]'), shown ? /hidden/ : /shown/);
+    await dynamic.first().waitFor({ state: shown ? 'detached' : 'visible', timeout: STEP_TIMEOUT });
   });
 
   await check('completions are suggested while typing a prompt argument', async () => {

@@ -38,7 +38,7 @@ fn profile_dir() -> PathBuf {
 fn example(name: &str) -> String {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     let dir = profile_dir().join("examples");
-    if ["quickstart", "interactive"]
+    if ["quickstart", "interactive", "everything"]
         .iter()
         .any(|n| !dir.join(n).exists())
     {
@@ -486,6 +486,105 @@ async fn an_elicitation_is_answered_through_the_api_modern() {
 #[tokio::test]
 async fn an_elicitation_is_answered_through_the_api_legacy() {
     pick_color("2025-11-25").await;
+}
+
+/// Frames in the history whose text contains `q`, received from the server.
+async fn received(dev: &Dev, q: &str) -> usize {
+    let path = format!("/api/history?dir=received&q={}", q.replace('/', "%2F"));
+    dev.get(&path).await["frames"].as_array().unwrap().len()
+}
+
+/// Waits until the history has more than `before` received frames matching `q`.
+async fn hear(dev: &Dev, q: &str, before: usize) {
+    let started = Instant::now();
+    while received(dev, q).await <= before {
+        assert!(
+            started.elapsed() < LIMIT,
+            "never heard {q}\nstderr:\n{}",
+            dev.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Subscribes to the everything server's watched resource through the API,
+/// triggers an update, and unsubscribes, in the given era.
+async fn watch_a_resource(protocol: &str) {
+    const URI: &str = "test://watched-resource";
+    let dev = Dev::start(&["--protocol", protocol, "--", &example("everything")]);
+    let state = dev.connected().await;
+    assert_eq!(state["subscriptions"], json!([]));
+
+    let (status, r) = dev.post("/api/resources/subscribe", json!({ "uri": URI })).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    dev.wait_state("subscribed", |s| s["subscriptions"] == json!([URI]))
+        .await;
+    let (status, r) = dev
+        .post(
+            "/api/tools/call",
+            json!({"name": "test_trigger_resource_update", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    hear(&dev, "notifications/resources/updated", 0).await;
+    let (_, read) = dev.post("/api/resources/read", json!({ "uri": URI })).await;
+    assert!(
+        read["result"]["contents"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("(update"),
+        "{read:#}"
+    );
+
+    // Unsubscribing ends it on the server: resources/unsubscribe on a legacy
+    // session, the listen request cancelled in the modern era.
+    let (status, r) = dev
+        .post("/api/resources/unsubscribe", json!({ "uri": URI }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let state = dev.get("/api/state").await;
+    assert_eq!(state["subscriptions"], json!([]));
+    let (status, _) = dev
+        .post("/api/resources/unsubscribe", json!({ "uri": URI }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let ended = if protocol == "modern" {
+        "notifications/cancelled"
+    } else {
+        "resources/unsubscribe"
+    };
+    let started = Instant::now();
+    loop {
+        let sent = dev
+            .get(&format!("/api/history?dir=sent&q={}", ended.replace('/', "%2F")))
+            .await;
+        if !sent["frames"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < LIMIT, "the inspector never sent {ended}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // List changes reach the inspector in both eras (modern: its own listen stream).
+    let before = received(&dev, "notifications/tools/list_changed").await;
+    let (status, r) = dev
+        .post(
+            "/api/tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    hear(&dev, "notifications/tools/list_changed", before).await;
+}
+
+#[tokio::test]
+async fn a_resource_is_watched_and_lists_stay_current_modern() {
+    watch_a_resource("modern").await;
+}
+
+#[tokio::test]
+async fn a_resource_is_watched_and_lists_stay_current_legacy() {
+    watch_a_resource("2025-11-25").await;
 }
 
 #[tokio::test]

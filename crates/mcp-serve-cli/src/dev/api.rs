@@ -52,6 +52,8 @@ pub(crate) fn routes(bridge: Arc<Bridge>) -> Router {
         .route("/api/prompts", get(list_prompts))
         .route("/api/tools/call", post(call_tool))
         .route("/api/resources/read", post(read_resource))
+        .route("/api/resources/subscribe", post(subscribe))
+        .route("/api/resources/unsubscribe", post(unsubscribe))
         .route("/api/prompts/get", post(get_prompt))
         .route("/api/complete", post(complete))
         .route("/api/rpc", post(rpc))
@@ -274,6 +276,27 @@ struct ReadResource {
 
 async fn read_resource(State(api): State<Api>, Json(body): Json<ReadResource>) -> Response {
     send(&api, "resources/read", json!({ "uri": body.uri }), body.call_id).await
+}
+
+#[derive(Deserialize)]
+struct ResourceUri {
+    uri: String,
+}
+
+/// Subscribes to a resource's updates (`notifications/resources/updated`).
+async fn subscribe(State(api): State<Api>, Json(body): Json<ResourceUri>) -> Response {
+    match api.bridge.subscribe(&body.uri).await {
+        Ok(()) => Json(json!({ "ok": true })).into_response(),
+        Err(m) => problem(StatusCode::CONFLICT, m),
+    }
+}
+
+async fn unsubscribe(State(api): State<Api>, Json(body): Json<ResourceUri>) -> Response {
+    if api.bridge.unsubscribe(&body.uri) {
+        Json(json!({ "ok": true })).into_response()
+    } else {
+        problem(StatusCode::NOT_FOUND, format!("not subscribed to {}", body.uri))
+    }
 }
 
 #[derive(Deserialize)]

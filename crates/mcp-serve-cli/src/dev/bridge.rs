@@ -24,6 +24,7 @@ use super::cargo::Build;
 use super::connect;
 use super::events::{now_ms, Event, Hub};
 use super::inputs::{Inputs, Root};
+use super::subscriptions::Subscriptions;
 use crate::target::Target;
 
 /// How long a request may take unless `--timeout` says otherwise: a person
@@ -127,6 +128,7 @@ pub(crate) struct Bridge {
     conn: Mutex<Conn>,
     restarting: tokio::sync::Mutex<()>,
     log_level: Mutex<String>,
+    subscriptions: Subscriptions,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -163,6 +165,7 @@ impl Bridge {
             }),
             restarting: tokio::sync::Mutex::new(()),
             log_level: Mutex::new("info".to_owned()),
+            subscriptions: Subscriptions::default(),
             setup,
             hub,
         })
@@ -191,6 +194,7 @@ impl Bridge {
             "roots": self.inputs.roots(),
             "inputs": self.inputs.pending(),
             "calls": self.calls.ids(),
+            "subscriptions": self.subscriptions.uris(),
         })
     }
 
@@ -296,13 +300,18 @@ impl Bridge {
                 let follow = Arc::clone(self).follow(generation, client.notifications(), ended);
                 c.follower = Some(tokio::spawn(follow));
                 let logging = summary["capabilities"].get("logging").is_some();
+                let capabilities = summary["capabilities"].clone();
                 c.client = Some(client.clone());
                 c.capture = capture;
                 c.server = Some(summary);
                 c.phase = Phase::new("connected", None, Vec::new());
                 drop(c);
                 let level = lock(&self.log_level).clone();
-                tokio::spawn(apply_log_level(client, level, logging));
+                tokio::spawn(apply_log_level(client.clone(), level, logging));
+                let this = Arc::clone(self);
+                tokio::spawn(async move {
+                    this.subscriptions.follow_lists(&client, &capabilities).await;
+                });
             }
             Err((message, stderr)) => {
                 eprintln!("mcp-serve dev: {message}");
@@ -315,6 +324,7 @@ impl Bridge {
 
     /// Ends the current connection's calls, questions and process.
     fn teardown(&self) {
+        self.subscriptions.clear();
         self.calls.cancel_all();
         self.inputs.fail_all();
         let (client, capture, follower) = {
@@ -486,6 +496,21 @@ impl Bridge {
         }
         self.emit_state();
         Ok(())
+    }
+
+    /// Subscribes to a resource's updates (they appear as notifications).
+    pub(crate) async fn subscribe(&self, uri: &str) -> Result<(), String> {
+        let client = self.client().ok_or("no server is connected")?;
+        let done = self.subscriptions.subscribe(&client, uri).await;
+        self.emit_state();
+        done
+    }
+
+    /// Ends a subscription; false when there was none.
+    pub(crate) fn unsubscribe(&self, uri: &str) -> bool {
+        let was = self.subscriptions.unsubscribe(uri);
+        self.emit_state();
+        was
     }
 
     /// Replaces the roots; a legacy session hears `notifications/roots/list_changed`.

@@ -21,6 +21,7 @@ mod connect;
 mod events;
 mod inputs;
 mod security;
+mod subscriptions;
 mod watch;
 
 use std::process::ExitCode;

@@ -37,6 +37,8 @@ const ctx = {
     return r.ok ? r.result?.completion : null;
   },
   readResource: (uri) => post('/api/resources/read', { uri }),
+  canSubscribe: () => Boolean(store.state?.server?.capabilities?.resources?.subscribe),
+  subscribed: (uri) => (store.state?.subscriptions || []).includes(uri),
   toast(text) {
     const t = h('div', { class: 'toast' }, text);
     toastRoot.append(t);
@@ -191,6 +193,7 @@ function onState(s) {
   banners(s);
   views.server.update(s);
   views.roots.update(s);
+  views.resources.subscriptions(s.subscriptions || []);
   dialog.reset(s.inputs);
   if (s.phase?.name === 'connected' && store.loadedGeneration !== s.generation) {
     store.loadedGeneration = s.generation;
@@ -226,6 +229,7 @@ function onEvent(ev) {
     case 'notification':
       views.logs.notification(ev);
       if (LIST_CHANGED[ev.method]) loadLists(LIST_CHANGED[ev.method]);
+      if (ev.method === 'notifications/resources/updated') views.resources.updated(ev.params?.uri);
       break;
     case 'resync': views.history.load(); get('/api/state').then((s) => s.phase && onState(s)); break;
     default: break;

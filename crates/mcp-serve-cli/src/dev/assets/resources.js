@@ -1,7 +1,7 @@
 // The Resources tab: fixed resources (read and render) and resource
 // templates (fill the variables, with completions, see the URI, read it).
 
-import { h } from './dom.js';
+import { h, clock } from './dom.js';
 import { post } from './api.js';
 import { schemaForm, attachCompletion } from './forms.js';
 import { readResult } from './render.js';
@@ -41,6 +41,48 @@ export function expandTemplate(template, values) {
   });
 }
 
+// The open resource panels by URI, so subscription changes and
+// notifications/resources/updated reach them.
+const watchers = new Map();
+
+/**
+ * Subscribe/Unsubscribe for one resource (when the server offers
+ * subscriptions). An update shows when it came and reads the resource again
+ * if it was read before.
+ */
+function subscription(r, ctx, runner) {
+  if (!ctx.canSubscribe()) return null;
+  const button = h('button', { class: 'btn', type: 'button', 'data-testid': 'subscribe' }, 'Subscribe');
+  const seen = h('span', { class: 'badge subtle', hidden: true, 'data-testid': 'resource-updated' });
+  let subscribed = false;
+  let read = false;
+  const set = (on) => {
+    subscribed = on;
+    button.textContent = on ? 'Unsubscribe' : 'Subscribe';
+    button.classList.toggle('primary', on);
+    button.title = on ? 'The server tells the inspector when this resource changes (notifications/resources/updated).' : '';
+  };
+  button.addEventListener('click', async () => {
+    const want = !subscribed;
+    button.disabled = true;
+    const res = await post(want ? '/api/resources/subscribe' : '/api/resources/unsubscribe', { uri: r.uri });
+    button.disabled = false;
+    if (!res.ok) ctx.toast(res.error?.message || 'the subscription failed');
+    else set(want);
+  });
+  runner.el.addEventListener('click', (e) => { if (e.target.dataset?.testid === 'run') read = true; });
+  set(ctx.subscribed(r.uri));
+  watchers.set(r.uri, {
+    set,
+    updated() {
+      seen.hidden = false;
+      seen.textContent = `updated ${clock(Date.now())}`;
+      if (read) runner.run();
+    },
+  });
+  return h('div', { class: 'subscription' }, button, seen);
+}
+
 function resourcePanel(r, ctx) {
   const runner = createRunner({
     label: 'Read',
@@ -51,6 +93,7 @@ function resourcePanel(r, ctx) {
     h('div', { class: 'panel-head' }, h('h2', null, r.title || r.name), r.mimeType ? h('span', { class: 'badge subtle' }, r.mimeType) : null),
     h('code', { class: 'uri big' }, r.uri),
     r.description ? h('p', { class: 'description' }, r.description) : null,
+    subscription(r, ctx, runner),
     h('div', { class: 'card' }, runner.el));
 }
 
@@ -102,6 +145,14 @@ export function resourcesView(ctx) {
     update(lists) {
       const all = [...(lists.resources || []), ...(lists.templates || [])];
       view.setItems(all, lists.errors.resources && lists.errors.templates ? lists.errors.resources : null);
+    },
+    /** The URIs the inspector is subscribed to (from the state). */
+    subscriptions(uris) {
+      for (const [uri, w] of watchers) w.set(uris.includes(uri));
+    },
+    /** notifications/resources/updated */
+    updated(uri) {
+      watchers.get(uri)?.updated();
     },
   };
 }
