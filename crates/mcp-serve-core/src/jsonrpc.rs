@@ -273,21 +273,60 @@ pub enum Message {
 }
 
 /// A message as the server reads it: borrowed from the input buffer, with
-/// `id` and `params` kept as raw JSON.
-#[derive(Debug, Deserialize)]
+/// `id` and `params` kept as raw JSON. Every member is read whatever its
+/// type, so a malformed message still yields its id for the error reply.
+#[derive(Debug)]
 pub struct RawMessage<'a> {
-    #[serde(default, borrow)]
-    jsonrpc: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    jsonrpc: Option<&'a RawValue>,
     id: Option<&'a RawValue>,
-    #[serde(default, borrow)]
+    /// `method` when it is a string; `None` also when it is absent.
     method: Option<Cow<'a, str>>,
+    /// `method` was present but not a string.
+    bad_method: bool,
+    params: Option<&'a RawValue>,
+    result: Option<&'a RawValue>,
+    error: Option<&'a RawValue>,
+}
+
+/// The members as they came; `null` counts as present (a `null` id is an
+/// error, a `null` result is a result).
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, borrow, deserialize_with = "present")]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    method: Option<&'a RawValue>,
+    // `"params": null` is read as no params.
     #[serde(default, borrow)]
     params: Option<&'a RawValue>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     result: Option<&'a RawValue>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     error: Option<&'a RawValue>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&'de RawValue>::deserialize(d).map(Some)
+}
+
+impl<'de> Deserialize<'de> for RawMessage<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let e = Envelope::deserialize(d)?;
+        let method = e
+            .method
+            .and_then(|raw| serde_json::from_str::<Cow<'de, str>>(raw.get()).ok());
+        Ok(RawMessage {
+            jsonrpc: e.jsonrpc,
+            id: e.id,
+            bad_method: e.method.is_some() && method.is_none(),
+            method,
+            params: e.params,
+            result: e.result,
+            error: e.error,
+        })
+    }
 }
 
 /// What kind of message a [`RawMessage`] is, once validated.
@@ -333,17 +372,36 @@ impl<'a> RawMessage<'a> {
     /// An `-32600` error object saying what is wrong (wrong `jsonrpc`, an id
     /// that is neither a string nor an integer, no method, ...).
     pub fn validate(&self) -> Result<Kind, ErrorObject> {
-        if self.jsonrpc.as_deref() != Some(VERSION) {
+        let version = self
+            .jsonrpc
+            .and_then(|raw| serde_json::from_str::<Cow<'_, str>>(raw.get()).ok());
+        if version.as_deref() != Some(VERSION) {
             return Err(ErrorObject::invalid_request(
                 "the \"jsonrpc\" member must be exactly \"2.0\"",
             ));
         }
+        let answer = self.result.is_some() || self.error.is_some();
+        if self.method.is_none() && !self.bad_method && answer {
+            // A response is never answered, whatever its id (an error
+            // response to an unreadable request has a null one).
+            return Ok(Kind::Response);
+        }
         if let Some(raw) = self.id {
+            if raw.get() == "null" {
+                return Err(ErrorObject::invalid_request(
+                    "the \"id\" member must not be null: a request needs a string or integer id (a notification has no id)",
+                ));
+            }
             if serde_json::from_str::<RequestId>(raw.get()).is_err() {
                 return Err(ErrorObject::invalid_request(
                     "the \"id\" member must be a string or an integer",
                 ));
             }
+        }
+        if self.bad_method {
+            return Err(ErrorObject::invalid_request(
+                "the \"method\" member must be a string",
+            ));
         }
         if let Some(params) = self.params {
             let first = params.get().trim_start().as_bytes().first().copied();
@@ -353,18 +411,13 @@ impl<'a> RawMessage<'a> {
                 ));
             }
         }
-        match (
-            &self.method,
-            self.id,
-            self.result.is_some() || self.error.is_some(),
-        ) {
+        match (&self.method, self.id, answer) {
             (Some(_), Some(_), false) => Ok(Kind::Request),
             (Some(_), None, false) => Ok(Kind::Notification),
-            (None, Some(_), true) => Ok(Kind::Response),
-            (None, _, false) => Err(ErrorObject::invalid_request(
+            (None, _, _) => Err(ErrorObject::invalid_request(
                 "a request needs a \"method\" member",
             )),
-            _ => Err(ErrorObject::invalid_request(
+            (Some(_), _, true) => Err(ErrorObject::invalid_request(
                 "a message cannot be both a request and a response",
             )),
         }
@@ -539,6 +592,48 @@ mod tests {
             panic!()
         };
         assert_eq!(m.validate().unwrap_err().code, code::INVALID_REQUEST);
+    }
+
+    fn single(text: &str) -> RawMessage<'_> {
+        match parse(text.as_bytes()).unwrap() {
+            Incoming::Single(m) => m,
+            Incoming::Batch(_) => panic!("not a single message"),
+        }
+    }
+
+    #[test]
+    fn a_null_id_is_an_invalid_request_not_a_notification() {
+        let m = single(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#);
+        let e = m.validate().unwrap_err();
+        assert_eq!(e.code, code::INVALID_REQUEST);
+        assert!(e.message.contains("must not be null"), "{}", e.message);
+        assert_eq!(m.id(), None);
+    }
+
+    #[test]
+    fn a_readable_id_survives_other_bad_members() {
+        for text in [
+            r#"{"jsonrpc":"2.0","id":1,"method":5}"#,
+            r#"{"jsonrpc":2.0,"id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#,
+        ] {
+            let m = single(text);
+            assert_eq!(m.validate().unwrap_err().code, code::INVALID_REQUEST, "{text}");
+            assert_eq!(m.id(), Some(RequestId::Number(1)), "{text}");
+        }
+    }
+
+    #[test]
+    fn responses_are_responses_whatever_their_id_or_result() {
+        for text in [
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#,
+            r#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":"s-1","result":null}"#,
+        ] {
+            assert_eq!(single(text).validate(), Ok(Kind::Response), "{text}");
+        }
+        let m = single(r#"{"jsonrpc":"2.0","id":"s-1","result":null}"#);
+        assert_eq!(m.result().map(RawValue::get), Some("null"));
     }
 
     #[test]

@@ -941,6 +941,124 @@ async fn modern_notification_is_202_empty() {
 }
 
 #[tokio::test]
+async fn modern_duplicate_mirrored_headers_are_a_mismatch() {
+    let srv = TestServer::start().await;
+    let base = [
+        ("mcp-protocol-version", MODERN),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "add"),
+    ];
+    for extra in [
+        ("mcp-name", "slow"),
+        ("mcp-method", "tools/list"),
+        ("mcp-protocol-version", LEGACY),
+    ] {
+        let mut headers = base.to_vec();
+        headers.push(extra);
+        let resp = send(modern_with_headers(&srv, &headers, &add_call(4))).await;
+        let v = assert_error(resp, StatusCode::BAD_REQUEST, -32020).await;
+        assert_eq!(v["id"], 4, "{extra:?}: {v}");
+    }
+    srv.assert_alive().await;
+}
+
+#[tokio::test]
+async fn a_modern_request_naming_a_session_is_checked_and_served_statelessly() {
+    let srv = TestServer::start().await;
+    let sid = srv.initialize(LEGACY).await;
+    srv.initialized(&sid).await;
+    // Mirrored headers that do not match the body are refused, session or not.
+    let resp = send(modern_with_headers(
+        &srv,
+        &[
+            ("mcp-session-id", &sid),
+            ("mcp-protocol-version", MODERN),
+            ("mcp-method", "tools/list"),
+            ("mcp-name", "evil"),
+        ],
+        &add_call(5),
+    ))
+    .await;
+    assert_error(resp, StatusCode::BAD_REQUEST, -32020).await;
+    // A legacy version header on a modern body is a mismatch too.
+    let resp = send(modern_with_headers(
+        &srv,
+        &[
+            ("mcp-session-id", &sid),
+            ("mcp-protocol-version", LEGACY),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "add"),
+        ],
+        &add_call(6),
+    ))
+    .await;
+    assert_error(resp, StatusCode::BAD_REQUEST, -32020).await;
+    // Matching headers: served as a modern request; an unknown session id is ignored.
+    for session in [sid.as_str(), "no-such-session"] {
+        let resp = send(modern_with_headers(
+            &srv,
+            &[
+                ("mcp-session-id", session),
+                ("mcp-protocol-version", MODERN),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "add"),
+            ],
+            &add_call(7),
+        ))
+        .await;
+        assert_eq!(resp.status(), StatusCode::OK, "{session}");
+        let v = json_body(resp).await;
+        assert_eq!(text_of(&v), "2", "{v}");
+        assert_eq!(v["result"]["resultType"], "complete", "{v}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_notifications_is_202_without_a_body() {
+    let srv = TestServer::start().await;
+    let sid = srv.initialize("2025-03-26").await;
+    let resp = send(
+        srv.client
+            .post(srv.mcp())
+            .header(CONTENT_TYPE, "application/json")
+            .header("accept", BOTH)
+            .header("mcp-session-id", &sid)
+            .json(&json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}])),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    assert_eq!(within("body", resp.text()).await.unwrap(), "");
+    let resp = send(srv.legacy(&sid, Some(2), "tools/list", json!({}))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn two_origin_or_host_headers_are_refused() {
+    let srv = TestServer::start().await;
+    for (name, a, b) in [
+        ("origin", "http://localhost", "http://evil.example"),
+        ("host", "localhost", "evil.example"),
+    ] {
+        let resp = send(
+            modern_with_headers(
+                &srv,
+                &[
+                    ("mcp-protocol-version", MODERN),
+                    ("mcp-method", "tools/call"),
+                    ("mcp-name", "add"),
+                ],
+                &add_call(8),
+            )
+            .header(name, a)
+            .header(name, b),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "two {name} headers");
+    }
+    srv.assert_alive().await;
+}
+
+#[tokio::test]
 async fn get_without_session_is_405() {
     let srv = TestServer::start().await;
     let resp = send(srv.client.get(srv.mcp()).header("accept", "text/event-stream")).await;

@@ -184,6 +184,60 @@ async fn in_flight_calls_finish_after_eof() {
 }
 
 #[tokio::test]
+async fn eof_ends_subscription_streams_at_once() {
+    // With an hour of grace for in-flight calls, only ending the stream
+    // promptly lets `finish` (bounded by LIMIT) return.
+    let mut p = Pipe::with_options(StdioOptions {
+        shutdown_grace: Duration::from_secs(3600),
+        ..StdioOptions::default()
+    });
+    p.send(
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
+                   "params": {"notifications": {"toolsListChanged": true}, "_meta": meta()}}),
+    )
+    .await;
+    let ack = p.recv().await;
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged", "{ack}");
+    let rest = p.finish().await;
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+#[tokio::test]
+async fn a_null_id_is_refused_not_taken_for_a_notification() {
+    let mut p = Pipe::start();
+    p.send_line(br#"{"jsonrpc":"2.0","id":null,"method":"tools/list","params":{}}"#)
+        .await;
+    let r = p.recv().await;
+    assert_eq!(code(&r), -32600, "{r}");
+    assert!(r.get("id").is_none_or(Value::is_null), "{r}");
+    p.assert_alive().await;
+}
+
+#[tokio::test]
+async fn a_readable_id_is_kept_when_the_envelope_is_wrong() {
+    let mut p = Pipe::start();
+    p.send_line(br#"{"jsonrpc":"2.0","id":7,"method":5}"#).await;
+    let r = p.recv().await;
+    assert_eq!(code(&r), -32600, "{r}");
+    assert_eq!(r["id"], 7, "{r}");
+    p.assert_alive().await;
+}
+
+#[tokio::test]
+async fn responses_are_never_answered() {
+    let mut p = Pipe::start();
+    for line in [
+        &br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#[..],
+        br#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"y"}}"#,
+        br#"{"jsonrpc":"2.0","id":"nobody-asked","result":null}"#,
+    ] {
+        p.send_line(line).await;
+    }
+    // The next line out answers this request: nothing was said to the responses.
+    p.assert_alive().await;
+}
+
+#[tokio::test]
 async fn last_line_without_newline_is_served() {
     let mut p = Pipe::start();
     p.write_raw(

@@ -236,7 +236,14 @@ impl Context {
     /// dropped, except the final one (`progress == total`), so a tight loop
     /// cannot flood the client.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let Some(token) = self.inner.meta.get().get(meta::PROGRESS_TOKEN) else {
+        // A token must be a string or an integer; anything else cannot be echoed back.
+        let Some(token) = self
+            .inner
+            .meta
+            .get()
+            .get(meta::PROGRESS_TOKEN)
+            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+        else {
             return;
         };
         {

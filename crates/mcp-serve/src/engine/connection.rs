@@ -120,6 +120,9 @@ struct Inner {
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// Cancelled when the connection is dropped, to stop its helper tasks.
     closed: CancellationToken,
+    /// Cancelled when the client is gone, to end `subscriptions/listen`
+    /// streams (which, unlike calls, never finish on their own).
+    listening: CancellationToken,
     /// Server→client requests awaiting the client's response (legacy).
     requests: Arc<super::input::PendingRequests>,
     /// Task-augmented calls of this session (legacy 2025-11-25).
@@ -267,6 +270,7 @@ impl Connection {
                 legacy: OnceLock::new(),
                 in_flight: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
+                listening: CancellationToken::new(),
                 requests: Arc::default(),
                 tasks: super::tasks::Tasks::default(),
                 seen: SeenClients::default(),
@@ -296,6 +300,12 @@ impl Connection {
     /// The legacy revision negotiated by `initialize`, if any.
     pub fn legacy_version(&self) -> Option<ProtocolVersion> {
         self.inner.legacy.get().map(|s| s.version)
+    }
+
+    /// Ends this connection's `subscriptions/listen` streams: the client is
+    /// gone (stdin closed), and a stream would otherwise hold the shutdown.
+    pub(crate) fn end_subscriptions(&self) {
+        self.inner.listening.cancel();
     }
 
     /// Forwards `list_changed` notifications to a legacy client until the
@@ -1246,6 +1256,7 @@ impl Connection {
         // Subscribe before acknowledging so no change between the two is lost.
         let mut changes = self.inner.shared.changes.subscribe();
         let closed = self.inner.closed.clone();
+        let listening = self.inner.listening.clone();
         let conn = self.clone();
         Reply::Later(Box::pin(async move {
             let rt = &conn.inner.shared.tasks;
@@ -1264,6 +1275,7 @@ impl Connection {
                 let change = tokio::select! {
                     () = token.cancelled() => break,
                     () = closed.cancelled() => break,
+                    () = listening.cancelled() => break,
                     _ = tick.tick(), if !watch.is_empty() => {
                         let mut delivered = true;
                         for mut task in watch.changes(rt).await {

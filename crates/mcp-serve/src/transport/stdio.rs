@@ -227,7 +227,9 @@ where
         }
         while tasks.try_join_next().is_some() {}
     };
-    // End of input: let in-flight calls answer, then close stdout.
+    // End of input: subscriptions end now; in-flight calls may still
+    // answer, then stdout closes.
+    conn.end_subscriptions();
     let _ = tokio::time::timeout(options.shutdown_grace, async {
         while tasks.join_next().await.is_some() {}
     })

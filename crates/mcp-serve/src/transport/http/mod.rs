@@ -344,6 +344,19 @@ fn header_str(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> Opt
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A mirrored header's field value: repeated lines are combined with ", "
+/// (RFC 9110 §5.3), so a duplicate can never match the body and slip past
+/// the header check on its first value alone.
+fn mirrored_value(headers: &HeaderMap, name: &http::HeaderName) -> Option<String> {
+    let mut values = headers.get_all(name).iter();
+    let first = String::from_utf8_lossy(values.next()?.as_bytes()).into_owned();
+    Some(values.fold(first, |mut all, v| {
+        all.push_str(", ");
+        all.push_str(&String::from_utf8_lossy(v.as_bytes()));
+        all
+    }))
+}
+
 /// Decodes the `=?base64?…?=` form of `Mcp-Name` and `Mcp-Param-*`.
 fn decode_mirrored(value: &str) -> Option<String> {
     match value.strip_prefix("=?base64?").and_then(|v| v.strip_suffix("?=")) {
@@ -457,6 +470,13 @@ where
     }
 }
 
+/// 202 Accepted, no body: what a notification or response gets.
+fn accepted() -> Response<McpBody> {
+    let mut r = Response::new(McpBody::empty());
+    *r.status_mut() = StatusCode::ACCEPTED;
+    r
+}
+
 fn json_response(bytes: Vec<u8>, status: StatusCode) -> Response<McpBody> {
     let mut r = Response::new(McpBody::full(bytes));
     *r.status_mut() = status;
@@ -541,18 +561,15 @@ where
     let session_id = header_str(&parts.headers, names::SESSION).map(str::to_owned);
     let accepts_sse = !shared.options.json_response && accepts_event_stream;
     let mirrored = MirroredHeaders {
-        protocol_version: header_str(&parts.headers, names::PROTOCOL_VERSION).map(str::to_owned),
-        method: header_str(&parts.headers, names::METHOD).map(str::to_owned),
-        name: header_str(&parts.headers, names::NAME).and_then(decode_mirrored),
+        protocol_version: mirrored_value(&parts.headers, &names::PROTOCOL_VERSION),
+        method: mirrored_value(&parts.headers, &names::METHOD),
+        name: mirrored_value(&parts.headers, &names::NAME).and_then(|v| decode_mirrored(&v)),
         params: parts
             .headers
-            .iter()
-            .filter_map(|(k, v)| {
+            .keys()
+            .filter_map(|k| {
                 let name = k.as_str().strip_prefix("mcp-param-")?;
-                Some((
-                    name.to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                ))
+                Some((name.to_owned(), mirrored_value(&parts.headers, k)?))
             })
             .collect(),
     };
@@ -578,6 +595,11 @@ where
         Incoming::Batch(_) => (None, None),
     };
 
+    // A modern request is served statelessly even when it names a session:
+    // the session header means nothing in 2026-07-28, and the mirrored
+    // headers must be checked against its body like any other's.
+    let legacy_only = shared.server.shared.options.legacy_only;
+    let session_id = session_id.filter(|_| !modern_header && (legacy_only || !has_modern_meta(&parsed)));
     let (conn, session, modern) = if let Some(id) = &session_id {
         match shared.sessions.get(id) {
             Some(s) => {
@@ -640,9 +662,7 @@ where
     // client notifications (closing a response cancels it), and the shared
     // stateless connection must not let one client cancel another's request.
     if matches!(kind, Some(Kind::Notification | Kind::Response)) && modern {
-        let mut r = Response::new(McpBody::empty());
-        *r.status_mut() = StatusCode::ACCEPTED;
-        return r;
+        return accepted();
     }
     if matches!(kind, Some(Kind::Notification | Kind::Response)) {
         let via = Inbound {
@@ -654,9 +674,27 @@ where
                 return json_response(bytes, rejection_status(code, modern));
             }
         }
-        let mut r = Response::new(McpBody::empty());
-        *r.status_mut() = StatusCode::ACCEPTED;
-        return r;
+        return accepted();
+    }
+
+    // A batch of notifications and responses (2025-03-26) is accepted with
+    // 202 and no body, like a single one.
+    if let Incoming::Batch(items) = &parsed {
+        let answers_nothing = items.iter().all(|item| {
+            item.as_ref()
+                .is_ok_and(|m| matches!(m.validate(), Ok(Kind::Notification | Kind::Response)))
+        });
+        if answers_nothing {
+            let via = Inbound {
+                http: Some(Arc::clone(&parts)),
+                ..Default::default()
+            };
+            return match conn.handle_inbound(&bytes, &via).resolve().await {
+                // The batch itself was refused (batches belong to 2025-03-26 only).
+                Some(refusal) => json_response(refusal, StatusCode::BAD_REQUEST),
+                None => accepted(),
+            };
+        }
     }
 
     let (tx, rx) = mpsc::channel::<Vec<u8>>(64);
@@ -673,11 +711,7 @@ where
     };
     drop(via);
     let mut resp = match reply {
-        Reply::None => {
-            let mut r = Response::new(McpBody::empty());
-            *r.status_mut() = StatusCode::ACCEPTED;
-            r
-        }
+        Reply::None => accepted(),
         Reply::Now(bytes) => json_response(bytes, StatusCode::OK),
         Reply::Rejected { bytes, code } => json_response(bytes, rejection_status(code, modern)),
         Reply::Later(fut) => match &session {
@@ -760,11 +794,7 @@ async fn respond_later(
                     })
                 }
             }
-            None => {
-                let mut r = Response::new(McpBody::empty());
-                *r.status_mut() = StatusCode::ACCEPTED;
-                r
-            }
+            None => accepted(),
         },
         Some(first) = recv_message(&mut rx) => sse_response(SseStream {
             queued: VecDeque::from([sse_event(&first)]),

@@ -29,6 +29,12 @@ pub(crate) fn check(
     hosts: Option<&[String]>,
     origins: Option<&[String]>,
 ) -> Result<(), String> {
+    // Two values would let a proxy and this check each look at a different one.
+    for name in [http::header::HOST, http::header::ORIGIN] {
+        if headers.get_all(&name).iter().nth(1).is_some() {
+            return Err(format!("more than one {name} header"));
+        }
+    }
     if let Some(hosts) = hosts {
         if let Some(host) = headers.get(http::header::HOST) {
             let host = host.to_str().unwrap_or_default();
