@@ -1059,6 +1059,30 @@ async fn two_origin_or_host_headers_are_refused() {
 }
 
 #[tokio::test]
+async fn modern_listen_without_event_stream_accept_is_406() {
+    let srv = TestServer::start().await;
+    let body = modern_body(
+        9,
+        "subscriptions/listen",
+        json!({"notifications": {"toolsListChanged": true}}),
+    );
+    let resp = send(
+        srv.client
+            .post(srv.mcp())
+            .header(CONTENT_TYPE, "application/json")
+            .header("accept", "application/json")
+            .header("mcp-protocol-version", MODERN)
+            .header("mcp-method", "subscriptions/listen")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+    let text = within("body", resp.text()).await.unwrap();
+    assert!(text.contains("text/event-stream"), "{text}");
+    srv.assert_alive().await;
+}
+
+#[tokio::test]
 async fn get_without_session_is_405() {
     let srv = TestServer::start().await;
     let resp = send(srv.client.get(srv.mcp()).header("accept", "text/event-stream")).await;

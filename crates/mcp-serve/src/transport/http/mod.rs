@@ -658,6 +658,13 @@ where
         (shared.stateless.clone(), None, true)
     };
 
+    if modern && method.as_deref() == Some("subscriptions/listen") && !accepts_sse {
+        return plain(
+            StatusCode::NOT_ACCEPTABLE,
+            "subscriptions/listen answers with an event stream: send Accept: text/event-stream (and do not configure json_response)",
+        );
+    }
+
     // Notifications and responses: accept and answer 202. Modern HTTP has no
     // client notifications (closing a response cancels it), and the shared
     // stateless connection must not let one client cancel another's request.
