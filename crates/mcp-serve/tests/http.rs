@@ -1083,6 +1083,28 @@ async fn modern_listen_without_event_stream_accept_is_406() {
 }
 
 #[tokio::test]
+async fn a_compressed_body_is_415_not_a_parse_error() {
+    let srv = TestServer::start().await;
+    let resp = send(
+        modern_with_headers(
+            &srv,
+            &[
+                ("mcp-protocol-version", MODERN),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "add"),
+            ],
+            &add_call(10),
+        )
+        .header("content-encoding", "gzip"),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let text = within("body", resp.text()).await.unwrap();
+    assert!(text.contains("uncompressed"), "{text}");
+    srv.assert_alive().await;
+}
+
+#[tokio::test]
 async fn get_without_session_is_405() {
     let srv = TestServer::start().await;
     let resp = send(srv.client.get(srv.mcp()).header("accept", "text/event-stream")).await;

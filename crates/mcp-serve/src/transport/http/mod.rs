@@ -547,6 +547,15 @@ where
             "Content-Type must be application/json: the body is one JSON-RPC message",
         );
     }
+    // Compressed bodies are not decoded; say so rather than fail to parse them.
+    if let Some(encoding) = header_str(&parts.headers, header::CONTENT_ENCODING)
+        .filter(|e| !e.trim().eq_ignore_ascii_case("identity"))
+    {
+        return plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("Content-Encoding {encoding:?} is not supported: send the JSON body uncompressed"),
+        );
+    }
     let bytes = match read_body(shared, body).await {
         Ok(b) => b,
         Err(r) => return r,
