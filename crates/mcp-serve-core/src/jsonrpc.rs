@@ -311,12 +311,21 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValu
     <&'de RawValue>::deserialize(d).map(Some)
 }
 
+/// A raw JSON string's text (`None` when the value is not a string). Without
+/// escapes the text is the slice between the quotes: no second parse on the
+/// hot path.
+fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Some(Cow::Borrowed(inner)),
+        _ => serde_json::from_str(text).ok(),
+    }
+}
+
 impl<'de> Deserialize<'de> for RawMessage<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let e = Envelope::deserialize(d)?;
-        let method = e
-            .method
-            .and_then(|raw| serde_json::from_str::<Cow<'de, str>>(raw.get()).ok());
+        let method = e.method.and_then(raw_str);
         Ok(RawMessage {
             jsonrpc: e.jsonrpc,
             id: e.id,
@@ -372,9 +381,7 @@ impl<'a> RawMessage<'a> {
     /// An `-32600` error object saying what is wrong (wrong `jsonrpc`, an id
     /// that is neither a string nor an integer, no method, ...).
     pub fn validate(&self) -> Result<Kind, ErrorObject> {
-        let version = self
-            .jsonrpc
-            .and_then(|raw| serde_json::from_str::<Cow<'_, str>>(raw.get()).ok());
+        let version = self.jsonrpc.and_then(raw_str);
         if version.as_deref() != Some(VERSION) {
             return Err(ErrorObject::invalid_request(
                 "the \"jsonrpc\" member must be exactly \"2.0\"",
@@ -621,6 +628,15 @@ mod tests {
             assert_eq!(m.validate().unwrap_err().code, code::INVALID_REQUEST, "{text}");
             assert_eq!(m.id(), Some(RequestId::Number(1)), "{text}");
         }
+    }
+
+    #[test]
+    fn escaped_members_are_read_like_plain_ones() {
+        let m = single(r#"{"jsonrpc":"2\u002e0","id":1,"method":"tools\/list"}"#);
+        assert_eq!(m.validate(), Ok(Kind::Request));
+        assert_eq!(m.method(), Some("tools/list"));
+        let m = single(r#"{"jsonrpc":"2.0","id":1,"method":"say \"hi\""}"#);
+        assert_eq!(m.method(), Some("say \"hi\""));
     }
 
     #[test]
