@@ -288,8 +288,8 @@ pub struct RawMessage<'a> {
     error: Option<&'a RawValue>,
 }
 
-/// The members as they came; `null` counts as present (a `null` id is an
-/// error, a `null` result is a result).
+/// The members as they came; `null` counts as present for `id` (a `null`
+/// id is an error), `method` and `result` (a `null` result is a result).
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(default, borrow, deserialize_with = "present")]
@@ -303,7 +303,8 @@ struct Envelope<'a> {
     params: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "present")]
     result: Option<&'a RawValue>,
-    #[serde(default, borrow, deserialize_with = "present")]
+    // `"error": null` (some clients send it beside a result) is no error.
+    #[serde(default, borrow)]
     error: Option<&'a RawValue>,
 }
 
@@ -314,7 +315,18 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValu
 /// A raw JSON string's text (`None` when the value is not a string). Without
 /// escapes the text is the slice between the quotes: no second parse on the
 /// hot path.
-fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+///
+/// ```
+/// use mcp_serve_core::jsonrpc::raw_str;
+/// use serde_json::value::RawValue;
+/// let plain: Box<RawValue> = serde_json::from_str(r#""tools/list""#).unwrap();
+/// assert_eq!(raw_str(&plain).as_deref(), Some("tools/list"));
+/// let escaped: Box<RawValue> = serde_json::from_str(r#""a\"b""#).unwrap();
+/// assert_eq!(raw_str(&escaped).as_deref(), Some("a\"b"));
+/// let number: Box<RawValue> = serde_json::from_str("5").unwrap();
+/// assert_eq!(raw_str(&number), None);
+/// ```
+pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     let text = raw.get();
     match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
         Some(inner) if !inner.contains('\\') => Some(Cow::Borrowed(inner)),
@@ -345,7 +357,8 @@ pub enum Kind {
     Request,
     /// Has a method and no id.
     Notification,
-    /// Has an id and a result or error.
+    /// Has a result or an error and no method (the id may be missing or
+    /// null: such a response is dropped, never answered).
     Response,
 }
 
@@ -381,17 +394,18 @@ impl<'a> RawMessage<'a> {
     /// An `-32600` error object saying what is wrong (wrong `jsonrpc`, an id
     /// that is neither a string nor an integer, no method, ...).
     pub fn validate(&self) -> Result<Kind, ErrorObject> {
+        let answer = self.result.is_some() || self.error.is_some();
+        if self.method.is_none() && !self.bad_method && answer {
+            // A response is never answered, however malformed: its id may
+            // be null (an error response to an unreadable request), and an
+            // error reply to an error reply could loop between two peers.
+            return Ok(Kind::Response);
+        }
         let version = self.jsonrpc.and_then(raw_str);
         if version.as_deref() != Some(VERSION) {
             return Err(ErrorObject::invalid_request(
                 "the \"jsonrpc\" member must be exactly \"2.0\"",
             ));
-        }
-        let answer = self.result.is_some() || self.error.is_some();
-        if self.method.is_none() && !self.bad_method && answer {
-            // A response is never answered, whatever its id (an error
-            // response to an unreadable request has a null one).
-            return Ok(Kind::Response);
         }
         if let Some(raw) = self.id {
             if raw.get() == "null" {
@@ -645,11 +659,17 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#,
             r#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"x"}}"#,
             r#"{"jsonrpc":"2.0","id":"s-1","result":null}"#,
+            r#"{"id":1,"result":{}}"#,
+            r#"{"jsonrpc":"1.0","id":1,"result":{}}"#,
         ] {
             assert_eq!(single(text).validate(), Ok(Kind::Response), "{text}");
         }
         let m = single(r#"{"jsonrpc":"2.0","id":"s-1","result":null}"#);
         assert_eq!(m.result().map(RawValue::get), Some("null"));
+        let m = single(r#"{"jsonrpc":"2.0","id":"s-1","result":{"ok":true},"error":null}"#);
+        assert_eq!(m.validate(), Ok(Kind::Response));
+        assert!(m.error().is_none());
+        assert_eq!(m.result().map(RawValue::get), Some(r#"{"ok":true}"#));
     }
 
     #[test]

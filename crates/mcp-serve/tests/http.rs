@@ -993,6 +993,22 @@ async fn a_modern_request_naming_a_session_is_checked_and_served_statelessly() {
     ))
     .await;
     assert_error(resp, StatusCode::BAD_REQUEST, -32020).await;
+    // A legacy body on the session with a modern version header: the header lies.
+    let resp = send_replacing(
+        &srv.client,
+        srv.legacy(&sid, Some(6), "tools/list", json!({})),
+        "mcp-protocol-version",
+        MODERN,
+    )
+    .await;
+    assert_error(resp, StatusCode::BAD_REQUEST, -32020).await;
+    // Two version lines on a session request are refused, not read as the first.
+    let resp = send(
+        srv.legacy(&sid, Some(6), "tools/list", json!({}))
+            .header("mcp-protocol-version", LEGACY),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     // Matching headers: served as a modern request; an unknown session id is ignored.
     for session in [sid.as_str(), "no-such-session"] {
         let resp = send(modern_with_headers(
@@ -1035,9 +1051,14 @@ async fn a_batch_of_notifications_is_202_without_a_body() {
 #[tokio::test]
 async fn two_origin_or_host_headers_are_refused() {
     let srv = TestServer::start().await;
-    for (name, a, b) in [
-        ("origin", "http://localhost", "http://evil.example"),
-        ("host", "localhost", "evil.example"),
+    for (name, a, b, status) in [
+        (
+            "origin",
+            "http://localhost",
+            "http://evil.example",
+            StatusCode::FORBIDDEN,
+        ),
+        ("host", "localhost", "evil.example", StatusCode::BAD_REQUEST),
     ] {
         let resp = send(
             modern_with_headers(
@@ -1053,7 +1074,7 @@ async fn two_origin_or_host_headers_are_refused() {
             .header(name, b),
         )
         .await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "two {name} headers");
+        assert_eq!(resp.status(), status, "two {name} headers");
     }
     srv.assert_alive().await;
 }
@@ -1083,6 +1104,29 @@ async fn modern_listen_without_event_stream_accept_is_406() {
 }
 
 #[tokio::test]
+async fn modern_listen_on_a_json_only_server_says_so() {
+    let srv = TestServer::with_options(HttpOptions::default().json_response()).await;
+    let body = modern_body(
+        9,
+        "subscriptions/listen",
+        json!({"notifications": {"toolsListChanged": true}}),
+    );
+    let resp = send(
+        srv.client
+            .post(srv.mcp())
+            .header(CONTENT_TYPE, "application/json")
+            .header("accept", BOTH)
+            .header("mcp-protocol-version", MODERN)
+            .header("mcp-method", "subscriptions/listen")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_IMPLEMENTED);
+    let text = within("body", resp.text()).await.unwrap();
+    assert!(text.contains("json_response"), "{text}");
+}
+
+#[tokio::test]
 async fn a_compressed_body_is_415_not_a_parse_error() {
     let srv = TestServer::start().await;
     let resp = send(
@@ -1099,8 +1143,26 @@ async fn a_compressed_body_is_415_not_a_parse_error() {
     )
     .await;
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(resp.headers()["accept-encoding"], "identity");
     let text = within("body", resp.text()).await.unwrap();
     assert!(text.contains("uncompressed"), "{text}");
+    let headers = [
+        ("mcp-protocol-version", MODERN),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "add"),
+    ];
+    // A second line cannot hide the coding behind `identity`.
+    let resp = send(
+        modern_with_headers(&srv, &headers, &add_call(11))
+            .header("content-encoding", "identity")
+            .header("content-encoding", "gzip"),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // `identity` alone is no coding at all.
+    let resp =
+        send(modern_with_headers(&srv, &headers, &add_call(12)).header("content-encoding", "identity")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
     srv.assert_alive().await;
 }
 

@@ -151,7 +151,7 @@ fn declare_capabilities(options: &mut ClientOptions) {
 impl Bridge {
     pub(crate) fn new(mut setup: Setup, hub: Hub, roots: Vec<Root>) -> Arc<Bridge> {
         declare_capabilities(&mut setup.options);
-        Arc::new(Bridge {
+        Arc::new_cyclic(|bridge: &std::sync::Weak<Bridge>| Bridge {
             inputs: Arc::new(Inputs::new(hub.clone(), roots)),
             calls: Arc::default(),
             conn: Mutex::new(Conn {
@@ -165,7 +165,15 @@ impl Bridge {
             }),
             restarting: tokio::sync::Mutex::new(()),
             log_level: Mutex::new("info".to_owned()),
-            subscriptions: Subscriptions::default(),
+            // The server ended a subscription: the page shows it.
+            subscriptions: Subscriptions::new({
+                let bridge = bridge.clone();
+                move || {
+                    if let Some(b) = bridge.upgrade() {
+                        b.emit_state();
+                    }
+                }
+            }),
             setup,
             hub,
         })
@@ -310,7 +318,9 @@ impl Bridge {
                 tokio::spawn(apply_log_level(client.clone(), level, logging));
                 let this = Arc::clone(self);
                 tokio::spawn(async move {
-                    this.subscriptions.follow_lists(&client, &capabilities).await;
+                    this.subscriptions
+                        .follow_lists(&client, &capabilities, generation)
+                        .await;
                 });
             }
             Err((message, stderr)) => {
@@ -324,7 +334,8 @@ impl Bridge {
 
     /// Ends the current connection's calls, questions and process.
     fn teardown(&self) {
-        self.subscriptions.clear();
+        let generation = lock(&self.conn).generation;
+        self.subscriptions.clear(generation);
         self.calls.cancel_all();
         self.inputs.fail_all();
         let (client, capture, follower) = {
@@ -500,8 +511,11 @@ impl Bridge {
 
     /// Subscribes to a resource's updates (they appear as notifications).
     pub(crate) async fn subscribe(&self, uri: &str) -> Result<(), String> {
-        let client = self.client().ok_or("no server is connected")?;
-        let done = self.subscriptions.subscribe(&client, uri).await;
+        let (client, generation) = {
+            let c = lock(&self.conn);
+            (c.client.clone().ok_or("no server is connected")?, c.generation)
+        };
+        let done = self.subscriptions.subscribe(&client, uri, generation).await;
         self.emit_state();
         done
     }

@@ -9,7 +9,7 @@
 //! subscription open, and dropping one ends it on the server.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mcp_serve::client::{Client, Era, Subscription};
 use mcp_serve::protocol::types::SubscriptionFilter;
@@ -18,33 +18,60 @@ use tokio::task::JoinHandle;
 
 #[derive(Default)]
 struct Open {
+    /// The connection these belong to; a subscription that comes back for
+    /// an older one (the server restarted meanwhile) is dropped.
+    generation: u64,
     lists: Option<JoinHandle<()>>,
     resources: BTreeMap<String, JoinHandle<()>>,
 }
 
-/// The subscriptions of the current connection.
-#[derive(Default)]
-pub(crate) struct Subscriptions {
-    open: Mutex<Open>,
-}
+/// Called when the server ends a subscription (the page's state changed).
+type OnEnd = Arc<dyn Fn() + Send + Sync>;
 
-/// Keeps a subscription open until the server ends it or the task is aborted.
-/// Its notifications are read and dropped: the client's notification stream
-/// already carries them to the page.
-fn hold(mut sub: Subscription) -> JoinHandle<()> {
-    tokio::spawn(async move { while sub.next().await.is_some() {} })
+/// The subscriptions of the current connection.
+pub(crate) struct Subscriptions {
+    open: Arc<Mutex<Open>>,
+    on_end: OnEnd,
 }
 
 impl Subscriptions {
+    /// `on_end` runs when the server ends one of them.
+    pub(crate) fn new(on_end: impl Fn() + Send + Sync + 'static) -> Self {
+        Subscriptions {
+            open: Arc::default(),
+            on_end: Arc::new(on_end),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
-        self.open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.open)
+    }
+
+    /// Keeps a subscription open until the server ends it or the task is
+    /// aborted. Its notifications are read and dropped: the client's
+    /// notification stream already carries them to the page. When the
+    /// server ends it, a resource's entry (`uri`) goes and the page is told.
+    fn hold(&self, mut sub: Subscription, uri: Option<String>, generation: u64) -> JoinHandle<()> {
+        let on_end = Arc::clone(&self.on_end);
+        let open = Arc::clone(&self.open);
+        tokio::spawn(async move {
+            while sub.next().await.is_some() {}
+            {
+                let mut open = lock(&open);
+                if open.generation == generation {
+                    match uri {
+                        Some(uri) => drop(open.resources.remove(&uri)),
+                        None => drop(open.lists.take()),
+                    }
+                }
+            }
+            on_end();
+        })
     }
 
     /// On a modern connection, listens for the list changes the server's
     /// `capabilities` offer (`listChanged`), so the page's lists stay current.
-    pub(crate) async fn follow_lists(&self, client: &Client, capabilities: &Value) {
+    pub(crate) async fn follow_lists(&self, client: &Client, capabilities: &Value, generation: u64) {
         if client.era() != Era::Modern {
             return;
         }
@@ -60,8 +87,11 @@ impl Subscriptions {
         }
         match client.listen(filter).await {
             Ok(sub) => {
-                if let Some(old) = self.lock().lists.replace(hold(sub)) {
-                    old.abort();
+                let mut open = self.lock();
+                if open.generation == generation {
+                    if let Some(old) = open.lists.replace(self.hold(sub, None, generation)) {
+                        old.abort();
+                    }
                 }
             }
             Err(e) => tracing::warn!("subscriptions/listen for list changes failed: {e}"),
@@ -72,7 +102,7 @@ impl Subscriptions {
     ///
     /// # Errors
     /// What the server said, or that it did not take the subscription.
-    pub(crate) async fn subscribe(&self, client: &Client, uri: &str) -> Result<(), String> {
+    pub(crate) async fn subscribe(&self, client: &Client, uri: &str, generation: u64) -> Result<(), String> {
         if self.uris().iter().any(|u| u == uri) {
             return Ok(());
         }
@@ -94,7 +124,12 @@ impl Subscriptions {
                 "the server did not take a subscription to {uri} (it may not support resource subscriptions)"
             ));
         }
-        if let Some(old) = self.lock().resources.insert(uri.to_owned(), hold(sub)) {
+        let mut open = self.lock();
+        if open.generation != generation {
+            return Err("the server restarted meanwhile; subscribe again".to_owned());
+        }
+        let held = self.hold(sub, Some(uri.to_owned()), generation);
+        if let Some(old) = open.resources.insert(uri.to_owned(), held) {
             old.abort();
         }
         Ok(())
@@ -105,21 +140,20 @@ impl Subscriptions {
         let Some(task) = self.lock().resources.remove(uri) else {
             return false;
         };
-        let live = !task.is_finished();
         task.abort();
-        live
+        true
     }
 
-    /// The URIs subscribed to, while their subscriptions last.
+    /// The URIs subscribed to.
     pub(crate) fn uris(&self) -> Vec<String> {
-        let mut open = self.lock();
-        open.resources.retain(|_, task| !task.is_finished());
-        open.resources.keys().cloned().collect()
+        self.lock().resources.keys().cloned().collect()
     }
 
-    /// Ends everything (the connection is going away).
-    pub(crate) fn clear(&self) {
+    /// Ends everything: the connection is going away, and `generation` is
+    /// the one that comes next.
+    pub(crate) fn clear(&self, generation: u64) {
         let mut open = self.lock();
+        open.generation = generation;
         if let Some(lists) = open.lists.take() {
             lists.abort();
         }
@@ -127,4 +161,8 @@ impl Subscriptions {
             task.abort();
         }
     }
+}
+
+fn lock(open: &Mutex<Open>) -> std::sync::MutexGuard<'_, Open> {
+    open.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -4,7 +4,7 @@
 //! and resource updates are asked for with `resources/subscribe`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use mcp_serve_core::jsonrpc::Notification;
@@ -68,6 +68,10 @@ impl Listeners {
             return;
         }
         self.streams.retain(|(id, filter, tx)| {
+            // Dropped subscriptions go too.
+            if tx.is_closed() {
+                return false;
+            }
             let mine = match &sub {
                 Some(s) => s == id,
                 // A legacy session has one stream: match by the filter.
@@ -198,22 +202,16 @@ impl Client {
                     .await
             }
         };
-        let running = Arc::new(Mutex::new(Some(tokio::spawn(request))));
+        let mut running = tokio::spawn(request);
         let ack = tokio::select! {
             a = acked => a.ok(),
             () = tokio::time::sleep(ACK_TIMEOUT) => None,
-            r = async {
-                let handle = lock(&running).take();
-                match handle {
-                    Some(h) => h.await.ok(),
-                    None => std::future::pending().await,
-                }
-            } => {
+            r = &mut running => {
                 // The request ended before any acknowledgment: its error says why.
                 lock(&self.inner.listeners).claim = None;
                 stop.cancel();
                 return Err(match r {
-                    Some(Err(e)) => e,
+                    Ok(Err(e)) => e,
                     _ => ClientError::Protocol("the server ended subscriptions/listen without acknowledging it".into()),
                 });
             }
@@ -234,6 +232,16 @@ impl Client {
         let accepted = serde_json::from_value(params.get("notifications").cloned().unwrap_or(Value::Null))
             .unwrap_or_default();
         lock(&self.inner.listeners).streams.push((id.clone(), filter, tx));
+        // When the server ends the stream (or the request fails), so does the
+        // subscription: `next` returns `None`.
+        let listeners = Arc::downgrade(&self.inner);
+        let ended = id.clone();
+        tokio::spawn(async move {
+            let _ = running.await;
+            if let Some(inner) = listeners.upgrade() {
+                lock(&inner.listeners).streams.retain(|(sid, _, _)| *sid != ended);
+            }
+        });
         Ok(Subscription {
             id,
             accepted,

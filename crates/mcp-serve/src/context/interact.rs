@@ -312,6 +312,8 @@ impl<'a> InputWait<'a> {
     }
 
     fn tell(&self) {
+        // Not awaited (this also runs in `Drop`): when the client is not
+        // reading, a status change can be missed; `tasks/get` still tells.
         if let Some(tx) = &self.peer.0 {
             let _ = tx.try_send(self.task.status_notification());
         }

@@ -574,7 +574,7 @@ impl Connection {
         if probe.declared.is_some() || probe.version.is_some() {
             let requested = match &probe.declared {
                 Some(d) => Some(std::borrow::Cow::Borrowed(d.version.as_str())),
-                None => probe.version.and_then(json_str),
+                None => probe.version.and_then(jsonrpc::raw_str),
             };
             let Some(requested) = requested else {
                 return Err((
@@ -1610,15 +1610,6 @@ impl<'de> serde::Deserialize<'de> for MetaProbe<'de> {
             }
         }
         d.deserialize_map(Visit)
-    }
-}
-
-/// A raw JSON value that is a string, unescaped.
-fn json_str(raw: &serde_json::value::RawValue) -> Option<std::borrow::Cow<'_, str>> {
-    match serde_json::from_str::<&str>(raw.get()) {
-        Ok(s) => Some(s.into()),
-        // Escapes need an owned copy; anything else is not a string.
-        Err(_) => serde_json::from_str::<String>(raw.get()).ok().map(Into::into),
     }
 }
 

@@ -37,6 +37,8 @@ pub struct StdioOptions {
     /// Requests handled at once before reading pauses (default 256).
     pub max_in_flight: usize,
     /// How long in-flight calls may run after stdin closes (default 5 s).
+    /// `subscriptions/listen` streams end at once: they never finish on
+    /// their own.
     pub shutdown_grace: Duration,
 }
 

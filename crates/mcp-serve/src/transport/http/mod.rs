@@ -388,6 +388,9 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (parts, body) = req.into_parts();
+    if let Err((status, msg)) = security::single_host_and_origin(&parts.headers) {
+        return plain(status, msg);
+    }
     if let Err(msg) = security::check(
         &parts.headers,
         shared.options.allowed_hosts.as_deref(),
@@ -548,13 +551,20 @@ where
         );
     }
     // Compressed bodies are not decoded; say so rather than fail to parse them.
-    if let Some(encoding) = header_str(&parts.headers, header::CONTENT_ENCODING)
-        .filter(|e| !e.trim().eq_ignore_ascii_case("identity"))
+    if let Some(encoding) = parts
+        .headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .find(|e| !e.trim().eq_ignore_ascii_case("identity"))
     {
-        return plain(
+        let mut r = plain(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             &format!("Content-Encoding {encoding:?} is not supported: send the JSON body uncompressed"),
         );
+        r.headers_mut()
+            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        return r;
     }
     let bytes = match read_body(shared, body).await {
         Ok(b) => b,
@@ -604,16 +614,32 @@ where
         Incoming::Batch(_) => (None, None),
     };
 
+    // Whether the body declares a modern revision in `_meta`: read only where
+    // the routing needs it (not for a modern request without a session).
+    let legacy_only = shared.server.shared.options.legacy_only;
+    let body_is_modern = (session_id.is_some() || (shared.options.stateless && !modern_header))
+        && !legacy_only
+        && has_modern_meta(&parsed);
+    if session_id.is_some() && modern_header && !body_is_modern {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            parsed_id(&parsed).as_ref(),
+            &ErrorObject::new(
+                mcp_serve_core::error::code::HEADER_MISMATCH,
+                "Header mismatch: MCP-Protocol-Version names a 2026-07-28 request but the body is a legacy session request; send the session's negotiated revision in the header",
+            ),
+        );
+    }
     // A modern request is served statelessly even when it names a session:
     // the session header means nothing in 2026-07-28, and the mirrored
     // headers must be checked against its body like any other's.
-    let legacy_only = shared.server.shared.options.legacy_only;
-    let session_id = session_id.filter(|_| !modern_header && (legacy_only || !has_modern_meta(&parsed)));
+    let session_id = session_id.filter(|_| !modern_header && !body_is_modern);
     let (conn, session, modern) = if let Some(id) = &session_id {
         match shared.sessions.get(id) {
             Some(s) => {
                 // Legacy clients send the negotiated revision on every request after initialize.
-                if let Some(v) = header_str(&parts.headers, names::PROTOCOL_VERSION) {
+                // (Repeated lines are combined, so they are refused below.)
+                if let Some(v) = mirrored.protocol_version.as_deref() {
                     let known = v
                         .parse::<mcp_serve_core::version::ProtocolVersion>()
                         .is_ok_and(|v| v.is_legacy());
@@ -635,10 +661,7 @@ where
                 )
             }
         }
-    } else if shared.options.stateless
-        && !modern_header
-        && (shared.server.shared.options.legacy_only || !has_modern_meta(&parsed))
-    {
+    } else if shared.options.stateless && !modern_header && !body_is_modern {
         // Stateless legacy serving: a fresh connection per request.
         let conn = Connection::new(Arc::clone(&shared.server.shared), None);
         if method.as_deref() != Some("initialize") {
@@ -668,10 +691,17 @@ where
     };
 
     if modern && method.as_deref() == Some("subscriptions/listen") && !accepts_sse {
-        return plain(
-            StatusCode::NOT_ACCEPTABLE,
-            "subscriptions/listen answers with an event stream: send Accept: text/event-stream (and do not configure json_response)",
-        );
+        return if shared.options.json_response {
+            plain(
+                StatusCode::NOT_IMPLEMENTED,
+                "this server answers in JSON only (HttpOptions::json_response), which cannot carry subscriptions/listen streams",
+            )
+        } else {
+            plain(
+                StatusCode::NOT_ACCEPTABLE,
+                "subscriptions/listen answers with an event stream: send Accept: text/event-stream",
+            )
+        };
     }
 
     // Notifications and responses: accept and answer 202. Modern HTTP has no
@@ -761,8 +791,23 @@ async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
 }
 
 /// Whether a parsed message's `_meta` names a protocol version (a modern request).
+fn parsed_id(parsed: &Incoming<'_>) -> Option<jsonrpc::RequestId> {
+    match parsed {
+        Incoming::Single(m) => m.id(),
+        Incoming::Batch(_) => None,
+    }
+}
+
+/// Whether a parsed message's `_meta` names a protocol version (a modern request).
 fn has_modern_meta(parsed: &Incoming<'_>) -> bool {
     let Incoming::Single(m) = parsed else { return false };
+    // Most legacy requests do not even mention the key: skip the parse.
+    if !m
+        .params()
+        .is_some_and(|p| p.get().contains(mcp_serve_core::meta::PROTOCOL_VERSION))
+    {
+        return false;
+    }
     #[derive(serde::Deserialize)]
     struct Probe {
         #[serde(rename = "_meta", default)]
