@@ -790,7 +790,7 @@ async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
     }
 }
 
-/// Whether a parsed message's `_meta` names a protocol version (a modern request).
+/// The id of a single message, when it is readable (for error replies).
 fn parsed_id(parsed: &Incoming<'_>) -> Option<jsonrpc::RequestId> {
     match parsed {
         Incoming::Single(m) => m.id(),
