@@ -1049,6 +1049,35 @@ async fn a_batch_of_notifications_is_202_without_a_body() {
 }
 
 #[tokio::test]
+async fn a_batch_outside_2025_03_26_is_refused_even_of_notifications() {
+    let srv = TestServer::start().await;
+    let batch = json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}]);
+    let sid = srv.initialize("2025-06-18").await;
+    let resp = send(
+        srv.client
+            .post(srv.mcp())
+            .header(CONTENT_TYPE, "application/json")
+            .header("accept", BOTH)
+            .header("mcp-session-id", &sid)
+            .header("mcp-protocol-version", "2025-06-18")
+            .json(&batch),
+    )
+    .await;
+    assert_error(resp, StatusCode::BAD_REQUEST, -32600).await;
+    let resp = send(
+        srv.client
+            .post(srv.mcp())
+            .header(CONTENT_TYPE, "application/json")
+            .header("accept", BOTH)
+            .header("mcp-protocol-version", MODERN)
+            .json(&batch),
+    )
+    .await;
+    assert_error(resp, StatusCode::BAD_REQUEST, -32600).await;
+    srv.assert_alive().await;
+}
+
+#[tokio::test]
 async fn two_origin_or_host_headers_are_refused() {
     let srv = TestServer::start().await;
     for (name, a, b, status) in [

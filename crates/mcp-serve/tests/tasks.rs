@@ -187,10 +187,19 @@ async fn log_then_confirm(ctx: Context) -> Result<String, McpError> {
     confirm_with(&ctx).await
 }
 
-#[tokio::test]
-async fn a_legacy_task_waiting_for_input_is_input_required_and_its_messages_name_it() {
-    type Asked = (Value, tokio::sync::oneshot::Sender<Value>);
-    let (asked_tx, mut asked) = tokio::sync::mpsc::unbounded_channel::<Asked>();
+/// An elicitation the client has received, and the way to answer it.
+type Asked = (Value, tokio::sync::oneshot::Sender<Value>);
+
+/// A legacy 2025-11-25 session (logging at `info`) whose elicitations are
+/// handed to the test, with `log_then_confirm` started as a task; returns
+/// the client, the questions, its notifications, and the task id.
+async fn legacy_task_waiting_for_input() -> (
+    TestClient,
+    tokio::sync::mpsc::UnboundedReceiver<Asked>,
+    tokio::sync::mpsc::UnboundedReceiver<mcp_serve::protocol::jsonrpc::Notification>,
+    String,
+) {
+    let (asked_tx, asked) = tokio::sync::mpsc::unbounded_channel::<Asked>();
     let server = Server::new("tasks", "1.0.0")
         .tool(log_then_confirm)
         .into_handle()
@@ -212,7 +221,7 @@ async fn a_legacy_task_waiting_for_input_is_input_required_and_its_messages_name
     c.request_raw("logging/setLevel", Some(json!({"level": "info"})))
         .await
         .unwrap();
-    let mut notes = c.notifications().unwrap();
+    let notes = c.notifications().unwrap();
     let created = c
         .request_raw(
             "tools/call",
@@ -221,6 +230,12 @@ async fn a_legacy_task_waiting_for_input_is_input_required_and_its_messages_name
         .await
         .unwrap();
     let task_id = created["task"]["taskId"].as_str().unwrap().to_owned();
+    (c, asked, notes, task_id)
+}
+
+#[tokio::test]
+async fn a_legacy_task_waiting_for_input_is_input_required_and_its_messages_name_it() {
+    let (c, mut asked, mut notes, task_id) = legacy_task_waiting_for_input().await;
     let related = json!({ "taskId": task_id });
 
     // The elicitation names its task, and the task waits for the answer.
@@ -267,6 +282,30 @@ async fn a_legacy_task_waiting_for_input_is_input_required_and_its_messages_name
         }
     }
     assert_eq!(heard, ["log checking", "input_required", "working", "completed"]);
+}
+
+#[tokio::test]
+async fn a_legacy_task_cancelled_while_waiting_for_input_stays_cancelled() {
+    let (c, mut asked, mut notes, task_id) = legacy_task_waiting_for_input().await;
+    let (_, answer) = tokio::time::timeout(Duration::from_secs(5), asked.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let get = json!({ "taskId": task_id });
+    let status = c.request_raw("tasks/get", Some(get.clone())).await.unwrap();
+    assert_eq!(status["status"], "input_required", "{status}");
+    let cancelled = c.request_raw("tasks/cancel", Some(get.clone())).await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    // A late answer changes nothing.
+    let _ = answer.send(json!({"action": "accept", "content": {"confirm": true}}));
+    let status = c.request_raw("tasks/get", Some(get)).await.unwrap();
+    assert_eq!(status["status"], "cancelled", "{status}");
+    while let Ok(n) = notes.try_recv() {
+        if n.method == "notifications/tasks/status" {
+            let p = n.params.unwrap_or_default();
+            assert_ne!(p["status"], "working", "a cancelled task went back to work: {p}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
