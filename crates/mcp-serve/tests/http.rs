@@ -249,13 +249,18 @@ impl TestServer {
             .get(sid)
             .cloned()
             .unwrap_or_else(|| LEGACY.to_owned());
+        self.post_in_session(sid, &version, &body)
+    }
+
+    /// A raw body (e.g. a batch) posted in a session under `version`.
+    fn post_in_session(&self, sid: &str, version: &str, body: &Value) -> reqwest::RequestBuilder {
         self.client
             .post(self.mcp())
             .header(CONTENT_TYPE, "application/json")
             .header("accept", BOTH)
             .header("mcp-session-id", sid)
             .header("mcp-protocol-version", version)
-            .json(&body)
+            .json(body)
     }
 
     async fn initialized(&self, sid: &str) {
@@ -1033,15 +1038,8 @@ async fn a_modern_request_naming_a_session_is_checked_and_served_statelessly() {
 async fn a_batch_of_notifications_is_202_without_a_body() {
     let srv = TestServer::start().await;
     let sid = srv.initialize("2025-03-26").await;
-    let resp = send(
-        srv.client
-            .post(srv.mcp())
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .header("mcp-session-id", &sid)
-            .json(&json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}])),
-    )
-    .await;
+    let batch = json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}]);
+    let resp = send(srv.post_in_session(&sid, "2025-03-26", &batch)).await;
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
     assert_eq!(within("body", resp.text()).await.unwrap(), "");
     let resp = send(srv.legacy(&sid, Some(2), "tools/list", json!({}))).await;
@@ -1053,16 +1051,7 @@ async fn a_batch_outside_2025_03_26_is_refused_even_of_notifications() {
     let srv = TestServer::start().await;
     let batch = json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}]);
     let sid = srv.initialize("2025-06-18").await;
-    let resp = send(
-        srv.client
-            .post(srv.mcp())
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .header("mcp-session-id", &sid)
-            .header("mcp-protocol-version", "2025-06-18")
-            .json(&batch),
-    )
-    .await;
+    let resp = send(srv.post_in_session(&sid, "2025-06-18", &batch)).await;
     assert_error(resp, StatusCode::BAD_REQUEST, -32600).await;
     let resp = send(
         srv.client
@@ -1535,16 +1524,7 @@ async fn legacy_batch_in_2025_03_26_is_json_array() {
         {"jsonrpc": "2.0", "id": 22, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 3, "b": 4}}},
         {"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": "x", "progress": 1}},
     ]);
-    let resp = send(
-        srv.client
-            .post(srv.mcp())
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .header("mcp-session-id", &sid)
-            .header("mcp-protocol-version", "2025-03-26")
-            .json(&batch),
-    )
-    .await;
+    let resp = send(srv.post_in_session(&sid, "2025-03-26", &batch)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let msgs = messages(resp).await;
     let arr = msgs
@@ -1573,16 +1553,7 @@ async fn legacy_batch_in_2025_11_25_is_400() {
         {"jsonrpc": "2.0", "id": 31, "method": "tools/list", "params": {}},
         {"jsonrpc": "2.0", "id": 32, "method": "ping"},
     ]);
-    let resp = send(
-        srv.client
-            .post(srv.mcp())
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .header("mcp-session-id", &sid)
-            .header("mcp-protocol-version", LEGACY)
-            .json(&batch),
-    )
-    .await;
+    let resp = send(srv.post_in_session(&sid, LEGACY, &batch)).await;
     assert_error(resp, StatusCode::BAD_REQUEST, -32600).await;
     // The session still works.
     let resp = send(srv.legacy(&sid, Some(33), "tools/list", json!({}))).await;
