@@ -598,6 +598,13 @@ fn modern_with_headers(srv: &TestServer, headers: &[(&str, &str)], body: &Value)
     rb.json(body)
 }
 
+/// The mirrored headers that match [`add_call`].
+const ADD_HEADERS: [(&str, &str); 3] = [
+    ("mcp-protocol-version", MODERN),
+    ("mcp-method", "tools/call"),
+    ("mcp-name", "add"),
+];
+
 fn add_call(id: i64) -> Value {
     modern_body(
         id,
@@ -948,11 +955,7 @@ async fn modern_notification_is_202_empty() {
 #[tokio::test]
 async fn modern_duplicate_mirrored_headers_are_a_mismatch() {
     let srv = TestServer::start().await;
-    let base = [
-        ("mcp-protocol-version", MODERN),
-        ("mcp-method", "tools/call"),
-        ("mcp-name", "add"),
-    ];
+    let base = ADD_HEADERS;
     for extra in [
         ("mcp-name", "slow"),
         ("mcp-method", "tools/list"),
@@ -1079,17 +1082,9 @@ async fn two_origin_or_host_headers_are_refused() {
         ("host", "localhost", "evil.example", StatusCode::BAD_REQUEST),
     ] {
         let resp = send(
-            modern_with_headers(
-                &srv,
-                &[
-                    ("mcp-protocol-version", MODERN),
-                    ("mcp-method", "tools/call"),
-                    ("mcp-name", "add"),
-                ],
-                &add_call(8),
-            )
-            .header(name, a)
-            .header(name, b),
+            modern_with_headers(&srv, &ADD_HEADERS, &add_call(8))
+                .header(name, a)
+                .header(name, b),
         )
         .await;
         assert_eq!(resp.status(), status, "two {name} headers");
@@ -1147,31 +1142,15 @@ async fn modern_listen_on_a_json_only_server_says_so() {
 #[tokio::test]
 async fn a_compressed_body_is_415_not_a_parse_error() {
     let srv = TestServer::start().await;
-    let resp = send(
-        modern_with_headers(
-            &srv,
-            &[
-                ("mcp-protocol-version", MODERN),
-                ("mcp-method", "tools/call"),
-                ("mcp-name", "add"),
-            ],
-            &add_call(10),
-        )
-        .header("content-encoding", "gzip"),
-    )
-    .await;
+    let resp =
+        send(modern_with_headers(&srv, &ADD_HEADERS, &add_call(10)).header("content-encoding", "gzip")).await;
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(resp.headers()["accept-encoding"], "identity");
     let text = within("body", resp.text()).await.unwrap();
     assert!(text.contains("uncompressed"), "{text}");
-    let headers = [
-        ("mcp-protocol-version", MODERN),
-        ("mcp-method", "tools/call"),
-        ("mcp-name", "add"),
-    ];
     // A second line cannot hide the coding behind `identity`.
     let resp = send(
-        modern_with_headers(&srv, &headers, &add_call(11))
+        modern_with_headers(&srv, &ADD_HEADERS, &add_call(11))
             .header("content-encoding", "identity")
             .header("content-encoding", "gzip"),
     )
@@ -1179,7 +1158,8 @@ async fn a_compressed_body_is_415_not_a_parse_error() {
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // `identity` alone is no coding at all.
     let resp =
-        send(modern_with_headers(&srv, &headers, &add_call(12)).header("content-encoding", "identity")).await;
+        send(modern_with_headers(&srv, &ADD_HEADERS, &add_call(12)).header("content-encoding", "identity"))
+            .await;
     assert_eq!(resp.status(), StatusCode::OK);
     srv.assert_alive().await;
 }
