@@ -25,7 +25,7 @@ const REVISIONS: [&str; 5] = [
 
 fn schema_dir(revision: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/schema")
+        .join("../../tests/fixtures/spec/schema")
         .join(revision)
 }
 

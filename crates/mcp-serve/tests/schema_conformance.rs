@@ -1,5 +1,5 @@
 //! What the server emits validates against the published schema of each
-//! protocol revision (`/work/shared/spec/schema/<revision>/schema.json`).
+//! protocol revision (`tests/fixtures/spec/schema/<revision>/schema.json`, vendored).
 //!
 //! A validator for definition `X` is the revision's root schema with
 //! `"$ref": "#/$defs/X"` (2025-11-25 and later) or `"#/definitions/X"`
@@ -16,7 +16,7 @@ use mcp_serve::resource::Resource;
 use serde_json::{json, Value};
 use tokio::time::timeout;
 
-const SCHEMA_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/spec/schema");
+const SCHEMA_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/spec/schema");
 const LEGACY: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
 // ---------------------------------------------------------------- schemas
