@@ -18,6 +18,12 @@ cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --all-features --quiet
 
+step "the lean build: mcp-serve without default features compiles no HTTP stack, TLS or validator"
+lean_out="$(mktemp)"
+bash scripts/lean-build.sh 2>&1 | tee "$lean_out"
+lean_passed=$(grep -oE '^lean-build: [0-9]+ passed' "$lean_out" | awk '{print $2}')
+rm -f "$lean_out"
+
 step "cargo test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
@@ -103,4 +109,4 @@ extra_passed=$((extra_passed + $(grep -oE '^inspector-test: PASS \([0-9]+ checks
 rm -f "$out"
 
 echo
-echo "all tests: $((cargo_passed + interop_passed + conformance_passed + extra_passed)) passed, 0 failed"
+echo "all tests: $((lean_passed + cargo_passed + interop_passed + conformance_passed + extra_passed)) passed, 0 failed"

@@ -40,19 +40,39 @@
 //! - [`transport`]: stdio and in-memory.
 //! - [`client`], [`testing`]: a dual-era client and the `TestClient`.
 //! - [`protocol`]: the wire types (re-exported from `mcp-serve-core`).
+//!
+//! ## Features
+//! A stdio tool server needs none of the default features; each pulls in its
+//! own dependencies:
+//! - `http` (default): Streamable HTTP and HTTP+SSE serving (hyper).
+//! - `client` (default): [`client`], [`testing`], [`proxy`] and the
+//!   in-memory transport (reqwest, rustls).
+//! - `validate` (default): full JSON Schema validation of tool arguments
+//!   (jsonschema). Without it, the plain schemas `#[tool]` generates are
+//!   still checked, and typed arguments still name the field that is wrong.
+//! - `telemetry` (default): `telemetry::ClientLogLayer` (tracing-subscriber).
+//! - `otel`: OTLP export of the request spans.
+//!
+//! ```toml
+//! # A stdio-only server: no HTTP stack, TLS or schema validator.
+//! mcp-serve = { version = "0.1", default-features = false }
+//! ```
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod complete;
 pub mod context;
 pub mod engine;
 pub mod error;
 pub mod prompt;
+#[cfg(feature = "client")]
 pub mod proxy;
 pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod tasks;
 pub mod telemetry;
+#[cfg(feature = "client")]
 pub mod testing;
 pub mod tool;
 pub mod transport;

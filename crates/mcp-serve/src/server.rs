@@ -256,6 +256,7 @@ impl Server {
     pub async fn run(self) -> Result<(), ServeError> {
         let handle = self.into_handle()?;
         match http_address_from_env() {
+            #[cfg(feature = "http")]
             Some(addr) => {
                 let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
                     ServeError::Usage(format!(
@@ -264,6 +265,13 @@ impl Server {
                 })?;
                 handle.serve_http(addr).await
             }
+            #[cfg(not(feature = "http"))]
+            Some(_) => Err(ServeError::Usage(
+                "--http / MCP_SERVE_HTTP asks for HTTP, but this server was built without mcp-serve's \
+                 `http` feature: enable it in Cargo.toml (`mcp-serve = { features = [\"http\"] }`) or \
+                 run it over stdio"
+                    .into(),
+            )),
             None => handle.serve_stdio().await,
         }
     }
@@ -312,6 +320,7 @@ impl Server {
     ///
     /// # Errors
     /// A registration error, or an address that cannot be bound.
+    #[cfg(feature = "http")]
     pub async fn serve_http(self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
         self.into_handle()?.serve_http(addr).await
     }
@@ -563,6 +572,7 @@ impl ServerHandle {
     ///
     /// # Errors
     /// An address that cannot be bound.
+    #[cfg(feature = "http")]
     pub async fn serve_http(&self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
         let mut options = crate::transport::http::HttpOptions::default();
         if !addr.ip().is_loopback() {
@@ -576,6 +586,7 @@ impl ServerHandle {
 
     /// A `tower::Service` for the MCP endpoint, to mount in an existing app
     /// (e.g. `axum::Router::new().nest_service("/mcp", handle.http_service(Default::default()))`).
+    #[cfg(feature = "http")]
     pub fn http_service(
         &self,
         options: crate::transport::http::HttpOptions,

@@ -304,6 +304,7 @@ impl Context {
     }
 
     /// Whether a message at `level` would reach the client.
+    #[cfg(feature = "telemetry")]
     pub(crate) fn wants_log(&self, level: LoggingLevel) -> bool {
         self.inner
             .log_level
@@ -312,6 +313,7 @@ impl Context {
 
     /// [`Context::log`] without waiting, for synchronous callers (the
     /// `tracing` bridge): dropped when the client is not keeping up.
+    #[cfg(feature = "telemetry")]
     pub(crate) fn try_log(&self, level: LoggingLevel, logger: Option<&str>, data: Value) {
         if !self.wants_log(level) {
             return;

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use super::catalog::{coerce, Catalog};
 use super::pagination::page;
 use super::shape::Cache;
+use super::validate::CheckError;
 use super::Shared;
 use crate::complete::MAX_VALUES;
 use crate::context::Context;
@@ -220,24 +221,6 @@ fn ready(r: MethodResult) -> BoxFuture<'static, MethodResult> {
     Box::pin(std::future::ready(r))
 }
 
-/// Describes schema violations by field: `a: "x" is not of type "number"`.
-fn describe_violations(tool: &str, validator: &jsonschema::Validator, args: &Value) -> Option<String> {
-    let problems: Vec<String> = validator
-        .iter_errors(args)
-        .take(8)
-        .map(|e| {
-            let path = e.instance_path().to_string();
-            let field = path.trim_start_matches('/').replace('/', ".");
-            if field.is_empty() {
-                e.to_string()
-            } else {
-                format!("{field}: {e}")
-            }
-        })
-        .collect();
-    (!problems.is_empty()).then(|| format!("Invalid arguments for tool {tool}: {}", problems.join("; ")))
-}
-
 pub(crate) fn call_tool(
     shared: &Shared,
     params: Map<String, Value>,
@@ -272,25 +255,14 @@ pub(crate) fn call_tool_result(
         ));
     };
     drop(catalog);
-    let args = if tool.validator.quick_valid(&args) {
-        args
-    } else {
-        let args = Value::Object(args);
-        let validator = match tool.validator.validator(&tool.def.input_schema) {
-            Ok(v) => v,
-            Err(reason) => {
-                return ready(Err(McpError::internal(format!(
-                    "tool {name} has an invalid input schema: {reason}"
-                ))))
-            }
-        };
-        if let Some(msg) = describe_violations(&name, validator, &args) {
-            return ready(Ok(ToolError::new(msg).into_result()));
+    let args = match tool.validator.check(&name, &tool.def.input_schema, args) {
+        Ok(args) => args,
+        Err(CheckError::Invalid(msg)) => return ready(Ok(ToolError::new(msg).into_result())),
+        Err(CheckError::BadSchema(reason)) => {
+            return ready(Err(McpError::internal(format!(
+                "tool {name} has an invalid input schema: {reason}"
+            ))));
         }
-        let Value::Object(args) = args else {
-            unreachable!("constructed as an object above")
-        };
-        args
     };
     let fut = (tool.handler)(args, cx);
     let has_output_schema = tool.def.output_schema.is_some();

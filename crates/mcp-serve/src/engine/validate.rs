@@ -8,15 +8,31 @@
 //! booleans) are checked without it. The quick check only ever says "valid"
 //! when `jsonschema` would; anything else goes to the full validator, which
 //! also words the error messages.
+//!
+//! Without the `validate` feature there is no full validator: plain schemas
+//! are still checked (and their violations named) here, and anything else
+//! reaches the handler, whose typed arguments name the field that does not
+//! deserialize.
 
+#[cfg(feature = "validate")]
 use std::sync::OnceLock;
 
 use serde_json::{Map, Number, Value};
+
+/// Why arguments were refused.
+pub(crate) enum CheckError {
+    /// The arguments break the schema: a message for the model, by field.
+    Invalid(String),
+    /// The tool's own schema does not compile.
+    #[cfg_attr(not(feature = "validate"), allow(dead_code))]
+    BadSchema(String),
+}
 
 /// A tool's input check: the quick one where the schema allows it, the
 /// compiled validator otherwise (or to explain a failure).
 pub(crate) struct InputCheck {
     quick: Option<QuickSchema>,
+    #[cfg(feature = "validate")]
     full: OnceLock<Result<jsonschema::Validator, String>>,
 }
 
@@ -25,37 +41,92 @@ impl InputCheck {
     pub(crate) fn lazy(schema: &Value) -> Self {
         InputCheck {
             quick: QuickSchema::new(schema),
+            #[cfg(feature = "validate")]
             full: OnceLock::new(),
         }
     }
 
-    /// A check with its validator compiled now.
+    /// A check with its validator compiled now (without the `validate`
+    /// feature, the same as [`InputCheck::lazy`]).
     ///
     /// # Errors
     /// What the schema compiler said about an invalid schema.
     pub(crate) fn compiled(schema: &Value) -> Result<Self, String> {
-        let validator = jsonschema::validator_for(schema).map_err(|e| e.to_string())?;
-        Ok(InputCheck {
-            quick: QuickSchema::new(schema),
-            full: OnceLock::from(Ok(validator)),
-        })
+        #[cfg(feature = "validate")]
+        {
+            let validator = jsonschema::validator_for(schema).map_err(|e| e.to_string())?;
+            Ok(InputCheck {
+                quick: QuickSchema::new(schema),
+                full: OnceLock::from(Ok(validator)),
+            })
+        }
+        #[cfg(not(feature = "validate"))]
+        Ok(Self::lazy(schema))
     }
 
-    /// Whether `args` certainly satisfy the schema without the full validator.
-    pub(crate) fn quick_valid(&self, args: &Map<String, Value>) -> bool {
-        self.quick.as_ref().is_some_and(|q| q.valid(args))
-    }
-
-    /// The compiled validator for `schema` (the schema this check was made for).
+    /// Checks the arguments of a call to `tool` against `schema` (the schema
+    /// this check was made for), handing them back when they pass.
     ///
     /// # Errors
-    /// What the schema compiler said about an invalid schema.
-    pub(crate) fn validator(&self, schema: &Value) -> Result<&jsonschema::Validator, &str> {
-        self.full
-            .get_or_init(|| jsonschema::validator_for(schema).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(String::as_str)
+    /// Arguments that break the schema, or a schema that does not compile.
+    pub(crate) fn check(
+        &self,
+        tool: &str,
+        schema: &Value,
+        args: Map<String, Value>,
+    ) -> Result<Map<String, Value>, CheckError> {
+        if self.quick.as_ref().is_some_and(|q| q.valid(&args)) {
+            return Ok(args);
+        }
+        #[cfg(feature = "validate")]
+        {
+            let _ = &self.quick;
+            let validator = self
+                .full
+                .get_or_init(|| jsonschema::validator_for(schema).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(|reason| CheckError::BadSchema(reason.clone()))?;
+            let args = Value::Object(args);
+            let problems: Vec<String> = validator
+                .iter_errors(&args)
+                .take(8)
+                .map(|e| {
+                    let path = e.instance_path().to_string();
+                    let field = path.trim_start_matches('/').replace('/', ".");
+                    if field.is_empty() {
+                        e.to_string()
+                    } else {
+                        format!("{field}: {e}")
+                    }
+                })
+                .collect();
+            let Value::Object(args) = args else {
+                unreachable!("constructed as an object above")
+            };
+            refuse(tool, problems, args)
+        }
+        #[cfg(not(feature = "validate"))]
+        {
+            let _ = schema;
+            let problems = self.quick.as_ref().map(|q| q.problems(&args)).unwrap_or_default();
+            refuse(tool, problems, args)
+        }
     }
+}
+
+/// The arguments back when nothing is wrong with them, else the message.
+fn refuse(
+    tool: &str,
+    problems: Vec<String>,
+    args: Map<String, Value>,
+) -> Result<Map<String, Value>, CheckError> {
+    if problems.is_empty() {
+        return Ok(args);
+    }
+    Err(CheckError::Invalid(format!(
+        "Invalid arguments for tool {tool}: {}",
+        problems.join("; ")
+    )))
 }
 
 /// An object schema of typed properties, `required` and a boolean
@@ -142,6 +213,34 @@ impl QuickSchema {
     }
 }
 
+#[cfg_attr(feature = "validate", allow(dead_code))]
+impl QuickSchema {
+    /// What is certainly wrong with `args`, by field (without `jsonschema`,
+    /// to word the refusal). Cases the quick check leaves open (`3.0` for an
+    /// integer, say) are not listed: the handler's typed arguments decide.
+    fn problems(&self, args: &Map<String, Value>) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .required
+            .iter()
+            .filter(|name| !args.contains_key(name.as_str()))
+            .map(|name| format!("{name}: required property is missing"))
+            .collect();
+        for (name, value) in args {
+            match self.properties.iter().find(|(n, _)| n == name) {
+                Some((_, prop)) => {
+                    if let Some(p) = prop.problem(value) {
+                        out.push(format!("{name}: {value} {p}"));
+                    }
+                }
+                None if !self.additional => out.push(format!("{name}: unexpected property")),
+                None => {}
+            }
+        }
+        out.truncate(8);
+        out
+    }
+}
+
 impl Property {
     fn new(schema: &Value) -> Option<Self> {
         let mut prop = Property::default();
@@ -205,6 +304,53 @@ impl Property {
     }
 }
 
+#[cfg_attr(feature = "validate", allow(dead_code))]
+impl Property {
+    /// What is certainly wrong with `value`, if anything.
+    fn problem(&self, value: &Value) -> Option<String> {
+        let type_ok = self.types.is_empty()
+            || self.types.iter().any(|t| match (t, value) {
+                // Only a number with a fraction is certainly not an integer.
+                (Type::Integer, Value::Number(n)) => n.as_f64().is_none_or(|f| f.fract() == 0.0),
+                _ => Property {
+                    types: vec![*t],
+                    ..Property::default()
+                }
+                .valid(value),
+            });
+        if !type_ok {
+            let names: Vec<&str> = self.types.iter().map(|t| t.name()).collect();
+            return Some(format!("is not of type {}", names.join(" or ")));
+        }
+        let Value::Number(n) = value else { return None };
+        if let Some(min) = &self.minimum {
+            if compare(n, min).is_some_and(|o| o.is_lt()) {
+                return Some(format!("is less than the minimum of {min}"));
+            }
+        }
+        if let Some(max) = &self.maximum {
+            if compare(n, max).is_some_and(|o| o.is_gt()) {
+                return Some(format!("is greater than the maximum of {max}"));
+            }
+        }
+        None
+    }
+}
+
+impl Type {
+    fn name(self) -> &'static str {
+        match self {
+            Type::String => "string",
+            Type::Number => "number",
+            Type::Integer => "integer",
+            Type::Boolean => "boolean",
+            Type::Null => "null",
+            Type::Array => "array",
+            Type::Object => "object",
+        }
+    }
+}
+
 /// Integers no larger than 2^53, which compare exactly with any number.
 fn exact_bound(value: &Value) -> Option<Number> {
     const EXACT: u64 = 1 << 53;
@@ -234,6 +380,7 @@ mod tests {
     use super::*;
 
     /// Wherever the quick check answers "valid", the full validator agrees.
+    #[cfg(feature = "validate")]
     #[test]
     fn quick_valid_implies_valid() {
         let schemas = [
@@ -298,5 +445,33 @@ mod tests {
         ] {
             assert!(QuickSchema::new(&schema).is_none(), "{schema}");
         }
+    }
+
+    /// Without `jsonschema`, what the quick check refuses is named by field.
+    #[test]
+    fn quick_problems_name_the_field() {
+        let schema = json!({ "type": "object", "properties": {
+            "a": { "type": "number" }, "n": { "type": "integer", "minimum": 0, "maximum": 9 } },
+            "required": ["a"], "additionalProperties": false });
+        let quick = QuickSchema::new(&schema).unwrap();
+        let problems = |v: Value| quick.problems(v.as_object().unwrap());
+        assert_eq!(problems(json!({ "a": 1, "n": 3 })), Vec::<String>::new());
+        assert_eq!(problems(json!({})), ["a: required property is missing"]);
+        assert_eq!(problems(json!({ "a": "x" })), [r#"a: "x" is not of type number"#]);
+        assert_eq!(
+            problems(json!({ "a": 1, "n": 10 })),
+            ["n: 10 is greater than the maximum of 9"]
+        );
+        assert_eq!(
+            problems(json!({ "a": 1, "n": -1 })),
+            ["n: -1 is less than the minimum of 0"]
+        );
+        assert_eq!(
+            problems(json!({ "a": 1, "n": 1.5 })),
+            ["n: 1.5 is not of type integer"]
+        );
+        // 3.0 may or may not be an integer, depending on the draft: left open.
+        assert_eq!(problems(json!({ "a": 1, "n": 3.0 })), Vec::<String>::new());
+        assert_eq!(problems(json!({ "a": 1, "b": 2 })), ["b: unexpected property"]);
     }
 }

@@ -2,42 +2,15 @@
 //! that made the request.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
-use futures::future::BoxFuture;
 use mcp_serve_core::types::LoggingLevel;
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context as LayerContext, Layer};
 
-use crate::context::Context;
-
-tokio::task_local! {
-    /// The request whose handler is running on this task.
-    static CURRENT: Context;
-}
-
-/// Set once a [`ClientLogLayer`] exists: until then handlers run without the
-/// task-local, so the bridge costs nothing when unused.
-static INSTALLED: AtomicBool = AtomicBool::new(false);
-
-/// Whether a [`ClientLogLayer`] exists (so handlers need their scope).
-pub(crate) fn bridge_installed() -> bool {
-    INSTALLED.load(Ordering::Relaxed)
-}
-
-/// Runs a handler future with its request as the current one (see
-/// [`bridge_installed`]).
-pub(crate) fn in_handler_scope<T: Send + 'static>(
-    cx: Option<Context>,
-    fut: BoxFuture<'static, T>,
-) -> BoxFuture<'static, T> {
-    match cx {
-        Some(cx) => Box::pin(CURRENT.scope(cx, fut)),
-        None => fut,
-    }
-}
+use super::scope::{CURRENT, INSTALLED};
 
 /// A [`tracing_subscriber`] layer that sends the `tracing` events a handler
 /// emits to the client that made the request, as `notifications/message`

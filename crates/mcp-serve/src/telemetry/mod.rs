@@ -5,6 +5,7 @@
 //! ([`ClientLogLayer`]); and with the `otel` feature the spans are exported
 //! over OTLP, parented to the caller's W3C trace context from `_meta`
 //! (`traceparent`, `tracestate`, `baggage`) — see the `otel` module.
+//! `ClientLogLayer` needs the `telemetry` feature (on by default).
 //!
 //! ```
 //! use tracing_subscriber::layer::SubscriberExt as _;
@@ -15,12 +16,15 @@
 //! // the client as `notifications/message` (if it asked for that level).
 //! ```
 
+#[cfg(feature = "telemetry")]
 mod client_log;
 #[cfg(feature = "otel")]
 pub mod otel;
+mod scope;
 
+#[cfg(feature = "telemetry")]
 pub use client_log::ClientLogLayer;
-pub(crate) use client_log::{bridge_installed, in_handler_scope};
+pub(crate) use scope::{bridge_installed, in_handler_scope};
 
 /// Makes the request's span a child of the caller's trace when `_meta`
 /// carries W3C trace context (`traceparent`, `tracestate`, `baggage`).
