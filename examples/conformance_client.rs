@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use mcp_serve::client::{Client, ClientOptions};
 use mcp_serve::protocol::jsonrpc::ErrorObject;
 use mcp_serve::protocol::types::{ClientCapabilities, Implementation, Root};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -25,7 +25,7 @@ use mcp_serve::protocol::types::{
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::tool::{IntoTool, Tool};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// A 1×1 PNG, base64.
 const PNG: &str =

@@ -33,8 +33,8 @@
 //! same arguments and answers; `ctx.input_request(Some(key), ..)` names one
 //! explicitly instead.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcp_serve::context::Elicitation;

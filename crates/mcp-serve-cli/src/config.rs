@@ -71,7 +71,7 @@ pub(crate) fn find(name: &str, explicit: Option<&Path>) -> anyhow::Result<Option
                 return Err(Failure::usage(format!(
                     "cannot read the config file {}: {e}",
                     file.display()
-                )))
+                )));
             }
         };
         let parsed: ConfigFile = serde_json::from_str(&text).map_err(|e| {

@@ -150,7 +150,7 @@ impl TargetArgs {
                 Err(_) => {
                     return Err(Failure::usage(format!(
                         "unknown --protocol `{v}`: use auto, modern, legacy or a revision such as 2025-11-25"
-                    )))
+                    )));
                 }
             },
         };

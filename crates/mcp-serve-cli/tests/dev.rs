@@ -12,11 +12,11 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mcp-serve");
 
@@ -332,10 +332,12 @@ async fn tools_are_listed_and_called_and_the_history_has_the_raw_frames() {
     let state = dev.connected().await;
     assert_eq!(state["server"]["name"], "quickstart");
     assert!(["modern", "legacy"].contains(&state["server"]["era"].as_str().unwrap()));
-    assert!(state["server"]["instructions"]
-        .as_str()
-        .unwrap()
-        .contains("demo server"));
+    assert!(
+        state["server"]["instructions"]
+            .as_str()
+            .unwrap()
+            .contains("demo server")
+    );
     assert!(state["server"]["capabilities"]["tools"].is_object());
     assert!(state["roots"][0]["uri"].as_str().unwrap().starts_with("file:///"));
 
@@ -386,10 +388,12 @@ async fn tools_are_listed_and_called_and_the_history_has_the_raw_frames() {
             json!({"name": "review", "arguments": {"code": "x = 1"}}),
         )
         .await;
-    assert!(r["result"]["messages"][0]["content"]["text"]
-        .as_str()
-        .unwrap()
-        .contains("x = 1"));
+    assert!(
+        r["result"]["messages"][0]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("x = 1")
+    );
 
     let history = dev.get("/api/history").await;
     let frames = history["frames"].as_array().unwrap();
@@ -468,10 +472,12 @@ async fn pick_color(protocol: &str) {
     assert_eq!(status, StatusCode::OK, "{r}");
     let r = tokio::time::timeout(LIMIT, call).await.unwrap().unwrap();
     assert_eq!(text(&r), "You picked blue.", "{r:#}");
-    assert!(dev.get("/api/inputs").await["inputs"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        dev.get("/api/inputs").await["inputs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // The question and the answer are in the history, whichever way this era carries them.
     let history = dev.get("/api/history?q=Pick%20a%20colour").await;

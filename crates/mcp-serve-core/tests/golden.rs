@@ -12,7 +12,7 @@ use mcp_serve_core::meta;
 use mcp_serve_core::types::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const CANONICAL: &str = "2026-07-28";
 const REVISIONS: [&str; 5] = [
@@ -71,11 +71,7 @@ fn rt<T: DeserializeOwned + Serialize + Debug>(v: &Value) -> Result<T, String> {
 }
 
 fn check(ok: bool, what: &str) -> Result<(), String> {
-    if ok {
-        Ok(())
-    } else {
-        Err(what.to_owned())
-    }
+    if ok { Ok(()) } else { Err(what.to_owned()) }
 }
 
 /// A message type with a fixed method.

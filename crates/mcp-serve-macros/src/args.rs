@@ -50,7 +50,7 @@ pub(crate) fn classify(
                 return Err(syn::Error::new(
                     r.span(),
                     "MCP handler macros go on free functions, not methods: move this function out of the `impl` block (use `State<T>` to reach shared data)",
-                ))
+                ));
             }
             FnArg::Typed(t) => t,
         };
@@ -76,7 +76,7 @@ pub(crate) fn classify(
                 return Err(syn::Error::new(
                     other.span(),
                     "parameters of MCP handlers must be plain names (like `count: u32`), because the name is the argument's name in the schema",
-                ))
+                ));
             }
         };
         let ty = pat_ty.ty.clone();

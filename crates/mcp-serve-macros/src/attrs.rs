@@ -122,7 +122,7 @@ impl Parse for ArgOptions {
                     return Err(syn::Error::new(
                         key.span(),
                         format!("unknown argument option `{other}`; expected desc, default or rename"),
-                    ))
+                    ));
                 }
             }
             if !input.is_empty() {

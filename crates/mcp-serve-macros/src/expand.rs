@@ -7,8 +7,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr, ReturnType, Type};
 
-use crate::args::{classify, is_option, Param};
-use crate::attrs::{doc_string, Options};
+use crate::args::{Param, classify, is_option};
+use crate::attrs::{Options, doc_string};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -167,7 +167,9 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
             if !arg_names.iter().any(|(a, _)| a == v) {
                 return Err(syn::Error::new(
                     uri.span(),
-                    format!("the URI template variable `{v}` has no matching parameter: add `{v}: String` (or another type) to the function"),
+                    format!(
+                        "the URI template variable `{v}` has no matching parameter: add `{v}: String` (or another type) to the function"
+                    ),
                 ));
             }
         }

@@ -13,11 +13,11 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group};
 use mcp_serve::engine::Connection;
 use mcp_serve::prelude::*;
 use mcp_serve::tool::Tool;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const MODERN: &str = "2026-07-28";
 const LEGACY: &str = "2025-11-25";

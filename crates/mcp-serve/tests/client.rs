@@ -16,7 +16,7 @@ use mcp_serve::protocol::types::{ClientCapabilities, PromptReference, Reference,
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::tool::Tool;
 use mcp_serve::transport::http::{HttpOptions, McpService};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
@@ -313,11 +313,13 @@ async fn modern_http_serves_every_method() {
         assert_eq!(client.protocol_version(), ProtocolVersion::V2026_07_28);
         assert_eq!(client.server_info().expect("server info").name, "client-test");
         assert_eq!(client.instructions().as_deref(), Some("Use add for sums."));
-        assert!(client
-            .server_capabilities()
-            .expect("capabilities")
-            .tools
-            .is_some());
+        assert!(
+            client
+                .server_capabilities()
+                .expect("capabilities")
+                .tools
+                .is_some()
+        );
         let d = client.discover().await.expect("discover");
         assert!(d.supported_versions.iter().any(|v| v == "2026-07-28"));
 

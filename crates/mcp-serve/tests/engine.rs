@@ -2,8 +2,8 @@
 //! raw frames through `ServerHandle::connect` + `Connection::handle`, and
 //! typed calls through `mcp_serve::testing::TestClient`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcp_serve::client::Era;
@@ -14,7 +14,7 @@ use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::resource::Resource;
 use mcp_serve::testing::TestClient;
 use mcp_serve::tool::Tool;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::time::timeout;
 
 const MODERN: &str = "2026-07-28";
@@ -1197,10 +1197,11 @@ async fn runtime_resource_and_prompt_changes_are_reflected() {
 
         assert!(h.disable_resource("users://{id}/profile"));
         let t = c.list_resource_templates().await.unwrap();
-        assert!(t
-            .resource_templates
-            .iter()
-            .all(|t| t.uri_template != "users://{id}/profile"));
+        assert!(
+            t.resource_templates
+                .iter()
+                .all(|t| t.uri_template != "users://{id}/profile")
+        );
         assert!(h.remove_resource("users://{id}/profile"));
 
         h.add_prompt(Prompt::new("late").handler(|_: NoArgs, _ctx: Context| async { "hi" }))
@@ -1542,9 +1543,11 @@ async fn framing_errors_on_the_engine() {
         .unwrap();
     assert_eq!(code(&resp), -32600);
     // A response to nothing is ignored.
-    assert!(send_bytes(&conn, br#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
-        .await
-        .is_none());
+    assert!(
+        send_bytes(&conn, br#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+            .await
+            .is_none()
+    );
 }
 
 #[tokio::test]

@@ -6,18 +6,18 @@
 //! Every bad-input test checks that the server still answers a valid request
 //! afterwards. Every wait is bounded by `tokio::time::timeout`.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
 use mcp_serve::prelude::*;
 use mcp_serve::tool::Tool;
-use mcp_serve::transport::http::{serve_listener, HttpOptions};
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use mcp_serve::transport::http::{HttpOptions, serve_listener};
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Client, Method, Response, StatusCode};
-use serde_json::{json, Value};
-use tokio::sync::{oneshot, Notify};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 

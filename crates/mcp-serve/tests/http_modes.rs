@@ -1,17 +1,17 @@
 //! HTTP serving modes and limits: stateless legacy serving, JSON-only
 //! responses, the long-lived stream cap, and a custom event store.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mcp_serve::client::{Client, ClientOptions};
 use mcp_serve::prelude::*;
 use mcp_serve::transport::http::{
-    serve_listener, EventStore, HttpOptions, InMemoryEventStore, StoredEvent, StreamRead,
+    EventStore, HttpOptions, InMemoryEventStore, StoredEvent, StreamRead, serve_listener,
 };
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::time::timeout;
 
 const LIMIT: Duration = Duration::from_secs(15);

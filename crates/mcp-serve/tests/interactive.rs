@@ -2,8 +2,8 @@
 //! both eras: legacy server→client requests and modern multi round-trip
 //! requests (InputRequiredResult, signed requestState).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mcp_serve::client::{ClientOptions, Era};
 use mcp_serve::context::Elicitation;
@@ -12,7 +12,7 @@ use mcp_serve::protocol::jsonrpc::ErrorObject;
 use mcp_serve::protocol::types::ClientCapabilities;
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::testing::TestClient;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Name {
@@ -26,7 +26,7 @@ struct Runs(AtomicUsize);
 /// Greet the user by the name they give, in the words of the client's model.
 #[tool]
 async fn introduce(ctx: Context, runs: State<Runs>) -> Result<String, ToolError> {
-    runs.0 .0.fetch_add(1, Ordering::SeqCst);
+    runs.0.0.fetch_add(1, Ordering::SeqCst);
     let name = match ctx.elicit::<Name>("What is your name?").await? {
         Elicitation::Accept(n) => n.name,
         Elicitation::Decline | Elicitation::Cancel => return Ok("no name given".into()),

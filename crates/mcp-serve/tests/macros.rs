@@ -10,7 +10,7 @@ use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::schema::SchemaDialect;
 use mcp_serve::testing::TestClient;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------
 // Helpers

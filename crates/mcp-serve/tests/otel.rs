@@ -9,7 +9,7 @@ use axum::routing::post;
 use mcp_serve::client::ClientOptions;
 use mcp_serve::prelude::*;
 use mcp_serve::testing::TestClient;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Add two numbers.
@@ -39,10 +39,12 @@ async fn request_spans_are_exported_under_the_callers_trace() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    // This test binary has this one test, so setting the environment is safe.
-    std::env::set_var("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}"));
-    std::env::set_var("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json");
-    let (otel, guard) = mcp_serve::telemetry::otel::layer("otel-test").unwrap();
+    let (otel, guard) = mcp_serve::telemetry::otel::layer_to(
+        "otel-test",
+        &format!("http://{addr}/v1/traces"),
+        mcp_serve::telemetry::otel::OtlpProtocol::Json,
+    )
+    .unwrap();
     let subscriber = tracing_subscriber::registry().with(otel);
     let _default = tracing::subscriber::set_default(subscriber);
 

@@ -13,7 +13,7 @@ use mcp_serve::protocol::types::{ClientCapabilities, LoggingLevel};
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::proxy::Proxy;
 use mcp_serve::testing::TestClient;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Name {

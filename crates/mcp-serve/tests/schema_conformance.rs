@@ -13,7 +13,7 @@ use mcp_serve::engine::Connection;
 use mcp_serve::prelude::*;
 use mcp_serve::prompt::Prompt;
 use mcp_serve::resource::Resource;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::time::timeout;
 
 const SCHEMA_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/spec/schema");

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use mcp_serve::prelude::*;
 use mcp_serve::tool::Tool;
-use mcp_serve::transport::stdio::{serve, StdioOptions};
 use mcp_serve::transport::TransportError;
-use serde_json::{json, Value};
+use mcp_serve::transport::stdio::{StdioOptions, serve};
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use mcp_serve::engine::Reply;
 use mcp_serve::prelude::*;
 use mcp_serve::tool::Tool;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 

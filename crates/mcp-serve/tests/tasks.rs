@@ -2,8 +2,8 @@
 //! sessions, and the `io.modelcontextprotocol/tasks` extension (SEP-2663)
 //! for modern 2026-07-28 clients, from the same `#[tool(task)]` declarations.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use mcp_serve::client::{ClientOptions, Era};
@@ -16,7 +16,7 @@ use mcp_serve::server::ServerHandle;
 use mcp_serve::tasks::{InMemoryTaskStore, TaskConfig};
 use mcp_serve::testing::TestClient;
 use mcp_serve::tool::{IntoTool, Tool};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Sleep a while, then answer.
 #[tool(task)]
@@ -506,9 +506,11 @@ async fn modern_tasks_are_created_and_polled_to_completion() {
     let done = wait_for(&c, &task_id, &["completed"]).await;
     assert_eq!(done["result"]["content"][0]["text"], "slept 100 ms");
     assert_eq!(done["result"]["resultType"], "complete");
-    assert!(done["result"]["_meta"]
-        .get("io.modelcontextprotocol/related-task")
-        .is_none());
+    assert!(
+        done["result"]["_meta"]
+            .get("io.modelcontextprotocol/related-task")
+            .is_none()
+    );
     assert!(done.get("requestState").is_none());
 
     // A tool that is never a task ignores the legacy `task` param.
@@ -537,10 +539,12 @@ async fn tool_errors_complete_and_protocol_errors_and_panics_fail() {
     let t = wait_for(&c, t["taskId"].as_str().unwrap(), &["completed", "failed"]).await;
     assert_eq!(t["status"], "failed");
     assert_eq!(t["error"]["code"], -32603);
-    assert!(t["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("backend is down"));
+    assert!(
+        t["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("backend is down")
+    );
     assert!(t["statusMessage"].as_str().is_some());
     assert!(t.get("result").is_none());
 
@@ -908,7 +912,7 @@ async fn rpc_body(resp: reqwest::Response) -> Value {
 
 #[tokio::test]
 async fn over_http_tasks_methods_mirror_the_task_id_in_mcp_name() {
-    use mcp_serve::transport::http::{serve_listener, HttpOptions};
+    use mcp_serve::transport::http::{HttpOptions, serve_listener};
     let server = modern_server(TaskConfig::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());

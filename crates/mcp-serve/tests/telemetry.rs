@@ -6,7 +6,7 @@ use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::telemetry::ClientLogLayer;
 use mcp_serve::testing::TestClient;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Fetch something, logging through `tracing`.

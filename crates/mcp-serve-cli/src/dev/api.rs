@@ -5,19 +5,19 @@
 //! connection is a 503 and a timeout a 504.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures::StreamExt;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::bridge::{Bridge, RequestError};
@@ -125,7 +125,7 @@ async fn history(State(api): State<Api>, Query(q): Query<HistoryQuery>) -> Respo
             return problem(
                 StatusCode::BAD_REQUEST,
                 format!("dir must be sent, received or all, not `{other}`"),
-            )
+            );
         }
     };
     let frames = api
@@ -152,7 +152,8 @@ fn outcome(result: Result<Value, RequestError>, call_id: Option<&str>, started: 
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let (status, error) = match result {
         Ok(result) => {
-            return Json(json!({ "ok": true, "result": result, "callId": call_id, "ms": ms })).into_response()
+            return Json(json!({ "ok": true, "result": result, "callId": call_id, "ms": ms }))
+                .into_response();
         }
         Err(RequestError::Rpc(e)) => (
             StatusCode::OK,

@@ -3,11 +3,11 @@
 //! page renders what an untrusted server sends, so nothing but our own
 //! scripts may run, and images and audio may only come from `data:` URIs.
 
+use axum::Router;
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 /// (name, content type, contents).
 const FILES: [(&str, &str, &str); 15] = [

@@ -15,14 +15,14 @@ use mcp_serve_core::jsonrpc::{ErrorObject, Notification};
 use mcp_serve_core::meta;
 use mcp_serve_core::types::{ElicitationCapability, LoggingLevel, RootsCapability, SamplingCapability};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use super::calls::Calls;
 use super::capture::StderrCapture;
 use super::cargo::Build;
 use super::connect;
-use super::events::{now_ms, Event, Hub};
+use super::events::{Event, Hub, now_ms};
 use super::inputs::{Inputs, Root};
 use super::subscriptions::Subscriptions;
 use crate::target::Target;

@@ -94,7 +94,7 @@ impl StderrCapture {
     }
 
     /// Resolves when the server process has exited (never without a pipe).
-    pub(crate) fn ended(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+    pub(crate) fn ended(&self) -> impl std::future::Future<Output = ()> + Send + 'static + use<> {
         let mut ended = self.ended.clone();
         async move {
             if ended.wait_for(|e| *e).await.is_err() {

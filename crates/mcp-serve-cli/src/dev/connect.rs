@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mcp_serve::client::{Client, ClientError, ClientOptions, Era, StdioCommand};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::capture::StderrCapture;
 use super::events::Hub;

@@ -4,15 +4,15 @@
 //! multi round-trip input requests alike (the client library routes both).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use mcp_serve_core::jsonrpc::ErrorObject;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::events::{now_ms, Event, Hub};
+use super::events::{Event, Hub, now_ms};
 
 /// A root the inspector shares with the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::exit::Failure;
-use crate::target::{Target, TargetArgs, DEFAULT_TIMEOUT};
+use crate::target::{DEFAULT_TIMEOUT, Target, TargetArgs};
 use bridge::{Bridge, Setup};
 use security::Guard;
 
@@ -162,7 +162,7 @@ async fn bind(port: u16) -> anyhow::Result<tokio::net::TcpListener> {
 async fn stop_signal() {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         if let Ok(mut term) = signal(SignalKind::terminate()) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}

@@ -15,7 +15,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -119,12 +119,13 @@ mod tests {
         let g = Guard::new("abc".into(), 6274);
         let ok = headers(&[("host", "127.0.0.1:6274"), (TOKEN_HEADER, "abc")]);
         assert!(g.check("/api/state", &ok).is_ok());
-        assert!(g
-            .check(
+        assert!(
+            g.check(
                 "/api/state",
                 &headers(&[("host", "localhost:6274"), (TOKEN_HEADER, "abc")])
             )
-            .is_ok());
+            .is_ok()
+        );
         // The page itself needs no token (it reads it from the fragment).
         assert!(g.check("/", &headers(&[("host", "127.0.0.1:6274")])).is_ok());
 

@@ -83,13 +83,8 @@ impl Env {
             os,
             home: dirs::home_dir(),
             xdg_config_home: absolute_var(std::env::var_os("XDG_CONFIG_HOME")),
-            appdata: absolute_var(std::env::var_os("APPDATA")).or_else(|| {
-                if cfg!(windows) {
-                    dirs::config_dir()
-                } else {
-                    None
-                }
-            }),
+            appdata: absolute_var(std::env::var_os("APPDATA"))
+                .or_else(|| if cfg!(windows) { dirs::config_dir() } else { None }),
             claude_config_dir: absolute_var(std::env::var_os("CLAUDE_CONFIG_DIR")),
             cwd,
         })

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use jsonc_parser::cst::CstInputValue;
 
 use super::clients::{Client, Scope};
-use super::server::{find_on_path, Server};
+use super::server::{Server, find_on_path};
 
 /// An entry ready to be written, with what the user should know about it.
 #[derive(Debug, Clone)]

@@ -3,8 +3,8 @@
 //! an identical entry is left alone, and a different one of the same name is
 //! replaced only when asked.
 
-use jsonc_parser::cst::{CstInputValue, CstRootNode};
 use jsonc_parser::ParseOptions;
+use jsonc_parser::cst::{CstInputValue, CstRootNode};
 use serde_json::Value;
 
 use super::entry::to_json;
@@ -249,8 +249,7 @@ mod tests {
 
     #[test]
     fn other_keys_order_and_indentation_stay() {
-        let text =
-            "{\n    \"zeta\": 1,\n    \"mcpServers\": {\n        \"b\": {\"command\": \"b\"}\n    },\n    \
+        let text = "{\n    \"zeta\": 1,\n    \"mcpServers\": {\n        \"b\": {\"command\": \"b\"}\n    },\n    \
                     \"alpha\": [1, 2]\n}\n";
         let out = added(Some(text));
         assert_eq!(
@@ -267,8 +266,7 @@ mod tests {
 
     #[test]
     fn comments_and_trailing_commas_stay() {
-        let text =
-            "// my servers\n{\n  \"inputs\": [],\n  \"servers\": {\n    // old one\n    \"a\": {\"url\": \
+        let text = "// my servers\n{\n  \"inputs\": [],\n  \"servers\": {\n    // old one\n    \"a\": {\"url\": \
                     \"http://a\"},\n  },\n}\n";
         let out = match merge(
             Some(text),

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use self::clients::{Client, Env, ALL};
+use self::clients::{ALL, Client, Env};
 use self::merge::{Merge, Outcome};
 use self::server::{Server, ServerFlags};
 use crate::exit::Failure;
@@ -121,9 +121,11 @@ pub(crate) async fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
     if args.list {
         let clients = match args.client {
             Some(c) => vec![c],
-            None if args.file.is_some() => return Err(Failure::usage(
-                "say which client's format --file has, e.g. `mcp-serve install --list vscode --file FILE`",
-            )),
+            None if args.file.is_some() => {
+                return Err(Failure::usage(
+                    "say which client's format --file has, e.g. `mcp-serve install --list vscode --file FILE`",
+                ));
+            }
             None => ALL.to_vec(),
         };
         print!("{}", list::listing(&clients, &env, args.file.as_deref()));
@@ -218,7 +220,9 @@ pub(crate) async fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
         eprintln!("note: {note}");
     }
     if args.dry_run {
-        eprintln!("Dry run, nothing written: {doing} server \"{name}\" {preposition} {where_} would give this file:");
+        eprintln!(
+            "Dry run, nothing written: {doing} server \"{name}\" {preposition} {where_} would give this file:"
+        );
         print!("{text}");
         return Ok(ExitCode::SUCCESS);
     }

@@ -61,7 +61,8 @@ impl Server {
                         "--env and --env-file set the environment of a command; an HTTP server takes --header instead",
                     ));
                 }
-                if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace)
+                if !(url.starts_with("http://") || url.starts_with("https://"))
+                    || url.contains(char::is_whitespace)
                 {
                     return Err(Failure::usage(format!(
                         "--url `{url}` is not an http:// or https:// URL (e.g. https://example.com/mcp)"

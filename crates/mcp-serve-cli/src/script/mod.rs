@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use mcp_serve::client::{Client, ClientError, Era};
 use mcp_serve_core::types::LoggingLevel;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::exit::{self, Failure};
 use crate::target::TargetArgs;
@@ -136,7 +136,7 @@ pub(crate) async fn list(mut args: ListArgs) -> anyhow::Result<ExitCode> {
             return Err(Failure::usage(format!(
                 "unexpected arguments: {}",
                 more[1..].join(" ")
-            )))
+            )));
         }
     };
     let mut out = serde_json::Map::new();

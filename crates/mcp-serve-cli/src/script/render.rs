@@ -1,7 +1,7 @@
 //! Printing results: JSON for scripts (the default), or readable text and
 //! tables for people (`--format table`).
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value;
 
 /// The output format.

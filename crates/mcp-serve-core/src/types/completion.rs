@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::serde_util::message;
 use super::ResultType;
+use super::serde_util::message;
 use crate::meta::Meta;
 
 /// A reference to a prompt (`PromptReference`, `"type": "ref/prompt"`).

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{serde_util, Icon};
+use super::{Icon, serde_util};
 use crate::meta::Meta;
 
 /// The sender or recipient of a message (`Role`).

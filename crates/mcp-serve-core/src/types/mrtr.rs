@@ -38,7 +38,7 @@ impl<'de> Deserialize<'de> for InputRequest {
             other => {
                 return Err(D::Error::custom(format!(
                     "unknown input request method {other:?}"
-                )))
+                )));
             }
         };
         r.map_err(D::Error::custom)

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::serde_util::{self, message};
 use super::RequestId;
+use super::serde_util::{self, message};
 use crate::meta::Meta;
 
 /// A token tying progress notifications to a request (`ProgressToken`).

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::serde_util::message;
 use super::ResultType;
+use super::serde_util::message;
 use crate::meta::Meta;
 
 /// Which notifications a client wants (`SubscriptionFilter`).

@@ -129,7 +129,7 @@ fn check(
                 "x-mcp-header {name:?} is on `{at}` of type {}, but only string, integer and \
                  boolean parameters may be mirrored",
                 other.map_or_else(|| "unspecified".to_owned(), |t| format!("{t:?}"))
-            ))
+            ));
         }
     }
     Ok(ParamHeader {

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::stream::BoxStream;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use mcp_serve_core::jsonrpc::RequestId;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -23,7 +23,7 @@ use tokio::task::AbortHandle;
 
 use super::options::ClientError;
 use super::sse::{Event, Parser};
-use super::{lock, Pending};
+use super::{Pending, lock};
 use crate::transport::TransportError;
 
 /// The session header of legacy Streamable HTTP.
@@ -742,9 +742,15 @@ fn http_error(url: &Url, status: StatusCode, body: &[u8]) -> ClientError {
         })
         .map_or_else(|| snippet(body), |m| format!("{m:?}"));
     let hint = match status.as_u16() {
-        401 => "the server wants credentials: add them with ClientOptions::header(\"Authorization\", \"Bearer …\")",
-        403 => "the server refused access: check the credentials, and that it accepts this client's Host and Origin",
-        404 => "nothing MCP at this URL: check the path (MCP endpoints are usually …/mcp, or …/sse for the 2024-11-05 HTTP+SSE transport)",
+        401 => {
+            "the server wants credentials: add them with ClientOptions::header(\"Authorization\", \"Bearer …\")"
+        }
+        403 => {
+            "the server refused access: check the credentials, and that it accepts this client's Host and Origin"
+        }
+        404 => {
+            "nothing MCP at this URL: check the path (MCP endpoints are usually …/mcp, or …/sse for the 2024-11-05 HTTP+SSE transport)"
+        }
         405 => "this URL does not take this HTTP method: it is probably not an MCP endpoint (check the path)",
         406 | 415 => "the server rejected the request format: check that the URL is an MCP endpoint",
         408 | 429 | 503 => "the server is busy: try again later",

@@ -3,18 +3,18 @@
 //! [`Subscription`] API: their list changes already arrive on the session,
 //! and resource updates are asked for with `resources/subscribe`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcp_serve_core::jsonrpc::Notification;
 use mcp_serve_core::meta;
 use mcp_serve_core::types::SubscriptionFilter;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::{lock, Client, ClientError, Era, RequestOptions};
+use super::{Client, ClientError, Era, RequestOptions, lock};
 
 /// How long a client waits for `notifications/subscriptions/acknowledged`.
 const ACK_TIMEOUT: Duration = Duration::from_secs(30);

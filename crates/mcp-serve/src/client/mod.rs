@@ -74,7 +74,7 @@ use mcp_serve_core::types::{
 };
 use mcp_serve_core::version::ProtocolVersion;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -352,7 +352,7 @@ impl Client {
                     "the 2024-11-05 HTTP+SSE transport carries only legacy revisions: use Era::Auto or \
                      Era::Legacy, or Client::connect_http for a modern server"
                         .into(),
-                ))
+                ));
             }
             Era::Legacy(v) => v,
             Era::Auto => ProtocolVersion::LATEST_LEGACY,
@@ -456,7 +456,7 @@ impl Client {
                         return Err(ClientError::Protocol(format!(
                             "the server does not speak the modern era: it answered server/discover with \
                              \"{e}\"; connect with Era::Auto (or Era::Legacy)"
-                        )))
+                        )));
                     }
                     Err(e) => return Err(e),
                 };

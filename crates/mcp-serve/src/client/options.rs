@@ -414,7 +414,9 @@ pub enum ClientError {
     #[error(transparent)]
     Transport(#[from] TransportError),
     /// No answer in time.
-    #[error("no response to `{0}` within the timeout (raise it with ClientOptions::timeout or RequestOptions::timeout)")]
+    #[error(
+        "no response to `{0}` within the timeout (raise it with ClientOptions::timeout or RequestOptions::timeout)"
+    )]
     Timeout(String),
     /// The answer did not have the expected shape.
     #[error("the server's response to `{method}` could not be read: {source}")]

@@ -18,7 +18,7 @@ use mcp_serve_core::types::{
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::{Context, Interaction};
 use crate::error::McpError;
@@ -108,11 +108,16 @@ impl Context {
             }
             Interaction::Legacy(pending) => {
                 if self.inner.peer.0.is_none() {
-                    return Err(McpError::internal("this transport cannot carry requests to the client"));
+                    return Err(McpError::internal(
+                        "this transport cannot carry requests to the client",
+                    ));
                 }
                 let (id, answer) = pending.register();
                 // Forget the request however this future ends (answered, cancelled, dropped).
-                struct Forget<'a>(&'a crate::engine::input::PendingRequests, mcp_serve_core::jsonrpc::RequestId);
+                struct Forget<'a>(
+                    &'a crate::engine::input::PendingRequests,
+                    mcp_serve_core::jsonrpc::RequestId,
+                );
                 impl Drop for Forget<'_> {
                     fn drop(&mut self) {
                         self.0.forget(&self.1);
@@ -122,7 +127,11 @@ impl Context {
                 let mut params = params;
                 self.tag_task(&mut params);
                 // A task waiting for this answer is `input_required` until it comes.
-                let _waiting = self.inner.task.as_ref().map(|task| InputWait::new(task, &self.inner.peer));
+                let _waiting = self
+                    .inner
+                    .task
+                    .as_ref()
+                    .map(|task| InputWait::new(task, &self.inner.peer));
                 let frame = serde_json::to_vec(&Request::new(id.clone(), method, Some(params)))
                     .map_err(McpError::internal)?;
                 self.inner.peer.send(frame).await;

@@ -24,12 +24,12 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mcp_serve_core::jsonrpc::{encode_notification, RequestId};
+use mcp_serve_core::jsonrpc::{RequestId, encode_notification};
 use mcp_serve_core::meta::{self, Meta};
 use mcp_serve_core::types::{ClientCapabilities, Implementation, LoggingLevel};
 use mcp_serve_core::version::ProtocolVersion;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 

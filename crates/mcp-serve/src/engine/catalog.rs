@@ -9,7 +9,7 @@ use mcp_serve_core::types;
 use serde_json::Value;
 
 use crate::complete::Completer;
-use crate::prompt::{arguments_from_schema, Prompt, PromptFn};
+use crate::prompt::{Prompt, PromptFn, arguments_from_schema};
 use crate::resource::{Resource, ResourceFn, UriTemplate};
 use crate::schema::SchemaSettings;
 use crate::tool::{Tool, ToolFn};
@@ -34,7 +34,9 @@ pub enum RegistrationError {
         reason: String,
     },
     /// The input schema does not describe an object.
-    #[error("tool `{name}`: an input schema must have \"type\": \"object\" at its root (MCP passes arguments as an object)")]
+    #[error(
+        "tool `{name}`: an input schema must have \"type\": \"object\" at its root (MCP passes arguments as an object)"
+    )]
     NotAnObject {
         /// The tool.
         name: String,
@@ -43,9 +45,7 @@ pub enum RegistrationError {
     #[error("{0}")]
     InvalidTemplate(String),
     /// A name is empty or too long.
-    #[error(
-        "{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'"
-    )]
+    #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]
     InvalidName {
         /// `tool` or `prompt`.
         kind: &'static str,

@@ -14,13 +14,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use futures::future::BoxFuture;
 use mcp_serve_core::error::code;
 use mcp_serve_core::jsonrpc::{
-    self, encode_error, encode_notification, encode_result, ErrorObject, Incoming, Kind, RawMessage,
-    RequestId,
+    self, ErrorObject, Incoming, Kind, RawMessage, RequestId, encode_error, encode_notification,
+    encode_result,
 };
 use mcp_serve_core::meta;
 use mcp_serve_core::types::{ClientCapabilities, Implementation, LoggingLevel};
 use mcp_serve_core::version::ProtocolVersion;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -383,7 +383,9 @@ impl Connection {
         if !self.legacy_version().is_some_and(ProtocolVersion::allows_batches) {
             return error_reply(
                 None,
-                &ErrorObject::invalid_request("JSON-RPC batches are only allowed in protocol revision 2025-03-26; send one message at a time"),
+                &ErrorObject::invalid_request(
+                    "JSON-RPC batches are only allowed in protocol revision 2025-03-26; send one message at a time",
+                ),
             );
         }
         let replies: Vec<Reply> = items
@@ -510,7 +512,7 @@ impl Connection {
             Some(raw) => match serde_json::from_str::<SplitParams<'_>>(raw.get()) {
                 Ok(p) => (p.rest, p.meta),
                 Err(e) => {
-                    return error_reply(Some(&id), &ErrorObject::invalid_params(format!("params: {e}")))
+                    return error_reply(Some(&id), &ErrorObject::invalid_params(format!("params: {e}")));
                 }
             },
         };
@@ -518,7 +520,7 @@ impl Connection {
             None | Some("null") => LazyMeta::default(),
             Some(m) if m.starts_with('{') => LazyMeta::from_raw(m),
             Some(_) => {
-                return error_reply(Some(&id), &ErrorObject::invalid_params("_meta must be an object"))
+                return error_reply(Some(&id), &ErrorObject::invalid_params("_meta must be an object"));
             }
         };
         // A `_meta` identical to the last one parsed says the same things.
@@ -616,14 +618,25 @@ impl Connection {
             }
             let capabilities = match probe.capabilities {
                 None => {
-                    return Err((id, ErrorObject::invalid_params(format!(
-                        "missing required _meta[\"{}\"]: modern requests must declare the client's capabilities (use {{}} for none)",
-                        meta::CLIENT_CAPABILITIES
-                    ))))
+                    return Err((
+                        id,
+                        ErrorObject::invalid_params(format!(
+                            "missing required _meta[\"{}\"]: modern requests must declare the client's capabilities (use {{}} for none)",
+                            meta::CLIENT_CAPABILITIES
+                        )),
+                    ));
                 }
                 Some(v) => match self.inner.seen.capabilities.get(v) {
                     Ok(c) => c,
-                    Err(e) => return Err((id, ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::CLIENT_CAPABILITIES)))),
+                    Err(e) => {
+                        return Err((
+                            id,
+                            ErrorObject::invalid_params(format!(
+                                "_meta[\"{}\"]: {e}",
+                                meta::CLIENT_CAPABILITIES
+                            )),
+                        ));
+                    }
                 },
             };
             let client_info = match probe.client_info {
@@ -634,7 +647,7 @@ impl Connection {
                         return Err((
                             id,
                             ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::CLIENT_INFO)),
-                        ))
+                        ));
                     }
                 },
             };
@@ -646,7 +659,7 @@ impl Connection {
                         return Err((
                             id,
                             ErrorObject::invalid_params(format!("_meta[\"{}\"]: {e}", meta::LOG_LEVEL)),
-                        ))
+                        ));
                     }
                 },
             };
@@ -752,7 +765,7 @@ impl Connection {
                     &ErrorObject::invalid_params(
                         "initialize: missing required string field `protocolVersion`",
                     ),
-                )
+                );
             }
         };
         let capabilities = match params.get("capabilities") {
@@ -763,7 +776,7 @@ impl Connection {
                     return error_reply(
                         Some(id),
                         &ErrorObject::invalid_params(format!("initialize: capabilities: {e}")),
-                    )
+                    );
                 }
             },
         };
@@ -775,7 +788,7 @@ impl Connection {
                     return error_reply(
                         Some(id),
                         &ErrorObject::invalid_params(format!("initialize: clientInfo: {e}")),
-                    )
+                    );
                 }
             },
         };
@@ -1217,7 +1230,7 @@ impl Connection {
                 return error_reply(
                     Some(&scope.id),
                     &ErrorObject::invalid_params("notifications.taskIds: must be an array of task ids"),
-                )
+                );
             }
         };
         // The acknowledgement echoes the part of the filter we honour: all of it.

@@ -4,13 +4,13 @@
 use futures::future::BoxFuture;
 use mcp_serve_core::types::{CallToolResult, ResourceContents};
 use mcp_serve_core::version::ProtocolVersion;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::catalog::{coerce, Catalog};
+use super::Shared;
+use super::catalog::{Catalog, coerce};
 use super::pagination::page;
 use super::shape::Cache;
 use super::validate::CheckError;
-use super::Shared;
 use crate::complete::MAX_VALUES;
 use crate::context::Context;
 use crate::error::{McpError, ToolError};
@@ -381,7 +381,12 @@ pub(crate) fn complete(
         }
         Some("ref/resource") => {
             let uri = reference.get("uri").and_then(Value::as_str).unwrap_or_default();
-            match catalog.templates.get(uri).or_else(|| catalog.resources.get(uri)).filter(|r| r.enabled) {
+            match catalog
+                .templates
+                .get(uri)
+                .or_else(|| catalog.resources.get(uri))
+                .filter(|r| r.enabled)
+            {
                 Some(r) => &r.completers,
                 None => return ready(Err(McpError::resource_not_found(uri))),
             }
@@ -389,7 +394,7 @@ pub(crate) fn complete(
         _ => {
             return ready(Err(McpError::invalid_params(
                 "ref: must be {\"type\": \"ref/prompt\", \"name\": ...} or {\"type\": \"ref/resource\", \"uri\": ...}",
-            )))
+            )));
         }
     };
     let completer = completers.get(&arg_name).cloned();
@@ -463,7 +468,7 @@ pub(crate) fn check_param_headers(
             (Some(_), None) => {
                 return Err(mismatch(format!(
                     "the header is required because `{prop}` is in the arguments"
-                )))
+                )));
             }
             (Some(value), Some(raw)) => {
                 let decoded = decode_header_value(raw).ok_or_else(|| {

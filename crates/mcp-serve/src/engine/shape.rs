@@ -6,7 +6,7 @@ use mcp_serve_core::jsonrpc::RequestId;
 use mcp_serve_core::meta::SERVER_INFO;
 use mcp_serve_core::types::{CallToolResult, ContentBlock};
 use mcp_serve_core::version::ProtocolVersion;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::Shared;
 
@@ -396,13 +396,15 @@ mod tests {
             },
         ];
         for result in &other {
-            assert!(encode_text_result(
-                &shared(true),
-                &RequestId::Number(1),
-                ProtocolVersion::LATEST,
-                result
-            )
-            .is_none());
+            assert!(
+                encode_text_result(
+                    &shared(true),
+                    &RequestId::Number(1),
+                    ProtocolVersion::LATEST,
+                    result
+                )
+                .is_none()
+            );
         }
     }
 

@@ -38,7 +38,7 @@ use mcp_serve_core::meta;
 use mcp_serve_core::types::{
     CallToolResult, ClientCapabilities, GetPromptResult, Implementation, ReadResourceResult,
 };
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::client::{Client, ClientError, ClientOptions, Era};
 use crate::complete::Completer;
@@ -218,7 +218,7 @@ impl Catalog {
                         return Err(ProxyError::List {
                             what: "tools",
                             source,
-                        })
+                        });
                     }
                 };
                 let keep: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
@@ -240,7 +240,7 @@ impl Catalog {
                         return Err(ProxyError::List {
                             what: "resources",
                             source,
-                        })
+                        });
                     }
                 };
                 let templates = match self.client.list_resource_templates().await {
@@ -250,7 +250,7 @@ impl Catalog {
                         return Err(ProxyError::List {
                             what: "resource templates",
                             source,
-                        })
+                        });
                     }
                 };
                 let mut keep: Vec<String> = resources.iter().map(|r| r.uri.clone()).collect();
@@ -300,7 +300,7 @@ impl Catalog {
                         return Err(ProxyError::List {
                             what: "prompts",
                             source,
-                        })
+                        });
                     }
                 };
                 let keep: Vec<String> = prompts.iter().map(|p| p.name.clone()).collect();

@@ -62,7 +62,7 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use memory::{InMemoryTaskStore, DEFAULT_CAPACITY};
+pub use memory::{DEFAULT_CAPACITY, InMemoryTaskStore};
 pub use store::{StoreFuture, TaskRecord, TaskStore, TaskStoreError};
 
 /// How long a modern task is kept by default: an hour.

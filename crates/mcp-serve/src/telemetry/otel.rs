@@ -24,9 +24,10 @@
 
 use opentelemetry::propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::trace::{SdkTracerProvider, Tracer};
 use tracing::Subscriber;
 use tracing_opentelemetry::{OpenTelemetryLayer, OpenTelemetrySpanExt as _};
 use tracing_subscriber::registry::LookupSpan;
@@ -35,7 +36,9 @@ use crate::protocol::types::Meta;
 
 /// Why the exporter could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot set up the OTLP exporter: {0} (check OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf or http/json)")]
+#[error(
+    "cannot set up the OTLP exporter: {0} (check OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf or http/json)"
+)]
 pub struct OtelError(String);
 
 /// Flushes and shuts the exporter down when dropped: keep it alive while
@@ -58,7 +61,8 @@ impl Drop for OtelGuard {
 }
 
 /// The `tracing` layer exporting spans over OTLP/HTTP as `service_name`
-/// (`OTEL_SERVICE_NAME` wins when set), and the guard that flushes it.
+/// (`OTEL_SERVICE_NAME` wins when set), and the guard that flushes it. Where
+/// to send them comes from the standard environment (see the module docs).
 ///
 /// ```no_run
 /// use tracing_subscriber::layer::SubscriberExt as _;
@@ -69,16 +73,68 @@ impl Drop for OtelGuard {
 ///
 /// # Errors
 /// The exporter could not be built from the environment.
-pub fn layer<S>(
-    service_name: &str,
-) -> Result<(OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>, OtelGuard), OtelError>
+pub fn layer<S>(service_name: &str) -> Result<(OpenTelemetryLayer<S, Tracer>, OtelGuard), OtelError>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .build()
-        .map_err(|e| OtelError(e.to_string()))?;
+    build(
+        service_name,
+        opentelemetry_otlp::SpanExporter::builder().with_http(),
+    )
+}
+
+/// How spans are encoded on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OtlpProtocol {
+    /// `http/protobuf`, the OTLP default.
+    Protobuf,
+    /// `http/json`.
+    Json,
+}
+
+/// [`layer`], sending to `traces_endpoint` (the full URL, e.g.
+/// `http://collector:4318/v1/traces`) in `protocol`, whatever the environment
+/// says: for a server that configures its collector in code.
+///
+/// ```no_run
+/// use mcp_serve::telemetry::otel::{layer_to, OtlpProtocol};
+/// let (_otel, _guard) =
+///     layer_to::<tracing_subscriber::Registry>("demo", "http://127.0.0.1:4318/v1/traces", OtlpProtocol::Json)
+///         .unwrap();
+/// ```
+///
+/// # Errors
+/// The exporter could not be built (a malformed endpoint, say).
+pub fn layer_to<S>(
+    service_name: &str,
+    traces_endpoint: &str,
+    protocol: OtlpProtocol,
+) -> Result<(OpenTelemetryLayer<S, Tracer>, OtelGuard), OtelError>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let protocol = match protocol {
+        OtlpProtocol::Protobuf => opentelemetry_otlp::Protocol::HttpBinary,
+        OtlpProtocol::Json => opentelemetry_otlp::Protocol::HttpJson,
+    };
+    build(
+        service_name,
+        opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_endpoint(traces_endpoint)
+            .with_protocol(protocol),
+    )
+}
+
+fn build<S>(
+    service_name: &str,
+    exporter: opentelemetry_otlp::SpanExporterBuilder<opentelemetry_otlp::HttpExporterBuilderSet>,
+) -> Result<(OpenTelemetryLayer<S, Tracer>, OtelGuard), OtelError>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let exporter = exporter.build().map_err(|e| OtelError(e.to_string()))?;
     let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| service_name.to_owned());
     let provider = SdkTracerProvider::builder()
         .with_batch_exporter(exporter)

@@ -95,7 +95,9 @@ macro_rules! display_output {
         }
     )*};
 }
-display_output!(bool, char, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+display_output!(
+    bool, char, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
+);
 
 impl<T: IntoToolOutput> IntoToolOutput for Option<T> {
     fn into_tool_result(self) -> Result<CallToolResult, ToolError> {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use indexmap::IndexMap;
 use mcp_serve_core::jsonrpc::ErrorObject;
 use mcp_serve_core::types::{Task, TaskStatus};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 

@@ -22,8 +22,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use futures::FutureExt as _;
+use futures::future::BoxFuture;
 use mcp_serve_core::jsonrpc::{ErrorObject, RequestId};
 use mcp_serve_core::types::{TaskStatus, TaskSupport};
 use mcp_serve_core::version::ProtocolVersion;
@@ -31,14 +31,14 @@ use serde_json::{Map, Value};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use super::requests::{method, TaskWatch};
+pub(crate) use super::requests::{TaskWatch, method};
 use super::wire::{created, error_answer, rejected, result_answer, store_error};
 pub(crate) use super::wire::{declares_extension, missing_extension};
+use crate::engine::Shared;
 use crate::engine::connection::{Answer, Connection, Reply, Scope};
 use crate::engine::input::Mrtr;
 use crate::engine::methods::{self, MethodResult};
-use crate::engine::shape::{shape, Cache};
-use crate::engine::Shared;
+use crate::engine::shape::{Cache, shape};
 use crate::tasks::{TaskConfig, TaskRecord, TaskStore, TaskStoreError};
 
 /// Compare-and-swap attempts before giving up: each failed attempt means

@@ -6,15 +6,15 @@ use std::sync::Arc;
 
 use mcp_serve_core::jsonrpc::ErrorObject;
 use mcp_serve_core::types::TaskStatus;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::modern::TaskRuntime;
 use super::wire::{
     declares_extension, detailed, error_answer, missing_extension, rejected, result_answer, store_error,
     unknown,
 };
-use crate::engine::connection::{Reply, Scope};
 use crate::engine::Shared;
+use crate::engine::connection::{Reply, Scope};
 
 /// Which task method.
 #[derive(Clone, Copy)]
@@ -47,7 +47,7 @@ pub(crate) fn method(
             return rejected(
                 &id,
                 &ErrorObject::invalid_params("missing required string field `taskId`"),
-            )
+            );
         }
     };
     let responses = if matches!(op, Op::Update) {
@@ -57,13 +57,13 @@ pub(crate) fn method(
                 return rejected(
                     &id,
                     &ErrorObject::invalid_params("inputResponses: must be an object of answers by key"),
-                )
+                );
             }
             None => {
                 return rejected(
                     &id,
                     &ErrorObject::invalid_params("missing required field `inputResponses`"),
-                )
+                );
             }
         }
     } else {

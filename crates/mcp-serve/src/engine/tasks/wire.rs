@@ -2,15 +2,15 @@
 //! flat `CreateTaskResult`, `DetailedTask`) and its errors.
 
 use mcp_serve_core::error::code;
-use mcp_serve_core::jsonrpc::{encode_error, encode_result, ErrorObject, RequestId};
+use mcp_serve_core::jsonrpc::{ErrorObject, RequestId, encode_error, encode_result};
 use mcp_serve_core::meta::TASKS_EXTENSION;
 use mcp_serve_core::types::TaskStatus;
 use mcp_serve_core::version::ProtocolVersion;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
-use crate::engine::connection::{Answer, Reply, Scope};
-use crate::engine::shape::{shape, Cache};
 use crate::engine::Shared;
+use crate::engine::connection::{Answer, Reply, Scope};
+use crate::engine::shape::{Cache, shape};
 use crate::tasks::{TaskRecord, TaskStoreError};
 
 /// Whether the request declared the tasks extension.

@@ -114,7 +114,7 @@ impl Body for McpBody {
                 // Notifications already sent precede the final response.
                 match s.events.poll_recv(cx) {
                     Poll::Ready(Some(msg)) if s.raw => {
-                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from(msg)))))
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from(msg)))));
                     }
                     // Empty frames are transport controls with no meaning here.
                     Poll::Ready(Some(msg)) if msg.is_empty() => {

@@ -47,16 +47,16 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use mcp_serve_core::error::code;
-use mcp_serve_core::jsonrpc::{self, encode_error, ErrorObject, Incoming, Kind};
+use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind, encode_error};
 use tokio::sync::mpsc;
 
 pub use body::McpBody;
 pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 
-use self::body::{sse_event, SseStream};
+use self::body::{SseStream, sse_event};
 use self::session::{Session, Sessions};
 use super::TransportError;
 use crate::engine::{Answer, Connection, Inbound, MirroredHeaders, Reply};
@@ -648,7 +648,9 @@ where
                     if !known {
                         return plain(
                             StatusCode::BAD_REQUEST,
-                            &format!("unsupported MCP-Protocol-Version {v:?} for this session: send a revision this server supports (2025-11-25, 2025-06-18, 2025-03-26 or 2024-11-05)"),
+                            &format!(
+                                "unsupported MCP-Protocol-Version {v:?} for this session: send a revision this server supports (2025-11-25, 2025-06-18, 2025-03-26 or 2024-11-05)"
+                            ),
                         );
                     }
                 }
@@ -658,7 +660,7 @@ where
                 return plain(
                     StatusCode::NOT_FOUND,
                     "unknown or expired session (Mcp-Session-Id): start a new one with initialize",
-                )
+                );
             }
         }
     } else if shared.options.stateless && !modern_header && !body_is_modern {
@@ -683,7 +685,7 @@ where
                 return plain(
                     StatusCode::SERVICE_UNAVAILABLE,
                     &format!("the server already has {max} sessions open; try again later"),
-                )
+                );
             }
         }
     } else {
@@ -1086,7 +1088,7 @@ fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respon
             return plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!("the server already has {max} sessions open; try again later"),
-            )
+            );
         }
     };
     let Some(rx) = session.take_outbound() else {

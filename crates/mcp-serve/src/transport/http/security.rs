@@ -101,29 +101,37 @@ mod tests {
         let hosts: Vec<String> = LOOPBACK.iter().map(|s| s.to_string()).collect();
         assert!(check(&headers(Some("localhost:3000"), None), Some(&hosts), Some(&hosts)).is_ok());
         assert!(check(&headers(Some("[::1]:3000"), None), Some(&hosts), Some(&hosts)).is_ok());
-        assert!(check(
-            &headers(Some("127.0.0.1"), Some("http://localhost:6274")),
-            Some(&hosts),
-            Some(&hosts)
-        )
-        .is_ok());
-        assert!(check(
-            &headers(Some("evil.example:80"), None),
-            Some(&hosts),
-            Some(&hosts)
-        )
-        .is_err());
-        assert!(check(
-            &headers(Some("localhost"), Some("https://evil.example")),
-            Some(&hosts),
-            Some(&hosts)
-        )
-        .is_err());
-        assert!(check(
-            &headers(Some("evil.example"), Some("https://evil.example")),
-            None,
-            None
-        )
-        .is_ok());
+        assert!(
+            check(
+                &headers(Some("127.0.0.1"), Some("http://localhost:6274")),
+                Some(&hosts),
+                Some(&hosts)
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                &headers(Some("evil.example:80"), None),
+                Some(&hosts),
+                Some(&hosts)
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                &headers(Some("localhost"), Some("https://evil.example")),
+                Some(&hosts),
+                Some(&hosts)
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                &headers(Some("evil.example"), Some("https://evil.example")),
+                None,
+                None
+            )
+            .is_ok()
+        );
     }
 }
