@@ -1,24 +1,23 @@
 #!/usr/bin/env bash
-# Benchmarks mcp-serve against the peers of ../shared/bench in one run and
-# prints the issue-6 table (every figure also as a ratio to rmcp and to the
-# bare hyper limit).
+# Benchmarks mcp-serve against the peers in bench/peers in one run and prints
+# the issue-6 table (every figure also as a ratio to rmcp and to the bare hyper
+# limit).
 #
 #   bash bench/run.sh            # everything: peers + ours, ~20 min
 #   bash bench/run.sh rust       # ours, the hyper limit and rmcp (both modes) only: the ratios, ~8 min
 #   bash bench/run.sh ours       # only our server (modern, legacy, sessions): no ratios
 #   OUT=/tmp/run DUR=5 REPEATS=3 bash bench/run.sh
 #
-# Knobs are ../shared/bench/run.sh's (DUR, WARMUP, REPEATS, CONCURRENCY, PIN,
-# NICE, PORT, ...) plus SESSIONS (idle legacy sessions to open, default 9999).
+# Knobs are bench/harness.sh's (DUR, WARMUP, REPEATS, CONCURRENCY, PIN, NICE,
+# PORT, ...; see bench/HARNESS.md) plus SESSIONS (idle legacy sessions to open,
+# default 9999). The load generator and the peers are built/installed from
+# their lock files under $MCP_BENCH_CACHE (default ~/.cache/mcp-bench) on
+# first use (bench/run-peers.sh).
 # Results: $OUT/results.jsonl, $OUT/sessions.jsonl, $OUT/table.md.
 # Keep the machine otherwise idle: only ratios from one run mean anything.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED_BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
-[ -x "$SHARED_BENCH/run.sh" ] || {
-  echo "bench: ../shared/bench not found at $SHARED_BENCH (set SHARED_BENCH to the harness folder)" >&2
-  exit 2
-}
+HARNESS="$ROOT/bench/harness.sh"
 CACHE="${MCP_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-bench}"
 export OUT="${OUT:-$CACHE/results/mcp-serve-$(date +%Y%m%d-%H%M%S)}"
 PORT="${PORT:-18400}"
@@ -38,15 +37,15 @@ case "$WHAT" in
 esac
 # The harness installs each peer (cached under $CACHE) before running it.
 for peer in $PEERS; do
-  "$SHARED_BENCH/run.sh" "$peer" >/dev/null
+  "$HARNESS" "$peer" >/dev/null
 done
-"$SHARED_BENCH/run.sh" --name mcp-serve --server-cmd "$SERVER" --stdio-cmd "$SERVER --stdio" \
+"$HARNESS" --name mcp-serve --server-cmd "$SERVER" --stdio-cmd "$SERVER --stdio" \
   --proto 2026-07-28 all >/dev/null
 # Legacy-session mode: the server speaks only the session revisions, and the
 # load generator runs `initialize` on every connection.
-"$SHARED_BENCH/run.sh" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \
+"$HARNESS" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \
   --proto 2025-11-25 http >/dev/null
-"$SHARED_BENCH/run.sh" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \
+"$HARNESS" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \
   --proto 2025-11-25 cold >/dev/null
 
 # Memory per idle legacy session: open SESSIONS sessions on a fresh server.

@@ -3,11 +3,12 @@
 
     python3 bench/table.py OUT_DIR
 
-Reads OUT_DIR/results.jsonl (the ../shared/bench load generator's records, one
-JSON object per measurement) and OUT_DIR/sessions.jsonl (bench/legacy_sessions.py),
-takes the median of the repeats, and prints markdown: one row per server, each
-figure followed by its ratio to rmcp (stateless, or stateful for the legacy
-rows) and to the bare hyper limit; then the issue's targets, met or missed.
+Reads OUT_DIR/results.jsonl (the records of bench/loadgen, the load generator
+that bench/harness.sh runs: one JSON object per measurement) and
+OUT_DIR/sessions.jsonl (bench/legacy_sessions.py), takes the median of the
+repeats, and prints markdown: one row per server, each figure followed by its
+ratio to rmcp (stateless, or stateful for the legacy rows) and to the bare hyper
+limit; then the issue's targets, met or missed.
 """
 import json
 import statistics
