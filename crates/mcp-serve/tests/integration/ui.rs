@@ -2,14 +2,14 @@
 //! misuse must be rejected with an error that explains the mistake.
 //!
 //! Regenerate the expected output with
-//! `TRYBUILD=overwrite cargo test -p mcp-serve --test ui`.
+//! `TRYBUILD=overwrite cargo test -p mcp-serve --test integration ui::`.
 
 use std::process::Command;
 
 /// The compiler the `.stderr` snapshots were written with. Diagnostics change
 /// between releases, so another compiler is told so instead of failing on a
 /// wording difference. Update it when regenerating the snapshots.
-const SNAPSHOT_RUSTC: &str = include_str!("ui/RUSTC_VERSION");
+const SNAPSHOT_RUSTC: &str = include_str!("../ui/RUSTC_VERSION");
 
 #[test]
 fn snapshots_match_this_compiler() {
@@ -20,7 +20,7 @@ fn snapshots_match_this_compiler() {
     assert!(
         version.starts_with(&format!("rustc {expected} ")),
         "the compile-fail snapshots in tests/ui were written with rustc {expected}, this is {}: \
-         run `TRYBUILD=overwrite cargo test -p mcp-serve --test ui`, review the .stderr changes, \
+         run `TRYBUILD=overwrite cargo test -p mcp-serve --test integration ui::`, review the .stderr changes, \
          and put the new version in tests/ui/RUSTC_VERSION",
         version.trim()
     );

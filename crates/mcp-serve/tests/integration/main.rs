@@ -1,0 +1,21 @@
+//! mcp-serve's integration tests, one module per area, in one test binary:
+//! each binary links every dependency, so one binary instead of fifteen
+//! saves most of the link time and disk of `cargo test`.
+//!
+//! `cargo test -p mcp-serve --test integration MODULE::` runs one area.
+
+mod client;
+mod engine;
+mod http;
+mod http_modes;
+mod interactive;
+mod listen;
+mod macros;
+mod otel;
+mod proxy;
+mod schema_conformance;
+mod stdio;
+mod subscriptions;
+mod tasks;
+mod telemetry;
+mod ui;
