@@ -1,4 +1,4 @@
-//! The benchmark server for `bench/run.sh` and `../shared/bench`: exactly the
+//! The benchmark server for `bench/run.sh` (the harness in `bench/`): exactly the
 //! two tools every peer exposes, `echo(text)` and `add(a, b)`, both answering
 //! with one text block (the same output as the rmcp peer).
 //!
