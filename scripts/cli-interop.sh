@@ -27,9 +27,10 @@
 # resource and a template; prompt; -e env for stdio); the extra revisions run a short set.
 #
 # First run installs the servers into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/cli-interop/
-# (node-<hash> keyed by tests/cli/package.json + package-lock.json, venv-<hash> keyed by
-# tests/cli/requirements.txt and the Python version); later runs reuse them without the
-# network. The mcp-serve binary is built with cargo unless MCP_SERVE_BIN names one.
+# (node-<hash>: `npm ci` of tests/cli/package-lock.json, keyed by it and package.json;
+# venv-<hash> keyed by tests/cli/requirements.txt and the Python version); later runs reuse
+# them without the network. The mcp-serve binary is built with cargo unless MCP_SERVE_BIN
+# names one.
 #
 # Environment:
 #   MCP_SERVE_CACHE            cache root (default $HOME/.cache/mcp-serve)
@@ -133,14 +134,11 @@ install_node() {
     command -v npm >/dev/null 2>&1 || { echo "npm not found"; return 1; }
     NODE_DIR="$CACHE/node-$(hash_of "$SRC/package.json" "$SRC/package-lock.json")"
     [[ -f "$NODE_DIR/.installed" ]] && return 0
-    local tmp="$NODE_DIR.tmp.$$" log="$CACHE/install-node.log" cmd=(npm install)
+    local tmp="$NODE_DIR.tmp.$$" log="$CACHE/install-node.log" cmd=(npm ci)
+    [[ -f "$SRC/package-lock.json" ]] || { echo "$SRC/package-lock.json is missing"; return 1; }
     rm -rf "$tmp"
     mkdir -p "$tmp"
-    cp "$SRC/package.json" "$tmp/"
-    if [[ -f "$SRC/package-lock.json" ]]; then
-        cp "$SRC/package-lock.json" "$tmp/"
-        cmd=(npm ci)
-    fi
+    cp "$SRC/package.json" "$SRC/package-lock.json" "$tmp/"
     if (cd "$tmp" && timeout 600 "${cmd[@]}" --no-audit --no-fund --ignore-scripts --loglevel=error) >"$log" 2>&1; then
         rm -rf "$NODE_DIR"
         mv "$tmp" "$NODE_DIR"

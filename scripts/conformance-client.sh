@@ -4,7 +4,7 @@
 #
 #   scripts/conformance-client.sh [SCENARIO...]
 #
-# Builds the example, then runs each scenario through ../shared/interop/conformance.sh:
+# Builds the example, then runs each scenario through tests/conformance/suite.sh:
 #   (a) suite 0.1.16:                           initialize tools_call
 #                                               elicitation-sep1034-client-defaults sse-retry
 #   (b) suite 0.2.0-alpha.12 at 2025-11-25:     the same four, and json-schema-2020-12-preservation
@@ -20,22 +20,22 @@
 # counts as a failure, as the suite's exit code does). Exit status 0 when every scenario passed,
 # 1 otherwise, 2 on setup errors.
 #
-# The suite and Node are installed on first use into $HOME/.cache/mcp-interop (nothing is
-# cached elsewhere). Env: CONFORMANCE_SHARED (default <repo>/../shared), CONFORMANCE_RUN_TIMEOUT
-# (seconds per scenario, default 120), CONFORMANCE_OUT (keep the suite's results there),
-# CONFORMANCE_CLIENT_BIN (test this client binary instead of building the example).
+# The suite (and Node >= 22 when the system node is older) is installed on first use from the
+# lock files in tests/conformance/suite-<version>/ (and tests/node/) into
+# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve} (see tests/conformance/suite.sh). Env:
+# CONFORMANCE_RUN_TIMEOUT (seconds per scenario, default 120), CONFORMANCE_OUT (keep the suite's
+# results there), CONFORMANCE_CLIENT_BIN (test this client binary instead of building the
+# example), MCP_SERVE_CACHE (the cache root).
 set -uo pipefail
 
 ROOT="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)" || exit 2
-SHARED="${CONFORMANCE_SHARED:-$ROOT/../shared}"
-SUITE="$SHARED/interop/conformance.sh"
+SUITE="$ROOT/tests/conformance/suite.sh"
 RUN_TIMEOUT="${CONFORMANCE_RUN_TIMEOUT:-120}"
-export MCP_INTEROP_CACHE="${MCP_INTEROP_CACHE:-$HOME/.cache/mcp-interop}"
 
 log() { echo "[conformance-client] $*" >&2; }
 die() { log "error: $*"; echo "conformance-client: 0 passed, 0 failed"; exit 2; }
 
-[[ -f "$SUITE" ]] || die "$SUITE not found (expected shared/ next to the repository; set CONFORMANCE_SHARED)"
+[[ -f "$SUITE" ]] || die "$SUITE not found"
 
 if [[ -n "${CONFORMANCE_CLIENT_BIN:-}" ]]; then
     BIN="$CONFORMANCE_CLIENT_BIN"
@@ -48,6 +48,12 @@ else
     BIN="${target_root:-$ROOT/target}/debug/examples/conformance_client"
 fi
 [[ -x "$BIN" ]] || die "client binary not found at $BIN"
+
+# Installed up front (first use only), so that the install is not timed as part of a scenario.
+for version in 0.1.16 0.2.0-alpha.12; do
+    MCP_CONFORMANCE_VERSION="$version" bash "$SUITE" install >/dev/null \
+        || die "cannot install conformance suite $version"
+done
 
 LEGACY=(initialize tools_call elicitation-sep1034-client-defaults sse-retry)
 ALPHA_LEGACY=("${LEGACY[@]}" json-schema-2020-12-preservation)

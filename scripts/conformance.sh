@@ -5,24 +5,25 @@
 #   scripts/conformance.sh
 #
 # Builds the example, starts it with `--http 127.0.0.1:PORT` on a free port, waits until it
-# answers at /mcp, then runs ../shared/interop/conformance.sh three ways:
+# answers at /mcp, then runs the suite through tests/conformance/suite.sh three ways:
 #   (a) suite 0.1.16, --suite all                          tests/conformance/expected-failures-0.1.16.yml
 #   (b) suite 0.2.0-alpha.12, --requirements 2025-11-25    tests/conformance/expected-failures-2025-11-25.yml
 #   (c) suite 0.2.0-alpha.12, --requirements 2026-07-28    tests/conformance/expected-failures-2026-07-28.yml
 # each against its expected-failures baseline (a run fails on an unexpected failure or warning,
-# and on a baseline entry that now passes). Ends the server on exit.
+# and on a baseline entry that now passes). Ends the server on exit. The suite is installed on
+# first use from the lock files in tests/conformance/suite-<version>/ into
+# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/conformance (see tests/conformance/suite.sh).
 #
 # The last line is `conformance: N passed, M failed`: the suite's check counts summed over the
 # three runs. Exit status 0 when every run matched its baseline, 1 otherwise, 2 on setup errors.
 #
-# Env: CONFORMANCE_SHARED (default: <repo>/../shared), CONFORMANCE_RUN_TIMEOUT (s per run, 300),
-#      CONFORMANCE_START_TIMEOUT (s for the server to answer, 30), CONFORMANCE_OUT (results dir;
-#      default a temporary dir, kept and printed), CARGO_PROFILE (dev|release, dev).
+# Env: CONFORMANCE_RUN_TIMEOUT (s per run, 300), CONFORMANCE_START_TIMEOUT (s for the server to
+#      answer, 30), CONFORMANCE_OUT (results dir; default a temporary dir, kept and printed),
+#      CARGO_PROFILE (dev|release, dev), MCP_SERVE_CACHE (the cache root).
 set -uo pipefail
 
 ROOT="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)" || exit 2
-SHARED="${CONFORMANCE_SHARED:-$ROOT/../shared}"
-SUITE="$SHARED/interop/conformance.sh"
+SUITE="$ROOT/tests/conformance/suite.sh"
 BASELINES="$ROOT/tests/conformance"
 RUN_TIMEOUT="${CONFORMANCE_RUN_TIMEOUT:-300}"
 START_TIMEOUT="${CONFORMANCE_START_TIMEOUT:-30}"
@@ -32,7 +33,7 @@ OUT="${CONFORMANCE_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")}"
 log() { echo "[conformance] $*" >&2; }
 die() { log "error: $*"; echo "conformance: 0 passed, 0 failed"; exit 2; }
 
-[[ -x "$SUITE" ]] || die "$SUITE not found (expected shared/ next to the repository; set CONFORMANCE_SHARED)"
+[[ -f "$SUITE" ]] || die "$SUITE not found"
 command -v curl >/dev/null 2>&1 || die "curl is needed"
 mkdir -p "$OUT" || die "cannot create $OUT"
 
@@ -47,6 +48,13 @@ target_root="$(cd "$ROOT" && cargo metadata --no-deps --format-version 1 2>/dev/
     | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 BIN="${target_root:-$ROOT/target}/$target_dir/examples/everything"
 [[ -x "$BIN" ]] || die "built binary not found at $BIN"
+
+# --- suite --------------------------------------------------------------------------------------
+# Installed up front (first use only), so that the install is not timed as part of a run.
+for version in 0.1.16 0.2.0-alpha.12; do
+    MCP_CONFORMANCE_VERSION="$version" bash "$SUITE" install >/dev/null \
+        || die "cannot install conformance suite $version"
+done
 
 # --- server -------------------------------------------------------------------------------------
 SERVER_PID=""
@@ -126,7 +134,7 @@ run() { # run NAME SUITE_VERSION BASELINE ARGS...
     log "run $name: suite $version $* (baseline $(basename "$baseline"))"
     start=$SECONDS
     MCP_CONFORMANCE_VERSION="$version" timeout --kill-after=10 "$RUN_TIMEOUT" \
-        "$SUITE" server "$URL" "$@" --expected-failures "$baseline" -o "$dir" >"$runlog" 2>&1
+        bash "$SUITE" server "$URL" "$@" --expected-failures "$baseline" -o "$dir" >"$runlog" 2>&1
     rc=$?
     secs=$((SECONDS - start))
     # The summary and baseline verdict, without the per-scenario progress lines.

@@ -4,10 +4,11 @@
 #   scripts/inspector-test.sh
 #
 # Installs what it needs when missing: Debian's chromium (apt-get; run as root, as CI does) and
-# npm playwright-core (pinned; no browser download: it drives /usr/bin/chromium) into
-# $HOME/.cache/mcp-serve/playwright. Builds the mcp-serve binary and the example servers, then for
-# each scenario starts `mcp-serve dev --no-open --port 0 -- target/debug/examples/NAME`, reads the
-# URL it prints, and runs tests/browser/inspector.mjs against it:
+# npm playwright-core (`npm ci` of tests/browser/package-lock.json; no browser download: it
+# drives /usr/bin/chromium) into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/playwright-<hash>.
+# Builds the mcp-serve binary and the example servers, then for each scenario starts
+# `mcp-serve dev --no-open --port 0 -- target/debug/examples/NAME`, reads the URL it prints, and
+# runs tests/browser/inspector.mjs against it:
 #   interactive  server name and era, the tool list, a number form with a progress bar and live log
 #                lines, elicitation forms and sampling answered from the page, a URL elicitation,
 #                cancelling a running call, a resource, the log and history panes
@@ -23,12 +24,10 @@
 #
 # Env: CHROMIUM (default /usr/bin/chromium), INSPECTOR_TEST_SHOTS (a directory for screenshots;
 #      default a temporary one, kept and printed), INSPECTOR_TEST_SCENARIOS (default
-#      "interactive quickstart everything interactive@2025-11-25").
+#      "interactive quickstart everything interactive@2025-11-25"), MCP_SERVE_CACHE (cache root).
 set -uo pipefail
 
 ROOT="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)" || exit 2
-PLAYWRIGHT_VERSION="1.65.1"
-PLAYWRIGHT_DIR="${HOME}/.cache/mcp-serve/playwright"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 SCENARIOS="${INSPECTOR_TEST_SCENARIOS:-interactive quickstart everything interactive@2025-11-25}"
 SHOTS="${INSPECTOR_TEST_SHOTS:-$(mktemp -d "${TMPDIR:-/tmp}/mcp-serve-inspector.XXXXXX")}"
@@ -49,15 +48,11 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >&2 \
         || die "cannot install node (apt-get needs root)"
 fi
-installed="$(node -p "require('$PLAYWRIGHT_DIR/node_modules/playwright-core/package.json').version" 2>/dev/null)"
-if [[ "$installed" != "$PLAYWRIGHT_VERSION" ]]; then
-    log "installing playwright-core $PLAYWRIGHT_VERSION into $PLAYWRIGHT_DIR"
-    mkdir -p "$PLAYWRIGHT_DIR" || die "cannot create $PLAYWRIGHT_DIR"
-    [[ -f "$PLAYWRIGHT_DIR/package.json" ]] || echo '{"name":"mcp-serve-inspector-test","private":true}' >"$PLAYWRIGHT_DIR/package.json"
-    # playwright-core downloads no browser; /usr/bin/chromium is launched directly.
-    (cd "$PLAYWRIGHT_DIR" && npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION") >&2 \
-        || die "npm install playwright-core@$PLAYWRIGHT_VERSION failed"
-fi
+# playwright-core downloads no browser; /usr/bin/chromium is launched directly.
+# shellcheck source=lib/npm.sh
+source "$ROOT/scripts/lib/npm.sh"
+npm_ci_cached "$ROOT/tests/browser" "$MCP_SERVE_CACHE_ROOT/playwright" || die "cannot install playwright-core"
+PLAYWRIGHT_DIR="$NPM_DIR"
 
 log "building mcp-serve and the example servers"
 mkdir -p "$SHOTS" || die "cannot create $SHOTS"

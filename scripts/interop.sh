@@ -37,8 +37,9 @@
 # `input_required` round trips (MRTR) on 2026-07-28.
 #
 # First run installs the clients into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop/
-# (a venv keyed by requirements.txt, a node_modules dir keyed by package.json); later runs reuse
-# them without touching the network. Install logs go to that dir and are shown on failure.
+# (a venv keyed by requirements.txt, a node_modules dir installed with `npm ci` from
+# package-lock.json and keyed by package.json + package-lock.json); later runs reuse them
+# without touching the network. Install logs go to that dir and are shown on failure.
 #
 # Environment:
 #   MCP_SERVE_CACHE      cache root (default $HOME/.cache/mcp-serve)
@@ -155,15 +156,11 @@ install_node() {
     key="$(hash_of "$SRC/package.json" "$SRC/package-lock.json")"
     NODE_DIR="$CACHE/node-$key"
     if [[ ! -f "$NODE_DIR/.installed" ]]; then
-        local tmp="$NODE_DIR.tmp.$$" log="$CACHE/install-node.log"
+        local tmp="$NODE_DIR.tmp.$$" log="$CACHE/install-node.log" cmd=(npm ci)
+        [[ -f "$SRC/package-lock.json" ]] || { echo "$SRC/package-lock.json is missing"; return 1; }
         rm -rf "$tmp"
         mkdir -p "$tmp"
-        cp "$SRC/package.json" "$tmp/"
-        local cmd=(npm install)
-        if [[ -f "$SRC/package-lock.json" ]]; then
-            cp "$SRC/package-lock.json" "$tmp/"
-            cmd=(npm ci)
-        fi
+        cp "$SRC/package.json" "$SRC/package-lock.json" "$tmp/"
         if (cd "$tmp" && "${cmd[@]}" --no-audit --no-fund --ignore-scripts --loglevel=error) >"$log" 2>&1; then
             rm -rf "$NODE_DIR"
             mv "$tmp" "$NODE_DIR"

