@@ -9,7 +9,7 @@
 //!
 //! ```sh
 //! cargo build -p mcp-serve --example conformance_client
-//! bash ../shared/interop/conformance.sh client target/debug/examples/conformance_client --scenario initialize
+//! bash tests/conformance/suite.sh client target/debug/examples/conformance_client --scenario initialize
 //! ```
 //! (`scripts/conformance-client.sh` runs every scenario this client passes.)
 
