@@ -14,7 +14,10 @@ const SNAPSHOT_RUSTC: &str = include_str!("../ui/RUSTC_VERSION");
 #[test]
 fn snapshots_match_this_compiler() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let out = Command::new(&rustc).arg("--version").output().expect("rustc --version");
+    let out = Command::new(&rustc)
+        .arg("--version")
+        .output()
+        .expect("rustc --version");
     let version = String::from_utf8_lossy(&out.stdout);
     let expected = SNAPSHOT_RUSTC.trim();
     assert!(
