@@ -220,10 +220,34 @@ impl Server {
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
         let mut catalog = Catalog::default();
         for r in self.registrations {
+            // Two registrations under one key is a mistake in the builder (the
+            // second would silently win): refused, naming the key.
+            let duplicate = |kind, name: &str, key, taken: bool| {
+                if taken {
+                    Err(RegistrationError::Duplicate {
+                        kind,
+                        name: name.to_owned(),
+                        key,
+                    })
+                } else {
+                    Ok(())
+                }
+            };
             match r {
-                Registration::Tool(t) => catalog.insert_tool(t, &self.schema)?,
-                Registration::Resource(r) => catalog.insert_resource(r, &self.schema)?,
-                Registration::Prompt(p) => catalog.insert_prompt(p, &self.schema)?,
+                Registration::Tool(t) => {
+                    duplicate("tool", t.name(), "name", catalog.tools.contains_key(t.name()))?;
+                    catalog.insert_tool(t, &self.schema)?;
+                }
+                Registration::Resource(r) => {
+                    let taken =
+                        catalog.resources.contains_key(&r.uri) || catalog.templates.contains_key(&r.uri);
+                    duplicate("resource", &r.uri, "URI", taken)?;
+                    catalog.insert_resource(r, &self.schema)?;
+                }
+                Registration::Prompt(p) => {
+                    duplicate("prompt", p.name(), "name", catalog.prompts.contains_key(p.name()))?;
+                    catalog.insert_prompt(p, &self.schema)?;
+                }
             }
         }
         Ok(Arc::new(Shared::new(
@@ -397,7 +421,8 @@ macro_rules! toggles {
 }
 
 impl ServerHandle {
-    /// Adds (or replaces) a tool.
+    /// Adds a tool, replacing one of the same name (the builder refuses two
+    /// of one name; at run time, replacing is how a tool is updated).
     ///
     /// # Errors
     /// When the tool cannot be served (see [`RegistrationError`]).
@@ -408,7 +433,7 @@ impl ServerHandle {
             .map(drop)
     }
 
-    /// Adds (or replaces) a resource or template.
+    /// Adds a resource or template, replacing one with the same URI.
     ///
     /// # Errors
     /// When the resource cannot be served.
@@ -421,7 +446,7 @@ impl ServerHandle {
             .map(drop)
     }
 
-    /// Adds (or replaces) a prompt.
+    /// Adds a prompt, replacing one of the same name.
     ///
     /// # Errors
     /// When the prompt cannot be served.

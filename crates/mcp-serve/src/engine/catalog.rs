@@ -16,6 +16,7 @@ use crate::tool::{Tool, ToolFn};
 
 /// A registration that cannot be served, with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegistrationError {
     /// A tool, resource or prompt has no handler.
     #[error("{kind} `{name}` has no handler: call .handler(...) on it before registering")]
@@ -44,6 +45,20 @@ pub enum RegistrationError {
     /// A resource URI template does not parse.
     #[error("{0}")]
     InvalidTemplate(String),
+    /// Two registrations share a name (tools, prompts) or a URI (resources,
+    /// templates) in the builder. ([`ServerHandle::add_tool`](crate::server::ServerHandle::add_tool)
+    /// and its siblings replace instead.)
+    #[error(
+        "two {kind}s are registered as `{name}`: give one of them another {key} (`#[{kind}(name = \"...\")]` or the builder's name) or drop one"
+    )]
+    Duplicate {
+        /// `tool`, `resource` or `prompt`.
+        kind: &'static str,
+        /// The name or URI they share.
+        name: String,
+        /// `name` or `URI`.
+        key: &'static str,
+    },
     /// A name is empty or too long.
     #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]
     InvalidName {

@@ -650,6 +650,53 @@ async fn unknown_method_is_32601_in_both_eras() {
 
 // ---------------------------------------------------------------- tools
 
+#[test]
+fn two_registrations_under_one_key_are_refused_naming_it() {
+    let tool =
+        |text: &'static str| Tool::new("dup").handler(move |_: NoArgs, _ctx: Context| async move { text });
+    let err = Server::new("d", "1")
+        .tool(tool("a"))
+        .tool(tool("b"))
+        .into_handle()
+        .unwrap_err();
+    assert!(
+        matches!(&err, mcp_serve::engine::RegistrationError::Duplicate { kind: "tool", name, .. } if name == "dup"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("two tools are registered as `dup`"),
+        "{err}"
+    );
+
+    let res = || Resource::new("config://app").text("x");
+    let err = Server::new("d", "1")
+        .resource(res())
+        .resource(res())
+        .into_handle()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("two resources are registered as `config://app`"),
+        "{err}"
+    );
+
+    let prompt = || Prompt::new("p").handler(|_: NoArgs, _ctx: Context| async { "x" });
+    let err = Server::new("d", "1")
+        .prompt(prompt())
+        .prompt(prompt())
+        .into_handle()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("two prompts are registered as `p`"),
+        "{err}"
+    );
+
+    // At run time, adding under a taken name replaces (how a tool is updated).
+    let handle = Server::new("d", "1").tool(tool("a")).into_handle().unwrap();
+    handle.add_tool(tool("b")).unwrap();
+    assert_eq!(handle.tool_names(), ["dup"]);
+}
+
 #[tokio::test]
 async fn tools_list_is_registration_order_and_stable() {
     let zeta = Tool::new("zeta").handler(|_: NoArgs, _ctx: Context| async { "z" });
