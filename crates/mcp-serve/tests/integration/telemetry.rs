@@ -63,8 +63,8 @@ async fn handler_tracing_events_become_log_notifications() {
         assert_eq!(
             got,
             [
-                json!({"level": "info", "logger": "telemetry", "data": {"message": "fetched a://b", "bytes": 42}}),
-                json!({"level": "warning", "logger": "telemetry", "data": "slow"}),
+                json!({"level": "info", "logger": module_path!(), "data": {"message": "fetched a://b", "bytes": 42}}),
+                json!({"level": "warning", "logger": module_path!(), "data": "slow"}),
             ],
             "{era:?}: debug is below the asked level; fields become an object"
         );
