@@ -9,10 +9,7 @@
 //! and side effects belong after it. Input requests are matched to answers by
 //! their order, or by the explicit key of [`Context::input_request`].
 
-use std::time::Duration;
-
 use mcp_serve_core::error::code;
-use mcp_serve_core::jsonrpc::Request;
 use mcp_serve_core::types::{
     CreateMessageRequestParams, CreateMessageResult, ElicitAction, ElicitResult, Root, SamplingMessage,
 };
@@ -20,12 +17,9 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{Context, Interaction};
+use super::Context;
 use crate::error::McpError;
 use crate::schema::SchemaSettings;
-
-/// How long a legacy client has to answer a server request.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// The user's answer to a form elicitation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,55 +87,10 @@ impl Context {
         params: Value,
     ) -> Result<Value, McpError> {
         match &self.inner.interaction {
-            Interaction::None => Err(McpError::invalid_params(format!(
+            None => Err(McpError::invalid_params(format!(
                 "{method} cannot be sent from this request: only tool calls, resource reads and prompt gets may ask the client for input"
             ))),
-            Interaction::Modern(mrtr) => {
-                let key = key.map_or_else(|| mrtr.next_key(method), str::to_owned);
-                if let Some(answer) = mrtr.answer(&key) {
-                    return Ok(answer);
-                }
-                mrtr.need(key.clone(), json!({ "method": method, "params": params }));
-                // Plain MRTR: the engine now answers InputRequiredResult and
-                // drops this handler. In a task: the answer comes with tasks/update.
-                Ok(mrtr.wait(&key).await)
-            }
-            Interaction::Legacy(pending) => {
-                if self.inner.peer.0.is_none() {
-                    return Err(McpError::internal(
-                        "this transport cannot carry requests to the client",
-                    ));
-                }
-                let (id, answer) = pending.register();
-                // Forget the request however this future ends (answered, cancelled, dropped).
-                struct Forget<'a>(
-                    &'a crate::engine::input::PendingRequests,
-                    mcp_serve_core::jsonrpc::RequestId,
-                );
-                impl Drop for Forget<'_> {
-                    fn drop(&mut self) {
-                        self.0.forget(&self.1);
-                    }
-                }
-                let _forget = Forget(pending, id.clone());
-                let mut params = params;
-                self.tag_task(&mut params);
-                // A task waiting for this answer is `input_required` until it comes.
-                let _waiting = self
-                    .inner
-                    .task
-                    .as_ref()
-                    .map(|task| InputWait::new(task, &self.inner.peer));
-                let frame = serde_json::to_vec(&Request::new(id.clone(), method, Some(params)))
-                    .map_err(McpError::internal)?;
-                self.inner.peer.send(frame).await;
-                let outcome = tokio::select! {
-                    r = answer => r.map_err(|_| McpError::internal("the connection closed before the client answered")),
-                    () = self.cancelled() => Err(McpError::internal("the request was cancelled")),
-                    () = tokio::time::sleep(ANSWER_TIMEOUT) => Err(McpError::internal(format!("the client did not answer {method} in time"))),
-                };
-                outcome?.map_err(McpError::from)
-            }
+            Some(ask) => ask.ask(self, key, method, params).await,
         }
     }
 
@@ -178,8 +127,8 @@ impl Context {
     /// # let _ = Server::new("demo", "1.0.0").tool(tool);
     /// ```
     pub async fn begin_task(&self) {
-        if let Interaction::Modern(mrtr) = &self.inner.interaction {
-            if mrtr.request_begin() {
+        if let Some(ask) = &self.inner.interaction {
+            if ask.begin_task() {
                 // Yield so the engine hands this handler over to the task
                 // before it goes on.
                 tokio::task::yield_now().await;
@@ -300,39 +249,5 @@ impl Context {
         let roots = answer.get("roots").cloned().unwrap_or(Value::Array(Vec::new()));
         serde_json::from_value(roots)
             .map_err(|e| McpError::invalid_params(format!("the client's roots are malformed: {e}")))
-    }
-}
-
-/// Holds a legacy task in `input_required` while one of its input requests
-/// is unanswered, and tells the client of each status change
-/// (`notifications/tasks/status`, sent without waiting: it is advisory).
-struct InputWait<'a> {
-    task: &'a crate::engine::tasks::TaskEntry,
-    peer: &'a super::Peer,
-}
-
-impl<'a> InputWait<'a> {
-    fn new(task: &'a crate::engine::tasks::TaskEntry, peer: &'a super::Peer) -> Self {
-        let wait = InputWait { task, peer };
-        if task.input_asked() {
-            wait.tell();
-        }
-        wait
-    }
-
-    fn tell(&self) {
-        // Not awaited (this also runs in `Drop`): when the client is not
-        // reading, a status change can be missed; `tasks/get` still tells.
-        if let Some(tx) = &self.peer.0 {
-            let _ = tx.try_send(self.task.status_notification());
-        }
-    }
-}
-
-impl Drop for InputWait<'_> {
-    fn drop(&mut self) {
-        if self.task.input_settled() {
-            self.tell();
-        }
     }
 }

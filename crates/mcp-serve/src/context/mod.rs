@@ -19,6 +19,7 @@
 
 mod extract;
 mod interact;
+mod link;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -35,8 +36,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use extract::{ClientInfo, FromContext, HttpRequest, RequestMeta, State};
 pub use interact::Elicitation;
+pub(crate) use link::{AskClient, RunningTask, Served};
 
-use crate::engine::Shared;
 use crate::error::McpError;
 
 /// Typed values shared by every handler (`Server::state`).
@@ -130,12 +131,12 @@ pub(crate) struct RequestInfo {
     pub(crate) client_capabilities: Option<Arc<ClientCapabilities>>,
     pub(crate) log_level: Option<LoggingLevel>,
     pub(crate) http: Option<Arc<http::request::Parts>>,
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) served: Arc<dyn Served>,
     pub(crate) peer: Peer,
     pub(crate) cancel: CancellationToken,
     pub(crate) interaction: Interaction,
     /// The legacy task this handler runs as, if any.
-    pub(crate) task: Option<Arc<crate::engine::tasks::TaskEntry>>,
+    pub(crate) task: Option<Arc<dyn RunningTask>>,
     /// When the last progress notification went out (rate limiting).
     pub(crate) last_progress: std::sync::Mutex<Option<std::time::Instant>>,
 }
@@ -143,15 +144,9 @@ pub(crate) struct RequestInfo {
 /// The shortest gap between two progress notifications of one request.
 const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// How a request's handler reaches the client for input.
-pub(crate) enum Interaction {
-    /// Not possible for this request (e.g. `completion/complete`).
-    None,
-    /// Legacy era: server→client requests on the connection.
-    Legacy(Arc<crate::engine::input::PendingRequests>),
-    /// Modern era: Multi Round-Trip Requests.
-    Modern(Arc<crate::engine::input::Mrtr>),
-}
+/// How a request's handler reaches the client for input; `None` where it
+/// cannot (e.g. `completion/complete`).
+pub(crate) type Interaction = Option<Arc<dyn AskClient>>;
 
 /// The request a handler is serving: its metadata, the client, the server's
 /// state, and the way back to the client.
@@ -213,7 +208,7 @@ impl Context {
 
     /// A value registered with `Server::state`.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.inner.shared.state.get::<T>()
+        self.inner.served.state().get::<T>()
     }
 
     /// Whether the client cancelled this request.
@@ -366,26 +361,7 @@ impl Context {
         &self,
         uri: &str,
     ) -> Result<Vec<mcp_serve_core::types::ResourceContents>, McpError> {
-        let found = self.inner.shared.catalog.load().find_resource(uri);
-        let Some((entry, vars)) = found else {
-            return Err(McpError::resource_not_found(uri));
-        };
-        let vars = vars
-            .into_iter()
-            .map(|(k, v)| {
-                let v = crate::engine::catalog::coerce(&entry.typed_vars, &k, v);
-                (k, v)
-            })
-            .collect();
-        (entry.handler)(uri.to_owned(), vars, self.clone()).await
-    }
-
-    /// The running server, to add, remove, enable or disable tools, resources
-    /// and prompts (clients are told with `list_changed`).
-    pub fn server(&self) -> crate::server::ServerHandle {
-        crate::server::ServerHandle {
-            shared: Arc::clone(&self.inner.shared),
-        }
+        self.inner.served.read_resource(uri, self.clone()).await
     }
 }
 

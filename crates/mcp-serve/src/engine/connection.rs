@@ -302,9 +302,10 @@ impl Connection {
         self.inner.legacy.get().map(|s| s.version)
     }
 
-    /// Ends this connection's `subscriptions/listen` streams: the client is
-    /// gone (stdin closed), and a stream would otherwise hold the shutdown.
-    pub(crate) fn end_subscriptions(&self) {
+    /// Ends this connection's `subscriptions/listen` streams: for a transport
+    /// whose client is gone (stdin closed), where a stream would otherwise
+    /// hold the shutdown.
+    pub fn end_subscriptions(&self) {
         self.inner.listening.cancel();
     }
 
@@ -426,8 +427,9 @@ impl Connection {
     }
 
     /// [`Connection::handle_raw`] for a message the transport already
-    /// validated (`kind` is what `validate` said).
-    pub(crate) fn handle_valid(&self, m: &RawMessage<'_>, kind: Kind, via: &Inbound) -> Reply {
+    /// validated (`kind` is what [`RawMessage::validate`] said), so that a
+    /// transport routing on the envelope checks it once.
+    pub fn handle_valid(&self, m: &RawMessage<'_>, kind: Kind, via: &Inbound) -> Reply {
         let method = m.method().unwrap_or_default();
         match kind {
             // Answers to server-initiated requests; none are sent yet.
@@ -1090,10 +1092,14 @@ impl Connection {
                     stream: None,
                     params_raw: None,
                 };
+                let ask = super::ask::TaskAsk {
+                    requests: Arc::clone(&self.inner.requests),
+                    task: Arc::clone(&entry),
+                };
                 let cx = self.task_context(
                     background,
                     entry.cancel.clone(),
-                    Interaction::Legacy(Arc::clone(&self.inner.requests)),
+                    Some(Arc::new(ask)),
                     Some(Arc::clone(&entry)),
                 );
                 let mut call_params = params.clone();
@@ -1355,7 +1361,7 @@ impl Connection {
         params: &mut Map<String, Value>,
     ) -> Result<(Interaction, Option<(Arc<Mrtr>, Digest)>), McpError> {
         if scope.version.is_legacy() {
-            return Ok((Interaction::Legacy(Arc::clone(&self.inner.requests)), None));
+            return Ok((Some(Arc::clone(&self.inner.requests) as _), None));
         }
         let responses = params.remove("inputResponses");
         let state = params.remove("requestState");
@@ -1363,7 +1369,7 @@ impl Connection {
             "tools/call" => "tools/call",
             "resources/read" => "resources/read",
             "prompts/get" => "prompts/get",
-            _ => return Ok((Interaction::None, None)),
+            _ => return Ok((None, None)),
         };
         let (mut answers, digest) = match state {
             None | Some(Value::Null) => (
@@ -1386,7 +1392,7 @@ impl Connection {
             Some(_) => return Err(McpError::invalid_params("inputResponses: must be an object")),
         }
         let mrtr = Arc::new(Mrtr::new(answers));
-        Ok((Interaction::Modern(Arc::clone(&mrtr)), Some((mrtr, digest))))
+        Ok((Some(Arc::clone(&mrtr) as _), Some((mrtr, digest))))
     }
 
     pub(super) fn context(
@@ -1427,13 +1433,13 @@ impl Connection {
                 client_capabilities: scope.capabilities,
                 log_level: scope.log_level,
                 http: scope.http,
-                shared: Arc::clone(&self.inner.shared),
+                served: Arc::clone(&self.inner.shared) as _,
                 peer: scope
                     .stream
                     .map_or_else(|| self.inner.peer.clone(), |s| Peer(Some(s))),
                 cancel,
                 interaction,
-                task,
+                task: task.map(|t| t as _),
                 last_progress: std::sync::Mutex::new(None),
             }),
         }

@@ -2,6 +2,8 @@
 //! the connection it came on, and yields the frames to send back.
 //!
 //! - `catalog`: registries (tools, resources, templates, prompts).
+//! - `handle`: [`ServerHandle`], the built engine that transports connect to
+//!   and applications change at run time.
 //! - `connection`: per-connection state and era selection (legacy sessions
 //!   started by `initialize`, modern stateless requests carrying `_meta`).
 //! - `methods`: one function per MCP method, shared by both eras.
@@ -10,8 +12,10 @@
 //! - `tasks`: task-augmented tool calls (legacy sessions, and the modern
 //!   tasks extension backed by the server's task store).
 
+mod ask;
 pub(crate) mod catalog;
 pub(crate) mod connection;
+mod handle;
 pub(crate) mod input;
 mod methods;
 mod pagination;
@@ -27,6 +31,7 @@ use tokio::sync::broadcast;
 
 pub use catalog::{ListKind, RegistrationError};
 pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply};
+pub use handle::ServerHandle;
 
 use crate::context::StateMap;
 use crate::schema::SchemaSettings;

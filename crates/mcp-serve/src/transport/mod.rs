@@ -3,15 +3,11 @@
 //! - [`stdio`]: newline-delimited JSON on stdin/stdout (logs go to stderr).
 //! - `http`: Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE
 //!   transport (the `http` feature).
-//! - `memory`: a client and a server in one process, for tests (the
-//!   `client` feature).
 //!
 //! Transports are thin: framing, limits and concurrency; no protocol logic.
 
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(feature = "client")]
-pub mod memory;
 pub mod stdio;
 
 /// A transport failed: the connection is unusable.

@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 
 use super::TransportError;
 use crate::engine::Reply;
-use crate::server::ServerHandle;
+use crate::engine::ServerHandle;
 
 /// Limits of the stdio transport.
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ mod engine;
 mod http;
 mod http_modes;
 mod interactive;
+mod layers;
 mod listen;
 mod macros;
 mod otel;

@@ -269,11 +269,7 @@ pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Va
     let shared = Arc::clone(conn.shared());
     let mrtr = Arc::new(Mrtr::live());
     let cancel = CancellationToken::new();
-    let cx = conn.context(
-        &scope,
-        cancel.clone(),
-        crate::context::Interaction::Modern(Arc::clone(&mrtr)),
-    );
+    let cx = conn.context(&scope, cancel.clone(), Some(Arc::clone(&mrtr) as _));
     let fut = methods::call_tool(&shared, params, cx);
     let id = scope.id.clone();
     let version = scope.version;

@@ -59,8 +59,8 @@ pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 use self::body::{SseStream, sse_event};
 use self::session::{Session, Sessions};
 use super::TransportError;
+use crate::engine::ServerHandle;
 use crate::engine::{Answer, Connection, Inbound, MirroredHeaders, Reply};
-use crate::server::ServerHandle;
 
 /// The session header of legacy Streamable HTTP.
 pub const SESSION_HEADER: &str = "mcp-session-id";
@@ -243,7 +243,7 @@ impl McpService {
         let sessions = Sessions::new(options.max_sessions, options.session_idle, streams.clone());
         McpService {
             shared: Arc::new(Shared {
-                stateless: Connection::new(Arc::clone(&server.shared), None),
+                stateless: server.connect_detached(),
                 server: server.clone(),
                 options,
                 sessions,
@@ -598,7 +598,7 @@ where
         .as_deref()
         .and_then(|v| v.parse::<mcp_serve_core::version::ProtocolVersion>().ok())
         .is_some_and(|v| v.is_modern())
-        && !shared.server.shared.options.legacy_only;
+        && !shared.server.legacy_only();
     let parts = Arc::new(parts);
 
     // Route on the envelope: which connection serves this frame?
@@ -616,7 +616,7 @@ where
 
     // Whether the body declares a modern revision in `_meta`: read only where
     // the routing needs it (not for a modern request without a session).
-    let legacy_only = shared.server.shared.options.legacy_only;
+    let legacy_only = shared.server.legacy_only();
     let body_is_modern = (session_id.is_some() || (shared.options.stateless && !modern_header))
         && !legacy_only
         && has_modern_meta(&parsed);
@@ -665,7 +665,7 @@ where
         }
     } else if shared.options.stateless && !modern_header && !body_is_modern {
         // Stateless legacy serving: a fresh connection per request.
-        let conn = Connection::new(Arc::clone(&shared.server.shared), None);
+        let conn = shared.server.connect_detached();
         if method.as_deref() != Some("initialize") {
             let version = mirrored
                 .protocol_version

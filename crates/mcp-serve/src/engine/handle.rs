@@ -1,0 +1,264 @@
+//! [`ServerHandle`]: a built server's engine, shared by every connection.
+//! Transports connect through it, handlers reach it from their
+//! [`Context`](crate::context::Context), and applications change what the
+//! server offers through it while it runs.
+
+use std::sync::Arc;
+
+use mcp_serve_core::types::Implementation;
+
+use super::{Connection, ListKind, RegistrationError, Shared};
+use crate::context::Context;
+use crate::prompt::IntoPrompt;
+use crate::resource::IntoResource;
+use crate::tool::IntoTool;
+
+/// A built server: serve it, connect to it in-process, or change what it
+/// offers while it runs (clients are sent `list_changed`).
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// use mcp_serve::tool::Tool;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let handle = Server::new("demo", "1.0.0").into_handle().unwrap();
+/// handle.add_tool(Tool::new("ping").raw_handler(|_, _| async { Ok(CallToolResult::text("pong")) })).unwrap();
+/// assert!(handle.disable_tool("ping"));
+/// assert!(handle.enable_tool("ping"));
+/// assert!(handle.remove_tool("ping"));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ServerHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("info", &self.shared.info)
+            .finish_non_exhaustive()
+    }
+}
+
+macro_rules! toggles {
+    ($field:ident, $kind:expr, $enable:ident, $disable:ident, $remove:ident, $what:literal) => {
+        #[doc = concat!("Enables the ", $what, " with this key; `false` if there is none or it was enabled.")]
+        pub fn $enable(&self, key: &str) -> bool {
+            self.set_enabled($kind, key, true)
+        }
+
+        #[doc = concat!("Hides the ", $what, " with this key from lists and calls; `false` if there is none or it was disabled.")]
+        pub fn $disable(&self, key: &str) -> bool {
+            self.set_enabled($kind, key, false)
+        }
+
+        #[doc = concat!("Removes the ", $what, " with this key; `false` if there was none.")]
+        pub fn $remove(&self, key: &str) -> bool {
+            self.shared
+                .update($kind, |c, _| Ok(c.$field.shift_remove(key).is_some()))
+                .unwrap_or(false)
+        }
+    };
+}
+
+impl ServerHandle {
+    /// Adds a tool, replacing one of the same name (the builder refuses two
+    /// of one name; at run time, replacing is how a tool is updated).
+    ///
+    /// # Errors
+    /// When the tool cannot be served (see [`RegistrationError`]).
+    pub fn add_tool(&self, tool: impl IntoTool) -> Result<(), RegistrationError> {
+        let tool = tool.into_tool();
+        self.shared
+            .update(ListKind::Tools, |c, s| c.insert_tool(tool, s).map(|()| true))
+            .map(drop)
+    }
+
+    /// Adds a resource or template, replacing one with the same URI.
+    ///
+    /// # Errors
+    /// When the resource cannot be served.
+    pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), RegistrationError> {
+        let resource = resource.into_resource();
+        self.shared
+            .update(ListKind::Resources, |c, s| {
+                c.insert_resource(resource, s).map(|()| true)
+            })
+            .map(drop)
+    }
+
+    /// Adds a prompt, replacing one of the same name.
+    ///
+    /// # Errors
+    /// When the prompt cannot be served.
+    pub fn add_prompt(&self, prompt: impl IntoPrompt) -> Result<(), RegistrationError> {
+        let prompt = prompt.into_prompt();
+        self.shared
+            .update(ListKind::Prompts, |c, s| {
+                c.insert_prompt(prompt, s).map(|()| true)
+            })
+            .map(drop)
+    }
+
+    toggles!(
+        tools,
+        ListKind::Tools,
+        enable_tool,
+        disable_tool,
+        remove_tool,
+        "tool"
+    );
+    toggles!(
+        prompts,
+        ListKind::Prompts,
+        enable_prompt,
+        disable_prompt,
+        remove_prompt,
+        "prompt"
+    );
+
+    /// Enables the resource or template with this URI.
+    pub fn enable_resource(&self, uri: &str) -> bool {
+        self.set_enabled(ListKind::Resources, uri, true)
+    }
+
+    /// Hides the resource or template with this URI.
+    pub fn disable_resource(&self, uri: &str) -> bool {
+        self.set_enabled(ListKind::Resources, uri, false)
+    }
+
+    /// Removes the resource or template with this URI.
+    pub fn remove_resource(&self, uri: &str) -> bool {
+        self.shared
+            .update(ListKind::Resources, |c, _| {
+                Ok(c.resources.shift_remove(uri).is_some() | c.templates.shift_remove(uri).is_some())
+            })
+            .unwrap_or(false)
+    }
+
+    /// The names of the registered tools (enabled or not), in order.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// /// Ping.
+    /// #[tool]
+    /// fn ping() -> &'static str { "pong" }
+    /// let server = Server::new("demo", "1.0.0").tool(ping).into_handle().unwrap();
+    /// assert_eq!(server.tool_names(), ["ping"]);
+    /// ```
+    pub fn tool_names(&self) -> Vec<String> {
+        self.shared.catalog.load().tools.keys().cloned().collect()
+    }
+
+    /// The URIs of the registered resources and templates, in order.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let server = Server::new("demo", "1.0.0").into_handle().unwrap();
+    /// assert!(server.resource_uris().is_empty());
+    /// ```
+    pub fn resource_uris(&self) -> Vec<String> {
+        let c = self.shared.catalog.load();
+        c.resources.keys().chain(c.templates.keys()).cloned().collect()
+    }
+
+    /// The names of the registered prompts, in order.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let server = Server::new("demo", "1.0.0").into_handle().unwrap();
+    /// assert!(server.prompt_names().is_empty());
+    /// ```
+    pub fn prompt_names(&self) -> Vec<String> {
+        self.shared.catalog.load().prompts.keys().cloned().collect()
+    }
+
+    fn set_enabled(&self, kind: ListKind, key: &str, enabled: bool) -> bool {
+        fn flip<T: Clone>(
+            map: &mut indexmap::IndexMap<String, Arc<T>>,
+            key: &str,
+            enabled: bool,
+            get: impl Fn(&mut T) -> &mut bool,
+        ) -> bool {
+            let Some(entry) = map.get_mut(key) else {
+                return false;
+            };
+            let mut next = T::clone(entry);
+            if *get(&mut next) == enabled {
+                return false;
+            }
+            *get(&mut next) = enabled;
+            *entry = Arc::new(next);
+            true
+        }
+        self.shared
+            .update(kind, |c, _| {
+                Ok(match kind {
+                    ListKind::Tools => flip(&mut c.tools, key, enabled, |e| &mut e.enabled),
+                    ListKind::Prompts => flip(&mut c.prompts, key, enabled, |e| &mut e.enabled),
+                    ListKind::Resources => {
+                        flip(&mut c.resources, key, enabled, |e| &mut e.enabled)
+                            | flip(&mut c.templates, key, enabled, |e| &mut e.enabled)
+                    }
+                })
+            })
+            .unwrap_or(false)
+    }
+
+    /// Tells subscribed clients (`resources/subscribe`) that a resource's
+    /// contents changed (`notifications/resources/updated`).
+    pub fn notify_resource_updated(&self, uri: &str) {
+        // No receivers is fine: nobody is connected.
+        let _ = self
+            .shared
+            .changes
+            .send(crate::engine::Change::ResourceUpdated(uri.into()));
+    }
+
+    /// Tells connected clients that a list changed, for changes the server
+    /// cannot see (e.g. a handler's output depends on external data).
+    pub fn notify_list_changed(&self, kind: ListKind) {
+        let _ = self.shared.changes.send(crate::engine::Change::List(kind));
+    }
+
+    /// A connection that hears nothing the server broadcasts (list changes,
+    /// resource updates): each request on it stands alone, as on a stateless
+    /// HTTP endpoint. Server-initiated messages have nowhere to go.
+    pub fn connect_detached(&self) -> Connection {
+        Connection::new(Arc::clone(&self.shared), None)
+    }
+
+    /// Whether the server serves only the session revisions (see
+    /// [`Server::legacy_only`](crate::server::Server::legacy_only)), so a
+    /// transport does not route modern requests to it.
+    pub fn legacy_only(&self) -> bool {
+        self.shared.options.legacy_only
+    }
+
+    /// The server's name, version and other identity.
+    pub fn info(&self) -> &Implementation {
+        &self.shared.info
+    }
+
+    /// A new connection whose server-initiated messages go to `outbound`.
+    /// Transports call this; so can custom transports.
+    pub fn connect(&self, outbound: Option<tokio::sync::mpsc::Sender<Vec<u8>>>) -> Connection {
+        let conn = Connection::new(Arc::clone(&self.shared), outbound);
+        conn.spawn_change_forwarder();
+        conn
+    }
+}
+
+impl Context {
+    /// The running server, to add, remove, enable or disable tools, resources
+    /// and prompts (clients are told with `list_changed`).
+    pub fn server(&self) -> ServerHandle {
+        let served = Arc::clone(&self.inner.served).as_any();
+        ServerHandle {
+            // The engine is the only `Served` there is.
+            shared: served
+                .downcast::<Shared>()
+                .expect("a context is served by the engine"),
+        }
+    }
+}
