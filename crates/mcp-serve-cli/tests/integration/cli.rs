@@ -37,19 +37,14 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The path of an example server, built on first use when it is missing.
-fn example(name: &str) -> String {
+/// The path of an example server, built (once per test run, so never a
+/// stale binary from an earlier build) on first use.
+pub(super) fn example(name: &str) -> String {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    let dir = profile_dir().join("examples");
-    let wanted = ["quickstart", "everything", "interactive"];
-    let missing = || wanted.iter().any(|n| !dir.join(n).exists());
-    if missing() {
-        let built = BUILT.get_or_init(build_examples);
-        if let Err(e) = built {
-            panic!("cannot build the example servers: {e}");
-        }
+    if let Err(e) = BUILT.get_or_init(build_examples) {
+        panic!("cannot build the example servers: {e}");
     }
-    let path = dir.join(name);
+    let path = profile_dir().join("examples").join(name);
     assert!(path.exists(), "{} is missing", path.display());
     path.to_string_lossy().into_owned()
 }
@@ -218,19 +213,6 @@ fn start_http(program: &str, args: &[&str], port: u16) -> Guard {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{program} {args:?} did not listen on 127.0.0.1:{port} within 30s");
-}
-
-/// URL targets fail this way until the HTTP client transport is wired into
-/// the CLI; the HTTP tests then skip (and say so) instead of failing.
-fn http_targets_pending(run: &Run) -> bool {
-    let pending = run.stderr.contains("HTTP targets are not supported yet");
-    if pending {
-        eprintln!(
-            "skipped: URL targets are not wired into the CLI yet ({})",
-            run.stderr.trim()
-        );
-    }
-    pending
 }
 
 fn names(items: &Value, key: &str) -> Vec<String> {
@@ -1019,9 +1001,6 @@ fn http_targets_in_both_eras_and_over_sse() {
     let _server = start_http(&q, &["--http", &format!("127.0.0.1:{port}")], port);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let r = cli(&["call", &url, "add", "a=2", "b=3"]);
-    if http_targets_pending(&r) {
-        return;
-    }
     let v = r.expect_code(0).json();
     assert_eq!(v["content"][0]["text"], "5");
     assert_eq!(
@@ -1088,9 +1067,6 @@ fn http_target_errors() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/mcp");
     let r = cli(&["list", &url, "--timeout", "3s"]);
-    if http_targets_pending(&r) {
-        return;
-    }
     r.expect_code(3);
     assert!(r.stderr.contains(&url), "{}", r.stderr);
     assert!(r.took < Duration::from_secs(10), "took {:?}", r.took);
@@ -1261,11 +1237,8 @@ fn proxy_serves_a_stdio_server_over_http() {
         assert_eq!(call["result"]["resultType"], "complete", "{call}");
     });
 
-    // The CLI itself against the proxy, once URL targets are wired.
+    // The CLI itself against the proxy.
     let r = cli(&["call", &url, "add", "a=2", "b=3"]);
-    if http_targets_pending(&r) {
-        return;
-    }
     assert_eq!(r.expect_code(0).text(), "5");
     let v = cli(&["call", &url, "add", "a=2", "b=3", "--protocol", "legacy"])
         .expect_code(0)
@@ -1395,11 +1368,6 @@ fn proxy_brings_an_http_server_to_stdio() {
     let port = free_port();
     let _server = start_http(&q, &["--http", &format!("127.0.0.1:{port}")], port);
     let url = format!("http://127.0.0.1:{port}/mcp");
-    // `proxy URL` connects first; until URL targets are wired it fails at once.
-    let probe = cli(&["proxy", &url, "--timeout", "5s"]);
-    if http_targets_pending(&probe) {
-        return;
-    }
     let lines = [
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {},

@@ -10,9 +10,8 @@
 #![allow(missing_docs)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -27,71 +26,8 @@ const LIMIT: Duration = Duration::from_secs(60);
 // The example servers
 // ---------------------------------------------------------------------------
 
-fn profile_dir() -> PathBuf {
-    Path::new(BIN)
-        .parent()
-        .expect("the binary has a directory")
-        .to_path_buf()
-}
-
-/// The path of an example server, built on first use when it is missing.
-fn example(name: &str) -> String {
-    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    let dir = profile_dir().join("examples");
-    if ["quickstart", "interactive", "everything"]
-        .iter()
-        .any(|n| !dir.join(n).exists())
-    {
-        if let Err(e) = BUILT.get_or_init(build_examples) {
-            panic!("cannot build the example servers: {e}");
-        }
-    }
-    let path = dir.join(name);
-    assert!(path.exists(), "{} is missing", path.display());
-    path.to_string_lossy().into_owned()
-}
-
-fn build_examples() -> Result<(), String> {
-    let profile = profile_dir();
-    let target = profile.parent().ok_or("no target dir")?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut cmd = Command::new(cargo);
-    cmd.args([
-        "build",
-        "--quiet",
-        "-p",
-        "mcp-serve",
-        "--examples",
-        "--target-dir",
-    ])
-    .arg(target)
-    .current_dir(env!("CARGO_MANIFEST_DIR"))
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    if profile.file_name().is_some_and(|n| n == "release") {
-        cmd.arg("--release");
-    }
-    let mut child = cmd.spawn().map_err(|e| format!("cargo: {e}"))?;
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            if status.success() {
-                return Ok(());
-            }
-            let mut err = String::new();
-            if let Some(mut s) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut s, &mut err);
-            }
-            return Err(format!("cargo build failed:\n{err}"));
-        }
-        if started.elapsed() > Duration::from_secs(900) {
-            let _ = child.kill();
-            return Err("cargo build took more than 15 minutes".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+/// The example servers, built once per test run (shared with the `cli` tests).
+use super::cli::example;
 
 // ---------------------------------------------------------------------------
 // One inspector
