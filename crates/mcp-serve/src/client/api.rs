@@ -11,7 +11,8 @@ use mcp_serve_core::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Client, ClientError, Era, RequestOptions, decode, is_discover, lock};
+use super::rpc::decode;
+use super::{Client, ClientError, Era, RequestOptions, is_discover, lock};
 
 impl Client {
     /// `server/discover`: the server's revisions, capabilities and identity.

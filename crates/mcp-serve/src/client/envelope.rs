@@ -12,7 +12,8 @@ use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value, json};
 
 use super::http::Head;
-use super::{Client, Era, Inner, Link, Round, headers, lock};
+use super::rpc::Round;
+use super::{Client, Era, Inner, Link, headers, lock};
 
 /// Tools whose `x-mcp-header` annotations are remembered.
 const MAX_TOOL_HEADERS: usize = 10_000;
