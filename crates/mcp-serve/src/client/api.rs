@@ -11,8 +11,9 @@ use mcp_serve_core::types::{
 };
 use serde_json::{Value, json};
 
+use super::connect::is_discover;
 use super::rpc::decode;
-use super::{Client, ClientError, Era, RequestOptions, is_discover, lock};
+use super::{Client, ClientError, Era, RequestOptions, lock};
 
 impl Client {
     /// `server/discover`: the server's revisions, capabilities and identity.

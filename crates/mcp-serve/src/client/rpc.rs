@@ -18,8 +18,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
+use super::connect::supported;
 use super::http::{Head, Outgoing};
-use super::{Client, ClientError, Direction, Era, Inner, Link, RequestOptions, lock, supported};
+use super::{Client, ClientError, Direction, Era, Inner, Link, RequestOptions, lock};
 use crate::transport::TransportError;
 
 /// One round trip's limits.
