@@ -49,6 +49,22 @@
 //! client.close().await;
 //! # Ok(()) }
 //! ```
+//!
+//! Where the code lives, for contributors:
+//! - `mod.rs`: the [`Client`] handle, its shared state, and what it knows
+//!   (era, server identity and capabilities).
+//! - `connect`: connecting, era detection and fallback, the era cache
+//!   (`cache`), the handshake, closing.
+//! - `rpc`: requests out and answers back: ids, the pending map, timeouts,
+//!   cancellation, the spec's retries, multi round-trip input.
+//! - `envelope`: what a message carries per era and transport: `_meta`,
+//!   Streamable HTTP headers, tools' `x-mcp-header` parameters (`headers`).
+//! - `inbound`: the reader task: routing responses and notifications,
+//!   answering the server's own requests (roots, ping, `on_input`).
+//! - `api`: the typed requests (`list_tools`, `call_tool`, `read_resource`, …).
+//! - `listen`: `subscriptions/listen` and [`Subscription`].
+//! - `options`: [`ClientOptions`], [`RequestOptions`], [`ClientError`], [`Era`].
+//! - `transport` (stdio, in memory), `http` and `sse`: moving frames.
 
 mod api;
 mod cache;
