@@ -1400,3 +1400,41 @@ fn proxy_mistakes() {
     let r = cli(&["proxy", "--timeout", "3s", "--", "true"]);
     r.expect_code(3);
 }
+
+/// examples/unix_socket.rs: a transport built outside the crate from the
+/// engine's public API, driven by the CLI's client in both eras through its
+/// stdin/stdout bridge.
+#[test]
+fn a_transport_written_outside_the_crate_serves_both_eras() {
+    let program = example("unix_socket");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("mcp.sock");
+    let socket = socket.to_str().expect("utf-8 path");
+    let child = Command::new(&program)
+        .args(["serve", socket])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the unix_socket example");
+    let _server = Guard(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::os::unix::net::UnixStream::connect(socket).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the example did not listen on {socket}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for protocol in ["modern", "2025-11-25"] {
+        let bridge = ["--protocol", protocol, "--", &program, "connect", socket];
+        let add = cli(&[&["call", "add", "a=2", "b=3"][..], &bridge[..]].concat());
+        assert_eq!(add.expect_code(0).text(), "5", "{protocol}");
+        let count = cli(&[&["call", "count", "n=3"][..], &bridge[..]].concat());
+        assert_eq!(count.expect_code(0).text(), "counted to 3", "{protocol}");
+        let tools = cli(&[&["list", "tools"][..], &bridge[..]].concat())
+            .expect_code(0)
+            .json();
+        assert_eq!(names(&tools["tools"], "name"), ["add", "count"], "{protocol}");
+    }
+}
