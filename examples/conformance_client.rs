@@ -52,19 +52,13 @@ fn options() -> ClientOptions {
     }))
     .unwrap_or_default();
     ClientOptions {
-        info: Implementation {
-            name: "mcp-serve-conformance-client".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
-        },
+        info: Implementation::new("mcp-serve-conformance-client", env!("CARGO_PKG_VERSION")),
         capabilities,
         ..Default::default()
     }
-    .roots(vec![Root {
-        uri: "file:///tmp/conformance".into(),
-        name: Some("conformance".into()),
-        ..Default::default()
-    }])
+    .roots(vec![
+        Root::new("file:///tmp/conformance").with_name("conformance"),
+    ])
     .on_input(|method, params| async move { answer(&method, &params) })
 }
 

@@ -38,10 +38,7 @@ fn png() -> ContentBlock {
 }
 
 fn text_resource(uri: &str, mime: &str, text: &str) -> TextResourceContents {
-    TextResourceContents {
-        mime_type: Some(mime.to_owned()),
-        ..TextResourceContents::new(uri, text)
-    }
+    TextResourceContents::new(uri, text).with_mime_type(mime)
 }
 
 // ---------------------------------------------------------------------------
@@ -700,10 +697,7 @@ fn static_text() -> &'static str {
 /// A static binary resource (a PNG image).
 #[resource("test://static-binary", name = "static-binary", mime = "image/png")]
 fn static_binary() -> ResourceContents {
-    ResourceContents::Blob(BlobResourceContents {
-        mime_type: Some("image/png".to_owned()),
-        ..BlobResourceContents::new("test://static-binary", PNG)
-    })
+    ResourceContents::Blob(BlobResourceContents::new("test://static-binary", PNG).with_mime_type("image/png"))
 }
 
 /// How many times `test_trigger_resource_update` changed `test://watched-resource`.

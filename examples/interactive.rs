@@ -198,15 +198,12 @@ async fn book_trip(
     }
 
     // 2. The client's model, with a system prompt and a token budget.
-    let request = CreateMessageRequestParams {
-        messages: vec![SamplingMessage::user_text(format!(
-            "Suggest one thing to do during {} nights in {:?}.",
-            form.nights, form.destination
-        ))],
-        system_prompt: Some("You are a concise travel agent. Answer in one sentence.".to_owned()),
-        max_tokens: 100,
-        ..Default::default()
-    };
+    let question = format!(
+        "Suggest one thing to do during {} nights in {:?}.",
+        form.nights, form.destination
+    );
+    let request = CreateMessageRequestParams::new(vec![SamplingMessage::user_text(question)], 100)
+        .with_system_prompt("You are a concise travel agent. Answer in one sentence.");
     let suggestion = ctx.sample(request).await?;
     let suggestion = serde_json::to_value(&suggestion.content)
         .ok()

@@ -14,6 +14,22 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// `T { a: x, ..Default::default() }` for the `#[non_exhaustive]` wire
+/// types, which other crates cannot build with a struct expression: a
+/// default value (or `base`) with some fields set.
+macro_rules! with {
+    (from $base:expr; { $($field:ident : $value:expr),* $(,)? }) => {{
+        let mut v = $base;
+        $(v.$field = $value;)*
+        v
+    }};
+    ($ty:path { $($field:ident : $value:expr),* $(,)? }) => {{
+        let mut v = <$ty>::default();
+        $(v.$field = $value;)*
+        v
+    }};
+}
+
 const CANONICAL: &str = "2026-07-28";
 const REVISIONS: [&str; 5] = [
     "2024-11-05",
@@ -459,7 +475,7 @@ fn reserialized_examples_validate_against_schema() {
 }
 
 fn sample_tool() -> Tool {
-    Tool {
+    with!(Tool {
         name: "add".into(),
         description: Some("Adds two numbers".into()),
         input_schema: json!({
@@ -467,12 +483,10 @@ fn sample_tool() -> Tool {
             "properties": { "a": { "type": "number" }, "b": { "type": "number" } },
             "required": ["a", "b"]
         }),
-        annotations: Some(ToolAnnotations {
-            read_only_hint: Some(true),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+        annotations: Some(with!(ToolAnnotations {
+            read_only_hint: Some(true)
+        }))
+    })
 }
 
 #[test]
@@ -482,11 +496,10 @@ fn constructed_values_validate_against_canonical_schema() {
     let mut tool = sample_tool();
     tool.title = Some("Adder".into());
     tool.output_schema = Some(json!({ "type": "array", "items": { "type": "number" } }));
-    tool.icons = Some(vec![Icon {
+    tool.icons = Some(vec![with!(Icon {
         src: "https://example.com/i.png".into(),
-        theme: Some(IconTheme::Dark),
-        ..Default::default()
-    }]);
+        theme: Some(IconTheme::Dark)
+    })]);
     assert_valid(rev, "Tool", &tool);
 
     let mut result = CallToolResult::text("3");
@@ -497,14 +510,13 @@ fn constructed_values_validate_against_canonical_schema() {
     err.structured_content = Some(json!([1, 2]));
     assert_valid(rev, "CallToolResult", &err);
 
-    let list = ListToolsResult {
+    let list = with!(ListToolsResult {
         result_type: Some(ResultType::Complete),
         tools: vec![sample_tool()],
         next_cursor: Some("c2".into()),
         ttl_ms: Some(60_000),
-        cache_scope: Some(CacheScope::Private),
-        ..Default::default()
-    };
+        cache_scope: Some(CacheScope::Private)
+    });
     assert_valid(rev, "ListToolsResult", &list);
 
     let mut server_meta = Meta::new();
@@ -512,45 +524,42 @@ fn constructed_values_validate_against_canonical_schema() {
         meta::SERVER_INFO.into(),
         serde_json::to_value(Implementation::new("srv", "1.0.0")).unwrap(),
     );
-    let discover = DiscoverResult {
+    let discover = with!(DiscoverResult {
         meta: Some(server_meta),
         result_type: Some(ResultType::Complete),
         supported_versions: vec![CANONICAL.into(), "2025-11-25".into()],
-        capabilities: ServerCapabilities {
-            tools: Some(ToolsCapability {
+        capabilities: with!(ServerCapabilities {
+            tools: Some(with!(ToolsCapability {
                 list_changed: Some(true),
-            }),
-            resources: Some(ResourcesCapability {
+            })),
+            resources: Some(with!(ResourcesCapability {
                 subscribe: Some(true),
                 list_changed: Some(true),
-            }),
-            logging: Some(JsonObject::new()),
-            ..Default::default()
-        },
+            })),
+            logging: Some(JsonObject::new())
+        }),
         instructions: Some("Be nice".into()),
         ttl_ms: Some(0),
         cache_scope: Some(CacheScope::Public),
-    };
+    });
     assert_valid(rev, "DiscoverResult", &discover);
 
     let input = InputRequiredResult::new(
         Some(BTreeMap::from([
             (
                 "confirm".to_owned(),
-                InputRequest::from(ElicitRequest::new(ElicitRequestParams::Form(
+                InputRequest::from(ElicitRequest::new(ElicitRequestParams::Form(with!(
                     ElicitRequestFormParams {
-                        message: "Sure?".into(),
-                        ..Default::default()
-                    },
-                ))),
+                        message: "Sure?".into()
+                    }
+                )))),
             ),
             (
                 "ask".to_owned(),
-                InputRequest::from(CreateMessageRequest::new(CreateMessageRequestParams {
+                InputRequest::from(CreateMessageRequest::new(with!(CreateMessageRequestParams {
                     messages: vec![SamplingMessage::user_text("hi")],
-                    max_tokens: 10,
-                    ..Default::default()
-                })),
+                    max_tokens: 10
+                }))),
             ),
             ("roots".to_owned(), ListRootsRequest::default().into()),
         ])),
@@ -558,14 +567,13 @@ fn constructed_values_validate_against_canonical_schema() {
     );
     assert_valid(rev, "InputRequiredResult", &input);
 
-    let prompt = GetPromptResult {
+    let prompt = with!(GetPromptResult {
         result_type: Some(ResultType::Complete),
         messages: vec![
             PromptMessage::user_text("hello"),
             PromptMessage::assistant_text("hi"),
-        ],
-        ..Default::default()
-    };
+        ]
+    });
     assert_valid(rev, "GetPromptResult", &prompt);
 
     let progress = ProgressNotificationParams::new("t".into(), 1.0, Some(2.5));
@@ -574,73 +582,63 @@ fn constructed_values_validate_against_canonical_schema() {
 
 #[test]
 fn constructed_values_validate_against_legacy_schemas() {
-    let init = InitializeResult {
+    let init = with!(InitializeResult {
         protocol_version: "2025-11-25".into(),
-        capabilities: ServerCapabilities {
-            tools: Some(ToolsCapability {
+        capabilities: with!(ServerCapabilities {
+            tools: Some(with!(ToolsCapability {
                 list_changed: Some(true),
-            }),
-            tasks: Some(json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } })),
-            ..Default::default()
-        },
-        server_info: Implementation {
+            })),
+            tasks: Some(json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } }))
+        }),
+        server_info: with!(from Implementation::new("srv", "1.0.0"); {
             title: Some("Server".into()),
-            website_url: Some("https://example.com".into()),
-            ..Implementation::new("srv", "1.0.0")
-        },
-        instructions: Some("Be nice".into()),
-        ..Default::default()
-    };
+            website_url: Some("https://example.com".into())}),
+        instructions: Some("Be nice".into())
+    });
     assert_valid("2025-11-25", "InitializeResult", &init);
-    let params = InitializeRequestParams {
+    let params = with!(InitializeRequestParams {
         protocol_version: "2025-11-25".into(),
-        capabilities: ClientCapabilities {
-            roots: Some(RootsCapability {
+        capabilities: with!(ClientCapabilities {
+            roots: Some(with!(RootsCapability {
                 list_changed: Some(true),
-            }),
-            sampling: Some(SamplingCapability::default()),
-            ..Default::default()
-        },
-        client_info: Implementation::new("cli", "0.1.0"),
-        ..Default::default()
-    };
+            })),
+            sampling: Some(SamplingCapability::default())
+        }),
+        client_info: Implementation::new("cli", "0.1.0")
+    });
     assert_valid("2025-11-25", "InitializeRequestParams", &params);
     let mut tool = sample_tool();
-    tool.execution = Some(ToolExecution {
+    tool.execution = Some(with!(ToolExecution {
         task_support: Some(TaskSupport::Optional),
-    });
+    }));
     assert_valid("2025-11-25", "Tool", &tool);
     assert_valid("2025-11-25", "CallToolResult", &CallToolResult::text("x"));
     assert_valid(
         "2025-11-25",
         "CreateTaskResult",
-        &CreateTaskResult {
-            task: Task {
+        &with!(CreateTaskResult {
+            task: with!(Task {
                 task_id: "t1".into(),
                 status: TaskStatus::Working,
                 created_at: "2025-01-01T00:00:00Z".into(),
                 last_updated_at: "2025-01-01T00:00:00Z".into(),
                 ttl: None,
-                poll_interval: Some(500),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+                poll_interval: Some(500)
+            })
+        }),
     );
 
     // Every legacy revision accepts the plain shapes (no `title`, no `resultType`).
     for rev in &REVISIONS[..4] {
-        let init = InitializeResult {
+        let init = with!(InitializeResult {
             protocol_version: (*rev).into(),
-            server_info: Implementation::new("srv", "1.0.0"),
-            ..Default::default()
-        };
+            server_info: Implementation::new("srv", "1.0.0")
+        });
         assert_valid(rev, "InitializeResult", &init);
         assert_valid(rev, "CallToolResult", &CallToolResult::error_text("bad"));
-        let list = ListToolsResult {
-            tools: vec![Tool::new("echo", "Echoes")],
-            ..Default::default()
-        };
+        let list = with!(ListToolsResult {
+            tools: vec![Tool::new("echo", "Echoes")]
+        });
         assert_valid(rev, "ListToolsResult", &list);
         assert_valid(
             rev,

@@ -77,12 +77,7 @@ impl ToolError {
 
     /// The `isError` result the model sees.
     pub fn into_result(self) -> CallToolResult {
-        let mut r = CallToolResult {
-            content: self.content,
-            ..Default::default()
-        };
-        r.is_error = Some(true);
-        r
+        CallToolResult::error(self.content)
     }
 }
 

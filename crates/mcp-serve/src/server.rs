@@ -74,11 +74,7 @@ impl Server {
     /// A server that reports this name and version to clients.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         Server {
-            info: Implementation {
-                name: name.into(),
-                version: version.into(),
-                ..Default::default()
-            },
+            info: Implementation::new(name, version),
             instructions: None,
             registrations: Vec::new(),
             state: StateMap::default(),

@@ -138,14 +138,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The client capabilities the inspector declares: it can answer everything.
 fn declare_capabilities(options: &mut ClientOptions) {
     let caps = &mut options.capabilities;
-    caps.elicitation = Some(ElicitationCapability {
-        form: Some(Map::new()),
-        url: Some(Map::new()),
-    });
+    let mut elicitation = ElicitationCapability::default();
+    elicitation.form = Some(Map::new());
+    elicitation.url = Some(Map::new());
+    caps.elicitation = Some(elicitation);
     caps.sampling = Some(SamplingCapability::default());
-    caps.roots = Some(RootsCapability {
-        list_changed: Some(true),
-    });
+    let mut roots = RootsCapability::default();
+    roots.list_changed = Some(true);
+    caps.roots = Some(roots);
 }
 
 impl Bridge {

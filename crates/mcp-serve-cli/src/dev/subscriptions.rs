@@ -76,12 +76,10 @@ impl Subscriptions {
             return;
         }
         let offers = |cap: &str| capabilities[cap]["listChanged"].as_bool().filter(|b| *b);
-        let filter = SubscriptionFilter {
-            tools_list_changed: offers("tools"),
-            prompts_list_changed: offers("prompts"),
-            resources_list_changed: offers("resources"),
-            resource_subscriptions: None,
-        };
+        let mut filter = SubscriptionFilter::default();
+        filter.tools_list_changed = offers("tools");
+        filter.prompts_list_changed = offers("prompts");
+        filter.resources_list_changed = offers("resources");
         if filter == SubscriptionFilter::default() {
             return;
         }
@@ -106,10 +104,7 @@ impl Subscriptions {
         if self.uris().iter().any(|u| u == uri) {
             return Ok(());
         }
-        let filter = SubscriptionFilter {
-            resource_subscriptions: Some(vec![uri.to_owned()]),
-            ..Default::default()
-        };
+        let filter = SubscriptionFilter::default().resource(uri);
         let sub = client
             .listen(filter)
             .await

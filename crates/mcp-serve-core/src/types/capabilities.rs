@@ -13,6 +13,7 @@ use super::JsonObject;
 /// `listChanged` exists up to `2025-11-25`; in `2026-07-28` `roots` is an empty object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RootsCapability {
     /// Whether the client sends `notifications/roots/list_changed` (legacy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22,6 +23,7 @@ pub struct RootsCapability {
 /// The client's `sampling` capability.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SamplingCapability {
     /// Supports `includeContext` other than `"none"` (`2025-11-25`+; deprecated in `2026-07-28`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +36,7 @@ pub struct SamplingCapability {
 /// The client's `elicitation` capability (`2025-06-18`+). An empty object means form mode.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ElicitationCapability {
     /// Supports form-mode elicitation (`2025-11-25`+).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,6 +49,7 @@ pub struct ElicitationCapability {
 /// What a client can do (`ClientCapabilities`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ClientCapabilities {
     /// Non-standard capabilities, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +75,7 @@ pub struct ClientCapabilities {
 /// The server's `prompts` capability.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PromptsCapability {
     /// Whether the server notifies when the prompt list changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +85,7 @@ pub struct PromptsCapability {
 /// The server's `resources` capability.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourcesCapability {
     /// Whether clients may subscribe to updates of single resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +98,7 @@ pub struct ResourcesCapability {
 /// The server's `tools` capability.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolsCapability {
     /// Whether the server notifies when the tool list changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +108,7 @@ pub struct ToolsCapability {
 /// What a server can do (`ServerCapabilities`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ServerCapabilities {
     /// Non-standard capabilities, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

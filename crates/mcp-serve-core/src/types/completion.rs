@@ -11,6 +11,7 @@ use crate::meta::Meta;
 /// A reference to a prompt (`PromptReference`, `"type": "ref/prompt"`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PromptReference {
     /// The prompt's name.
     pub name: String,
@@ -23,6 +24,7 @@ pub struct PromptReference {
 /// `"type": "ref/resource"`; named `ResourceReference` before `2025-06-18`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceTemplateReference {
     /// The URI template (or URI).
     pub uri: String,
@@ -49,6 +51,7 @@ impl Default for Reference {
 /// The argument being completed (`CompleteRequestParams.argument`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CompleteArgument {
     /// The argument's name.
     pub name: String,
@@ -59,6 +62,7 @@ pub struct CompleteArgument {
 /// Already-resolved arguments (`CompleteRequestParams.context`, `2025-06-18`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CompleteContext {
     /// Values of the other arguments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +72,7 @@ pub struct CompleteContext {
 /// Parameters of `completion/complete` (`CompleteRequestParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CompleteRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -90,6 +95,7 @@ message!(
 /// The completions (`CompleteResult.completion`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Completion {
     /// At most 100 values.
     pub values: Vec<String>,
@@ -104,6 +110,7 @@ pub struct Completion {
 /// The result of `completion/complete` (`CompleteResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CompleteResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -113,4 +120,19 @@ pub struct CompleteResult {
     pub result_type: Option<ResultType>,
     /// The completions.
     pub completion: Completion,
+}
+
+impl PromptReference {
+    /// A reference to the prompt named `name`.
+    ///
+    /// ```
+    /// let r = mcp_serve_core::types::PromptReference::new("review");
+    /// assert_eq!(r.name, "review");
+    /// ```
+    pub fn new(name: impl Into<String>) -> Self {
+        PromptReference {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
 }

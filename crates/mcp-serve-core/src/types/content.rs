@@ -20,6 +20,7 @@ pub enum Role {
 /// `lastModified` is new in `2025-06-18`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Annotations {
     /// Who the object is meant for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,6 +40,7 @@ pub struct Annotations {
 /// Text content (`TextContent`, `"type": "text"`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TextContent {
     /// The text.
     pub text: String,
@@ -63,6 +65,7 @@ impl TextContent {
 /// Image content (`ImageContent`, `"type": "image"`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ImageContent {
     /// Base64-encoded image data.
     pub data: String,
@@ -90,6 +93,7 @@ impl ImageContent {
 /// Audio content (`AudioContent`, `"type": "audio"`; new in `2025-03-26`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AudioContent {
     /// Base64-encoded audio data.
     pub data: String,
@@ -119,6 +123,7 @@ impl AudioContent {
 /// [`Resource`](super::Resource).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceLink {
     /// The URI of the resource.
     pub uri: String,
@@ -166,6 +171,7 @@ impl From<super::Resource> for ResourceLink {
 /// A resource embedded in a message (`EmbeddedResource`, `"type": "resource"`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct EmbeddedResource {
     /// The contents.
     pub resource: ResourceContents,
@@ -191,6 +197,7 @@ impl EmbeddedResource {
 /// Text contents of a resource (`TextResourceContents`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TextResourceContents {
     /// The URI of the resource.
     pub uri: String,
@@ -213,11 +220,24 @@ impl TextResourceContents {
             ..Default::default()
         }
     }
+
+    /// With a MIME type.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::TextResourceContents;
+    /// let c = TextResourceContents::new("config://app", "{}").with_mime_type("application/json");
+    /// assert_eq!(c.mime_type.as_deref(), Some("application/json"));
+    /// ```
+    pub fn with_mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
+    }
 }
 
 /// Binary contents of a resource (`BlobResourceContents`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct BlobResourceContents {
     /// The URI of the resource.
     pub uri: String,
@@ -239,6 +259,18 @@ impl BlobResourceContents {
             blob: blob.into(),
             ..Default::default()
         }
+    }
+
+    /// With a MIME type.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::BlobResourceContents;
+    /// let c = BlobResourceContents::new("img://logo", "iVBORw0KGgo=").with_mime_type("image/png");
+    /// assert_eq!(c.mime_type.as_deref(), Some("image/png"));
+    /// ```
+    pub fn with_mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
     }
 }
 

@@ -24,6 +24,7 @@ pub enum ElicitMode {
 /// Parameters of a form-mode elicitation (`ElicitRequestFormParams`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ElicitRequestFormParams {
     /// Request metadata (legacy revisions).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -55,6 +56,7 @@ impl Default for ElicitRequestFormParams {
 /// Parameters of a URL-mode elicitation (`ElicitRequestURLParams`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ElicitRequestURLParams {
     /// Request metadata (legacy revisions).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +153,7 @@ pub enum ElicitAction {
 /// The client's answer to `elicitation/create` (`ElicitResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ElicitResult {
     /// Result metadata (legacy revisions).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -166,6 +169,7 @@ pub struct ElicitResult {
 /// Parameters of `notifications/elicitation/complete` (`2025-11-25` only).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ElicitationCompleteNotificationParams {
     /// Notification metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +224,7 @@ pub enum StringFormat {
 /// A string field of an elicitation form (`StringSchema`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StringSchema {
     /// `"string"`.
     pub r#type: StringType,
@@ -246,6 +251,7 @@ pub struct StringSchema {
 /// A number field of an elicitation form (`NumberSchema`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct NumberSchema {
     /// `"number"` or `"integer"`.
     pub r#type: NumberType,
@@ -281,6 +287,7 @@ pub struct NumberSchema {
 /// A boolean field of an elicitation form (`BooleanSchema`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct BooleanSchema {
     /// `"boolean"`.
     pub r#type: BooleanType,
@@ -298,6 +305,7 @@ pub struct BooleanSchema {
 /// A choice with a display title (`{ const, title }` of titled enum schemas).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct EnumOption {
     /// The value.
     pub r#const: String,
@@ -308,6 +316,7 @@ pub struct EnumOption {
 /// A single choice among plain strings (`UntitledSingleSelectEnumSchema`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UntitledSingleSelectEnumSchema {
     /// `"string"`.
     pub r#type: StringType,
@@ -327,6 +336,7 @@ pub struct UntitledSingleSelectEnumSchema {
 /// A single choice among titled values (`TitledSingleSelectEnumSchema`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TitledSingleSelectEnumSchema {
     /// `"string"`.
     pub r#type: StringType,
@@ -356,6 +366,7 @@ pub enum SingleSelectEnumSchema {
 /// The `items` of an [`UntitledMultiSelectEnumSchema`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UntitledEnumItems {
     /// `"string"`.
     pub r#type: StringType,
@@ -366,6 +377,7 @@ pub struct UntitledEnumItems {
 /// The `items` of a [`TitledMultiSelectEnumSchema`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TitledEnumItems {
     /// The choices.
     pub any_of: Vec<EnumOption>,
@@ -374,6 +386,7 @@ pub struct TitledEnumItems {
 /// Several choices among plain strings (`UntitledMultiSelectEnumSchema`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UntitledMultiSelectEnumSchema {
     /// `"array"`.
     pub r#type: ArrayType,
@@ -399,6 +412,7 @@ pub struct UntitledMultiSelectEnumSchema {
 /// Several choices among titled values (`TitledMultiSelectEnumSchema`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TitledMultiSelectEnumSchema {
     /// `"array"`.
     pub r#type: ArrayType,
@@ -434,6 +448,7 @@ pub enum MultiSelectEnumSchema {
 /// The `2025-06-18` enum with parallel `enumNames` (`LegacyTitledEnumSchema`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct LegacyTitledEnumSchema {
     /// `"string"`.
     pub r#type: StringType,
@@ -508,5 +523,43 @@ impl<'de> Deserialize<'de> for PrimitiveSchemaDefinition {
             other => return Err(D::Error::custom(format!("unsupported schema type {other:?}"))),
         };
         r.map_err(D::Error::custom)
+    }
+}
+
+impl ElicitRequestFormParams {
+    /// A form elicitation: `message` shown with a form described by
+    /// `requested_schema` (a flat object schema).
+    ///
+    /// ```
+    /// let p = mcp_serve_core::types::ElicitRequestFormParams::new("Name?", serde_json::json!({"type": "object"}));
+    /// assert_eq!(p.message, "Name?");
+    /// ```
+    pub fn new(message: impl Into<String>, requested_schema: Value) -> Self {
+        ElicitRequestFormParams {
+            meta: None,
+            mode: None,
+            message: message.into(),
+            requested_schema,
+            task: None,
+        }
+    }
+}
+
+impl ElicitRequestURLParams {
+    /// A URL elicitation: `message` and the `url` to send the user to.
+    ///
+    /// ```
+    /// let p = mcp_serve_core::types::ElicitRequestURLParams::new("Sign in", "https://example.com/login");
+    /// assert_eq!(p.url, "https://example.com/login");
+    /// ```
+    pub fn new(message: impl Into<String>, url: impl Into<String>) -> Self {
+        ElicitRequestURLParams {
+            meta: None,
+            mode: ElicitMode::Url,
+            message: message.into(),
+            url: url.into(),
+            elicitation_id: None,
+            task: None,
+        }
     }
 }

@@ -8,6 +8,7 @@ use super::{ClientCapabilities, ElicitRequestURLParams, JsonObject};
 /// `data` of the `-32022` error (`UnsupportedProtocolVersionError`, `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UnsupportedProtocolVersionErrorData {
     /// The revisions the server supports.
     pub supported: Vec<String>,
@@ -18,6 +19,7 @@ pub struct UnsupportedProtocolVersionErrorData {
 /// `data` of the `-32021` error (`MissingRequiredClientCapabilityError`, `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct MissingRequiredClientCapabilityErrorData {
     /// The capabilities the request needs.
     pub required_capabilities: ClientCapabilities,
@@ -26,6 +28,7 @@ pub struct MissingRequiredClientCapabilityErrorData {
 /// `data` of the `-32042` error (`URLElicitationRequiredError`, `2025-11-25` only).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct URLElicitationRequiredErrorData {
     /// The URL elicitations the client must complete first.
     pub elicitations: Vec<ElicitRequestURLParams>,

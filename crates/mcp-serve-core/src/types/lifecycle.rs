@@ -22,6 +22,7 @@ pub enum IconTheme {
 /// An icon for display in a user interface (`Icon`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Icon {
     /// An `https:` or `data:` URI of the icon.
     pub src: String,
@@ -41,6 +42,7 @@ pub struct Icon {
 /// `title` is new in `2025-06-18`; `icons`, `description` and `websiteUrl` in `2025-11-25`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Implementation {
     /// Programmatic name.
     pub name: String,
@@ -79,6 +81,7 @@ message!(
 /// The result of `server/discover` (`DiscoverResult`, `2026-07-28`; cacheable).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DiscoverResult {
     /// Result metadata; carries the server info under
     /// [`meta::SERVER_INFO`](crate::meta::SERVER_INFO).
@@ -106,6 +109,7 @@ pub struct DiscoverResult {
 /// revisions up to `2025-11-25`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InitializeRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -126,6 +130,7 @@ message!(
 /// The result of the legacy `initialize` request (`InitializeResult`, up to `2025-11-25`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InitializeResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]

@@ -33,6 +33,7 @@ pub enum LoggingLevel {
 /// `2025-11-25`; modern clients send [`meta::LOG_LEVEL`](crate::meta::LOG_LEVEL) instead).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SetLevelRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +59,7 @@ impl Default for SetLevelRequestParams {
 /// Parameters of `notifications/message` (`LoggingMessageNotificationParams`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct LoggingMessageNotificationParams {
     /// Notification metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -97,3 +99,15 @@ message!(
     /// `notifications/message`: a log message from the server.
     LoggingMessageNotification, "notifications/message", required LoggingMessageNotificationParams
 );
+
+impl SetLevelRequestParams {
+    /// Asks for messages at `level` and above.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::{LoggingLevel, SetLevelRequestParams};
+    /// assert_eq!(SetLevelRequestParams::new(LoggingLevel::Info).level, LoggingLevel::Info);
+    /// ```
+    pub fn new(level: LoggingLevel) -> Self {
+        SetLevelRequestParams { meta: None, level }
+    }
+}

@@ -11,10 +11,15 @@
 //! and unions discriminated by `type` are enums whose variants hold the
 //! type-less structs.
 //!
+//! Structs a later revision may extend are `#[non_exhaustive]`: build them
+//! with their constructor (`new`, or `default()` when every field is
+//! optional) and set the public fields, so a new optional field is not a
+//! breaking change.
+//!
 //! ```
 //! use mcp_serve_core::types::{CallToolResult, ContentBlock, Tool};
 //!
-//! let tool = Tool { name: "add".into(), description: Some("Adds".into()), ..Default::default() };
+//! let tool = Tool::new("add", "Adds");
 //! assert_eq!(serde_json::to_value(&tool).unwrap()["inputSchema"]["type"], "object");
 //!
 //! let result = CallToolResult::text("3");

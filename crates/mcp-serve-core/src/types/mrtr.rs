@@ -104,6 +104,7 @@ pub type InputResponses = BTreeMap<String, InputResponse>;
 /// (`InputRequiredResult`, `"resultType": "input_required"`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InputRequiredResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -135,6 +136,7 @@ impl InputRequiredResult {
 /// (`InputResponseRequestParams`; flattened into the concrete params types).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InputResponseRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]

@@ -16,6 +16,7 @@ use crate::meta::Meta;
 /// `title` is new in `2025-06-18`, `icons` in `2025-11-25`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Prompt {
     /// Programmatic name.
     pub name: String,
@@ -39,6 +40,7 @@ pub struct Prompt {
 /// An argument of a prompt template (`PromptArgument`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PromptArgument {
     /// Programmatic name.
     pub name: String,
@@ -58,6 +60,7 @@ pub struct PromptArgument {
 /// In `2024-11-05` the content is text, image or an embedded resource only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PromptMessage {
     /// Who speaks.
     pub role: Role,
@@ -93,6 +96,7 @@ message!(
 /// The result of `prompts/list` (`ListPromptsResult`; cacheable from `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListPromptsResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +120,7 @@ pub struct ListPromptsResult {
 /// Parameters of `prompts/get` (`GetPromptRequestParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct GetPromptRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -141,6 +146,7 @@ message!(
 /// The result of `prompts/get` (`GetPromptResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct GetPromptResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -159,3 +165,49 @@ message!(
     /// `notifications/prompts/list_changed`: the prompt list changed.
     PromptListChangedNotification, "notifications/prompts/list_changed", optional NotificationParams
 );
+
+impl Prompt {
+    /// A prompt with a name.
+    ///
+    /// ```
+    /// let p = mcp_serve_core::types::Prompt::new("review");
+    /// assert_eq!(p.name, "review");
+    /// ```
+    pub fn new(name: impl Into<String>) -> Self {
+        Prompt {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+}
+
+impl PromptArgument {
+    /// An argument with a name (optional unless `required` is set).
+    ///
+    /// ```
+    /// let a = mcp_serve_core::types::PromptArgument::new("code");
+    /// assert_eq!(a.required, None);
+    /// ```
+    pub fn new(name: impl Into<String>) -> Self {
+        PromptArgument {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+}
+
+impl GetPromptResult {
+    /// A result with these messages.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::{GetPromptResult, PromptMessage};
+    /// let r = GetPromptResult::new(vec![PromptMessage::user_text("hi")]);
+    /// assert_eq!(r.messages.len(), 1);
+    /// ```
+    pub fn new(messages: Vec<PromptMessage>) -> Self {
+        GetPromptResult {
+            messages,
+            ..Default::default()
+        }
+    }
+}

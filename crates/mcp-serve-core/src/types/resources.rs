@@ -15,6 +15,7 @@ use crate::meta::Meta;
 /// `title` is new in `2025-06-18`, `icons` in `2025-11-25`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Resource {
     /// The URI of the resource.
     pub uri: String,
@@ -57,6 +58,7 @@ impl Resource {
 /// A template of resource URIs (`ResourceTemplate`, an RFC 6570 URI template).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceTemplate {
     /// The URI template.
     pub uri_template: String,
@@ -85,6 +87,7 @@ pub struct ResourceTemplate {
 /// Parameters naming one resource (`ResourceRequestParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +105,7 @@ pub type UnsubscribeRequestParams = ResourceRequestParams;
 /// Parameters of `resources/read` (`ReadResourceRequestParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ReadResourceRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -124,6 +128,7 @@ message!(
 /// The result of `resources/read` (`ReadResourceResult`; cacheable from `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ReadResourceResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +154,7 @@ message!(
 /// The result of `resources/list` (`ListResourcesResult`; cacheable from `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListResourcesResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +184,7 @@ message!(
 /// cacheable from `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListResourceTemplatesResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -206,6 +213,7 @@ message!(
 /// Parameters of `notifications/resources/updated` (`ResourceUpdatedNotificationParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceUpdatedNotificationParams {
     /// Notification metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -228,3 +236,19 @@ message!(
     /// `resources/unsubscribe` (legacy, up to `2025-11-25`).
     UnsubscribeRequest, "resources/unsubscribe", required UnsubscribeRequestParams
 );
+
+impl ResourceTemplate {
+    /// A template with an RFC 6570 URI template and a name.
+    ///
+    /// ```
+    /// let t = mcp_serve_core::types::ResourceTemplate::new("users://{id}", "user");
+    /// assert_eq!(t.uri_template, "users://{id}");
+    /// ```
+    pub fn new(uri_template: impl Into<String>, name: impl Into<String>) -> Self {
+        ResourceTemplate {
+            uri_template: uri_template.into(),
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+}

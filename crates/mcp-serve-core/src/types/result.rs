@@ -37,6 +37,7 @@ pub enum CacheScope {
 /// A result with no content beyond `_meta` (`EmptyResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct EmptyResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +54,7 @@ pub struct EmptyResult {
 /// legacy revisions it is optional.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +64,7 @@ pub struct RequestParams {
 /// Parameters of a notification carrying nothing but `_meta` (`NotificationParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct NotificationParams {
     /// Notification metadata (e.g. the subscription id of a `subscriptions/listen` stream).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +74,7 @@ pub struct NotificationParams {
 /// Parameters of a paginated list request (`PaginatedRequestParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PaginatedRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use crate::meta::Meta;
 /// A directory or file the client lets the server work on (`Root`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Root {
     /// A `file://` URI.
     pub uri: String,
@@ -29,6 +30,7 @@ message!(
 /// The client's answer to `roots/list` (`ListRootsResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListRootsResult {
     /// Result metadata (legacy revisions).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -41,3 +43,29 @@ message!(
     /// `notifications/roots/list_changed` (legacy, up to `2025-11-25`).
     RootsListChangedNotification, "notifications/roots/list_changed", optional NotificationParams
 );
+
+impl Root {
+    /// A root at `uri` (a `file://` URI).
+    ///
+    /// ```
+    /// let r = mcp_serve_core::types::Root::new("file:///work");
+    /// assert_eq!(r.name, None);
+    /// ```
+    pub fn new(uri: impl Into<String>) -> Self {
+        Root {
+            uri: uri.into(),
+            ..Default::default()
+        }
+    }
+
+    /// With a display name.
+    ///
+    /// ```
+    /// let r = mcp_serve_core::types::Root::new("file:///work").with_name("work");
+    /// assert_eq!(r.name.as_deref(), Some("work"));
+    /// ```
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}

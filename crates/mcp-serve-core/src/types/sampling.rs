@@ -11,6 +11,7 @@ use crate::meta::Meta;
 /// A hint for model selection (`ModelHint`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModelHint {
     /// A model name or substring of one, e.g. `"claude-3-5-sonnet"` or `"sonnet"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20,6 +21,7 @@ pub struct ModelHint {
 /// The server's preferences for model selection (`ModelPreferences`); priorities are 0–1.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModelPreferences {
     /// Model hints, in order of preference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +76,7 @@ pub enum ToolChoiceMode {
 /// How the model may use the offered tools (`ToolChoice`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolChoice {
     /// The mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +86,7 @@ pub struct ToolChoice {
 /// The model asks to call a tool (`ToolUseContent`, `"type": "tool_use"`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolUseContent {
     /// Id of this tool use, echoed by the [`ToolResultContent`].
     pub id: String,
@@ -98,6 +102,7 @@ pub struct ToolUseContent {
 /// The result of a tool use (`ToolResultContent`, `"type": "tool_result"`, `2025-11-25`+).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolResultContent {
     /// The `id` of the [`ToolUseContent`].
     pub tool_use_id: String,
@@ -172,6 +177,7 @@ impl From<Vec<SamplingMessageContentBlock>> for SamplingContent {
 /// A message of a sampling conversation (`SamplingMessage`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SamplingMessage {
     /// Who speaks.
     pub role: Role,
@@ -205,6 +211,7 @@ impl SamplingMessage {
 /// Parameters of `sampling/createMessage` (`CreateMessageRequestParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CreateMessageRequestParams {
     /// Request metadata (legacy revisions; `2026-07-28` input requests have none).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -271,6 +278,7 @@ pub enum StopReason {
 /// The client's answer to `sampling/createMessage` (`CreateMessageResult`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CreateMessageResult {
     /// Result metadata (legacy revisions).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -284,4 +292,55 @@ pub struct CreateMessageResult {
     /// Why sampling stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<StopReason>,
+}
+
+impl CreateMessageRequestParams {
+    /// A sampling request for this conversation, answered in at most
+    /// `max_tokens` tokens.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::{CreateMessageRequestParams, SamplingMessage};
+    /// let p = CreateMessageRequestParams::new(vec![SamplingMessage::user_text("hi")], 100);
+    /// assert_eq!(p.max_tokens, 100);
+    /// ```
+    pub fn new(messages: Vec<SamplingMessage>, max_tokens: u64) -> Self {
+        CreateMessageRequestParams {
+            messages,
+            max_tokens,
+            ..Default::default()
+        }
+    }
+
+    /// With a system prompt.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::{CreateMessageRequestParams, SamplingMessage};
+    /// let p = CreateMessageRequestParams::new(vec![SamplingMessage::user_text("hi")], 100)
+    ///     .with_system_prompt("Be brief.");
+    /// assert_eq!(p.system_prompt.as_deref(), Some("Be brief."));
+    /// ```
+    pub fn with_system_prompt(mut self, system_prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(system_prompt.into());
+        self
+    }
+}
+
+impl CreateMessageResult {
+    /// What the model said, as `role`, and which model said it.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::{CreateMessageResult, Role, SamplingContent, SamplingMessageContentBlock};
+    /// let hello = SamplingContent::Single(SamplingMessageContentBlock::text("hello"));
+    /// let r = CreateMessageResult::new(Role::Assistant, hello, "m1");
+    /// assert_eq!(r.model, "m1");
+    /// ```
+    pub fn new(role: Role, content: SamplingContent, model: impl Into<String>) -> Self {
+        CreateMessageResult {
+            meta: None,
+            role,
+            content,
+            model: model.into(),
+            stop_reason: None,
+        }
+    }
 }

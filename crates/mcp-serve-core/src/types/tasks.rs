@@ -38,6 +38,7 @@ impl TaskStatus {
 /// Asks for a request to run as a task (`TaskMetadata`, the `task` request param).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TaskMetadata {
     /// Requested retention after creation, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,6 +48,7 @@ pub struct TaskMetadata {
 /// Ties a message to a task (`RelatedTaskMetadata`, under `_meta["io.modelcontextprotocol/related-task"]`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RelatedTaskMetadata {
     /// The task.
     pub task_id: String,
@@ -55,6 +57,7 @@ pub struct RelatedTaskMetadata {
 /// A task (`Task`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Task {
     /// The task's id.
     pub task_id: String,
@@ -79,6 +82,7 @@ pub struct Task {
 /// The immediate result of a task-augmented request (`CreateTaskResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CreateTaskResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -90,6 +94,7 @@ pub struct CreateTaskResult {
 /// Parameters naming a task (`tasks/get`, `tasks/result`, `tasks/cancel`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct GetTaskRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -127,6 +132,7 @@ message!(
 /// The result of `tasks/get` (`GetTaskResult = Result & Task`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct GetTaskResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -143,6 +149,7 @@ pub type CancelTaskResult = GetTaskResult;
 /// underlying request, as an open object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct GetTaskPayloadResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +162,7 @@ pub struct GetTaskPayloadResult {
 /// The result of `tasks/list` (`ListTasksResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListTasksResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -169,6 +177,7 @@ pub struct ListTasksResult {
 /// Parameters of `notifications/tasks/status` (`NotificationParams & Task`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TaskStatusNotificationParams {
     /// Notification metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -182,3 +191,25 @@ message!(
     /// `notifications/tasks/status`: a task changed state.
     TaskStatusNotification, "notifications/tasks/status", required TaskStatusNotificationParams
 );
+
+impl Task {
+    /// A task created (and last updated) at `created_at` (RFC 3339).
+    ///
+    /// ```
+    /// use mcp_serve_core::types::{Task, TaskStatus};
+    /// let t = Task::new("t1", TaskStatus::Working, "2026-01-01T00:00:00Z");
+    /// assert_eq!(t.last_updated_at, t.created_at);
+    /// ```
+    pub fn new(task_id: impl Into<String>, status: TaskStatus, created_at: impl Into<String>) -> Self {
+        let created_at = created_at.into();
+        Task {
+            task_id: task_id.into(),
+            status,
+            status_message: None,
+            last_updated_at: created_at.clone(),
+            created_at,
+            ttl: None,
+            poll_interval: None,
+        }
+    }
+}

@@ -14,6 +14,7 @@ use crate::meta::Meta;
 /// unless the server is.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolAnnotations {
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,6 +48,7 @@ pub enum TaskSupport {
 /// Execution properties of a tool (`ToolExecution`, `2025-11-25` only).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolExecution {
     /// Whether the tool supports task-augmented calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +66,7 @@ fn default_input_schema() -> Value {
 /// `execution` in `2025-11-25` (`execution` is gone again in `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Tool {
     /// Programmatic name.
     pub name: String,
@@ -124,6 +127,7 @@ impl Tool {
 /// Parameters of `tools/call` (`CallToolRequestParams`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CallToolRequestParams {
     /// Request metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +159,7 @@ message!(
 /// JSON value from `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CallToolResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -219,6 +224,7 @@ message!(
 /// The result of `tools/list` (`ListToolsResult`; cacheable from `2026-07-28`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListToolsResult {
     /// Result metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
@@ -243,3 +249,18 @@ message!(
     /// `notifications/tools/list_changed`: the tool list changed.
     ToolListChangedNotification, "notifications/tools/list_changed", optional NotificationParams
 );
+
+impl ToolExecution {
+    /// How a tool runs: whether it supports task-augmented calls.
+    ///
+    /// ```
+    /// use mcp_serve_core::types::{TaskSupport, ToolExecution};
+    /// let e = ToolExecution::new(TaskSupport::Optional);
+    /// assert_eq!(e.task_support, Some(TaskSupport::Optional));
+    /// ```
+    pub fn new(task_support: TaskSupport) -> Self {
+        ToolExecution {
+            task_support: Some(task_support),
+        }
+    }
+}

@@ -349,7 +349,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
     /// let server = Server::new("s", "1").prompt(greet).into_handle()?;
     /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
-    /// let prompt = Reference::Prompt(PromptReference { name: "greet".into(), ..Default::default() });
+    /// let prompt = Reference::Prompt(PromptReference::new("greet"));
     /// let r = client.complete(prompt, "name", "A", None).await?;
     /// assert!(r.completion.values.len() <= 100);
     /// # Ok(()) }

@@ -94,7 +94,7 @@ impl Listeners {
 /// let server = Server::new("s", "1").into_handle()?;
 /// let client = Client::connect_in_memory(&server, ClientOptions::default()).await?;
 /// let mut sub = client
-///     .listen(SubscriptionFilter { tools_list_changed: Some(true), ..Default::default() })
+///     .listen(SubscriptionFilter::default().tools_changes())
 ///     .await?;
 /// assert_eq!(sub.accepted().tools_list_changed, Some(true));
 /// server.add_tool(mcp_serve::tool::Tool::new("late").raw_handler(|_, _| async { Ok(CallToolResult::text("hi")) }))?;

@@ -254,11 +254,7 @@ impl ClientOptions {
     /// ```
     /// use mcp_serve::client::ClientOptions;
     /// use mcp_serve::protocol::types::Root;
-    /// let o = ClientOptions::default().roots(vec![Root {
-    ///     uri: "file:///home/me/project".into(),
-    ///     name: Some("project".into()),
-    ///     ..Default::default()
-    /// }]);
+    /// let o = ClientOptions::default().roots(vec![Root::new("file:///home/me/project").with_name("project")]);
     /// assert!(o.capabilities.roots.is_some());
     /// ```
     #[must_use]
@@ -275,11 +271,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             era: Era::Auto,
-            info: Implementation {
-                name: "mcp-serve-client".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                ..Default::default()
-            },
+            info: Implementation::new("mcp-serve-client", env!("CARGO_PKG_VERSION")),
             capabilities: ClientCapabilities::default(),
             timeout: Duration::from_secs(30),
             input: None,

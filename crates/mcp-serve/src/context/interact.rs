@@ -221,11 +221,7 @@ impl Context {
     /// # Errors
     /// As [`Context::sample`].
     pub async fn sample_text(&self, prompt: &str, max_tokens: u64) -> Result<String, McpError> {
-        let request = CreateMessageRequestParams {
-            messages: vec![SamplingMessage::user_text(prompt)],
-            max_tokens,
-            ..Default::default()
-        };
+        let request = CreateMessageRequestParams::new(vec![SamplingMessage::user_text(prompt)], max_tokens);
         let result = self.sample(request).await?;
         let v = serde_json::to_value(&result.content).unwrap_or(Value::Null);
         let text = match &v {

@@ -310,11 +310,7 @@ mod tests {
             ..Default::default()
         };
         Shared::new(
-            mcp_serve_core::types::Implementation {
-                name: "t\"x".into(),
-                version: "1".into(),
-                ..Default::default()
-            },
+            mcp_serve_core::types::Implementation::new("t\"x", "1"),
             None,
             crate::schema::SchemaSettings::default(),
             options,
@@ -371,9 +367,10 @@ mod tests {
             CallToolResult::default(),
             CallToolResult::success(vec![ContentBlock::text("a"), ContentBlock::text("")]),
             crate::error::ToolError::new("bad").into_result(),
-            CallToolResult {
-                is_error: Some(false),
-                ..CallToolResult::text("x")
+            {
+                let mut r = CallToolResult::text("x");
+                r.is_error = Some(false);
+                r
             },
         ];
         for info in [true, false] {
@@ -388,13 +385,11 @@ mod tests {
                 }
             }
         }
-        let other = [
-            CallToolResult::success(vec![ContentBlock::Text(annotated)]),
-            CallToolResult {
-                structured_content: Some(json!({})),
-                ..Default::default()
-            },
-        ];
+        let other = [CallToolResult::success(vec![ContentBlock::Text(annotated)]), {
+            let mut r = CallToolResult::default();
+            r.structured_content = Some(json!({}));
+            r
+        }];
         for result in &other {
             assert!(
                 encode_text_result(

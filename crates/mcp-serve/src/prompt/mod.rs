@@ -63,10 +63,7 @@ impl Prompt {
     /// A prompt named `name`.
     pub fn new(name: impl Into<String>) -> Self {
         Prompt {
-            def: types::Prompt {
-                name: name.into(),
-                ..Default::default()
-            },
+            def: types::Prompt::new(name),
             args: None,
             completers: HashMap::new(),
             handler: None,
@@ -206,11 +203,12 @@ pub(crate) fn arguments_from_schema(schema: &Value) -> Vec<PromptArgument> {
     };
     props
         .iter()
-        .map(|(name, prop)| PromptArgument {
-            name: name.clone(),
-            title: prop.get("title").and_then(Value::as_str).map(str::to_owned),
-            description: prop.get("description").and_then(Value::as_str).map(str::to_owned),
-            required: Some(required.contains(&name.as_str())),
+        .map(|(name, prop)| {
+            let mut arg = PromptArgument::new(name.clone());
+            arg.title = prop.get("title").and_then(Value::as_str).map(str::to_owned);
+            arg.description = prop.get("description").and_then(Value::as_str).map(str::to_owned);
+            arg.required = Some(required.contains(&name.as_str()));
+            arg
         })
         .collect()
 }
@@ -238,10 +236,7 @@ impl IntoPromptResult for GetPromptResult {
 
 impl IntoPromptResult for Vec<PromptMessage> {
     fn into_prompt_result(self) -> Result<GetPromptResult, McpError> {
-        Ok(GetPromptResult {
-            messages: self,
-            ..Default::default()
-        })
+        Ok(GetPromptResult::new(self))
     }
 }
 

@@ -124,11 +124,9 @@ impl Proxy {
     /// # Errors
     /// The backend's lists could not be read.
     pub async fn mirror(&self, client: Client) -> Result<ServerHandle, ProxyError> {
-        let info = client.server_info().unwrap_or_else(|| Implementation {
-            name: "mcp-serve-proxy".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
-        });
+        let info = client
+            .server_info()
+            .unwrap_or_else(|| Implementation::new("mcp-serve-proxy", env!("CARGO_PKG_VERSION")));
         let mut server = Server::new(info.name.clone(), info.version.clone());
         if let Some(title) = info.title.clone() {
             server = server.title(title);
@@ -342,9 +340,10 @@ impl Catalog {
             input: SchemaSource::Fixed(def.input_schema.clone()),
             output: def.output_schema.clone().map(SchemaSource::Fixed),
             // Tasks of the backend are not forwarded: the front runs the call.
-            def: mcp_serve_core::types::Tool {
-                execution: None,
-                ..def
+            def: {
+                let mut def = def;
+                def.execution = None;
+                def
             },
             handler: Some(Arc::new(move |args: Map<String, Value>, cx: Context| {
                 let this = this.clone();

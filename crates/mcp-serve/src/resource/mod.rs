@@ -239,30 +239,26 @@ impl Resource {
     }
 
     pub(crate) fn resource_def(&self) -> types::Resource {
-        types::Resource {
-            uri: self.uri.clone(),
-            name: self.name.clone(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            mime_type: self.mime_type.clone(),
-            size: self.size,
-            annotations: self.annotations.clone(),
-            icons: self.icons.clone(),
-            meta: self.meta.clone(),
-        }
+        let mut def = types::Resource::new(self.uri.clone(), self.name.clone());
+        def.title.clone_from(&self.title);
+        def.description.clone_from(&self.description);
+        def.mime_type.clone_from(&self.mime_type);
+        def.size = self.size;
+        def.annotations.clone_from(&self.annotations);
+        def.icons.clone_from(&self.icons);
+        def.meta.clone_from(&self.meta);
+        def
     }
 
     pub(crate) fn template_def(&self) -> types::ResourceTemplate {
-        types::ResourceTemplate {
-            uri_template: self.uri.clone(),
-            name: self.name.clone(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            mime_type: self.mime_type.clone(),
-            annotations: self.annotations.clone(),
-            icons: self.icons.clone(),
-            meta: self.meta.clone(),
-        }
+        let mut def = types::ResourceTemplate::new(self.uri.clone(), self.name.clone());
+        def.title.clone_from(&self.title);
+        def.description.clone_from(&self.description);
+        def.mime_type.clone_from(&self.mime_type);
+        def.annotations.clone_from(&self.annotations);
+        def.icons.clone_from(&self.icons);
+        def.meta.clone_from(&self.meta);
+        def
     }
 }
 

@@ -30,12 +30,9 @@ pub trait IntoResourceContents: Send {
 }
 
 fn text(uri: &str, text: String, mime: Option<&str>) -> ResourceContents {
-    ResourceContents::Text(TextResourceContents {
-        uri: uri.to_owned(),
-        mime_type: mime.map(str::to_owned),
-        text,
-        meta: None,
-    })
+    let mut contents = TextResourceContents::new(uri, text);
+    contents.mime_type = mime.map(str::to_owned);
+    ResourceContents::Text(contents)
 }
 
 impl IntoResourceContents for String {
@@ -117,11 +114,9 @@ impl Blob {
 
 impl IntoResourceContents for Blob {
     fn into_contents(self, uri: &str) -> Result<Vec<ResourceContents>, McpError> {
-        Ok(vec![ResourceContents::Blob(BlobResourceContents {
-            uri: uri.to_owned(),
-            mime_type: self.mime_type,
-            blob: base64::engine::general_purpose::STANDARD.encode(self.bytes),
-            meta: None,
-        })])
+        let mut contents =
+            BlobResourceContents::new(uri, base64::engine::general_purpose::STANDARD.encode(self.bytes));
+        contents.mime_type = self.mime_type;
+        Ok(vec![ResourceContents::Blob(contents)])
     }
 }

@@ -125,9 +125,10 @@ impl Tool {
     /// A tool named `name` with no parameters and no handler yet.
     pub fn new(name: impl Into<String>) -> Self {
         Tool {
-            def: types::Tool {
-                name: name.into(),
-                ..Default::default()
+            def: {
+                let mut def = types::Tool::default();
+                def.name = name.into();
+                def
             },
             input: SchemaSource::Generated(empty_object_schema),
             output: None,
@@ -190,9 +191,7 @@ impl Tool {
     /// ```
     #[must_use]
     pub fn task_support(mut self, support: mcp_serve_core::types::TaskSupport) -> Self {
-        self.def.execution = Some(mcp_serve_core::types::ToolExecution {
-            task_support: Some(support),
-        });
+        self.def.execution = Some(mcp_serve_core::types::ToolExecution::new(support));
         self
     }
 

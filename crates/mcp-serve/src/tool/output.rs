@@ -46,19 +46,13 @@ impl IntoToolOutput for CallToolResult {
 
 impl IntoToolOutput for ContentBlock {
     fn into_tool_result(self) -> Result<CallToolResult, ToolError> {
-        Ok(CallToolResult {
-            content: vec![self],
-            ..Default::default()
-        })
+        Ok(CallToolResult::success(vec![self]))
     }
 }
 
 impl IntoToolOutput for Vec<ContentBlock> {
     fn into_tool_result(self) -> Result<CallToolResult, ToolError> {
-        Ok(CallToolResult {
-            content: self,
-            ..Default::default()
-        })
+        Ok(CallToolResult::success(self))
     }
 }
 
@@ -148,10 +142,8 @@ pub(crate) fn structured<T: Serialize + ?Sized>(value: &T) -> Result<CallToolRes
     let value = serde_json::to_value(value)
         .map_err(|e| ToolError::new(format!("the tool's result could not be serialized: {e}")))?;
     let text = value.to_string();
-    Ok(CallToolResult {
-        content: vec![ContentBlock::text(text)],
-        // Older revisions require structured content to be an object.
-        structured_content: value.is_object().then_some(value),
-        ..Default::default()
-    })
+    let mut result = CallToolResult::text(text);
+    // Older revisions require structured content to be an object.
+    result.structured_content = value.is_object().then_some(value);
+    Ok(result)
 }

@@ -337,10 +337,7 @@ async fn modern_http_serves_every_method() {
             .await
             .expect("prompt");
         assert_eq!(p.messages.len(), 1);
-        let prompt = Reference::Prompt(PromptReference {
-            name: "greet".into(),
-            ..Default::default()
-        });
+        let prompt = Reference::Prompt(PromptReference::new("greet"));
         client
             .complete(prompt, "name", "A", None)
             .await
@@ -710,15 +707,8 @@ async fn roots_are_answered_in_both_eras() {
         let server = start(HttpOptions::default()).await;
         for era in [Era::Modern, LEGACY] {
             let options = ClientOptions::default().era(era).roots(vec![
-                Root {
-                    uri: "file:///a".into(),
-                    ..Default::default()
-                },
-                Root {
-                    uri: "file:///b".into(),
-                    name: Some("b".into()),
-                    ..Default::default()
-                },
+                Root::new("file:///a"),
+                Root::new("file:///b").with_name("b"),
             ]);
             let client = Client::connect_http(&server.mcp(), options)
                 .await

@@ -20,11 +20,9 @@ fn server() -> ServerHandle {
 }
 
 fn filter() -> SubscriptionFilter {
-    SubscriptionFilter {
-        tools_list_changed: Some(true),
-        resource_subscriptions: Some(vec!["config://app".into()]),
-        ..Default::default()
-    }
+    SubscriptionFilter::default()
+        .tools_changes()
+        .resource("config://app")
 }
 
 async fn exercise(server: &ServerHandle, client: &Client) {

@@ -1476,11 +1476,9 @@ async fn chat(topic: String) -> Vec<PromptMessage> {
 /// A full result.
 #[prompt]
 fn full(#[arg(desc = "How many items")] count: u32, #[arg(default = 2)] step: u32) -> GetPromptResult {
-    GetPromptResult {
-        description: Some(format!("{count} items, step {step}")),
-        messages: vec![PromptMessage::user_text(format!("{}", count * step))],
-        ..Default::default()
-    }
+    let mut result = GetPromptResult::new(vec![PromptMessage::user_text(format!("{}", count * step))]);
+    result.description = Some(format!("{count} items, step {step}"));
+    result
 }
 
 /// A fallible prompt.

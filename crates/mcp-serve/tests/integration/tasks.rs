@@ -204,12 +204,11 @@ async fn legacy_task_waiting_for_input() -> (
         .tool(log_then_confirm)
         .into_handle()
         .unwrap();
+    let mut capabilities = ClientCapabilities::default();
+    capabilities.elicitation = Some(ElicitationCapability::default());
     let options = ClientOptions {
         era: Era::Legacy(ProtocolVersion::V2025_11_25),
-        capabilities: ClientCapabilities {
-            elicitation: Some(ElicitationCapability::default()),
-            ..Default::default()
-        },
+        capabilities,
         ..Default::default()
     }
     .on_input(move |_method, params| {
@@ -434,11 +433,10 @@ fn capabilities(extension: bool) -> ClientCapabilities {
     if extension {
         extensions.insert(EXT.into(), json!({}));
     }
-    ClientCapabilities {
-        elicitation: Some(ElicitationCapability::default()),
-        extensions: Some(extensions),
-        ..Default::default()
-    }
+    let mut capabilities = ClientCapabilities::default();
+    capabilities.elicitation = Some(ElicitationCapability::default());
+    capabilities.extensions = Some(extensions);
+    capabilities
 }
 
 async fn modern(server: &ServerHandle, extension: bool) -> TestClient {

@@ -210,15 +210,13 @@ impl Tasks {
             .map_or(DEFAULT_TTL, Duration::from_millis)
             .clamp(MIN_TTL, DEFAULT_TTL);
         let now = now_iso();
-        let task = Task {
-            task_id: format!("{:032x}", rand::random::<u128>()),
-            status: TaskStatus::Working,
-            status_message: None,
-            created_at: now.clone(),
-            last_updated_at: now,
-            ttl: Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
-            poll_interval: Some(POLL_INTERVAL_MS),
-        };
+        let mut task = Task::new(
+            format!("{:032x}", rand::random::<u128>()),
+            TaskStatus::Working,
+            now,
+        );
+        task.ttl = Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
+        task.poll_interval = Some(POLL_INTERVAL_MS);
         let entry = Arc::new(TaskEntry {
             task: Mutex::new(task),
             waiting: Mutex::new(0),
