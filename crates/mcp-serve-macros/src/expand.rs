@@ -271,7 +271,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             .raw_handler(move |__uri: ::std::string::String, __vars: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
                                 #[allow(unused_variables)]
                                 let __args: __McpArgs = match #p::serde_json::from_value(#p::serde_json::Value::Object(__vars)) {
-                                    ::core::result::Result::Ok(a) => a,
+                                    ::core::result::Result::Ok(__a) => __a,
                                     ::core::result::Result::Err(_) => return ::core::result::Result::Err(#m::error::McpError::resource_not_found(&__uri)),
                                 };
                                 #invoke
