@@ -94,6 +94,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
     let mut call_args = Vec::new();
     let mut extract_stmts = Vec::new();
     let mut arg_names = Vec::new();
+    let mut extractors = Vec::new();
     for (i, p) in params.iter().enumerate() {
         match p {
             Param::Arg {
@@ -140,6 +141,8 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                     let #v = <#ty as ::mcp_serve::context::FromContext>::from_context(&__cx)?;
                 });
                 call_args.push(quote!(#v));
+                // Records the `State<T>` it reads, checked when the server is built.
+                extractors.push(quote_spanned! {ty.span()=> .extractor::<#ty>() });
             }
         }
     }
@@ -241,6 +244,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #annotations
                             #task
                             .input_schema_of::<__McpArgs>()
+                            #(#extractors)*
                             .output_schema_fn(#p::probe::tool_output_schema(__wrap))
                             .raw_handler(move |__raw: #m::tool::Arguments, __cx: #m::context::Context| async move {
                                 #[allow(unused_variables)]
@@ -268,6 +272,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #title
                             #mime
                             .vars_schema_of::<__McpArgs>()
+                            #(#extractors)*
                             .raw_handler(move |__uri: ::std::string::String, __vars: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
                                 #[allow(unused_variables)]
                                 let __args: __McpArgs = match #p::serde_json::from_value(#p::serde_json::Value::Object(__vars)) {
@@ -289,6 +294,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                         #describe
                         #title
                         .arguments_schema_of::<__McpArgs>()
+                        #(#extractors)*
                         .raw_handler(move |__raw: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
                             #[allow(unused_variables)]
                                 let __args: __McpArgs = #m::prompt::parse_prompt_arguments(#name, __raw)?;

@@ -236,16 +236,19 @@ impl Server {
             match r {
                 Registration::Tool(t) => {
                     duplicate("tool", t.name(), "name", catalog.tools.contains_key(t.name()))?;
+                    t.check_state(&self.state)?;
                     catalog.insert_tool(t, &self.schema)?;
                 }
                 Registration::Resource(r) => {
                     let taken =
                         catalog.resources.contains_key(&r.uri) || catalog.templates.contains_key(&r.uri);
                     duplicate("resource", &r.uri, "URI", taken)?;
+                    r.check_state(&self.state)?;
                     catalog.insert_resource(r, &self.schema)?;
                 }
                 Registration::Prompt(p) => {
                     duplicate("prompt", p.name(), "name", catalog.prompts.contains_key(p.name()))?;
+                    p.check_state(&self.state)?;
                     catalog.insert_prompt(p, &self.schema)?;
                 }
             }
@@ -428,6 +431,7 @@ impl ServerHandle {
     /// When the tool cannot be served (see [`RegistrationError`]).
     pub fn add_tool(&self, tool: impl IntoTool) -> Result<(), RegistrationError> {
         let tool = tool.into_tool();
+        tool.check_state(&self.shared.state)?;
         self.shared
             .update(ListKind::Tools, |c, s| c.insert_tool(tool, s).map(|()| true))
             .map(drop)
@@ -439,6 +443,7 @@ impl ServerHandle {
     /// When the resource cannot be served.
     pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), RegistrationError> {
         let resource = resource.into_resource();
+        resource.check_state(&self.shared.state)?;
         self.shared
             .update(ListKind::Resources, |c, s| {
                 c.insert_resource(resource, s).map(|()| true)
@@ -452,6 +457,7 @@ impl ServerHandle {
     /// When the prompt cannot be served.
     pub fn add_prompt(&self, prompt: impl IntoPrompt) -> Result<(), RegistrationError> {
         let prompt = prompt.into_prompt();
+        prompt.check_state(&self.shared.state)?;
         self.shared
             .update(ListKind::Prompts, |c, s| {
                 c.insert_prompt(prompt, s).map(|()| true)

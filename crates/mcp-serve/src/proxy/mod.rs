@@ -358,6 +358,7 @@ impl Catalog {
                 })
             })),
             deferred_task: false,
+            required_state: Vec::new(),
         }
     }
 
@@ -386,6 +387,7 @@ impl Catalog {
                     decode::<GetPromptResult>(v, "prompts/get")
                 })
             })),
+            required_state: Vec::new(),
         }
     }
 
