@@ -29,6 +29,12 @@ use crate::error::McpError;
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be taken from the request context: it is not an extractor",
+    label = "not an extractor",
+    note = "extractors are `Context`, `State<T>`, `RequestMeta`, `ClientInfo`, `HttpRequest` and `ProtocolVersion`; implement `FromContext` for a type of your own",
+    note = "if the client sends this value, remove `#[ctx]` and derive `Deserialize` and `JsonSchema` for the type"
+)]
 pub trait FromContext: Sized + Send + 'static {
     /// Builds the value.
     ///

@@ -249,6 +249,10 @@ pub(crate) fn arguments_from_schema(schema: &Value) -> Vec<PromptArgument> {
 /// let r = "Summarise this.".to_string().into_prompt_result().unwrap();
 /// assert_eq!(r.messages.len(), 1);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a prompt: return text (one user message), a `PromptMessage`, `Vec<PromptMessage>` or `GetPromptResult` (inside `Result<_, McpError>` to fail)",
+    label = "not something a prompt can return"
+)]
 pub trait IntoPromptResult: Send {
     /// The result.
     ///
@@ -299,6 +303,11 @@ impl<T: IntoPromptResult, E: Into<McpError> + Send> IntoPromptResult for Result<
 
 /// Anything that can be registered as a prompt: a [`Prompt`], or a function
 /// annotated with `#[prompt]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a prompt: put `#[prompt]` on the function, or build a `Prompt` with `Prompt::new(name).handler(...)`",
+    label = "not a prompt",
+    note = "only a `Prompt`, or a function annotated with `#[prompt]`, can be registered as a prompt"
+)]
 pub trait IntoPrompt {
     /// The prompt.
     fn into_prompt(self) -> Prompt;

@@ -295,6 +295,11 @@ impl Resource {
 
 /// Anything that can be registered as a resource: a [`Resource`], or a
 /// function annotated with `#[resource("uri")]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource: put `#[resource(\"uri\")]` on the function, or build a `Resource` with `Resource::new(uri).handler(...)`",
+    label = "not a resource",
+    note = "only a `Resource`, or a function annotated with `#[resource(\"uri\")]`, can be registered as a resource"
+)]
 pub trait IntoResource {
     /// The resource.
     fn into_resource(self) -> Resource;

@@ -429,6 +429,11 @@ pub fn parse_arguments<A: DeserializeOwned>(tool: &str, args: Arguments) -> Resu
 
 /// Anything that can be registered as a tool: a [`Tool`], or a function
 /// annotated with `#[tool]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool: put `#[tool]` on the function, or build a `Tool` with `Tool::new(name).handler(...)`",
+    label = "not a tool",
+    note = "only a `Tool`, or a function annotated with `#[tool]`, can be registered as a tool"
+)]
 pub trait IntoTool {
     /// The tool.
     fn into_tool(self) -> Tool;
