@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ItemFn, LitStr, ReturnType, Type};
+use syn::{Ident, ItemFn, LitStr, ReturnType, Type};
 
 use crate::args::{Param, classify, is_option};
 use crate::attrs::{Options, doc_string};
@@ -18,6 +18,16 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The marker type of `mcp_serve::probe` naming this kind in errors.
+    fn probe_target(self) -> Ident {
+        let name = match self {
+            Kind::Tool => "ForTool",
+            Kind::Resource => "ForResource",
+            Kind::Prompt => "ForPrompt",
+        };
+        Ident::new(name, Span::call_site())
+    }
+
     fn macro_name(self) -> &'static str {
         match self {
             Kind::Tool => "tool",
@@ -94,6 +104,8 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
     let mut call_args = Vec::new();
     let mut extract_stmts = Vec::new();
     let mut arg_names = Vec::new();
+    let mut arg_checks = Vec::new();
+    let mut extractors = Vec::new();
     for (i, p) in params.iter().enumerate() {
         match p {
             Param::Arg {
@@ -131,6 +143,18 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                 } else if is_option(ty) {
                     attrs.push(quote!(#[serde(default)]));
                 }
+                // Before the argument struct's derives fail on it, say what an
+                // argument must be.
+                let target = kind.probe_target();
+                arg_checks.push(quote_spanned! {ty.span()=>
+                    {
+                        #[allow(unused_imports)]
+                        use ::mcp_serve::__private::probe::{ArgAcceptedKind as _, ArgRejectedKind as _};
+                        (&::mcp_serve::__private::probe::ArgProbe::<#ty, ::mcp_serve::__private::probe::#target>::new())
+                            .arg_kind()
+                            .check();
+                    }
+                });
                 fields.push(quote! { #(#attrs)* #field: #ty });
                 call_args.push(quote!(__args.#field));
             }
@@ -140,6 +164,8 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                     let #v = <#ty as ::mcp_serve::context::FromContext>::from_context(&__cx)?;
                 });
                 call_args.push(quote!(#v));
+                // Records the `State<T>` it reads, checked when the server is built.
+                extractors.push(quote_spanned! {ty.span()=> .extractor::<#ty>() });
             }
         }
     }
@@ -185,16 +211,26 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
     let m = quote!(::mcp_serve);
     let p = quote!(::mcp_serve::__private);
     let args_struct = quote! {
+        #(#arg_checks)*
         #(#defaults)*
         #[derive(#p::serde::Deserialize, #p::schemars::JsonSchema)]
         #[serde(crate = "::mcp_serve::__private::serde")]
         #[schemars(crate = "::mcp_serve::__private::schemars")]
         struct __McpArgs { #(#fields,)* }
     };
-    let wrap = quote! {
-        #[allow(unused_imports)]
-        use #p::probe::{DirectKind as _, StructuredOptionKind as _, StructuredResultKind as _, StructuredValueKind as _};
-        let __wrap = |__v: #ret_ty| (&&#p::probe::Probe::<#ret_ty>::new()).kind().wrap(__v);
+    // The conversion of the return value, chosen by its type (see
+    // `mcp_serve::probe`). Spanned to the return type, where a type that
+    // cannot be returned is reported.
+    let ret_span = ret_ty.span();
+    let wrap_for = |target: Ident| {
+        quote_spanned! {ret_span=>
+            #[allow(unused_imports)]
+            use #p::probe::{
+                DirectKind as _, StructuredOptionKind as _, StructuredResultKind as _, StructuredValueKind as _,
+                UnsupportedKind as _,
+            };
+            let __wrap = |__v: #ret_ty| (&&&#p::probe::Probe::<#ret_ty, #p::probe::#target>::new()).kind().wrap(__v);
+        }
     };
     let invoke = quote! {
         #(#extract_stmts)*
@@ -230,6 +266,12 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                 };
                 quote!(.task_support(#m::protocol::types::TaskSupport::#variant))
             });
+            let wrap = wrap_for(kind.probe_target());
+            // Spanned to the return type, like `wrap`: a type that has no
+            // conversion is reported there, once.
+            let output_schema = quote_spanned!(ret_span=> #p::probe::tool_output_schema(__wrap));
+            let tool_result =
+                quote_spanned!(ret_span=> #m::tool::IntoToolOutput::into_tool_result(__wrap(__out)));
             quote! {
                 impl #m::tool::IntoTool for #fn_ident {
                     fn into_tool(self) -> #m::tool::Tool {
@@ -241,12 +283,13 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #annotations
                             #task
                             .input_schema_of::<__McpArgs>()
-                            .output_schema_fn(#p::probe::tool_output_schema(__wrap))
+                            #(#extractors)*
+                            .output_schema_fn(#output_schema)
                             .raw_handler(move |__raw: #m::tool::Arguments, __cx: #m::context::Context| async move {
                                 #[allow(unused_variables)]
                                 let __args: __McpArgs = #m::tool::parse_arguments(#name, __raw)?;
                                 #invoke
-                                #m::tool::IntoToolOutput::into_tool_result(__wrap(__out))
+                                #tool_result
                                     .map_err(#m::tool::CallError::from)
                             })
                     }
@@ -257,6 +300,8 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
             let uri = options.uri.as_ref().expect("checked above");
             let mime = options.mime.as_ref().map(|mt| quote!(.mime_type(#mt)));
             let name = options.name.clone().unwrap_or(name);
+            let wrap = wrap_for(kind.probe_target());
+            let contents = quote_spanned!(ret_span=> #m::resource::IntoResourceContents::into_contents(__wrap(__out), &__uri));
             quote! {
                 impl #m::resource::IntoResource for #fn_ident {
                     fn into_resource(self) -> #m::resource::Resource {
@@ -268,36 +313,44 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #title
                             #mime
                             .vars_schema_of::<__McpArgs>()
+                            #(#extractors)*
                             .raw_handler(move |__uri: ::std::string::String, __vars: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
                                 #[allow(unused_variables)]
                                 let __args: __McpArgs = match #p::serde_json::from_value(#p::serde_json::Value::Object(__vars)) {
-                                    ::core::result::Result::Ok(a) => a,
+                                    ::core::result::Result::Ok(__a) => __a,
                                     ::core::result::Result::Err(_) => return ::core::result::Result::Err(#m::error::McpError::resource_not_found(&__uri)),
                                 };
                                 #invoke
-                                #m::resource::IntoResourceContents::into_contents(__wrap(__out), &__uri)
+                                #contents
                             })
                     }
                 }
             }
         }
-        Kind::Prompt => quote! {
-            impl #m::prompt::IntoPrompt for #fn_ident {
-                fn into_prompt(self) -> #m::prompt::Prompt {
-                    #args_struct
-                    #m::prompt::Prompt::new(#name)
-                        #describe
-                        #title
-                        .arguments_schema_of::<__McpArgs>()
-                        .raw_handler(move |__raw: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
-                            #[allow(unused_variables)]
+        Kind::Prompt => {
+            // Spanned to the return type, where a type that cannot be returned is reported.
+            let prompt_result = quote_spanned! {ret_span=>
+                #m::prompt::IntoPromptResult::into_prompt_result(__out)
+            };
+            quote! {
+                impl #m::prompt::IntoPrompt for #fn_ident {
+                    fn into_prompt(self) -> #m::prompt::Prompt {
+                        #args_struct
+                        #m::prompt::Prompt::new(#name)
+                            #describe
+                            #title
+                            .arguments_schema_of::<__McpArgs>()
+                            #(#extractors)*
+                            .raw_handler(move |__raw: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
+                                #[allow(unused_variables)]
                                 let __args: __McpArgs = #m::prompt::parse_prompt_arguments(#name, __raw)?;
-                            #invoke
-                            #m::prompt::IntoPromptResult::into_prompt_result(__out)
-                        })
+                                #invoke
+                                #prompt_result
+                            })
+                    }
                 }
             }
-        },
+        }
     };
 
     Ok(quote! {

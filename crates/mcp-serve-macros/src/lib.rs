@@ -8,7 +8,9 @@
 //! required, `#[arg(default = ...)]` → default); parameters whose type is an
 //! extractor (`Context`, `State<T>`, `RequestMeta`, `ClientInfo`,
 //! `HttpRequest`, `ProtocolVersion`, or any type marked `#[ctx]`) are
-//! injected. Use them through `mcp_serve::prelude`.
+//! injected. A `State<T>` parameter is also recorded on the registration, so
+//! a server built without `.state(value)` of that type is refused. Use them
+//! through `mcp_serve::prelude`.
 //!
 //! Because the function's name becomes a unit struct, it also claims that name
 //! in patterns: a `let add = ...` or a parameter named `add` in the same module

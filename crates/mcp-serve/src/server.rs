@@ -233,16 +233,19 @@ impl Server {
             match r {
                 Registration::Tool(t) => {
                     duplicate("tool", t.name(), "name", catalog.tools.contains_key(t.name()))?;
+                    t.check_state(&self.state)?;
                     catalog.insert_tool(t, &self.schema)?;
                 }
                 Registration::Resource(r) => {
                     let taken =
                         catalog.resources.contains_key(&r.uri) || catalog.templates.contains_key(&r.uri);
                     duplicate("resource", &r.uri, "URI", taken)?;
+                    r.check_state(&self.state)?;
                     catalog.insert_resource(r, &self.schema)?;
                 }
                 Registration::Prompt(p) => {
                     duplicate("prompt", p.name(), "name", catalog.prompts.contains_key(p.name()))?;
+                    p.check_state(&self.state)?;
                     catalog.insert_prompt(p, &self.schema)?;
                 }
             }

@@ -1,5 +1,6 @@
 //! Extractors: values a handler receives by naming their type.
 
+use std::any::TypeId;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use mcp_serve_core::meta::Meta;
 use mcp_serve_core::types::Implementation;
 use mcp_serve_core::version::ProtocolVersion;
 
-use super::Context;
+use super::{Context, StateMap};
 use crate::error::McpError;
 
 /// A value a handler can take as a parameter, built from the request.
@@ -28,12 +29,25 @@ use crate::error::McpError;
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be taken from the request context: it is not an extractor",
+    label = "not an extractor",
+    note = "extractors are `Context`, `State<T>`, `RequestMeta`, `ClientInfo`, `HttpRequest` and `ProtocolVersion`; implement `FromContext` for a type of your own",
+    note = "if the client sends this value, remove `#[ctx]` and derive `Deserialize` and `JsonSchema` for the type"
+)]
 pub trait FromContext: Sized + Send + 'static {
     /// Builds the value.
     ///
     /// # Errors
     /// The protocol error the client gets when the value cannot be had.
     fn from_context(cx: &Context) -> Result<Self, McpError>;
+
+    /// The shared state this extractor reads (its type and name), so that a
+    /// server registering a handler that takes it refuses to build without it.
+    #[doc(hidden)]
+    fn required_state() -> Option<(TypeId, &'static str)> {
+        None
+    }
 }
 
 impl FromContext for Context {
@@ -49,6 +63,10 @@ impl FromContext for ProtocolVersion {
 }
 
 /// Shared server state registered with `Server::state(value)`.
+///
+/// A server whose `#[tool]`, `#[resource]` or `#[prompt]` function takes a
+/// `State<T>` is refused when built (`RegistrationError::MissingState`) if no
+/// `T` was given to `Server::state`, rather than failing the first call.
 ///
 /// ```
 /// use mcp_serve::prelude::*;
@@ -84,6 +102,17 @@ impl<T: Send + Sync + 'static> FromContext for State<T> {
                 std::any::type_name::<T>()
             ))
         })
+    }
+
+    fn required_state() -> Option<(TypeId, &'static str)> {
+        Some((TypeId::of::<T>(), std::any::type_name::<T>()))
+    }
+}
+
+impl StateMap {
+    /// Whether a value of this type was registered.
+    pub(crate) fn contains_type(&self, id: TypeId) -> bool {
+        self.0.contains_key(&id)
     }
 }
 

@@ -59,6 +59,19 @@ pub enum RegistrationError {
         /// `name` or `URI`.
         key: &'static str,
     },
+    /// A handler takes `State<T>` (or declared it with `requires_state`), but
+    /// the server was given no `T`.
+    #[error(
+        "{kind} `{name}` takes `State<{type_name}>`, but the server has no `{type_name}`: call `.state(value)` with one on the `Server`"
+    )]
+    MissingState {
+        /// `tool`, `resource` or `prompt`.
+        kind: &'static str,
+        /// Its name (a resource's URI).
+        name: String,
+        /// The state's type.
+        type_name: &'static str,
+    },
     /// A name is empty or too long.
     #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]
     InvalidName {

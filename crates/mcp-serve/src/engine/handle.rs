@@ -69,6 +69,7 @@ impl ServerHandle {
     /// When the tool cannot be served (see [`RegistrationError`]).
     pub fn add_tool(&self, tool: impl IntoTool) -> Result<(), RegistrationError> {
         let tool = tool.into_tool();
+        tool.check_state(&self.shared.state)?;
         self.shared
             .update(ListKind::Tools, |c, s| c.insert_tool(tool, s).map(|()| true))
             .map(drop)
@@ -80,6 +81,7 @@ impl ServerHandle {
     /// When the resource cannot be served.
     pub fn add_resource(&self, resource: impl IntoResource) -> Result<(), RegistrationError> {
         let resource = resource.into_resource();
+        resource.check_state(&self.shared.state)?;
         self.shared
             .update(ListKind::Resources, |c, s| {
                 c.insert_resource(resource, s).map(|()| true)
@@ -93,6 +95,7 @@ impl ServerHandle {
     /// When the prompt cannot be served.
     pub fn add_prompt(&self, prompt: impl IntoPrompt) -> Result<(), RegistrationError> {
         let prompt = prompt.into_prompt();
+        prompt.check_state(&self.shared.state)?;
         self.shared
             .update(ListKind::Prompts, |c, s| {
                 c.insert_prompt(prompt, s).map(|()| true)

@@ -23,9 +23,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::complete::{Completer, CompleterFn};
-use crate::context::Context;
+use crate::context::{Context, FromContext, StateMap};
+use crate::engine::RegistrationError;
 use crate::error::McpError;
-use crate::tool::SchemaSource;
+use crate::tool::{RequiredState, SchemaSource};
 
 pub(crate) type PromptFn = dyn Fn(Map<String, Value>, Context) -> BoxFuture<'static, Result<GetPromptResult, McpError>>
     + Send
@@ -49,6 +50,8 @@ pub struct Prompt {
     pub(crate) args: Option<SchemaSource>,
     pub(crate) completers: HashMap<String, Completer>,
     pub(crate) handler: Option<Arc<PromptFn>>,
+    /// The `State<T>` types the handler reads.
+    pub(crate) required_state: Vec<RequiredState>,
 }
 
 impl std::fmt::Debug for Prompt {
@@ -67,6 +70,7 @@ impl Prompt {
             args: None,
             completers: HashMap::new(),
             handler: None,
+            required_state: Vec::new(),
         }
     }
 
@@ -100,6 +104,29 @@ impl Prompt {
     #[must_use]
     pub fn meta(mut self, meta: Meta) -> Self {
         self.def.meta = Some(meta);
+        self
+    }
+
+    /// Declares that the handler reads the shared state `T`
+    /// ([`Context::state`]), so a server without `.state(value)` of that type
+    /// refuses to build instead of failing the call. `#[prompt]` functions
+    /// declare the `State<T>` parameters they take by themselves.
+    #[must_use]
+    pub fn requires_state<T: Send + Sync + 'static>(mut self) -> Self {
+        RequiredState::add(&mut self.required_state, RequiredState::of::<T>());
+        self
+    }
+
+    /// Refuses the prompt when `state` lacks a type its handler reads.
+    pub(crate) fn check_state(&self, state: &StateMap) -> Result<(), RegistrationError> {
+        RequiredState::check(&self.required_state, state, "prompt", self.name())
+    }
+
+    /// Records the state the extractor `E` of a `#[prompt]` parameter reads.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn extractor<E: FromContext>(mut self) -> Self {
+        RequiredState::add_extractor::<E>(&mut self.required_state);
         self
     }
 
@@ -220,6 +247,10 @@ pub(crate) fn arguments_from_schema(schema: &Value) -> Vec<PromptArgument> {
 /// let r = "Summarise this.".to_string().into_prompt_result().unwrap();
 /// assert_eq!(r.messages.len(), 1);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a prompt: return text (one user message), a `PromptMessage`, `Vec<PromptMessage>` or `GetPromptResult` (inside `Result<_, McpError>` to fail)",
+    label = "not something a prompt can return"
+)]
 pub trait IntoPromptResult: Send {
     /// The result.
     ///
@@ -267,6 +298,11 @@ impl<T: IntoPromptResult, E: Into<McpError> + Send> IntoPromptResult for Result<
 
 /// Anything that can be registered as a prompt: a [`Prompt`], or a function
 /// annotated with `#[prompt]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a prompt: put `#[prompt]` on the function, or build a `Prompt` with `Prompt::new(name).handler(...)`",
+    label = "not a prompt",
+    note = "only a `Prompt`, or a function annotated with `#[prompt]`, can be registered as a prompt"
+)]
 pub trait IntoPrompt {
     /// The prompt.
     fn into_prompt(self) -> Prompt;

@@ -357,6 +357,7 @@ impl Catalog {
                 })
             })),
             deferred_task: false,
+            required_state: Vec::new(),
         }
     }
 
@@ -385,6 +386,7 @@ impl Catalog {
                     decode::<GetPromptResult>(v, "prompts/get")
                 })
             })),
+            required_state: Vec::new(),
         }
     }
 

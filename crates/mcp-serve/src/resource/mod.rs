@@ -36,9 +36,10 @@ pub use output::{Blob, IntoResourceContents};
 pub use template::{TemplateError, UriTemplate};
 
 use crate::complete::{Completer, CompleterFn};
-use crate::context::Context;
+use crate::context::{Context, FromContext, StateMap};
+use crate::engine::RegistrationError;
 use crate::error::McpError;
-use crate::tool::SchemaSource;
+use crate::tool::{RequiredState, SchemaSource};
 
 /// What runs when a resource is read: the URI, its template variables.
 pub(crate) type ResourceFn = dyn Fn(String, Map<String, Value>, Context) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>
@@ -66,6 +67,8 @@ pub struct Resource {
     pub(crate) completers: HashMap<String, Completer>,
     pub(crate) handler: Option<Arc<ResourceFn>>,
     pub(crate) error: Option<TemplateError>,
+    /// The `State<T>` types the handler reads.
+    pub(crate) required_state: Vec<RequiredState>,
 }
 
 impl std::fmt::Debug for Resource {
@@ -104,6 +107,7 @@ impl Resource {
             completers: HashMap::new(),
             handler: None,
             error,
+            required_state: Vec::new(),
         }
     }
 
@@ -170,6 +174,29 @@ impl Resource {
     #[must_use]
     pub fn meta(mut self, meta: Meta) -> Self {
         self.meta = Some(meta);
+        self
+    }
+
+    /// Declares that the handler reads the shared state `T`
+    /// ([`Context::state`]), so a server without `.state(value)` of that type
+    /// refuses to build instead of failing the read. `#[resource]` functions
+    /// declare the `State<T>` parameters they take by themselves.
+    #[must_use]
+    pub fn requires_state<T: Send + Sync + 'static>(mut self) -> Self {
+        RequiredState::add(&mut self.required_state, RequiredState::of::<T>());
+        self
+    }
+
+    /// Refuses the resource when `state` lacks a type its handler reads.
+    pub(crate) fn check_state(&self, state: &StateMap) -> Result<(), RegistrationError> {
+        RequiredState::check(&self.required_state, state, "resource", &self.uri)
+    }
+
+    /// Records the state the extractor `E` of a `#[resource]` parameter reads.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn extractor<E: FromContext>(mut self) -> Self {
+        RequiredState::add_extractor::<E>(&mut self.required_state);
         self
     }
 
@@ -264,6 +291,11 @@ impl Resource {
 
 /// Anything that can be registered as a resource: a [`Resource`], or a
 /// function annotated with `#[resource("uri")]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource: put `#[resource(\"uri\")]` on the function, or build a `Resource` with `Resource::new(uri).handler(...)`",
+    label = "not a resource",
+    note = "only a `Resource`, or a function annotated with `#[resource(\"uri\")]`, can be registered as a resource"
+)]
 pub trait IntoResource {
     /// The resource.
     fn into_resource(self) -> Resource;

@@ -21,6 +21,11 @@ use crate::tool::Json;
 /// let c = "hello".to_string().into_contents("memo://1").unwrap();
 /// assert_eq!(c.len(), 1);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a resource handler: return text, a `Blob`, `ResourceContents`, `Vec<ResourceContents>`, `ReadResourceResult` or `Json<T>` (inside `Option<_>` for not found, `Result<_, McpError>` to fail)",
+    label = "not something a resource can return",
+    note = "a type that derives `Serialize` is returned as `Json(value)`, which sends it as JSON text"
+)]
 pub trait IntoResourceContents: Send {
     /// The contents.
     ///

@@ -19,6 +19,7 @@
 
 mod output;
 
+use std::any::TypeId;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -31,7 +32,8 @@ use serde_json::{Map, Value};
 
 pub use output::{IntoToolOutput, Json};
 
-use crate::context::Context;
+use crate::context::{Context, FromContext, StateMap};
+use crate::engine::RegistrationError;
 use crate::error::{McpError, ToolError};
 use crate::schema::SchemaSettings;
 
@@ -82,6 +84,53 @@ impl SchemaSource {
     }
 }
 
+/// A shared-state type a handler reads as `State<T>`: a server without one
+/// is refused when built, rather than failing the handler's first call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequiredState {
+    pub(crate) type_id: TypeId,
+    pub(crate) type_name: &'static str,
+}
+
+impl RequiredState {
+    pub(crate) fn of<T: 'static>() -> Self {
+        RequiredState {
+            type_id: TypeId::of::<T>(),
+            type_name: std::any::type_name::<T>(),
+        }
+    }
+
+    /// Adds the state extractor `E` reads, if any, to `list`.
+    pub(crate) fn add_extractor<E: FromContext>(list: &mut Vec<RequiredState>) {
+        if let Some((type_id, type_name)) = E::required_state() {
+            RequiredState::add(list, RequiredState { type_id, type_name });
+        }
+    }
+
+    pub(crate) fn add(list: &mut Vec<RequiredState>, required: RequiredState) {
+        if !list.contains(&required) {
+            list.push(required);
+        }
+    }
+
+    /// Refuses the registration of `kind` `name` when `state` lacks one of `required`.
+    pub(crate) fn check(
+        required: &[RequiredState],
+        state: &StateMap,
+        kind: &'static str,
+        name: &str,
+    ) -> Result<(), RegistrationError> {
+        match required.iter().find(|r| !state.contains_type(r.type_id)) {
+            None => Ok(()),
+            Some(missing) => Err(RegistrationError::MissingState {
+                kind,
+                name: name.to_owned(),
+                type_name: missing.type_name,
+            }),
+        }
+    }
+}
+
 /// A tool: its definition and its handler.
 ///
 /// ```
@@ -107,6 +156,8 @@ pub struct Tool {
     pub(crate) handler: Option<Arc<ToolFn>>,
     /// Becomes a task only when the handler calls `Context::begin_task`.
     pub(crate) deferred_task: bool,
+    /// The `State<T>` types the handler reads.
+    pub(crate) required_state: Vec<RequiredState>,
 }
 
 impl std::fmt::Debug for Tool {
@@ -134,6 +185,7 @@ impl Tool {
             output: None,
             handler: None,
             deferred_task: false,
+            required_state: Vec::new(),
         }
     }
 
@@ -226,6 +278,47 @@ impl Tool {
     #[must_use]
     pub fn meta(mut self, meta: Meta) -> Self {
         self.def.meta = Some(meta);
+        self
+    }
+
+    /// Declares that the handler reads the shared state `T`
+    /// ([`Context::state`]), so a server without `.state(value)` of that type
+    /// refuses to build instead of failing the call. `#[tool]` functions
+    /// declare the `State<T>` parameters they take by themselves.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::Tool;
+    ///
+    /// struct Db;
+    /// let tool = || {
+    ///     Tool::new("query")
+    ///         .requires_state::<Db>()
+    ///         .raw_handler(|_, ctx| async move {
+    ///             let _db = ctx.state::<Db>();
+    ///             Ok(CallToolResult::text("rows"))
+    ///         })
+    /// };
+    /// let err = Server::new("demo", "1.0.0").tool(tool()).into_handle().unwrap_err();
+    /// assert!(err.to_string().contains(".state("), "{err}");
+    /// assert!(Server::new("demo", "1.0.0").tool(tool()).state(Db).into_handle().is_ok());
+    /// ```
+    #[must_use]
+    pub fn requires_state<T: Send + Sync + 'static>(mut self) -> Self {
+        RequiredState::add(&mut self.required_state, RequiredState::of::<T>());
+        self
+    }
+
+    /// Refuses the tool when `state` lacks a type its handler reads.
+    pub(crate) fn check_state(&self, state: &StateMap) -> Result<(), RegistrationError> {
+        RequiredState::check(&self.required_state, state, "tool", self.name())
+    }
+
+    /// Records the state the extractor `E` of a `#[tool]` parameter reads.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn extractor<E: FromContext>(mut self) -> Self {
+        RequiredState::add_extractor::<E>(&mut self.required_state);
         self
     }
 
@@ -335,6 +428,11 @@ pub fn parse_arguments<A: DeserializeOwned>(tool: &str, args: Arguments) -> Resu
 
 /// Anything that can be registered as a tool: a [`Tool`], or a function
 /// annotated with `#[tool]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool: put `#[tool]` on the function, or build a `Tool` with `Tool::new(name).handler(...)`",
+    label = "not a tool",
+    note = "only a `Tool`, or a function annotated with `#[tool]`, can be registered as a tool"
+)]
 pub trait IntoTool {
     /// The tool.
     fn into_tool(self) -> Tool;

@@ -22,6 +22,11 @@ use crate::schema::SchemaSettings;
 /// let r = 5.0_f64.into_tool_result().unwrap();
 /// assert_eq!(serde_json::to_value(&r).unwrap()["content"][0]["text"], "5");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a tool handler: return text, a number, content blocks, `CallToolResult` or `Json<T>` (inside `Result<_, ToolError>` to fail)",
+    label = "not something a tool can return",
+    note = "a type that derives `Serialize` and `JsonSchema` is returned as `Json(value)`, which makes it structured content with an output schema"
+)]
 pub trait IntoToolOutput: Send {
     /// The result.
     ///

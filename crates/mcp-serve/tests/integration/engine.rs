@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcp_serve::client::Era;
+use mcp_serve::context::FromContext;
 use mcp_serve::engine::Connection;
 use mcp_serve::prelude::*;
 use mcp_serve::prompt::Prompt;
@@ -97,10 +98,16 @@ fn count(counter: State<Counter>) -> u64 {
 
 struct Unregistered;
 
-/// Needs state nobody registered.
-#[tool]
-fn needs_state(_s: State<Unregistered>) -> String {
-    "unreachable".to_owned()
+/// Needs state nobody registered. A `#[tool]` taking `State<Unregistered>`
+/// would be refused by the builder; extracting it in a builder handler that
+/// does not declare it fails only when called.
+fn needs_state() -> Tool {
+    Tool::new("needs_state")
+        .description("Needs state nobody registered.")
+        .raw_handler(|_, ctx: Context| async move {
+            State::<Unregistered>::from_context(&ctx)?;
+            Ok(CallToolResult::text("unreachable"))
+        })
 }
 
 /// A user profile.
@@ -169,7 +176,7 @@ fn server() -> Server {
         .tool(stats)
         .tool(whoami)
         .tool(count)
-        .tool(needs_state)
+        .tool(needs_state())
         .tool(pair_tool())
         .resource(
             Resource::new("config://app")

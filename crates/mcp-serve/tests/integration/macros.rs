@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use mcp_serve::context::FromContext;
+use mcp_serve::engine::RegistrationError;
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::types::{ResourceContents, TextResourceContents};
 use mcp_serve::protocol::version::ProtocolVersion;
@@ -544,7 +545,7 @@ fn hit_counter(counter: State<Counter>) -> u64 {
     counter.hits.fetch_add(1, Ordering::SeqCst) + 1
 }
 
-/// Needs a state that is never registered.
+/// Needs a `String` state, which `extractor_server` does not register.
 #[tool]
 fn missing_state(s: State<String>) -> String {
     (*s).clone()
@@ -554,7 +555,6 @@ fn extractor_server() -> Server {
     Server::new("extract", "1.0.0")
         .tool(extractors)
         .tool(hit_counter)
-        .tool(missing_state)
         .state(Counter {
             hits: AtomicU64::new(0),
         })
@@ -627,13 +627,125 @@ async fn state_is_shared_between_calls() {
     assert_eq!(first_text(&call(&c, "hit_counter", json!({})).await), "2");
 }
 
+/// The refusal of a server whose handler takes a state it lacks.
+fn missing_state_error(server: Server) -> RegistrationError {
+    server
+        .into_handle()
+        .expect_err("the server lacks a state a handler takes")
+}
+
+#[test]
+fn missing_state_is_refused_when_the_server_is_built() {
+    let e = missing_state_error(extractor_server().tool(missing_state));
+    assert!(
+        matches!(&e, RegistrationError::MissingState { kind: "tool", name, type_name }
+            if name == "missing_state" && type_name.ends_with("String")),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(msg.contains("tool `missing_state`"), "{msg}");
+    assert!(msg.contains("State<alloc::string::String>"), "{msg}");
+    assert!(msg.contains(".state(value)"), "{msg}");
+
+    // Resources and prompts too, whatever the order of the calls.
+    let e = missing_state_error(Server::new("s", "1.0.0").resource(greeting));
+    assert!(
+        matches!(&e, RegistrationError::MissingState { kind: "resource", name, type_name }
+            if name == "state://greeting/{who}" && type_name.ends_with("Greeting")),
+        "{e:?}"
+    );
+    let e = missing_state_error(Server::new("s", "1.0.0").prompt(stateful_prompt));
+    assert!(
+        e.to_string()
+            .starts_with("prompt `stateful_prompt` takes `State<"),
+        "{e}"
+    );
+}
+
 #[tokio::test]
-async fn missing_state_is_an_error_naming_the_type() {
-    let c = TestClient::modern(extractor_server()).await.unwrap();
-    let e = c
-        .call_tool("missing_state", json!({}))
+async fn a_state_given_after_the_handler_is_accepted() {
+    let c = TestClient::modern(
+        extractor_server()
+            .tool(missing_state)
+            .state(String::from("given")),
+    )
+    .await
+    .expect("the state is there");
+    let r = call(&c, "missing_state", json!({})).await;
+    assert_eq!(first_text(&r), "given", "{r}");
+    assert!(
+        Server::new("s", "1.0.0")
+            .state(Greeting("Hi".into()))
+            .resource(greeting)
+            .prompt(stateful_prompt)
+            .into_handle()
+            .is_ok()
+    );
+}
+
+/// `State<T>` behind a `#[ctx]` alias is still known.
+type SharedCounter = State<Counter>;
+
+/// Reads the counter through an alias.
+#[tool]
+fn aliased_counter(#[ctx] counter: SharedCounter) -> u64 {
+    counter.hits.load(Ordering::SeqCst)
+}
+
+#[test]
+fn state_through_an_alias_is_required_too() {
+    let e = missing_state_error(Server::new("s", "1.0.0").tool(aliased_counter));
+    assert!(e.to_string().contains("Counter"), "{e}");
+}
+
+#[test]
+fn builder_handlers_declare_the_state_they_read() {
+    let tool = || {
+        mcp_serve::tool::Tool::new("reads_counter")
+            .requires_state::<Counter>()
+            .raw_handler(|_, ctx: Context| async move {
+                let hits = ctx
+                    .state::<Counter>()
+                    .map_or(0, |c| c.hits.load(Ordering::SeqCst));
+                Ok(CallToolResult::text(hits.to_string()))
+            })
+    };
+    let e = missing_state_error(Server::new("s", "1.0.0").tool(tool()));
+    assert!(
+        e.to_string().starts_with("tool `reads_counter` takes `State<"),
+        "{e}"
+    );
+    assert!(extractor_server().tool(tool()).into_handle().is_ok());
+}
+
+#[tokio::test]
+async fn add_tool_refuses_a_missing_state() {
+    let handle = extractor_server().into_handle().unwrap();
+    let e = handle.add_tool(missing_state).expect_err("no String state");
+    assert!(
+        matches!(e, RegistrationError::MissingState { kind: "tool", .. }),
+        "{e:?}"
+    );
+    assert!(!handle.tool_names().contains(&"missing_state".to_owned()));
+    assert!(handle.add_tool(hit_counter).is_ok());
+    let e = handle.add_resource(greeting).expect_err("no Greeting state");
+    assert!(e.to_string().contains("Greeting"), "{e}");
+    let e = handle.add_prompt(stateful_prompt).expect_err("no Greeting state");
+    assert!(e.to_string().contains("Greeting"), "{e}");
+}
+
+#[tokio::test]
+async fn an_undeclared_state_still_fails_the_call_naming_the_type() {
+    // A builder handler that extracts state it did not declare: known only
+    // when it runs.
+    let undeclared = mcp_serve::tool::Tool::new("undeclared").raw_handler(|_, ctx: Context| async move {
+        let s = State::<String>::from_context(&ctx)?;
+        Ok(CallToolResult::text(s.as_str()))
+    });
+    let c = TestClient::modern(extractor_server().tool(undeclared))
         .await
-        .expect_err("no state");
+        .unwrap();
+    let e = c.call_tool("undeclared", json!({})).await.expect_err("no state");
     let rpc = e.rpc().unwrap_or_else(|| panic!("not a JSON-RPC error: {e}"));
     assert!(rpc.message.contains("String"), "{rpc:?}");
     assert!(rpc.message.contains("Server::state"), "{rpc:?}");

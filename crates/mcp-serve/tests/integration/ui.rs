@@ -47,6 +47,11 @@ fn misuse_is_rejected_with_readable_errors() {
         "arg_bogus",
         "tool_on_struct",
         "bad_return_type",
+        "resource_bad_return_type",
+        "prompt_bad_return_type",
+        "arg_not_deserialize",
+        "ctx_not_extractor",
+        "tool_without_attribute",
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }
