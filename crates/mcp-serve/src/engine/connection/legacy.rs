@@ -15,7 +15,7 @@ use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value, json};
 
 use super::params::DeserializeValue;
-use super::{Answer, Connection, Reply, Scope, encode, error_reply};
+use super::{Answer, Connection, Reply, Scope, error_reply};
 use crate::engine::methods::{self, MethodResult};
 use crate::engine::shape::Cache;
 use crate::error::McpError;
@@ -285,4 +285,8 @@ impl Connection {
             }
         }
     }
+}
+
+fn encode(id: &RequestId, value: &Value) -> Reply {
+    Reply::Now(encode_result(id, value).unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e))))
 }

@@ -9,6 +9,7 @@
 
 mod call;
 mod changes;
+mod dispatch;
 mod era;
 mod legacy;
 mod params;
@@ -18,19 +19,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use futures::future::BoxFuture;
-use mcp_serve_core::error::code;
-use mcp_serve_core::jsonrpc::{
-    self, ErrorObject, Incoming, Kind, RawMessage, RequestId, encode_error, encode_result,
-};
+use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind, RawMessage, RequestId, encode_error};
 use mcp_serve_core::types::ClientCapabilities;
 use mcp_serve_core::version::ProtocolVersion;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use super::methods::{self, MethodResult};
-use super::shape::Cache;
 use crate::context::Peer;
 use legacy::LegacySession;
 use params::SeenClients;
@@ -372,100 +368,4 @@ impl Connection {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-
-    fn dispatch(
-        &self,
-        scope: Scope,
-        method: &str,
-        params: Map<String, Value>,
-        shared_connection: bool,
-    ) -> Reply {
-        let shared = &self.inner.shared;
-        let id = scope.id.clone();
-        let outcome: MethodResult = match method {
-            "ping" if scope.version.is_modern() => {
-                return error_reply(
-                    Some(&id),
-                    &ErrorObject::method_not_found("ping (removed in revision 2026-07-28)"),
-                );
-            }
-            "ping" => Ok((Value::Object(Map::new()), Cache::No)),
-            "server/discover" => Ok(methods::discover(shared)),
-            "logging/setLevel" if scope.version.is_legacy() => self.set_level(&params),
-            "subscriptions/listen" if scope.version.is_modern() => {
-                return self.listen(scope, &params, shared_connection);
-            }
-            "resources/subscribe" | "resources/unsubscribe" if scope.version.is_legacy() => {
-                self.subscribe(method, &params)
-            }
-            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list"
-                if matches!(params.get("cursor"), None | Some(Value::Null)) =>
-            {
-                return Reply::Now(methods::cached_list(shared, method, scope.version, &id));
-            }
-            "tools/list" => methods::list_tools(shared, &shared.catalog.load(), &params),
-            "resources/list" => methods::list_resources(shared, &shared.catalog.load(), &params),
-            "resources/templates/list" => methods::list_templates(shared, &shared.catalog.load(), &params),
-            "prompts/list" => methods::list_prompts(shared, &shared.catalog.load(), &params),
-            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" if scope.version.is_legacy() => {
-                return self.task_method(&scope.id, method, &params);
-            }
-            "tools/call" if scope.version.is_legacy() => {
-                if let Some(reply) = self.maybe_task(&scope, &params) {
-                    return reply;
-                }
-                return self.dispatch_call(scope, method, params, shared_connection);
-            }
-            // The tasks extension (SEP-2663); tasks/result and tasks/list do not exist there.
-            "tasks/get" | "tasks/update" | "tasks/cancel" if scope.version.is_modern() => {
-                return super::tasks::modern::method(shared, &scope, method, params);
-            }
-            "tools/call" if scope.version.is_modern() => {
-                use super::tasks::modern::{self as tasks, Plan};
-                return match tasks::plan(shared, &scope, &params) {
-                    Plan::Sync => self.dispatch_call(scope, method, params, shared_connection),
-                    Plan::Refuse(e) => error_reply(Some(&id), &e),
-                    Plan::Task { deferred: false } => tasks::start(self, &scope, params),
-                    Plan::Task { deferred: true } => {
-                        tasks::start_deferred(self, &scope, params, shared_connection)
-                    }
-                };
-            }
-            "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
-                return self.dispatch_call(scope, method, params, shared_connection);
-            }
-            _ => {
-                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
-            }
-        };
-        Reply::Now(self.finish(&id, scope.version, outcome).bytes)
-    }
-
-    pub(super) fn finish(&self, id: &RequestId, version: ProtocolVersion, result: MethodResult) -> Answer {
-        match result {
-            Ok((value, cache)) => {
-                match super::shape::encode_response(&self.inner.shared, id, version, cache, value) {
-                    Ok(bytes) => Answer { bytes, error: None },
-                    Err(e) => Answer {
-                        bytes: encode_error(Some(id), &ErrorObject::internal(e)),
-                        error: Some(code::INTERNAL_ERROR),
-                    },
-                }
-            }
-            Err(e) => {
-                let mut e = e.into_error_object();
-                if e.code == code::RESOURCE_NOT_FOUND {
-                    e.code = version.resource_not_found_code();
-                }
-                Answer {
-                    bytes: encode_error(Some(id), &e),
-                    error: Some(e.code),
-                }
-            }
-        }
-    }
-}
-
-fn encode(id: &RequestId, value: &Value) -> Reply {
-    Reply::Now(encode_result(id, value).unwrap_or_else(|e| encode_error(Some(id), &ErrorObject::internal(e))))
 }
