@@ -6,6 +6,21 @@
 //! `io.modelcontextprotocol/protocolVersion` is served statelessly as modern;
 //! `initialize` starts a legacy session scoped to this connection; both may
 //! be served on the same connection.
+//!
+//! A frame's way through, by file:
+//! - `mod.rs`: [`Connection`] and its state, the types transports exchange
+//!   with it ([`Reply`], [`Answer`], [`Inbound`], [`MirroredHeaders`]), and
+//!   the entry points: parsing a frame, batches, responses to server→client
+//!   requests, notifications.
+//! - `era`: a request's era (modern `_meta` or the legacy session), the
+//!   mirrored header checks, and its [`Scope`]; `params` reads `params` and
+//!   `_meta` for it without a full parse.
+//! - `legacy`: the `initialize` handshake and session state,
+//!   `logging/setLevel`, resource subscriptions, session tasks.
+//! - `dispatch`: method → function, and a result → response bytes.
+//! - `call`: running a handler: span, cancellation, MRTR `input_required`,
+//!   the handler's `Context`.
+//! - `changes`: change forwarding to legacy sessions, `subscriptions/listen`.
 
 mod call;
 mod changes;
