@@ -4,8 +4,17 @@
 //! - `catalog`: registries (tools, resources, templates, prompts).
 //! - `handle`: [`ServerHandle`], the built engine that transports connect to
 //!   and applications change at run time.
-//! - `connection`: per-connection state and era selection (legacy sessions
-//!   started by `initialize`, modern stateless requests carrying `_meta`).
+//! - `connection`: one client connection, a frame's way through it, by file:
+//!   - `connection/mod.rs`: [`Connection`] and the types transports exchange
+//!     with it ([`Reply`], [`Answer`], [`Inbound`], [`MirroredHeaders`]);
+//!   - `era` (with `params`): era selection (legacy sessions started by
+//!     `initialize`, modern stateless requests carrying `_meta`), header checks;
+//!   - `legacy`: the `initialize` handshake, session state, `logging/setLevel`,
+//!     resource subscriptions, session tasks;
+//!   - `dispatch`: method → `methods::…`, and a result → response bytes;
+//!   - `call`: running a handler (span, cancellation, MRTR `input_required`,
+//!     the handler's context);
+//!   - `changes`: change forwarding and `subscriptions/listen` streams.
 //! - `methods`: one function per MCP method, shared by both eras.
 //! - `shape`: how a result is dressed for each era (`resultType`, cache
 //!   hints, `serverInfo`).

@@ -1,0 +1,112 @@
+//! Dispatch: which function serves a request's method in its era (most
+//! live in `engine::methods`; handler-backed calls, legacy session methods,
+//! tasks and listen streams have their own modules), and how a method's
+//! result becomes the response's bytes.
+
+use mcp_serve_core::error::code;
+use mcp_serve_core::jsonrpc::{ErrorObject, RequestId, encode_error};
+use mcp_serve_core::version::ProtocolVersion;
+use serde_json::{Map, Value};
+
+use super::{Answer, Connection, Reply, Scope, error_reply};
+use crate::engine::methods::{self, MethodResult};
+use crate::engine::shape::Cache;
+
+impl Connection {
+    pub(super) fn dispatch(
+        &self,
+        scope: Scope,
+        method: &str,
+        params: Map<String, Value>,
+        shared_connection: bool,
+    ) -> Reply {
+        let shared = &self.inner.shared;
+        let id = scope.id.clone();
+        let outcome: MethodResult = match method {
+            "ping" if scope.version.is_modern() => {
+                return error_reply(
+                    Some(&id),
+                    &ErrorObject::method_not_found("ping (removed in revision 2026-07-28)"),
+                );
+            }
+            "ping" => Ok((Value::Object(Map::new()), Cache::No)),
+            "server/discover" => Ok(methods::discover(shared)),
+            "logging/setLevel" if scope.version.is_legacy() => self.set_level(&params),
+            "subscriptions/listen" if scope.version.is_modern() => {
+                return self.listen(scope, &params, shared_connection);
+            }
+            "resources/subscribe" | "resources/unsubscribe" if scope.version.is_legacy() => {
+                self.subscribe(method, &params)
+            }
+            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list"
+                if matches!(params.get("cursor"), None | Some(Value::Null)) =>
+            {
+                return Reply::Now(methods::cached_list(shared, method, scope.version, &id));
+            }
+            "tools/list" => methods::list_tools(shared, &shared.catalog.load(), &params),
+            "resources/list" => methods::list_resources(shared, &shared.catalog.load(), &params),
+            "resources/templates/list" => methods::list_templates(shared, &shared.catalog.load(), &params),
+            "prompts/list" => methods::list_prompts(shared, &shared.catalog.load(), &params),
+            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" if scope.version.is_legacy() => {
+                return self.task_method(&scope.id, method, &params);
+            }
+            "tools/call" if scope.version.is_legacy() => {
+                if let Some(reply) = self.maybe_task(&scope, &params) {
+                    return reply;
+                }
+                return self.dispatch_call(scope, method, params, shared_connection);
+            }
+            // The tasks extension (SEP-2663); tasks/result and tasks/list do not exist there.
+            "tasks/get" | "tasks/update" | "tasks/cancel" if scope.version.is_modern() => {
+                return crate::engine::tasks::modern::method(shared, &scope, method, params);
+            }
+            "tools/call" if scope.version.is_modern() => {
+                use crate::engine::tasks::modern::{self as tasks, Plan};
+                return match tasks::plan(shared, &scope, &params) {
+                    Plan::Sync => self.dispatch_call(scope, method, params, shared_connection),
+                    Plan::Refuse(e) => error_reply(Some(&id), &e),
+                    Plan::Task { deferred: false } => tasks::start(self, &scope, params),
+                    Plan::Task { deferred: true } => {
+                        tasks::start_deferred(self, &scope, params, shared_connection)
+                    }
+                };
+            }
+            "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
+                return self.dispatch_call(scope, method, params, shared_connection);
+            }
+            _ => {
+                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
+            }
+        };
+        Reply::Now(self.finish(&id, scope.version, outcome).bytes)
+    }
+
+    pub(in crate::engine) fn finish(
+        &self,
+        id: &RequestId,
+        version: ProtocolVersion,
+        result: MethodResult,
+    ) -> Answer {
+        match result {
+            Ok((value, cache)) => {
+                match crate::engine::shape::encode_response(&self.inner.shared, id, version, cache, value) {
+                    Ok(bytes) => Answer { bytes, error: None },
+                    Err(e) => Answer {
+                        bytes: encode_error(Some(id), &ErrorObject::internal(e)),
+                        error: Some(code::INTERNAL_ERROR),
+                    },
+                }
+            }
+            Err(e) => {
+                let mut e = e.into_error_object();
+                if e.code == code::RESOURCE_NOT_FOUND {
+                    e.code = version.resource_not_found_code();
+                }
+                Answer {
+                    bytes: encode_error(Some(id), &e),
+                    error: Some(e.code),
+                }
+            }
+        }
+    }
+}

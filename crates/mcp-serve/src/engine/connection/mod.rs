@@ -1,0 +1,386 @@
+//! One client connection (a stdio process, an in-memory pair, or an HTTP
+//! session): era selection and the dispatch of each incoming frame.
+//!
+//! Era selection follows `2026-07-28/basic/versioning.mdx` "Backward
+//! Compatibility": a request whose `_meta` carries
+//! `io.modelcontextprotocol/protocolVersion` is served statelessly as modern;
+//! `initialize` starts a legacy session scoped to this connection; both may
+//! be served on the same connection.
+//!
+//! A frame's way through, by file:
+//! - `mod.rs`: [`Connection`] and its state, the types transports exchange
+//!   with it ([`Reply`], [`Answer`], [`Inbound`], [`MirroredHeaders`]), and
+//!   the entry points: parsing a frame, batches, responses to server→client
+//!   requests, notifications.
+//! - `era`: a request's era (modern `_meta` or the legacy session), the
+//!   mirrored header checks, and its [`Scope`]; `params` reads `params` and
+//!   `_meta` for it without a full parse.
+//! - `legacy`: the `initialize` handshake and session state,
+//!   `logging/setLevel`, resource subscriptions, session tasks.
+//! - `dispatch`: method → function, and a result → response bytes.
+//! - `call`: running a handler: span, cancellation, MRTR `input_required`,
+//!   the handler's `Context`.
+//! - `changes`: change forwarding to legacy sessions, `subscriptions/listen`.
+
+mod call;
+mod changes;
+mod dispatch;
+mod era;
+mod legacy;
+mod params;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use futures::future::BoxFuture;
+use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind, RawMessage, RequestId, encode_error};
+use mcp_serve_core::types::ClientCapabilities;
+use mcp_serve_core::version::ProtocolVersion;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::Shared;
+use crate::context::Peer;
+use legacy::LegacySession;
+use params::SeenClients;
+
+pub(in crate::engine) use call::input_required;
+pub(crate) use era::Scope;
+
+/// What the transport should do with a frame's answer.
+pub enum Reply {
+    /// Nothing to send (a notification, a cancelled request).
+    None,
+    /// Send these bytes now.
+    Now(Vec<u8>),
+    /// The request was refused before any handler ran (bad frame, wrong era,
+    /// unsupported version, unknown method...): send these bytes now; `code`
+    /// is the JSON-RPC error code, for transports that map it to a status.
+    Rejected {
+        /// The error response.
+        bytes: Vec<u8>,
+        /// Its JSON-RPC error code.
+        code: i64,
+    },
+    /// Run this (a handler) and send what it yields, if anything.
+    Later(BoxFuture<'static, Option<Answer>>),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::None => f.write_str("Reply::None"),
+            Reply::Now(b) => write!(f, "Reply::Now({})", String::from_utf8_lossy(b)),
+            Reply::Rejected { bytes, code } => {
+                write!(f, "Reply::Rejected({code}, {})", String::from_utf8_lossy(bytes))
+            }
+            Reply::Later(_) => f.write_str("Reply::Later(..)"),
+        }
+    }
+}
+
+impl Reply {
+    /// Waits for the answer, whatever kind it is.
+    pub async fn resolve(self) -> Option<Vec<u8>> {
+        match self {
+            Reply::None => None,
+            Reply::Now(b) | Reply::Rejected { bytes: b, .. } => Some(b),
+            Reply::Later(f) => f.await.map(|a| a.bytes),
+        }
+    }
+}
+
+/// A handler's answer: the response bytes and, for an error response, its
+/// JSON-RPC code (transports map some codes to HTTP statuses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The serialized response.
+    pub bytes: Vec<u8>,
+    /// The error code, when the response is an error.
+    pub error: Option<i64>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    peer: Peer,
+    legacy: OnceLock<LegacySession>,
+    in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// Cancelled when the connection is dropped, to stop its helper tasks.
+    closed: CancellationToken,
+    /// Cancelled when the client is gone, to end `subscriptions/listen`
+    /// streams (which, unlike calls, never finish on their own).
+    listening: CancellationToken,
+    /// Server→client requests awaiting the client's response (legacy).
+    requests: Arc<super::input::PendingRequests>,
+    /// Task-augmented calls of this session (legacy 2025-11-25).
+    tasks: super::tasks::Tasks,
+    /// What modern clients last declared about themselves.
+    seen: SeenClients,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.closed.cancel();
+        for token in self
+            .in_flight
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+        {
+            token.cancel();
+        }
+    }
+}
+
+/// A client connection to the engine.
+///
+/// Transports create one per stdio process, in-memory pair or HTTP session
+/// and feed it frames; see [`crate::transport`].
+#[derive(Clone)]
+pub struct Connection {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("legacy", &self.inner.legacy.get().map(|s| s.version))
+            .finish_non_exhaustive()
+    }
+}
+
+fn error_reply(id: Option<&RequestId>, e: &ErrorObject) -> Reply {
+    Reply::Rejected {
+        bytes: encode_error(id, e),
+        code: e.code,
+    }
+}
+
+/// Where a frame came from and where its request's own messages go.
+///
+/// Transports fill in what they know: the HTTP request behind the frame, a
+/// per-request stream for progress and log notifications (an SSE response),
+/// and the values the client mirrored into headers, which must match the
+/// body (`Mcp-Method`, `Mcp-Name`, `MCP-Protocol-Version`).
+#[derive(Debug, Clone, Default)]
+pub struct Inbound {
+    /// The HTTP request, without its body.
+    pub http: Option<Arc<http::request::Parts>>,
+    /// Where this request's notifications go (default: the connection's outbound).
+    pub stream: Option<mpsc::Sender<Vec<u8>>>,
+    /// Header values to check against the body of a modern request.
+    pub mirrored: Option<MirroredHeaders>,
+    /// The connection is shared by unrelated clients (modern HTTP): requests
+    /// are not registered for `notifications/cancelled`, which could name
+    /// another client's id; closing the response cancels instead.
+    pub shared_connection: bool,
+}
+
+/// The request metadata a Streamable HTTP client mirrors into headers
+/// (decoded from the `=?base64?...?=` form where used).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MirroredHeaders {
+    /// `MCP-Protocol-Version`.
+    pub protocol_version: Option<String>,
+    /// `Mcp-Method`.
+    pub method: Option<String>,
+    /// `Mcp-Name`.
+    pub name: Option<String>,
+    /// `Mcp-Param-{Name}` headers: the lower-cased name after the prefix,
+    /// and the raw value (possibly in the `=?base64?...?=` form).
+    pub params: Vec<(String, String)>,
+}
+
+impl Connection {
+    /// A connection whose server-initiated messages (progress, logs,
+    /// `list_changed`) go to `outbound`.
+    pub(crate) fn new(shared: Arc<Shared>, outbound: Option<mpsc::Sender<Vec<u8>>>) -> Self {
+        Connection {
+            inner: Arc::new(Inner {
+                shared,
+                peer: Peer(outbound),
+                legacy: OnceLock::new(),
+                in_flight: Mutex::new(HashMap::new()),
+                closed: CancellationToken::new(),
+                listening: CancellationToken::new(),
+                requests: Arc::default(),
+                tasks: super::tasks::Tasks::default(),
+                seen: SeenClients::default(),
+            }),
+        }
+    }
+
+    /// Where this connection's server-initiated messages go.
+    pub fn outbound(&self) -> Option<mpsc::Sender<Vec<u8>>> {
+        self.inner.peer.0.clone()
+    }
+
+    /// Treats this connection as an already initialized legacy session at
+    /// `version` (stateless HTTP serving of legacy clients: every request
+    /// stands alone, without a handshake on this connection).
+    pub fn assume_legacy(&self, version: ProtocolVersion) {
+        let _ = self.inner.legacy.set(LegacySession {
+            version,
+            client_info: None,
+            capabilities: Arc::new(ClientCapabilities::default()),
+            initialized: AtomicBool::new(true),
+            log_level: Mutex::new(None),
+            subscriptions: Mutex::new(std::collections::HashSet::new()),
+        });
+    }
+
+    /// The legacy revision negotiated by `initialize`, if any.
+    pub fn legacy_version(&self) -> Option<ProtocolVersion> {
+        self.inner.legacy.get().map(|s| s.version)
+    }
+
+    /// Ends this connection's `subscriptions/listen` streams: for a transport
+    /// whose client is gone (stdin closed), where a stream would otherwise
+    /// hold the shutdown.
+    pub fn end_subscriptions(&self) {
+        self.inner.listening.cancel();
+    }
+
+    /// Handles one frame: a message or (revision 2025-03-26) a batch.
+    pub fn handle(&self, frame: &[u8], http: Option<Arc<http::request::Parts>>) -> Reply {
+        self.handle_inbound(
+            frame,
+            &Inbound {
+                http,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Handles one frame with everything the transport knows about it.
+    pub fn handle_inbound(&self, frame: &[u8], via: &Inbound) -> Reply {
+        match jsonrpc::parse(frame) {
+            Err(e) => error_reply(None, &e),
+            Ok(Incoming::Single(m)) => self.handle_raw(&m, via),
+            Ok(Incoming::Batch(items)) => self.handle_batch(items, via),
+        }
+    }
+
+    fn handle_batch(&self, items: Vec<Result<RawMessage<'_>, ErrorObject>>, via: &Inbound) -> Reply {
+        if !self.legacy_version().is_some_and(ProtocolVersion::allows_batches) {
+            return error_reply(
+                None,
+                &ErrorObject::invalid_request(
+                    "JSON-RPC batches are only allowed in protocol revision 2025-03-26; send one message at a time",
+                ),
+            );
+        }
+        let replies: Vec<Reply> = items
+            .into_iter()
+            .map(|item| match item {
+                Ok(m) => self.handle_raw(&m, via),
+                Err(e) => error_reply(None, &e),
+            })
+            .collect();
+        Reply::Later(Box::pin(async move {
+            let mut out = Vec::new();
+            for r in replies {
+                if let Some(bytes) = r.resolve().await {
+                    out.push(bytes);
+                }
+            }
+            if out.is_empty() {
+                return None;
+            }
+            let mut buf = b"[".to_vec();
+            buf.extend(out.join(&b","[..]));
+            buf.push(b']');
+            Some(Answer {
+                bytes: buf,
+                error: None,
+            })
+        }))
+    }
+
+    /// Handles one already-parsed message (transports that route on the
+    /// envelope parse once and pass it here).
+    pub fn handle_raw(&self, m: &RawMessage<'_>, via: &Inbound) -> Reply {
+        let kind = match m.validate() {
+            Ok(k) => k,
+            Err(e) => return error_reply(m.id().as_ref(), &e),
+        };
+        self.handle_valid(m, kind, via)
+    }
+
+    /// [`Connection::handle_raw`] for a message the transport already
+    /// validated (`kind` is what [`RawMessage::validate`] said), so that a
+    /// transport routing on the envelope checks it once.
+    pub fn handle_valid(&self, m: &RawMessage<'_>, kind: Kind, via: &Inbound) -> Reply {
+        let method = m.method().unwrap_or_default();
+        match kind {
+            // Answers to server-initiated requests; none are sent yet.
+            Kind::Response => {
+                self.handle_response(m);
+                Reply::None
+            }
+            Kind::Notification => {
+                self.handle_notification(method, m.params());
+                Reply::None
+            }
+            Kind::Request => {
+                let Some(id) = m.id() else {
+                    return error_reply(None, &ErrorObject::invalid_request("unreadable id"));
+                };
+                self.handle_request(id, method, m.params(), via)
+            }
+        }
+    }
+
+    /// A client's answer to a server→client request (legacy era).
+    fn handle_response(&self, m: &RawMessage<'_>) {
+        let Some(id) = m.id() else { return };
+        let result = match (m.result(), m.error()) {
+            (_, Some(e)) => Err(serde_json::from_str::<ErrorObject>(e.get())
+                .unwrap_or_else(|_| ErrorObject::internal("the client sent an unreadable error"))),
+            (Some(r), None) => serde_json::from_str::<Value>(r.get())
+                .map_err(|e| ErrorObject::internal(format!("the client sent an unreadable result: {e}"))),
+            (None, None) => return,
+        };
+        if !self.inner.requests.resolve(&id, result) {
+            tracing::debug!(%id, "response to an unknown or expired server request");
+        }
+    }
+
+    fn handle_notification(&self, method: &str, params: Option<&serde_json::value::RawValue>) {
+        match method {
+            "notifications/initialized" => {
+                if let Some(s) = self.inner.legacy.get() {
+                    s.initialized.store(true, Ordering::Release);
+                }
+            }
+            "notifications/cancelled" => {
+                let id = params
+                    .and_then(|p| serde_json::from_str::<Value>(p.get()).ok())
+                    .and_then(|p| p.get("requestId").cloned())
+                    .and_then(|id| serde_json::from_value::<RequestId>(id).ok());
+                if let Some(id) = id {
+                    let token = self.lock_in_flight().remove(&id);
+                    if let Some(token) = token {
+                        token.cancel();
+                    }
+                }
+            }
+            // Other notifications need no action from the engine.
+            _ => {}
+        }
+    }
+
+    /// What every connection shares.
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.inner.shared
+    }
+
+    pub(super) fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
