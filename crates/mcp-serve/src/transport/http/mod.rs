@@ -34,6 +34,8 @@
 mod body;
 mod events;
 mod options;
+mod request;
+mod respond;
 mod security;
 mod session;
 
@@ -46,23 +48,25 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::BodyExt;
-use mcp_serve_core::error::code;
-use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind, encode_error};
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind};
 use tokio::sync::mpsc;
 
 pub use body::McpBody;
 pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 pub use options::HttpOptions;
 
-use self::body::{SseStream, sse_event};
+use self::body::SseStream;
+use self::request::{accepts, accepts_json_sse, decode_mirrored, header_str, mirrored_value, read_body};
+use self::respond::{
+    accepted, json_error, json_response, plain, rejection_status, respond_later, respond_resumable,
+    sse_response,
+};
 use self::session::{Session, Sessions};
 use super::TransportError;
 use crate::engine::ServerHandle;
-use crate::engine::{Answer, Connection, Inbound, MirroredHeaders, Reply};
+use crate::engine::{Connection, Inbound, MirroredHeaders, Reply};
 
 /// The session header of legacy Streamable HTTP.
 pub const SESSION_HEADER: &str = "mcp-session-id";
@@ -140,57 +144,6 @@ where
     }
 }
 
-fn json_error(status: StatusCode, id: Option<&jsonrpc::RequestId>, e: &ErrorObject) -> Response<McpBody> {
-    let mut r = Response::new(McpBody::full(encode_error(id, e)));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-fn plain(status: StatusCode, message: &str) -> Response<McpBody> {
-    json_error(status, None, &ErrorObject::new(code::INVALID_REQUEST, message))
-}
-
-fn accepts(headers: &HeaderMap, mime: &str) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',').any(|p| {
-                let p = p.split(';').next().unwrap_or_default().trim();
-                p == mime || p == "*/*" || (p.ends_with("/*") && mime.starts_with(&p[..p.len() - 1]))
-            })
-        })
-}
-
-/// Whether the `Accept` headers admit JSON and SSE: [`accepts`] for both
-/// types in one pass.
-fn accepts_json_sse(headers: &HeaderMap) -> (bool, bool) {
-    const JSON: &str = "application/json";
-    const SSE: &str = "text/event-stream";
-    let (mut json, mut sse) = (false, false);
-    for v in headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-    {
-        // What MCP clients send, without splitting it.
-        if v == "application/json, text/event-stream" {
-            return (true, true);
-        }
-        for p in v.split(',') {
-            let p = p.split(';').next().unwrap_or_default().trim();
-            let wild = p == "*/*";
-            let prefix = p.strip_suffix('*').filter(|_| p.ends_with("/*"));
-            json |= p == JSON || wild || prefix.is_some_and(|pre| JSON.starts_with(pre));
-            sse |= p == SSE || wild || prefix.is_some_and(|pre| SSE.starts_with(pre));
-        }
-    }
-    (json, sse)
-}
-
 /// Header names known in advance: looking a `&str` up parses it every time.
 mod names {
     use http::HeaderName;
@@ -199,34 +152,6 @@ mod names {
     pub(super) const METHOD: HeaderName = HeaderName::from_static("mcp-method");
     pub(super) const NAME: HeaderName = HeaderName::from_static("mcp-name");
     pub(super) const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
-}
-
-fn header_str(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// A mirrored header's field value: repeated lines are combined with ", "
-/// (RFC 9110 §5.3), so a duplicate can never match the body and slip past
-/// the header check on its first value alone.
-fn mirrored_value(headers: &HeaderMap, name: &http::HeaderName) -> Option<String> {
-    let mut values = headers.get_all(name).iter();
-    let first = String::from_utf8_lossy(values.next()?.as_bytes()).into_owned();
-    Some(values.fold(first, |mut all, v| {
-        all.push_str(", ");
-        all.push_str(&String::from_utf8_lossy(v.as_bytes()));
-        all
-    }))
-}
-
-/// Decodes the `=?base64?…?=` form of `Mcp-Name` and `Mcp-Param-*`.
-fn decode_mirrored(value: &str) -> Option<String> {
-    match value.strip_prefix("=?base64?").and_then(|v| v.strip_suffix("?=")) {
-        Some(b64) => base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok()),
-        None => Some(value.to_owned()),
-    }
 }
 
 fn cors_headers(origin: Option<HeaderValue>, resp: &mut Response<McpBody>) {
@@ -311,86 +236,6 @@ fn preflight() -> Response<McpBody> {
     );
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
     r
-}
-
-async fn read_body<B>(shared: &Shared, body: B) -> Result<Bytes, Response<McpBody>>
-where
-    B: http_body::Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let limit = shared.options.max_body_bytes;
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "request body larger than {limit} bytes (raise HttpOptions::max_body_bytes to accept it)"
-            ),
-        )),
-        Err(e) => Err(plain(
-            StatusCode::BAD_REQUEST,
-            &format!("could not read the request body: {e}"),
-        )),
-    }
-}
-
-/// 202 Accepted, no body: what a notification or response gets.
-fn accepted() -> Response<McpBody> {
-    let mut r = Response::new(McpBody::empty());
-    *r.status_mut() = StatusCode::ACCEPTED;
-    r
-}
-
-fn json_response(bytes: Vec<u8>, status: StatusCode) -> Response<McpBody> {
-    let mut r = Response::new(McpBody::full(bytes));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-fn sse_response(stream: SseStream) -> Response<McpBody> {
-    let mut r = Response::new(McpBody::sse(stream));
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    r
-}
-
-/// The HTTP status for an error a handler produced: modern requests turn
-/// protocol-level refusals into 400 (the spec's rule for these codes).
-fn answer_status(code: i64, modern: bool) -> StatusCode {
-    match code {
-        code::HEADER_MISMATCH
-        | code::MISSING_REQUIRED_CLIENT_CAPABILITY
-        | code::UNSUPPORTED_PROTOCOL_VERSION
-            if modern =>
-        {
-            StatusCode::BAD_REQUEST
-        }
-        _ => StatusCode::OK,
-    }
-}
-
-/// The HTTP status for an error produced before any handler ran.
-fn rejection_status(code: i64, modern: bool) -> StatusCode {
-    match code {
-        code::PARSE_ERROR | code::INVALID_REQUEST => StatusCode::BAD_REQUEST,
-        code::METHOD_NOT_FOUND if modern => StatusCode::NOT_FOUND,
-        code::INVALID_PARAMS
-        | code::HEADER_MISMATCH
-        | code::MISSING_REQUIRED_CLIENT_CAPABILITY
-        | code::UNSUPPORTED_PROTOCOL_VERSION
-            if modern =>
-        {
-            StatusCode::BAD_REQUEST
-        }
-        _ => StatusCode::OK,
-    }
 }
 
 async fn post<B>(shared: &Arc<Shared>, parts: http::request::Parts, body: B) -> Response<McpBody>
@@ -643,16 +488,6 @@ where
     resp
 }
 
-/// The next non-empty frame (empty frames are transport controls).
-async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
-    loop {
-        match rx.recv().await {
-            Some(m) if m.is_empty() => continue,
-            other => return other,
-        }
-    }
-}
-
 /// The id of a single message, when it is readable (for error replies).
 fn parsed_id(parsed: &Incoming<'_>) -> Option<jsonrpc::RequestId> {
     match parsed {
@@ -680,113 +515,6 @@ fn has_modern_meta(parsed: &Incoming<'_>) -> bool {
         .and_then(|p| serde_json::from_str::<Probe>(p.get()).ok())
         .and_then(|p| p.meta)
         .is_some_and(|meta| meta.contains_key(mcp_serve_core::meta::PROTOCOL_VERSION))
-}
-
-/// JSON if the handler finishes before it sends anything else; SSE as soon
-/// as it sends a notification first.
-async fn respond_later(
-    mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
-    mut rx: mpsc::Receiver<Vec<u8>>,
-    modern: bool,
-    streamable: bool,
-) -> Response<McpBody> {
-    tokio::select! {
-        biased;
-        out = &mut fut => match out {
-            Some(a) => {
-                // Notifications sent in the same poll as the answer still go first.
-                let mut queued = VecDeque::new();
-                while let Ok(m) = rx.try_recv() {
-                    if !m.is_empty() {
-                        queued.push_back(sse_event(&m));
-                    }
-                }
-                if queued.is_empty() || !streamable {
-                    let status = a.error.map_or(StatusCode::OK, |c| answer_status(c, modern));
-                    json_response(a.bytes, status)
-                } else {
-                    queued.push_back(sse_event(&a.bytes));
-                    sse_response(SseStream {
-                        queued,
-                        events: rx,
-                        raw: false,
-                        finish: None,
-                        end_after_finish: true,
-                        ending: true,
-                        done: false,
-                        on_drop: None,
-                    })
-                }
-            }
-            None => accepted(),
-        },
-        Some(first) = recv_message(&mut rx) => sse_response(SseStream {
-            queued: VecDeque::from([sse_event(&first)]),
-            events: rx,
-            finish: Some(Box::pin(async move { fut.await.map(|a| a.bytes) })),
-            raw: false,
-            end_after_finish: true,
-            ending: false,
-            done: false,
-            on_drop: None,
-        }),
-    }
-}
-
-/// A legacy session's answer: the handler runs detached, its events go to a
-/// resumable log, and this connection tails the log (JSON when the answer is
-/// all there is).
-async fn respond_resumable(
-    shared: &Arc<Shared>,
-    session: Arc<Session>,
-    mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
-    mut rx: mpsc::Receiver<Vec<u8>>,
-) -> Response<McpBody> {
-    let streams = shared.streams.clone();
-    let sid = session.id.clone();
-    let stream = streams.store.open_stream(&sid);
-    let pump = streams.clone();
-    let pump_sid = sid.clone();
-    tokio::spawn(async move {
-        let to_event = |m: Vec<u8>| {
-            if m.is_empty() {
-                StoredEvent::CloseConnection
-            } else {
-                StoredEvent::Message(Bytes::from(m))
-            }
-        };
-        loop {
-            tokio::select! {
-                biased;
-                Some(m) = rx.recv() => pump.append(&pump_sid, stream, to_event(m)),
-                out = &mut fut => {
-                    while let Ok(m) = rx.try_recv() {
-                        pump.append(&pump_sid, stream, to_event(m));
-                    }
-                    if let Some(answer) = out {
-                        pump.append(&pump_sid, stream, StoredEvent::Message(Bytes::from(answer.bytes)));
-                    }
-                    pump.finish(&pump_sid, stream);
-                    break;
-                }
-            }
-        }
-    });
-    streams.wait_first(&sid, stream).await;
-    if let Some(bytes) = streams.single_final(&sid, stream) {
-        streams.store.forget_stream(&sid, stream);
-        return json_response(bytes.to_vec(), StatusCode::OK);
-    }
-    sse_response(SseStream {
-        queued: VecDeque::new(),
-        events: streams.tail(sid, stream, 0, true),
-        raw: true,
-        finish: None,
-        end_after_finish: false,
-        ending: false,
-        done: false,
-        on_drop: None,
-    })
 }
 
 fn session_from(shared: &Shared, parts: &http::request::Parts) -> Result<Arc<Session>, Response<McpBody>> {
@@ -1127,34 +855,4 @@ pub async fn serve_listener(
     drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_pass_accept_matches_accepts() {
-        for values in [
-            &[][..],
-            &["application/json, text/event-stream"][..],
-            &["text/event-stream"][..],
-            &["application/json;q=0.9"][..],
-            &["*/*"][..],
-            &["application/*", "text/html"][..],
-            &["text/*"][..],
-            &["text/html, image/*"][..],
-            &["appl*"][..],
-        ] {
-            let mut h = HeaderMap::new();
-            for v in values {
-                h.append(header::ACCEPT, HeaderValue::from_static(v));
-            }
-            assert_eq!(
-                accepts_json_sse(&h),
-                (accepts(&h, "application/json"), accepts(&h, "text/event-stream")),
-                "{values:?}"
-            );
-        }
-    }
 }
