@@ -33,13 +33,14 @@
 
 mod body;
 mod events;
+mod legacy_sse;
 mod options;
 mod request;
 mod respond;
 mod security;
 mod session;
+mod session_routes;
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -48,7 +49,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind};
 use tokio::sync::mpsc;
@@ -57,13 +57,13 @@ pub use body::McpBody;
 pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 pub use options::HttpOptions;
 
-use self::body::SseStream;
-use self::request::{accepts, accepts_json_sse, decode_mirrored, header_str, mirrored_value, read_body};
+use self::legacy_sse::{legacy_sse_open, legacy_sse_post};
+use self::request::{accepts_json_sse, decode_mirrored, header_str, mirrored_value, read_body};
 use self::respond::{
     accepted, json_error, json_response, plain, rejection_status, respond_later, respond_resumable,
-    sse_response,
 };
-use self::session::{Session, Sessions};
+use self::session::Sessions;
+use self::session_routes::{delete, get};
 use super::TransportError;
 use crate::engine::ServerHandle;
 use crate::engine::{Connection, Inbound, MirroredHeaders, Reply};
@@ -517,21 +517,6 @@ fn has_modern_meta(parsed: &Incoming<'_>) -> bool {
         .is_some_and(|meta| meta.contains_key(mcp_serve_core::meta::PROTOCOL_VERSION))
 }
 
-fn session_from(shared: &Shared, parts: &http::request::Parts) -> Result<Arc<Session>, Response<McpBody>> {
-    let Some(id) = header_str(&parts.headers, names::SESSION) else {
-        return Err(plain(
-            StatusCode::BAD_REQUEST,
-            "missing Mcp-Session-Id header: GET and DELETE belong to a legacy session started with initialize",
-        ));
-    };
-    shared.sessions.get(id).ok_or_else(|| {
-        plain(
-            StatusCode::NOT_FOUND,
-            "unknown or expired session (Mcp-Session-Id): start a new one with initialize",
-        )
-    })
-}
-
 /// A held place among the long-lived streams; released on drop.
 struct StreamSlot(Arc<std::sync::atomic::AtomicUsize>);
 
@@ -552,202 +537,6 @@ fn acquire_stream(shared: &Shared) -> Result<StreamSlot, Response<McpBody>> {
         ));
     }
     Ok(StreamSlot(Arc::clone(open)))
-}
-
-/// 405 for what needs a session, from a stateless server.
-fn stateless_refusal(what: &str) -> Response<McpBody> {
-    let mut r = plain(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("this server is stateless: {what}"),
-    );
-    r.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
-    r
-}
-
-/// GET: the legacy session's stream of server-initiated messages.
-fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
-    if shared.options.stateless {
-        return stateless_refusal("it has no GET stream");
-    }
-    if header_str(&parts.headers, names::SESSION).is_none() {
-        let mut r = plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "GET needs a legacy session (Mcp-Session-Id); modern clients use subscriptions/listen",
-        );
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE, OPTIONS"));
-        return r;
-    }
-    if !accepts(&parts.headers, "text/event-stream") {
-        return plain(
-            StatusCode::NOT_ACCEPTABLE,
-            "GET opens an event stream: send Accept: text/event-stream",
-        );
-    }
-    let session = match session_from(shared, parts) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Some(last) = header_str(&parts.headers, names::LAST_EVENT_ID) {
-        let Some((stream, seq)) = events::parse_event_id(last) else {
-            return plain(
-                StatusCode::BAD_REQUEST,
-                "Last-Event-ID must be an id this server sent (\"<stream>-<seq>\")",
-            );
-        };
-        if shared
-            .streams
-            .store
-            .read_after(&session.id, stream, seq)
-            .is_none()
-        {
-            return plain(
-                StatusCode::NOT_FOUND,
-                "that stream is no longer available; re-send the request",
-            );
-        }
-        return sse_response(SseStream {
-            queued: VecDeque::new(),
-            events: shared.streams.tail(session.id.clone(), stream, seq, false),
-            raw: true,
-            finish: None,
-            end_after_finish: false,
-            ending: false,
-            done: false,
-            on_drop: None,
-        });
-    }
-    let slot = match acquire_stream(shared) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Some(rx) = session.take_outbound() else {
-        return plain(
-            StatusCode::CONFLICT,
-            "this session already has an open GET stream",
-        );
-    };
-    let weak = Arc::downgrade(&session);
-    sse_response(SseStream {
-        queued: VecDeque::from([Bytes::from_static(b": stream open\n\n")]),
-        events: rx,
-        raw: false,
-        finish: None,
-        end_after_finish: false,
-        ending: false,
-        done: false,
-        on_drop: Some(Box::new(move |rx| {
-            drop(slot);
-            if let Some(s) = weak.upgrade() {
-                s.return_outbound(rx);
-            }
-        })),
-    })
-}
-
-/// DELETE: ends a legacy session.
-fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
-    if shared.options.stateless {
-        // The spec's answer for "this server does not let clients end sessions".
-        return stateless_refusal("it has no sessions to end");
-    }
-    match session_from(shared, parts) {
-        Ok(s) => {
-            shared.sessions.remove(&s.id);
-            let mut r = Response::new(McpBody::empty());
-            *r.status_mut() = StatusCode::OK;
-            r
-        }
-        Err(r) => r,
-    }
-}
-
-/// `GET …/sse` (2024-11-05): a session whose stream carries every message.
-fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
-    let slot = match acquire_stream(shared) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (tx, rx) = mpsc::channel(256);
-    let conn = shared.server.connect(Some(tx));
-    let session = match shared.sessions.insert(conn, rx) {
-        Ok(s) => s,
-        Err(session::Full(max)) => {
-            return plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!("the server already has {max} sessions open; try again later"),
-            );
-        }
-    };
-    let Some(rx) = session.take_outbound() else {
-        return plain(StatusCode::INTERNAL_SERVER_ERROR, "session stream unavailable");
-    };
-    let base = parts.uri.path().strip_suffix("/sse").unwrap_or_default();
-    let endpoint = format!(
-        "event: endpoint\ndata: {base}/messages?sessionId={}\n\n",
-        session.id
-    );
-    let store = Arc::downgrade(&shared.sessions);
-    let id = session.id.clone();
-    sse_response(SseStream {
-        queued: VecDeque::from([Bytes::from(endpoint)]),
-        events: rx,
-        raw: false,
-        finish: None,
-        end_after_finish: false,
-        ending: false,
-        done: false,
-        // The stream is the session: closing it ends the session.
-        on_drop: Some(Box::new(move |_| {
-            drop(slot);
-            if let Some(store) = store.upgrade() {
-                store.remove(&id);
-            }
-        })),
-    })
-}
-
-/// `POST …/messages?sessionId=…` (2024-11-05): answers go on the SSE stream.
-async fn legacy_sse_post<B>(shared: &Arc<Shared>, parts: http::request::Parts, body: B) -> Response<McpBody>
-where
-    B: http_body::Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let id = parts
-        .uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("sessionId="))
-        .map(str::to_owned);
-    let Some(session) = id.as_deref().and_then(|id| shared.sessions.get(id)) else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "unknown or missing sessionId: open a new stream with GET /sse",
-        );
-    };
-    let bytes = match read_body(shared, body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if let Err(e) = jsonrpc::parse(&bytes) {
-        return json_error(StatusCode::BAD_REQUEST, None, &e);
-    }
-    let via = Inbound {
-        http: Some(Arc::new(parts)),
-        ..Default::default()
-    };
-    let reply = session.conn.handle_inbound(&bytes, &via);
-    let sink = session.conn.outbound();
-    tokio::spawn(async move {
-        if let (Some(bytes), Some(sink)) = (reply.resolve().await, sink) {
-            let _ = sink.send(bytes).await;
-        }
-    });
-    let mut r = Response::new(McpBody::full("Accepted"));
-    *r.status_mut() = StatusCode::ACCEPTED;
-    r
 }
 
 /// Serves `handle` over HTTP at `addr`: the MCP endpoint at `/mcp`, the
