@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use super::body::SseStream;
 use super::request::read_body;
 use super::respond::{json_error, plain, sse_response};
+use super::service::{Shared, acquire_stream};
 use super::{McpBody, session};
-use super::{Shared, acquire_stream};
 use crate::engine::Inbound;
 
 /// `GET …/sse` (2024-11-05): a session whose stream carries every message.

@@ -8,11 +8,11 @@ use http::{HeaderValue, Response, StatusCode, header};
 use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind};
 use tokio::sync::mpsc;
 
-use super::Shared;
 use super::request::{accepts_json_sse, decode_mirrored, header_str, mirrored_value, read_body};
 use super::respond::{
     accepted, json_error, json_response, plain, rejection_status, respond_later, respond_resumable,
 };
+use super::service::Shared;
 use super::{McpBody, SESSION_HEADER, names, session};
 use crate::engine::{Inbound, MirroredHeaders, Reply};
 

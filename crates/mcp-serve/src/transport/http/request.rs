@@ -7,8 +7,8 @@ use http::{HeaderMap, Response, StatusCode, header};
 use http_body_util::BodyExt;
 
 use super::McpBody;
-use super::Shared;
 use super::respond::plain;
+use super::service::Shared;
 
 pub(super) fn accepts(headers: &HeaderMap, mime: &str) -> bool {
     headers

@@ -10,8 +10,8 @@ use mcp_serve_core::error::code;
 use mcp_serve_core::jsonrpc::{self, ErrorObject, encode_error};
 use tokio::sync::mpsc;
 
-use super::Shared;
 use super::body::{SseStream, sse_event};
+use super::service::Shared;
 use super::session::Session;
 use super::{McpBody, StoredEvent};
 use crate::engine::Answer;

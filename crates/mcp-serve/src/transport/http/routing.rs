@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
-use super::Shared;
 use super::legacy_sse::{legacy_sse_open, legacy_sse_post};
 use super::post::post;
 use super::respond::plain;
+use super::service::Shared;
 use super::session_routes::{delete, get};
 use super::{McpBody, security};
 

@@ -11,9 +11,9 @@ use http::{HeaderValue, Response, StatusCode, header};
 use super::body::SseStream;
 use super::request::{accepts, header_str};
 use super::respond::{plain, sse_response};
+use super::service::{Shared, acquire_stream};
 use super::session::Session;
 use super::{McpBody, events, names};
-use super::{Shared, acquire_stream};
 
 pub(super) fn session_from(
     shared: &Shared,
