@@ -26,6 +26,29 @@
 //! mcp_serve::transport::http::serve(&handle, "127.0.0.1:8000".parse()?, Default::default()).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Where the code lives, for contributors:
+//! - `mod.rs`: the re-exports, [`SESSION_HEADER`] and the header names
+//!   known in advance (`names`).
+//! - `options`: [`HttpOptions`] and its builder methods.
+//! - `service`: [`McpService`] (the `tower::Service`), the state its
+//!   handlers share, the cap on long-lived streams, [`serve`] and its
+//!   graceful shutdown on signals.
+//! - `routing`: Host/Origin checks, method and path dispatch, CORS.
+//! - `request`: reading a request: `Accept` negotiation, header values
+//!   (mirrored headers included), the size-limited body.
+//! - `post`: POST, for both eras: which connection serves a message (a
+//!   legacy session, a stateless one, the shared modern one), including the
+//!   `subscriptions/listen` checks.
+//! - `session_routes`: legacy GET (the session's stream, resumable) and
+//!   DELETE, by `Mcp-Session-Id`.
+//! - `legacy_sse`: the 2024-11-05 HTTP+SSE endpoints (`/sse`, `/messages`).
+//! - `respond`: JSON vs SSE responses, the HTTP status of an answer or a
+//!   rejection, error responses.
+//! - `session`: the legacy session store and its idle reaper.
+//! - `events`: resumable SSE event logs ([`EventStore`]).
+//! - `body`: response bodies ([`McpBody`]) and SSE streams.
+//! - `security`: the Host and Origin rules.
 
 // Early-return helpers hand back a ready response as their error; boxing it
 // would only add an allocation on the error path.
