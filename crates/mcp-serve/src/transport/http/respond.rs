@@ -1,0 +1,209 @@
+//! Responders: JSON or SSE responses, the HTTP status an answer or a
+//! rejection gets, and error responses.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use mcp_serve_core::error::code;
+use mcp_serve_core::jsonrpc::{self, ErrorObject, encode_error};
+use tokio::sync::mpsc;
+
+use super::body::{SseStream, sse_event};
+use super::service::Shared;
+use super::session::Session;
+use super::{McpBody, StoredEvent};
+use crate::engine::Answer;
+
+pub(super) fn json_error(
+    status: StatusCode,
+    id: Option<&jsonrpc::RequestId>,
+    e: &ErrorObject,
+) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::full(encode_error(id, e)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+pub(super) fn plain(status: StatusCode, message: &str) -> Response<McpBody> {
+    json_error(status, None, &ErrorObject::new(code::INVALID_REQUEST, message))
+}
+
+/// 202 Accepted, no body: what a notification or response gets.
+pub(super) fn accepted() -> Response<McpBody> {
+    let mut r = Response::new(McpBody::empty());
+    *r.status_mut() = StatusCode::ACCEPTED;
+    r
+}
+
+pub(super) fn json_response(bytes: Vec<u8>, status: StatusCode) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::full(bytes));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+pub(super) fn sse_response(stream: SseStream) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::sse(stream));
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    r
+}
+
+/// The HTTP status for an error a handler produced: modern requests turn
+/// protocol-level refusals into 400 (the spec's rule for these codes).
+pub(super) fn answer_status(code: i64, modern: bool) -> StatusCode {
+    match code {
+        code::HEADER_MISMATCH
+        | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | code::UNSUPPORTED_PROTOCOL_VERSION
+            if modern =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    }
+}
+
+/// The HTTP status for an error produced before any handler ran.
+pub(super) fn rejection_status(code: i64, modern: bool) -> StatusCode {
+    match code {
+        code::PARSE_ERROR | code::INVALID_REQUEST => StatusCode::BAD_REQUEST,
+        code::METHOD_NOT_FOUND if modern => StatusCode::NOT_FOUND,
+        code::INVALID_PARAMS
+        | code::HEADER_MISMATCH
+        | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | code::UNSUPPORTED_PROTOCOL_VERSION
+            if modern =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    }
+}
+
+/// The next non-empty frame (empty frames are transport controls).
+pub(super) async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
+    loop {
+        match rx.recv().await {
+            Some(m) if m.is_empty() => continue,
+            other => return other,
+        }
+    }
+}
+
+/// JSON if the handler finishes before it sends anything else; SSE as soon
+/// as it sends a notification first.
+pub(super) async fn respond_later(
+    mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+    modern: bool,
+    streamable: bool,
+) -> Response<McpBody> {
+    tokio::select! {
+        biased;
+        out = &mut fut => match out {
+            Some(a) => {
+                // Notifications sent in the same poll as the answer still go first.
+                let mut queued = VecDeque::new();
+                while let Ok(m) = rx.try_recv() {
+                    if !m.is_empty() {
+                        queued.push_back(sse_event(&m));
+                    }
+                }
+                if queued.is_empty() || !streamable {
+                    let status = a.error.map_or(StatusCode::OK, |c| answer_status(c, modern));
+                    json_response(a.bytes, status)
+                } else {
+                    queued.push_back(sse_event(&a.bytes));
+                    sse_response(SseStream {
+                        queued,
+                        events: rx,
+                        raw: false,
+                        finish: None,
+                        end_after_finish: true,
+                        ending: true,
+                        done: false,
+                        on_drop: None,
+                    })
+                }
+            }
+            None => accepted(),
+        },
+        Some(first) = recv_message(&mut rx) => sse_response(SseStream {
+            queued: VecDeque::from([sse_event(&first)]),
+            events: rx,
+            finish: Some(Box::pin(async move { fut.await.map(|a| a.bytes) })),
+            raw: false,
+            end_after_finish: true,
+            ending: false,
+            done: false,
+            on_drop: None,
+        }),
+    }
+}
+
+/// A legacy session's answer: the handler runs detached, its events go to a
+/// resumable log, and this connection tails the log (JSON when the answer is
+/// all there is).
+pub(super) async fn respond_resumable(
+    shared: &Arc<Shared>,
+    session: Arc<Session>,
+    mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+) -> Response<McpBody> {
+    let streams = shared.streams.clone();
+    let sid = session.id.clone();
+    let stream = streams.store.open_stream(&sid);
+    let pump = streams.clone();
+    let pump_sid = sid.clone();
+    tokio::spawn(async move {
+        let to_event = |m: Vec<u8>| {
+            if m.is_empty() {
+                StoredEvent::CloseConnection
+            } else {
+                StoredEvent::Message(Bytes::from(m))
+            }
+        };
+        loop {
+            tokio::select! {
+                biased;
+                Some(m) = rx.recv() => pump.append(&pump_sid, stream, to_event(m)),
+                out = &mut fut => {
+                    while let Ok(m) = rx.try_recv() {
+                        pump.append(&pump_sid, stream, to_event(m));
+                    }
+                    if let Some(answer) = out {
+                        pump.append(&pump_sid, stream, StoredEvent::Message(Bytes::from(answer.bytes)));
+                    }
+                    pump.finish(&pump_sid, stream);
+                    break;
+                }
+            }
+        }
+    });
+    streams.wait_first(&sid, stream).await;
+    if let Some(bytes) = streams.single_final(&sid, stream) {
+        streams.store.forget_stream(&sid, stream);
+        return json_response(bytes.to_vec(), StatusCode::OK);
+    }
+    sse_response(SseStream {
+        queued: VecDeque::new(),
+        events: streams.tail(sid, stream, 0, true),
+        raw: true,
+        finish: None,
+        end_after_finish: false,
+        ending: false,
+        done: false,
+        on_drop: None,
+    })
+}
