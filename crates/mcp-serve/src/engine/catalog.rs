@@ -8,79 +8,13 @@ use indexmap::IndexMap;
 use mcp_serve_core::types;
 use serde_json::Value;
 
+pub use crate::error::RegistrationError;
+
 use crate::complete::Completer;
 use crate::prompt::{Prompt, PromptFn, arguments_from_schema};
 use crate::resource::{Resource, ResourceFn, UriTemplate};
 use crate::schema::SchemaSettings;
 use crate::tool::{Tool, ToolFn};
-
-/// A registration that cannot be served, with what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RegistrationError {
-    /// A tool, resource or prompt has no handler.
-    #[error("{kind} `{name}` has no handler: call .handler(...) on it before registering")]
-    NoHandler {
-        /// `tool`, `resource` or `prompt`.
-        kind: &'static str,
-        /// Its name.
-        name: String,
-    },
-    /// A schema is not valid JSON Schema.
-    #[error("tool `{name}` has an invalid input schema: {reason}")]
-    InvalidSchema {
-        /// The tool.
-        name: String,
-        /// What the schema compiler said.
-        reason: String,
-    },
-    /// The input schema does not describe an object.
-    #[error(
-        "tool `{name}`: an input schema must have \"type\": \"object\" at its root (MCP passes arguments as an object)"
-    )]
-    NotAnObject {
-        /// The tool.
-        name: String,
-    },
-    /// A resource URI template does not parse.
-    #[error("{0}")]
-    InvalidTemplate(String),
-    /// Two registrations share a name (tools, prompts) or a URI (resources,
-    /// templates) in the builder. ([`ServerHandle::add_tool`](crate::server::ServerHandle::add_tool)
-    /// and its siblings replace instead.)
-    #[error(
-        "two {kind}s are registered as `{name}`: give one of them another {key} (`#[{kind}(name = \"...\")]` or the builder's name) or drop one"
-    )]
-    Duplicate {
-        /// `tool`, `resource` or `prompt`.
-        kind: &'static str,
-        /// The name or URI they share.
-        name: String,
-        /// `name` or `URI`.
-        key: &'static str,
-    },
-    /// A handler takes `State<T>` (or declared it with `requires_state`), but
-    /// the server was given no `T`.
-    #[error(
-        "{kind} `{name}` takes `State<{type_name}>`, but the server has no `{type_name}`: call `.state(value)` with one on the `Server`"
-    )]
-    MissingState {
-        /// `tool`, `resource` or `prompt`.
-        kind: &'static str,
-        /// Its name (a resource's URI).
-        name: String,
-        /// The state's type.
-        type_name: &'static str,
-    },
-    /// A name is empty or too long.
-    #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]
-    InvalidName {
-        /// `tool` or `prompt`.
-        kind: &'static str,
-        /// The name.
-        name: String,
-    },
-}
 
 #[derive(Clone)]
 pub(crate) struct ToolEntry {

@@ -24,8 +24,8 @@ use serde_json::{Map, Value};
 
 use crate::complete::{Completer, CompleterFn};
 use crate::context::{Context, FromContext, StateMap};
-use crate::engine::RegistrationError;
 use crate::error::McpError;
+use crate::error::RegistrationError;
 use crate::tool::{RequiredState, SchemaSource};
 
 pub(crate) type PromptFn = dyn Fn(Map<String, Value>, Context) -> BoxFuture<'static, Result<GetPromptResult, McpError>>

@@ -37,8 +37,8 @@ pub use template::{TemplateError, UriTemplate};
 
 use crate::complete::{Completer, CompleterFn};
 use crate::context::{Context, FromContext, StateMap};
-use crate::engine::RegistrationError;
 use crate::error::McpError;
+use crate::error::RegistrationError;
 use crate::tool::{RequiredState, SchemaSource};
 
 /// What runs when a resource is read: the URI, its template variables.

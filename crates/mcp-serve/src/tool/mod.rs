@@ -33,7 +33,7 @@ use serde_json::{Map, Value};
 pub use output::{IntoToolOutput, Json};
 
 use crate::context::{Context, FromContext, StateMap};
-use crate::engine::RegistrationError;
+use crate::error::RegistrationError;
 use crate::error::{McpError, ToolError};
 use crate::schema::SchemaSettings;
 
