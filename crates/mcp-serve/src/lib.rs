@@ -28,18 +28,22 @@
 //! ```
 //!
 //! ## Layout
-//! - [`tool`], [`resource`], [`prompt`]: what a server offers, written with
-//!   the `#[tool]`, `#[resource]`, `#[prompt]` macros or built at run time.
-//! - [`context`]: what a handler can know about its request (`Context`,
-//!   `State<T>`, `_meta`, HTTP headers and extensions).
-//! - [`server`]: the [`Server`](server::Server) builder and the handle that
-//!   changes a running server.
-//! - [`tasks`]: tool calls that run in the background (both eras), and the
-//!   pluggable [`TaskStore`](tasks::TaskStore) that keeps them.
-//! - [`engine`]: the protocol core both eras share.
-//! - [`transport`]: stdio and in-memory.
-//! - [`client`], [`testing`]: a dual-era client and the `TestClient`.
+//! Layers, lowest first; each module depends only on its own layer and the
+//! ones below (a test checks it):
 //! - [`protocol`]: the wire types (re-exported from `mcp-serve-core`).
+//! - handler API: [`tool`], [`resource`], [`prompt`] (what a server offers,
+//!   written with the `#[tool]`, `#[resource]`, `#[prompt]` macros or built
+//!   at run time), [`context`] (what a handler can know about its request:
+//!   `Context`, `State<T>`, `_meta`, HTTP headers and extensions),
+//!   [`error`], [`tasks`] (background tool calls and the pluggable
+//!   [`TaskStore`](tasks::TaskStore)), [`telemetry`].
+//! - [`engine`]: the protocol core both eras share, and
+//!   [`ServerHandle`](engine::ServerHandle), which transports connect to.
+//! - [`transport`]: stdio and Streamable HTTP, written on the engine's
+//!   public API only.
+//! - [`server`]: the [`Server`](server::Server) builder and its runners.
+//! - [`client`], [`testing`], [`proxy`]: a dual-era client, the
+//!   `TestClient`, and proxying another server.
 //!
 //! ## Features
 //! A stdio tool server needs none of the default features; each pulls in its
