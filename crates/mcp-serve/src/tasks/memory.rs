@@ -1,7 +1,6 @@
 //! The default [`TaskStore`]: a bounded map in this process.
 
 use std::sync::Mutex;
-use std::time::SystemTime;
 
 use indexmap::IndexMap;
 
@@ -101,7 +100,7 @@ impl InMemoryTaskStore {
 }
 
 fn prune(map: &mut IndexMap<String, TaskRecord>) {
-    let now = SystemTime::now();
+    let now = super::now();
     map.retain(|_, t| !t.is_expired_at(now));
 }
 

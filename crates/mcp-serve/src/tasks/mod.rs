@@ -56,12 +56,14 @@
 //! # let _ = server;
 //! ```
 
+mod clock;
 mod memory;
 mod store;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use clock::now;
 pub use memory::{DEFAULT_CAPACITY, InMemoryTaskStore};
 pub use store::{StoreFuture, TaskRecord, TaskStore, TaskStoreError};
 

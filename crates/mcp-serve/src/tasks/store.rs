@@ -146,7 +146,7 @@ impl TaskRecord {
     /// assert_ne!(a.task_id, b.task_id);
     /// ```
     pub fn new(ttl: Duration, poll_interval: Duration) -> Self {
-        let now = SystemTime::now();
+        let now = super::now();
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let stamp = iso(now);
         TaskRecord {
@@ -189,13 +189,13 @@ impl TaskRecord {
     /// assert!(!TaskRecord::new(Duration::from_secs(60), Duration::from_secs(1)).is_expired());
     /// ```
     pub fn is_expired(&self) -> bool {
-        self.is_expired_at(SystemTime::now())
+        self.is_expired_at(super::now())
     }
 
     /// Records a change: bumps the revision and the update time.
     pub(crate) fn touch(&mut self) {
         self.revision += 1;
-        self.last_updated_at = iso(SystemTime::now());
+        self.last_updated_at = iso(super::now());
     }
 }
 

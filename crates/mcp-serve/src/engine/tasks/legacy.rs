@@ -7,13 +7,14 @@
 //! session, each dropped when its time to live runs out.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use indexmap::IndexMap;
 use mcp_serve_core::jsonrpc::ErrorObject;
 use mcp_serve_core::types::{Task, TaskStatus};
 use serde_json::{Value, json};
 use tokio::sync::watch;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Tasks kept per session; the oldest finished ones go first.
@@ -40,7 +41,7 @@ pub(crate) struct TaskEntry {
 }
 
 fn now_iso() -> String {
-    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+    humantime::format_rfc3339_millis(crate::tasks::now()).to_string()
 }
 
 impl TaskEntry {
