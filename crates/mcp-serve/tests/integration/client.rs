@@ -681,6 +681,53 @@ async fn timeouts_fail_the_call_and_cancel_it() {
     .await;
 }
 
+// In memory, on the paused clock: timeouts of seconds and calls of minutes
+// take no real time, and the timing is exact.
+#[tokio::test(start_paused = true)]
+async fn timeouts_on_the_paused_clock_in_both_eras() {
+    for era in [Era::Modern, LEGACY] {
+        let seen = Arc::new(Seen::default());
+        let server = fixture(&seen).into_handle().expect("fixture");
+        let options = ClientOptions {
+            era,
+            ..ClientOptions::default()
+        };
+        let client = Client::connect_in_memory(&server, options.clone().timeout(Duration::from_secs(45)))
+            .await
+            .expect("connect");
+        let started = tokio::time::Instant::now();
+        let err = client
+            .call_tool_with(
+                "slow",
+                json!({"ms": 600_000}),
+                RequestOptions::default().timeout(Duration::from_secs(30)),
+            )
+            .await
+            .expect_err("times out");
+        assert!(matches!(err, ClientError::Timeout(_)), "{era:?}: {err}");
+        assert_eq!(started.elapsed(), Duration::from_secs(30), "{era:?}");
+        // A call shorter than its timeout is answered.
+        let done = client
+            .call_tool_with(
+                "slow",
+                json!({"ms": 20_000}),
+                RequestOptions::default().timeout(Duration::from_secs(30)),
+            )
+            .await
+            .expect("answered within its timeout");
+        assert_eq!(done.content.len(), 1, "{era:?}");
+        // The client-wide timeout (45 s) cuts `hang` (60 s), and the server hears of it.
+        let started = tokio::time::Instant::now();
+        let err = client.call_tool("hang", json!({})).await.expect_err("times out");
+        assert!(matches!(err, ClientError::Timeout(_)), "{era:?}: {err}");
+        assert_eq!(started.elapsed(), Duration::from_secs(45), "{era:?}");
+        eventually("the handler was cancelled", || {
+            seen.cancelled.load(Ordering::SeqCst) || seen.dropped.load(Ordering::SeqCst)
+        })
+        .await;
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Input, resumption, headers
 // ---------------------------------------------------------------------------

@@ -1304,7 +1304,7 @@ async fn legacy_client_gets_list_changed() {
     assert_eq!(n.method, "notifications/resources/list_changed");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn list_changed_waits_for_initialized_and_skips_modern() {
     let handle = server().into_handle().unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
@@ -1402,7 +1402,7 @@ async fn cancelled_request_gets_no_response() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancelling_another_id_does_not_cancel() {
     let started = Arc::new(tokio::sync::Notify::new());
     let fast = Tool::new("fast").handler({

@@ -1841,20 +1841,66 @@ async fn max_sessions_refuses_then_admits_after_delete() {
     assert!(!ids.contains(&fourth));
 }
 
-#[tokio::test]
-async fn idle_sessions_are_reaped() {
-    let srv = TestServer::with_options(HttpOptions::default().session_idle(Duration::from_millis(200))).await;
-    let idle = srv.initialize(LEGACY).await;
-    let busy = srv.initialize(LEGACY).await;
-    // Keep one session in use while the other idles.
-    for i in 0..10 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let resp = send(srv.legacy(&busy, Some(100 + i), "ping", json!({}))).await;
-        assert_eq!(resp.status(), StatusCode::OK, "a session in use stays alive");
+/// One request through the endpoint as a tower service, in memory (no
+/// sockets, so Tokio's paused clock applies): the status, the session id
+/// when one is minted.
+async fn through_service(
+    service: &mut mcp_serve::transport::http::McpService,
+    session: Option<&str>,
+    body: &Value,
+) -> (StatusCode, Option<String>) {
+    let mut req = http::Request::post("/mcp")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header("accept", BOTH)
+        .header("mcp-protocol-version", LEGACY);
+    if let Some(sid) = session {
+        req = req.header("mcp-session-id", sid);
     }
-    let resp = send(srv.legacy(&idle, Some(2), "tools/list", json!({}))).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND, "an idle session is reaped");
-    srv.assert_alive().await;
+    let req = req
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let resp = tower_service::Service::call(service, req)
+        .await
+        .expect("infallible");
+    let status = StatusCode::from_u16(resp.status().as_u16()).expect("status");
+    let sid = resp
+        .headers()
+        .get("mcp-session-id")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    (status, sid)
+}
+
+#[tokio::test(start_paused = true)]
+async fn idle_sessions_are_reaped() {
+    let probe = Arc::new(Probe::default());
+    let handle = server(&probe).into_handle().expect("fixture");
+    // An idle timeout of minutes, run on the paused clock in no time.
+    let mut service = handle.http_service(HttpOptions::default().session_idle(Duration::from_secs(120)));
+    let (status, idle) = through_service(&mut service, None, &initialize_body(LEGACY)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, busy) = through_service(&mut service, None, &initialize_body(LEGACY)).await;
+    let (idle, busy) = (idle.expect("session id"), busy.expect("session id"));
+    // Keep one session in use for five idle periods while the other idles.
+    for i in 0..10 {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let ping = json!({"jsonrpc": "2.0", "id": 100 + i, "method": "ping"});
+        let (status, _) = through_service(&mut service, Some(&busy), &ping).await;
+        assert_eq!(status, StatusCode::OK, "a session in use stays alive");
+    }
+    assert_eq!(service.session_count(), 1, "only the idle session was reaped");
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let (status, _) = through_service(&mut service, Some(&idle), &list).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an idle session is reaped");
+    // Just short of the timeout, a session is still there.
+    let (_, fresh) = through_service(&mut service, None, &initialize_body(LEGACY)).await;
+    tokio::time::sleep(Duration::from_secs(100)).await;
+    let (status, _) = through_service(&mut service, fresh.as_deref(), &list).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a session used within its idle time is kept"
+    );
 }
 
 fn vm_rss_kib() -> Option<u64> {

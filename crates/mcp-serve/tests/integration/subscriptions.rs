@@ -28,7 +28,7 @@ async fn next(rx: &mut mpsc::Receiver<Vec<u8>>) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn listen_acknowledges_then_forwards_only_what_was_asked() {
     let handle = Server::new("subs", "1.0.0").tool(add).into_handle().unwrap();
     let (tx, mut rx) = mpsc::channel(64);

@@ -386,16 +386,16 @@ impl Drop for Dropped {
     }
 }
 
-/// Sleeps a minute; `stopped` is set once the work is dropped.
+/// Sleeps a day; `stopped` is set once the work is dropped.
 fn sleeper(stopped: Arc<AtomicBool>) -> Tool {
     Tool::new("sleeper")
-        .description("Sleep a minute.")
+        .description("Sleep a day.")
         .task_support(mcp_serve::protocol::types::TaskSupport::Optional)
         .raw_handler(move |_, _| {
             let guard = Dropped(Arc::clone(&stopped));
             async move {
                 let _guard = guard;
-                tokio::time::sleep(Duration::from_secs(60)).await;
+                tokio::time::sleep(Duration::from_secs(86_400)).await;
                 Ok(CallToolResult::text("slept"))
             }
         })
@@ -728,21 +728,28 @@ async fn unknown_ids_and_removed_methods_are_errors() {
     }
 }
 
-#[tokio::test]
+// On the paused clock: an hour's time to live passes in no time.
+#[tokio::test(start_paused = true)]
 async fn tasks_expire_with_their_ttl_and_stop_working() {
     let stopped = Arc::new(AtomicBool::new(false));
     let server = Server::new("tasks", "1.0.0")
         .tool(sleeper(Arc::clone(&stopped)))
         .tool(slow)
-        .tasks(TaskConfig::new().ttl(Duration::from_millis(300)))
+        .tasks(TaskConfig::new().ttl(Duration::from_secs(3600)))
         .into_handle()
         .unwrap();
     let c = modern(&server, true).await;
     let t = call(&c, "sleeper", json!({})).await;
-    assert_eq!(t["ttlMs"], 300);
+    assert_eq!(t["ttlMs"], 3_600_000);
     let task_id = t["taskId"].as_str().unwrap().to_owned();
     assert_eq!(get(&c, &task_id).await["status"], "working");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_secs(3599)).await;
+    assert_eq!(
+        get(&c, &task_id).await["status"],
+        "working",
+        "alive within its time to live"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let err = c
         .request_raw("tasks/get", Some(json!({"taskId": task_id})))
         .await
@@ -753,15 +760,59 @@ async fn tasks_expire_with_their_ttl_and_stop_working() {
     // A finished task stays readable for its whole time to live.
     let server = Server::new("tasks", "1.0.0")
         .tool(slow)
-        .tasks(TaskConfig::new().ttl(Duration::from_secs(5)))
+        .tasks(TaskConfig::new().ttl(Duration::from_secs(600)))
         .into_handle()
         .unwrap();
     let c = modern(&server, true).await;
     let t = call(&c, "slow", json!({"ms": 1})).await;
     let task_id = t["taskId"].as_str().unwrap().to_owned();
     wait_for(&c, &task_id, &["completed"]).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_secs(590)).await;
     assert_eq!(get(&c, &task_id).await["status"], "completed");
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let err = c
+        .request_raw("tasks/get", Some(json!({"taskId": task_id})))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&err),
+        -32602,
+        "a finished task is forgotten after its time to live"
+    );
+}
+
+// On the paused clock, as above, for the legacy tasks utility.
+#[tokio::test(start_paused = true)]
+async fn legacy_tasks_expire_with_their_ttl_and_stop_working() {
+    let stopped = Arc::new(AtomicBool::new(false));
+    let server = Server::new("tasks", "1.0.0")
+        .tool(sleeper(Arc::clone(&stopped)))
+        .into_handle()
+        .unwrap();
+    let options = ClientOptions {
+        era: Era::Legacy(ProtocolVersion::V2025_11_25),
+        ..Default::default()
+    };
+    let c = TestClient::connect(&server, options).await.unwrap();
+    let created = c
+        .request_raw(
+            "tools/call",
+            Some(json!({"name": "sleeper", "arguments": {}, "task": {"ttl": 30_000}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created["task"]["ttl"], 30_000);
+    let task_id = created["task"]["taskId"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_secs(29)).await;
+    assert_eq!(get(&c, &task_id).await["status"], "working");
+    assert!(!stopped.load(Ordering::SeqCst));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let err = c
+        .request_raw("tasks/get", Some(json!({"taskId": task_id})))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), -32602, "an expired task is forgotten");
+    until(&stopped).await;
 }
 
 #[tokio::test]
