@@ -273,7 +273,12 @@ impl Server {
     }
 
     /// Serves over stdio, or over Streamable HTTP when the command line says
-    /// `--http ADDR` or the environment sets `MCP_SERVE_HTTP=ADDR`.
+    /// `--http ADDR`, the environment sets `MCP_SERVE_HTTP=ADDR`, or a
+    /// platform sets `PORT` (Cloud Run, Fly.io, Heroku, ...: then
+    /// `0.0.0.0:$PORT`, unless stdin is a pipe, which means an MCP client
+    /// started this process to talk stdio). Beyond loopback, set the host
+    /// names clients use in `MCP_SERVE_ALLOWED_HOSTS` (`*` for any).
+    /// Over HTTP, SIGTERM and Ctrl-C shut down gracefully and return `Ok`.
     ///
     /// # Errors
     /// A registration error, or a transport failure.
@@ -284,7 +289,7 @@ impl Server {
             Some(addr) => {
                 let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
                     ServeError::Usage(format!(
-                        "--http / MCP_SERVE_HTTP needs an address like 127.0.0.1:8000, got {addr:?}"
+                        "--http / MCP_SERVE_HTTP / PORT needs an address like 127.0.0.1:8000 (or a port number), got {addr:?}"
                     ))
                 })?;
                 handle.serve_http(addr).await
@@ -358,7 +363,8 @@ fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runti
         .map_err(|e| ServeError::Transport(TransportError::Io(e)))
 }
 
-/// `--http ADDR` / `--http=ADDR` on the command line, or `MCP_SERVE_HTTP`.
+/// `--http ADDR` / `--http=ADDR` on the command line, or `MCP_SERVE_HTTP`,
+/// or `0.0.0.0:$PORT` when a platform sets `PORT`.
 fn http_address_from_env() -> Option<String> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -369,23 +375,46 @@ fn http_address_from_env() -> Option<String> {
             return Some(v.to_owned());
         }
     }
-    std::env::var("MCP_SERVE_HTTP").ok().filter(|v| !v.is_empty())
+    if let Some(addr) = std::env::var("MCP_SERVE_HTTP").ok().filter(|v| !v.is_empty()) {
+        return Some(addr);
+    }
+    let port = std::env::var("PORT").ok().filter(|v| !v.is_empty())?;
+    // A client that launched this process for stdio talks over a pipe on
+    // stdin; a `PORT` in its environment (common in developers' shells) must
+    // not turn the server into an HTTP one it cannot reach.
+    if stdin_is_pipe() {
+        tracing::info!("PORT is set, but stdin is a pipe: serving stdio (use --http to force HTTP)");
+        return None;
+    }
+    Some(format!("0.0.0.0:{port}"))
+}
+
+/// Whether stdin is a pipe or a socket (an MCP client on the other end).
+fn stdin_is_pipe() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata("/dev/stdin").is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 /// Serving a built server over the built-in transports.
 impl ServerHandle {
-    /// Serves over Streamable HTTP at `http://ADDR/mcp` until Ctrl-C.
+    /// Serves over Streamable HTTP at `http://ADDR/mcp` until Ctrl-C or
+    /// SIGTERM, with the default [`HttpOptions`](crate::transport::http::HttpOptions)
+    /// and the `Host` names in `MCP_SERVE_ALLOWED_HOSTS` (required beyond
+    /// loopback).
     ///
     /// # Errors
-    /// An address that cannot be bound.
+    /// An address that cannot be bound, or one beyond loopback with no
+    /// `Host` names to accept.
     #[cfg(feature = "http")]
     pub async fn serve_http(&self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
-        let mut options = crate::transport::http::HttpOptions::default();
-        if !addr.ip().is_loopback() {
-            // Bound beyond loopback on purpose: the Host check would refuse real clients.
-            options.allowed_hosts = None;
-        }
-        crate::transport::http::serve(self, addr, options)
+        crate::transport::http::serve(self, addr, Default::default())
             .await
             .map_err(ServeError::from)
     }

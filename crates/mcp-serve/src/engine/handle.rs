@@ -62,6 +62,28 @@ macro_rules! toggles {
 }
 
 impl ServerHandle {
+    /// Whether the server can serve: its task store answers
+    /// ([`TaskStore::check`](crate::tasks::TaskStore::check)). The HTTP
+    /// transport's readiness probe asks it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let handle = mcp_serve::prelude::Server::new("demo", "1.0.0").into_handle()?;
+    /// assert!(handle.ready().await.is_ok());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// What is unreachable, and why.
+    pub async fn ready(&self) -> Result<(), String> {
+        self.shared
+            .tasks
+            .store
+            .check()
+            .await
+            .map_err(|e| format!("the task store is unreachable: {e}"))
+    }
+
     /// Adds a tool, replacing one of the same name (the builder refuses two
     /// of one name; at run time, replacing is how a tool is updated).
     ///

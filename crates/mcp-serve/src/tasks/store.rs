@@ -282,4 +282,14 @@ pub trait TaskStore: Send + Sync + 'static {
     /// # Errors
     /// A backend failure.
     fn replace<'a>(&'a self, task: &'a TaskRecord, expected_revision: u64) -> StoreFuture<'a, bool>;
+
+    /// Whether the store is reachable, for the readiness probe (`/readyz`).
+    /// A store behind a network should ping its backend; the default
+    /// (in-process stores) is always ready.
+    ///
+    /// # Errors
+    /// The backend cannot be reached.
+    fn check(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }

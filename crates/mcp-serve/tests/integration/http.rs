@@ -22,10 +22,10 @@ use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
 /// The bound on any single wait.
-const LIMIT: Duration = Duration::from_secs(15);
-const MODERN: &str = "2026-07-28";
-const LEGACY: &str = "2025-11-25";
-const BOTH: &str = "application/json, text/event-stream";
+pub(super) const LIMIT: Duration = Duration::from_secs(15);
+pub(super) const MODERN: &str = "2026-07-28";
+pub(super) const LEGACY: &str = "2025-11-25";
+pub(super) const BOTH: &str = "application/json, text/event-stream";
 
 // ---------------------------------------------------------------------------
 // Fixture server
@@ -48,17 +48,17 @@ struct NoArgs {}
 /// Observes a handler: when it started, finished, and when its future was
 /// dropped (cancelled or not).
 #[derive(Default)]
-struct Probe {
-    started: AtomicBool,
-    finished: AtomicBool,
+pub(super) struct Probe {
+    pub(super) started: AtomicBool,
+    pub(super) finished: AtomicBool,
     dropped: AtomicBool,
     changed: Notify,
     /// Lets a parked handler go on.
-    release: Notify,
+    pub(super) release: Notify,
 }
 
 impl Probe {
-    async fn wait_for(&self, what: &str, flag: impl Fn(&Probe) -> bool) {
+    pub(super) async fn wait_for(&self, what: &str, flag: impl Fn(&Probe) -> bool) {
         within(what, async {
             loop {
                 let notified = self.changed.notified();
@@ -87,7 +87,7 @@ impl Drop for DropGuard {
     }
 }
 
-fn server(probe: &Arc<Probe>) -> Server {
+pub(super) fn server(probe: &Arc<Probe>) -> Server {
     let hang = Arc::clone(probe);
     let steady = Arc::clone(probe);
     let poll = Arc::clone(probe);
@@ -143,23 +143,23 @@ fn server(probe: &Arc<Probe>) -> Server {
         }))
 }
 
-struct TestServer {
-    base: String,
+pub(super) struct TestServer {
+    pub(super) base: String,
     handle: ServerHandle,
-    probe: Arc<Probe>,
+    pub(super) probe: Arc<Probe>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
-    client: Client,
+    pub(super) client: Client,
     /// The revision each legacy session negotiated.
     versions: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl TestServer {
-    async fn start() -> TestServer {
+    pub(super) async fn start() -> TestServer {
         Self::with_options(HttpOptions::default()).await
     }
 
-    async fn with_options(options: HttpOptions) -> TestServer {
+    pub(super) async fn with_options(options: HttpOptions) -> TestServer {
         let probe = Arc::new(Probe::default());
         let handle = server(&probe).into_handle().expect("fixture registers");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -186,17 +186,17 @@ impl TestServer {
         }
     }
 
-    fn mcp(&self) -> String {
+    pub(super) fn mcp(&self) -> String {
         format!("{}/mcp", self.base)
     }
 
     /// A modern request, with the body's `_meta` and the mirrored headers.
-    fn modern(&self, id: i64, method: &str, params: Value) -> reqwest::RequestBuilder {
+    pub(super) fn modern(&self, id: i64, method: &str, params: Value) -> reqwest::RequestBuilder {
         modern_request(&self.client, &self.mcp(), id, method, params)
     }
 
     /// Checks the server still answers a modern `tools/call`.
-    async fn assert_alive(&self) {
+    pub(super) async fn assert_alive(&self) {
         let resp = send(self.modern(
             9999,
             "tools/call",
@@ -210,7 +210,7 @@ impl TestServer {
     }
 
     /// Opens a legacy session; returns its id.
-    async fn initialize(&self, version: &str) -> String {
+    pub(super) async fn initialize(&self, version: &str) -> String {
         let resp = send(
             self.client
                 .post(self.mcp())
@@ -237,7 +237,13 @@ impl TestServer {
     }
 
     /// A legacy request (or notification, when `id` is `None`) in a session.
-    fn legacy(&self, sid: &str, id: Option<i64>, method: &str, params: Value) -> reqwest::RequestBuilder {
+    pub(super) fn legacy(
+        &self,
+        sid: &str,
+        id: Option<i64>,
+        method: &str,
+        params: Value,
+    ) -> reqwest::RequestBuilder {
         let mut body = json!({"jsonrpc": "2.0", "method": method, "params": params});
         if let Some(id) = id {
             body["id"] = json!(id);
@@ -263,14 +269,28 @@ impl TestServer {
             .json(body)
     }
 
-    async fn initialized(&self, sid: &str) {
+    pub(super) async fn initialized(&self, sid: &str) {
         let resp = send(self.legacy(sid, None, "notifications/initialized", json!({}))).await;
         let status = resp.status();
         let body = within("body", resp.text()).await.unwrap_or_default();
         assert_eq!(status, StatusCode::ACCEPTED, "notifications/initialized: {body}");
     }
 
-    async fn stop(mut self) {
+    /// Starts the server's shutdown without waiting for it.
+    pub(super) fn signal_stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Waits for the server to have stopped.
+    pub(super) async fn stopped(mut self) {
+        if let Some(task) = self.task.take() {
+            within("server task to stop", task).await.expect("server task");
+        }
+    }
+
+    pub(super) async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -288,7 +308,7 @@ impl Drop for TestServer {
     }
 }
 
-fn client() -> Client {
+pub(super) fn client() -> Client {
     Client::builder().no_proxy().build().expect("reqwest client")
 }
 
@@ -340,7 +360,7 @@ fn modern_request(
     rb.json(&modern_body(id, method, params))
 }
 
-fn initialize_body(version: &str) -> Value {
+pub(super) fn initialize_body(version: &str) -> Value {
     json!({
         "jsonrpc": "2.0",
         "id": 1,
@@ -353,7 +373,7 @@ fn initialize_body(version: &str) -> Value {
     })
 }
 
-async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
+pub(super) async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
     timeout(LIMIT, fut)
         .await
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
@@ -376,11 +396,11 @@ async fn send_replacing(
         .expect("HTTP request")
 }
 
-async fn send(rb: reqwest::RequestBuilder) -> Response {
+pub(super) async fn send(rb: reqwest::RequestBuilder) -> Response {
     within("an HTTP response", rb.send()).await.expect("HTTP request")
 }
 
-async fn json_body(resp: Response) -> Value {
+pub(super) async fn json_body(resp: Response) -> Value {
     let ct = content_type(resp.headers());
     let bytes = within("a response body", resp.bytes()).await.expect("body");
     assert!(
@@ -436,16 +456,16 @@ async fn messages(resp: Response) -> Vec<Value> {
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Default, Clone)]
-struct Event {
-    id: Option<String>,
-    event: Option<String>,
-    data: Option<String>,
-    retry: Option<u64>,
-    comment: bool,
+pub(super) struct Event {
+    pub(super) id: Option<String>,
+    pub(super) event: Option<String>,
+    pub(super) data: Option<String>,
+    pub(super) retry: Option<u64>,
+    pub(super) comment: bool,
 }
 
 impl Event {
-    fn json(&self) -> Option<Value> {
+    pub(super) fn json(&self) -> Option<Value> {
         let d = self.data.as_deref()?;
         if d.trim().is_empty() {
             return None;
@@ -454,14 +474,14 @@ impl Event {
     }
 }
 
-struct Sse {
+pub(super) struct Sse {
     stream: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buf: String,
     ended: bool,
 }
 
 impl Sse {
-    fn new(resp: Response) -> Sse {
+    pub(super) fn new(resp: Response) -> Sse {
         assert!(
             content_type(resp.headers()).starts_with("text/event-stream"),
             "expected an SSE response, got {:?} ({})",
@@ -476,7 +496,7 @@ impl Sse {
     }
 
     /// The next event block; `None` at the end of the stream.
-    async fn next(&mut self) -> Option<Event> {
+    pub(super) async fn next(&mut self) -> Option<Event> {
         within("an SSE event", self.next_unbounded()).await
     }
 
@@ -532,7 +552,7 @@ impl Sse {
     }
 
     /// The next event that carries a JSON-RPC message.
-    async fn next_message(&mut self) -> (Event, Value) {
+    pub(super) async fn next_message(&mut self) -> (Event, Value) {
         loop {
             let ev = self.next().await.expect("SSE stream ended before a message");
             if let Some(v) = ev.json() {
@@ -1560,10 +1580,10 @@ async fn http_sse_2024_11_05_endpoint_and_answers_on_stream() {
     assert_eq!(endpoint.event.as_deref(), Some("endpoint"), "{endpoint:?}");
     let path = endpoint.data.expect("endpoint data");
     let sid = path
-        .strip_prefix("/messages?sessionId=")
-        .unwrap_or_else(|| panic!("endpoint is /messages?sessionId=…: {path:?}"));
+        .strip_prefix("messages?sessionId=")
+        .unwrap_or_else(|| panic!("endpoint is messages?sessionId=… (relative to /sse): {path:?}"));
     assert_eq!(sid.len(), 32, "{sid}");
-    let url = format!("{}{path}", srv.base);
+    let url = format!("{}/{path}", srv.base);
 
     let post = |body: Value| {
         srv.client
@@ -1662,11 +1682,7 @@ async fn wrong_content_type_is_415() {
 
 #[tokio::test]
 async fn body_over_limit_is_413() {
-    let srv = TestServer::with_options(HttpOptions {
-        max_body_bytes: 1024,
-        ..Default::default()
-    })
-    .await;
+    let srv = TestServer::with_options(HttpOptions::default().max_body_bytes(1024)).await;
     let resp = send(srv.modern(
         41,
         "tools/call",

@@ -15,6 +15,7 @@ mod macros;
 mod otel;
 mod proxy;
 mod schema_conformance;
+mod serving;
 mod stdio;
 mod subscriptions;
 mod tasks;

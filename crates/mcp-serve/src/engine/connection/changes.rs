@@ -145,6 +145,7 @@ impl Connection {
         let mut changes = self.inner.shared.changes.subscribe();
         let closed = self.inner.closed.clone();
         let listening = self.inner.listening.clone();
+        let finishing = self.inner.finishing.clone();
         let conn = self.clone();
         Reply::Later(Box::pin(async move {
             let rt = &conn.inner.shared.tasks;
@@ -159,11 +160,16 @@ impl Connection {
                 &ack,
             ))
             .await;
+            let mut ended_by_server = false;
             loop {
                 let change = tokio::select! {
                     () = token.cancelled() => break,
                     () = closed.cancelled() => break,
                     () = listening.cancelled() => break,
+                    () = finishing.cancelled() => {
+                        ended_by_server = true;
+                        break;
+                    }
                     _ = tick.tick(), if !watch.is_empty() => {
                         let mut delivered = true;
                         for mut task in watch.changes(rt).await {
@@ -213,6 +219,13 @@ impl Connection {
             }
             if !shared_connection {
                 conn.lock_in_flight().remove(&id);
+            }
+            if ended_by_server {
+                // A graceful end (shutdown): the completion result, per the
+                // spec, so the client knows to listen again (elsewhere).
+                let result = json!({ "resultType": "complete", "_meta": sub_meta });
+                let bytes = crate::engine::shape::encode_with_result(&id, result.to_string().as_bytes());
+                return Some(super::Answer { bytes, error: None });
             }
             // Ended by the client (or a closed transport): no response, per the spec.
             None

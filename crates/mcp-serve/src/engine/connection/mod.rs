@@ -112,6 +112,9 @@ struct Inner {
     /// Cancelled when the client is gone, to end `subscriptions/listen`
     /// streams (which, unlike calls, never finish on their own).
     listening: CancellationToken,
+    /// Cancelled when the server ends `subscriptions/listen` streams on its
+    /// own (shutdown): each gets its completion result first.
+    finishing: CancellationToken,
     /// Server→client requests awaiting the client's response (legacy).
     requests: Arc<super::input::PendingRequests>,
     /// Task-augmented calls of this session (legacy 2025-11-25).
@@ -205,6 +208,7 @@ impl Connection {
                 in_flight: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
                 listening: CancellationToken::new(),
+                finishing: CancellationToken::new(),
                 requests: Arc::default(),
                 tasks: super::tasks::Tasks::default(),
                 seen: SeenClients::default(),
@@ -241,6 +245,13 @@ impl Connection {
     /// hold the shutdown.
     pub fn end_subscriptions(&self) {
         self.inner.listening.cancel();
+    }
+
+    /// Ends this connection's `subscriptions/listen` streams gracefully, each
+    /// with its completion result (`resultType: "complete"`), as the spec
+    /// asks of a server that shuts down: the client knows to listen again.
+    pub fn finish_subscriptions(&self) {
+        self.inner.finishing.cancel();
     }
 
     /// Handles one frame: a message or (revision 2025-03-26) a batch.

@@ -51,7 +51,7 @@ const SETTLE_YIELDS: usize = 3;
 
 /// The server's tasks: the store, the policy, and the work running here.
 pub(crate) struct TaskRuntime {
-    pub(super) store: Arc<dyn TaskStore>,
+    pub(crate) store: Arc<dyn TaskStore>,
     ttl: Duration,
     poll_interval: Duration,
     /// Tasks whose work runs in this process, by id.

@@ -6,15 +6,49 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::future::Future;
+use std::time::Duration;
+
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http_body::{Body, Frame, SizeHint};
 use tokio::sync::mpsc;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 /// The body of every response the MCP endpoint sends.
 pub struct McpBody {
     kind: Kind,
+    class: StreamClass,
+    life: Option<Box<Life>>,
 }
+
+/// What kind of exchange a response is, for the limits and the shutdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StreamClass {
+    /// An answer to one request (JSON, or SSE while the call runs): counted
+    /// among the requests in flight, drained on shutdown.
+    Call,
+    /// A `subscriptions/listen` stream: long-lived; the engine ends it on
+    /// shutdown with its graceful completion result.
+    Listen,
+    /// A legacy GET or `/sse` stream: long-lived; ended at once on shutdown,
+    /// with `retry:` so the client reconnects (elsewhere).
+    Stream,
+}
+
+/// Timers and guards an armed response carries.
+#[derive(Default)]
+struct Life {
+    /// Comment lines on an idle SSE stream: the period and the next one.
+    keep_alive: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    /// Resolves when the server starts draining (long-lived streams only).
+    drain: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    /// Permits and slots, released when the response is done.
+    held: Vec<Box<dyn Send + Sync>>,
+}
+
+/// How soon a client whose stream a draining server ended should reconnect.
+const RETRY_ON_DRAIN: &[u8] = b"retry: 1000\n\n";
 
 enum Kind {
     Full(Option<Bytes>),
@@ -25,7 +59,7 @@ impl std::fmt::Debug for McpBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.kind {
             Kind::Full(b) => write!(f, "McpBody::Full({} bytes)", b.as_ref().map_or(0, Bytes::len)),
-            Kind::Sse(_) => f.write_str("McpBody::Sse"),
+            Kind::Sse(_) => write!(f, "McpBody::Sse({:?})", self.class),
         }
     }
 }
@@ -71,23 +105,111 @@ pub(crate) fn sse_event(json: &[u8]) -> Bytes {
 impl McpBody {
     /// An empty body.
     pub fn empty() -> Self {
-        McpBody {
-            kind: Kind::Full(None),
-        }
+        McpBody::of(Kind::Full(None))
     }
 
     /// A complete body.
     pub fn full(bytes: impl Into<Bytes>) -> Self {
+        McpBody::of(Kind::Full(Some(bytes.into())))
+    }
+
+    fn of(kind: Kind) -> Self {
         McpBody {
-            kind: Kind::Full(Some(bytes.into())),
+            kind,
+            class: StreamClass::Call,
+            life: None,
         }
     }
 
     pub(crate) fn sse(stream: SseStream) -> Self {
-        McpBody {
-            kind: Kind::Sse(Box::new(stream)),
+        McpBody::of(Kind::Sse(Box::new(stream)))
+    }
+
+    pub(crate) fn class(&self) -> StreamClass {
+        self.class
+    }
+
+    pub(crate) fn set_class(&mut self, class: StreamClass) {
+        self.class = class;
+    }
+
+    /// Keeps `guard` (a permit, a slot) until the response is done.
+    pub(crate) fn hold(&mut self, guard: impl Send + Sync + 'static) {
+        self.life.get_or_insert_default().held.push(Box::new(guard));
+    }
+
+    /// Starts an SSE stream's keep-alive comments and, for a legacy
+    /// stream, its end when `drain` is cancelled.
+    pub(crate) fn arm(&mut self, keep_alive: Option<Duration>, drain: &CancellationToken) {
+        if !matches!(self.kind, Kind::Sse(_)) {
+            return;
+        }
+        let long = self.class == StreamClass::Stream;
+        let life = self.life.get_or_insert_default();
+        if let Some(every) = keep_alive.filter(|d| !d.is_zero()) {
+            life.keep_alive = Some((every, Box::pin(tokio::time::sleep(every))));
+        }
+        if long {
+            life.drain = Some(Box::pin(drain.clone().cancelled_owned()));
         }
     }
+}
+
+/// One step of an SSE stream.
+fn poll_sse(s: &mut SseStream, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    if s.done {
+        return Poll::Ready(None);
+    }
+    if let Some(b) = s.queued.pop_front() {
+        return Poll::Ready(Some(Ok(Frame::data(b))));
+    }
+    if s.ending {
+        s.done = true;
+        return Poll::Ready(None);
+    }
+    // Notifications already sent precede the final response.
+    match s.events.poll_recv(cx) {
+        Poll::Ready(Some(msg)) if s.raw => {
+            return Poll::Ready(Some(Ok(Frame::data(Bytes::from(msg)))));
+        }
+        // Empty frames are transport controls with no meaning here.
+        Poll::Ready(Some(msg)) if msg.is_empty() => {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(Some(msg)) => return Poll::Ready(Some(Ok(Frame::data(sse_event(&msg))))),
+        Poll::Ready(None) if s.finish.is_none() => {
+            s.done = true;
+            return Poll::Ready(None);
+        }
+        _ => {}
+    }
+    if let Some(fut) = &mut s.finish {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            s.finish = None;
+            // Notifications sent while the handler finished go first.
+            while let Ok(msg) = s.events.try_recv() {
+                if !msg.is_empty() {
+                    let event = if s.raw { Bytes::from(msg) } else { sse_event(&msg) };
+                    s.queued.push_back(event);
+                }
+            }
+            if let Some(msg) = out {
+                s.queued.push_back(sse_event(&msg));
+            }
+            if s.end_after_finish {
+                s.ending = true;
+            }
+            return match s.queued.pop_front() {
+                Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
+                None => {
+                    s.done = s.ending;
+                    Poll::Ready(None)
+                }
+            };
+        }
+    }
+    Poll::Pending
 }
 
 impl Body for McpBody {
@@ -98,64 +220,36 @@ impl Body for McpBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match &mut self.kind {
-            Kind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            Kind::Sse(s) => {
-                if s.done {
-                    return Poll::Ready(None);
-                }
-                if let Some(b) = s.queued.pop_front() {
-                    return Poll::Ready(Some(Ok(Frame::data(b))));
-                }
-                if s.ending {
-                    s.done = true;
-                    return Poll::Ready(None);
-                }
-                // Notifications already sent precede the final response.
-                match s.events.poll_recv(cx) {
-                    Poll::Ready(Some(msg)) if s.raw => {
-                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from(msg)))));
-                    }
-                    // Empty frames are transport controls with no meaning here.
-                    Poll::Ready(Some(msg)) if msg.is_empty() => {
-                        cx.waker().wake_by_ref();
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(Some(msg)) => return Poll::Ready(Some(Ok(Frame::data(sse_event(&msg))))),
-                    Poll::Ready(None) if s.finish.is_none() => {
-                        s.done = true;
-                        return Poll::Ready(None);
-                    }
-                    _ => {}
-                }
-                if let Some(fut) = &mut s.finish {
-                    if let Poll::Ready(out) = fut.as_mut().poll(cx) {
-                        s.finish = None;
-                        // Notifications sent while the handler finished go first.
-                        while let Ok(msg) = s.events.try_recv() {
-                            if !msg.is_empty() {
-                                let event = if s.raw { Bytes::from(msg) } else { sse_event(&msg) };
-                                s.queued.push_back(event);
-                            }
-                        }
-                        if let Some(msg) = out {
-                            s.queued.push_back(sse_event(&msg));
-                        }
-                        if s.end_after_finish {
-                            s.ending = true;
-                        }
-                        return match s.queued.pop_front() {
-                            Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
-                            None => {
-                                s.done = s.ending;
-                                Poll::Ready(None)
-                            }
-                        };
-                    }
-                }
-                Poll::Pending
+        let this = &mut *self;
+        let s = match &mut this.kind {
+            Kind::Full(b) => return Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Sse(s) => s,
+        };
+        let Some(life) = this.life.as_deref_mut() else {
+            return poll_sse(s, cx);
+        };
+        if let Some(drain) = &mut life.drain {
+            if !s.done && drain.as_mut().poll(cx).is_ready() {
+                // The server is going away: tell the client to come back soon.
+                s.done = true;
+                return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(RETRY_ON_DRAIN)))));
             }
         }
+        let step = poll_sse(s, cx);
+        if let Some((every, next)) = &mut life.keep_alive {
+            match &step {
+                Poll::Ready(_) => next.as_mut().reset(tokio::time::Instant::now() + *every),
+                Poll::Pending => {
+                    if next.as_mut().poll(cx).is_ready() {
+                        next.as_mut().reset(tokio::time::Instant::now() + *every);
+                        // Registers the new deadline with the timer.
+                        let _ = next.as_mut().poll(cx);
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b": keep-alive\n\n")))));
+                    }
+                }
+            }
+        }
+        step
     }
 
     fn is_end_stream(&self) -> bool {

@@ -10,7 +10,7 @@ use http::{Response, StatusCode};
 use mcp_serve_core::jsonrpc;
 use tokio::sync::mpsc;
 
-use super::body::SseStream;
+use super::body::{SseStream, StreamClass};
 use super::request::read_body;
 use super::respond::{json_error, plain, sse_response};
 use super::service::{Shared, acquire_stream};
@@ -18,7 +18,7 @@ use super::{McpBody, session};
 use crate::engine::Inbound;
 
 /// `GET …/sse` (2024-11-05): a session whose stream carries every message.
-pub(super) fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+pub(super) fn legacy_sse_open(shared: &Arc<Shared>) -> Response<McpBody> {
     let slot = match acquire_stream(shared) {
         Ok(s) => s,
         Err(r) => return r,
@@ -37,14 +37,13 @@ pub(super) fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts
     let Some(rx) = session.take_outbound() else {
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "session stream unavailable");
     };
-    let base = parts.uri.path().strip_suffix("/sse").unwrap_or_default();
-    let endpoint = format!(
-        "event: endpoint\ndata: {base}/messages?sessionId={}\n\n",
-        session.id
-    );
+    // A reference relative to the stream's own URL: it names the right path
+    // under any prefix, including one a router stripped before this
+    // service saw the request (axum's `nest_service`).
+    let endpoint = format!("event: endpoint\ndata: messages?sessionId={}\n\n", session.id);
     let store = Arc::downgrade(&shared.sessions);
     let id = session.id.clone();
-    sse_response(SseStream {
+    let mut resp = sse_response(SseStream {
         queued: VecDeque::from([Bytes::from(endpoint)]),
         events: rx,
         raw: false,
@@ -59,7 +58,9 @@ pub(super) fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts
                 store.remove(&id);
             }
         })),
-    })
+    });
+    resp.body_mut().set_class(StreamClass::Stream);
+    resp
 }
 
 /// `POST …/messages?sessionId=…` (2024-11-05): answers go on the SSE stream.

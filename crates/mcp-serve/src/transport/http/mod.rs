@@ -54,11 +54,13 @@
 // would only add an allocation on the error path.
 #![allow(clippy::result_large_err)]
 
+mod accept;
 mod body;
 mod events;
 mod legacy_sse;
 mod options;
 mod post;
+mod probes;
 mod request;
 mod respond;
 mod routing;
@@ -67,10 +69,11 @@ mod service;
 mod session;
 mod session_routes;
 
+pub use accept::serve_listener;
 pub use body::McpBody;
 pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
-pub use options::HttpOptions;
-pub use service::{McpService, serve, serve_listener, serve_with_shutdown};
+pub use options::{ALLOWED_HOSTS_ENV, ALLOWED_ORIGINS_ENV, HttpOptions};
+pub use service::{McpService, serve, serve_with_shutdown};
 
 /// The session header of legacy Streamable HTTP.
 pub const SESSION_HEADER: &str = "mcp-session-id";

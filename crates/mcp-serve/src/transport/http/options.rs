@@ -7,14 +7,30 @@ use std::time::Duration;
 use super::EventStore;
 use super::security;
 
-/// Limits and policies of the HTTP transport.
+/// The environment variable that lists the `Host` names a server answers to
+/// (comma-separated; `*` for any), when the code does not set them.
+pub const ALLOWED_HOSTS_ENV: &str = "MCP_SERVE_ALLOWED_HOSTS";
+
+/// The environment variable that lists the `Origin`s a server accepts
+/// (comma-separated full origins or host names; `*` for any), when the code
+/// does not set them.
+pub const ALLOWED_ORIGINS_ENV: &str = "MCP_SERVE_ALLOWED_ORIGINS";
+
+/// Limits and policies of the HTTP transport. Every limit has a default
+/// meant for a server on the open internet; each is a builder method.
 ///
 /// ```
+/// use std::time::Duration;
 /// use mcp_serve::transport::http::HttpOptions;
-/// let o = HttpOptions::default().allowed_origins(["https://app.example"]).max_sessions(500);
+/// let o = HttpOptions::default()
+///     .allowed_hosts(["mcp.example.com"])
+///     .max_connections(2_000)
+///     .header_read_timeout(Duration::from_secs(5));
 /// assert_eq!(o.max_body_bytes, 4 * 1024 * 1024);
+/// assert_eq!(o.max_connections, 2_000);
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct HttpOptions {
     /// Largest accepted request body (default 4 MiB).
     pub max_body_bytes: usize,
@@ -23,6 +39,8 @@ pub struct HttpOptions {
     /// A legacy session unused this long is dropped (default 30 min).
     pub session_idle: Duration,
     /// Accepted `Host` values (default: loopback names); `None` accepts any.
+    /// A server bound beyond loopback refuses to start until this is set
+    /// (or [`ALLOWED_HOSTS_ENV`]).
     pub allowed_hosts: Option<Vec<String>>,
     /// Accepted `Origin` values (full origins or bare host names; default:
     /// loopback names); `None` accepts any.
@@ -39,10 +57,47 @@ pub struct HttpOptions {
     /// `MCP-Protocol-Version` header, 2025-03-26 when absent), and GET/DELETE
     /// are refused. For servers that keep no per-client state.
     pub stateless: bool,
-    /// Most long-lived streams (legacy GET and `/sse` streams) at once (default 1,000).
+    /// Most long-lived streams (legacy GET and `/sse` streams,
+    /// `subscriptions/listen`) at once (default 1,000).
     pub max_streams: usize,
     /// Where resumable legacy SSE events are kept (default: in memory, bounded).
     pub event_store: Option<Arc<dyn EventStore>>,
+    /// A connection that takes longer than this to send a request's headers
+    /// is closed (default 10 s): a client sending half a header cannot hold
+    /// a connection.
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight is closed after this long
+    /// (default 60 s).
+    pub keep_alive_idle: Duration,
+    /// Most connections at once (default 10,000); further clients wait in
+    /// the listen backlog until one closes. Each needs a file descriptor:
+    /// raise `ulimit -n` to match.
+    pub max_connections: usize,
+    /// Most connections from one peer address at once (default 1,000); more
+    /// are closed at once. Behind a proxy every client shares the proxy's
+    /// address: raise it or set `None` there.
+    pub max_connections_per_peer: Option<usize>,
+    /// Most requests being answered at once (default 1,024), long-lived
+    /// streams not counted; past it a request gets 503 with `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// An SSE stream that has sent nothing for this long gets a comment line
+    /// (default 15 s), so proxies that cut idle reads (often after 30–60 s)
+    /// keep it open; `None` sends none.
+    pub sse_keep_alive: Option<Duration>,
+    /// On shutdown, how long calls in flight may take to finish (default
+    /// 8 s, under the 10 s most platforms wait before killing).
+    pub shutdown_grace: Duration,
+    /// The liveness probe's path (default `/healthz`), answered 200 while the
+    /// process serves; `None` serves none.
+    pub health_path: Option<String>,
+    /// The readiness probe's path (default `/readyz`), answered 503 while
+    /// draining or when the task store is unreachable; `None` serves none.
+    pub ready_path: Option<String>,
+    /// Whether `allowed_hosts` was chosen (by a builder method or the
+    /// environment) rather than left at its loopback default.
+    hosts_chosen: bool,
+    /// The same for `allowed_origins`.
+    origins_chosen: bool,
 }
 
 impl Default for HttpOptions {
@@ -60,6 +115,17 @@ impl Default for HttpOptions {
             stateless: false,
             max_streams: 1000,
             event_store: None,
+            header_read_timeout: Duration::from_secs(10),
+            keep_alive_idle: Duration::from_secs(60),
+            max_connections: 10_000,
+            max_connections_per_peer: Some(1_000),
+            max_concurrent_requests: 1_024,
+            sse_keep_alive: Some(Duration::from_secs(15)),
+            shutdown_grace: Duration::from_secs(8),
+            health_path: Some("/healthz".into()),
+            ready_path: Some("/readyz".into()),
+            hosts_chosen: false,
+            origins_chosen: false,
         }
     }
 }
@@ -78,12 +144,54 @@ impl std::fmt::Debug for HttpOptions {
             .field("stateless", &self.stateless)
             .field("max_streams", &self.max_streams)
             .field("event_store", &self.event_store.as_ref().map(|_| "custom"))
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("keep_alive_idle", &self.keep_alive_idle)
+            .field("max_connections", &self.max_connections)
+            .field("max_connections_per_peer", &self.max_connections_per_peer)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("sse_keep_alive", &self.sse_keep_alive)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("health_path", &self.health_path)
+            .field("ready_path", &self.ready_path)
             .finish()
     }
 }
 
+/// Splits a comma-separated list; `*` alone means any (`None`).
+fn env_list(value: &str) -> Option<Vec<String>> {
+    let items: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if items.iter().any(|s| s == "*") {
+        None
+    } else {
+        Some(items)
+    }
+}
+
 impl HttpOptions {
+    /// Largest accepted request body; larger ones get 413.
+    ///
+    /// ```
+    /// let o = mcp_serve::transport::http::HttpOptions::default().max_body_bytes(64 * 1024);
+    /// assert_eq!(o.max_body_bytes, 65_536);
+    /// ```
+    #[must_use]
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+
     /// Keeps resumable legacy SSE events in `store` (e.g. one shared by replicas).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcp_serve::transport::http::{HttpOptions, InMemoryEventStore};
+    /// let _ = HttpOptions::default().event_store(Arc::new(InMemoryEventStore::default()));
+    /// ```
     #[must_use]
     pub fn event_store(mut self, store: Arc<dyn EventStore>) -> Self {
         self.event_store = Some(store);
@@ -91,6 +199,10 @@ impl HttpOptions {
     }
 
     /// Answers with JSON only (see [`HttpOptions::json_response`]).
+    ///
+    /// ```
+    /// assert!(mcp_serve::transport::http::HttpOptions::default().json_response().json_response);
+    /// ```
     #[must_use]
     pub fn json_response(mut self) -> Self {
         self.json_response = true;
@@ -98,13 +210,21 @@ impl HttpOptions {
     }
 
     /// Serves legacy clients without sessions (see [`HttpOptions::stateless`]).
+    ///
+    /// ```
+    /// assert!(mcp_serve::transport::http::HttpOptions::default().stateless().stateless);
+    /// ```
     #[must_use]
     pub fn stateless(mut self) -> Self {
         self.stateless = true;
         self
     }
 
-    /// Caps long-lived streams (legacy GET and `/sse`).
+    /// Caps long-lived streams (legacy GET, `/sse`, `subscriptions/listen`).
+    ///
+    /// ```
+    /// assert_eq!(mcp_serve::transport::http::HttpOptions::default().max_streams(10).max_streams, 10);
+    /// ```
     #[must_use]
     pub fn max_streams(mut self, n: usize) -> Self {
         self.max_streams = n;
@@ -112,28 +232,53 @@ impl HttpOptions {
     }
 
     /// Accepts these `Origin`s (full origins like `https://app.example`, or host names).
+    ///
+    /// ```
+    /// let o = mcp_serve::transport::http::HttpOptions::default().allowed_origins(["https://app.example"]);
+    /// assert_eq!(o.allowed_origins.unwrap(), ["https://app.example"]);
+    /// ```
     #[must_use]
     pub fn allowed_origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
         self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self.origins_chosen = true;
         self
     }
 
-    /// Accepts these `Host` names.
+    /// Accepts these `Host` names (any port). Required for a server bound
+    /// beyond loopback: the names clients reach it by.
+    ///
+    /// ```
+    /// let o = mcp_serve::transport::http::HttpOptions::default().allowed_hosts(["mcp.example.com"]);
+    /// assert_eq!(o.allowed_hosts.unwrap(), ["mcp.example.com"]);
+    /// ```
     #[must_use]
     pub fn allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
         self.allowed_hosts = Some(hosts.into_iter().map(Into::into).collect());
+        self.hosts_chosen = true;
         self
     }
 
-    /// Accepts any `Host` and `Origin` (behind a proxy that checks them).
+    /// Accepts any `Host` and `Origin`: for a server behind a proxy that
+    /// checks them.
+    ///
+    /// ```
+    /// let o = mcp_serve::transport::http::HttpOptions::default().allow_any_host();
+    /// assert!(o.allowed_hosts.is_none() && o.allowed_origins.is_none());
+    /// ```
     #[must_use]
     pub fn allow_any_host(mut self) -> Self {
         self.allowed_hosts = None;
         self.allowed_origins = None;
+        self.hosts_chosen = true;
+        self.origins_chosen = true;
         self
     }
 
     /// Caps the number of legacy sessions.
+    ///
+    /// ```
+    /// assert_eq!(mcp_serve::transport::http::HttpOptions::default().max_sessions(5).max_sessions, 5);
+    /// ```
     #[must_use]
     pub fn max_sessions(mut self, n: usize) -> Self {
         self.max_sessions = n;
@@ -141,9 +286,158 @@ impl HttpOptions {
     }
 
     /// Drops legacy sessions idle this long.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = mcp_serve::transport::http::HttpOptions::default().session_idle(Duration::from_secs(60));
+    /// assert_eq!(o.session_idle, Duration::from_secs(60));
+    /// ```
     #[must_use]
     pub fn session_idle(mut self, d: Duration) -> Self {
         self.session_idle = d;
         self
+    }
+
+    /// Closes connections that take longer than `d` to send a request's headers.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = mcp_serve::transport::http::HttpOptions::default().header_read_timeout(Duration::from_secs(5));
+    /// assert_eq!(o.header_read_timeout, Duration::from_secs(5));
+    /// ```
+    #[must_use]
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.header_read_timeout = d;
+        self
+    }
+
+    /// Closes connections with no request in flight for `d`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = mcp_serve::transport::http::HttpOptions::default().keep_alive_idle(Duration::from_secs(30));
+    /// assert_eq!(o.keep_alive_idle, Duration::from_secs(30));
+    /// ```
+    #[must_use]
+    pub fn keep_alive_idle(mut self, d: Duration) -> Self {
+        self.keep_alive_idle = d;
+        self
+    }
+
+    /// Caps the connections open at once.
+    ///
+    /// ```
+    /// assert_eq!(mcp_serve::transport::http::HttpOptions::default().max_connections(64).max_connections, 64);
+    /// ```
+    #[must_use]
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Caps the connections from one peer address (`None`: no cap).
+    ///
+    /// ```
+    /// let o = mcp_serve::transport::http::HttpOptions::default().max_connections_per_peer(None);
+    /// assert_eq!(o.max_connections_per_peer, None);
+    /// ```
+    #[must_use]
+    pub fn max_connections_per_peer(mut self, n: Option<usize>) -> Self {
+        self.max_connections_per_peer = n;
+        self
+    }
+
+    /// Caps the requests being answered at once.
+    ///
+    /// ```
+    /// let o = mcp_serve::transport::http::HttpOptions::default().max_concurrent_requests(100);
+    /// assert_eq!(o.max_concurrent_requests, 100);
+    /// ```
+    #[must_use]
+    pub fn max_concurrent_requests(mut self, n: usize) -> Self {
+        self.max_concurrent_requests = n.max(1);
+        self
+    }
+
+    /// Sends an SSE comment on streams idle this long (`None`: never).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = mcp_serve::transport::http::HttpOptions::default().sse_keep_alive(Some(Duration::from_secs(20)));
+    /// assert_eq!(o.sse_keep_alive, Some(Duration::from_secs(20)));
+    /// ```
+    #[must_use]
+    pub fn sse_keep_alive(mut self, every: Option<Duration>) -> Self {
+        self.sse_keep_alive = every;
+        self
+    }
+
+    /// How long calls in flight may take to finish on shutdown.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = mcp_serve::transport::http::HttpOptions::default().shutdown_grace(Duration::from_secs(4));
+    /// assert_eq!(o.shutdown_grace, Duration::from_secs(4));
+    /// ```
+    #[must_use]
+    pub fn shutdown_grace(mut self, d: Duration) -> Self {
+        self.shutdown_grace = d;
+        self
+    }
+
+    /// Serves the liveness and readiness probes at these paths (`None`:
+    /// not served).
+    ///
+    /// ```
+    /// let o = mcp_serve::transport::http::HttpOptions::default().probes(Some("/livez"), None);
+    /// assert_eq!(o.health_path.as_deref(), Some("/livez"));
+    /// assert_eq!(o.ready_path, None);
+    /// ```
+    #[must_use]
+    pub fn probes(mut self, health: Option<&str>, ready: Option<&str>) -> Self {
+        self.health_path = health.map(str::to_owned);
+        self.ready_path = ready.map(str::to_owned);
+        self
+    }
+
+    /// Fills in what the code left at its defaults from the environment:
+    /// [`ALLOWED_HOSTS_ENV`] and [`ALLOWED_ORIGINS_ENV`].
+    pub(crate) fn with_env(mut self) -> Self {
+        if !self.hosts_chosen {
+            if let Ok(v) = std::env::var(ALLOWED_HOSTS_ENV) {
+                self.allowed_hosts = env_list(&v);
+                self.hosts_chosen = true;
+            }
+        }
+        if !self.origins_chosen {
+            if let Ok(v) = std::env::var(ALLOWED_ORIGINS_ENV) {
+                self.allowed_origins = env_list(&v);
+                self.origins_chosen = true;
+            }
+        }
+        self
+    }
+
+    /// Whether the `Host` policy was chosen rather than left at loopback.
+    pub(crate) fn hosts_chosen(&self) -> bool {
+        self.hosts_chosen
+            || self.allowed_hosts.as_ref().is_none_or(|h| {
+                h.len() != security::LOOPBACK.len() || h.iter().zip(security::LOOPBACK).any(|(a, b)| a != b)
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::env_list;
+
+    #[test]
+    fn environment_lists() {
+        assert_eq!(
+            env_list("a.example, b.example ,"),
+            Some(vec!["a.example".into(), "b.example".into()])
+        );
+        assert_eq!(env_list("*"), None);
+        assert_eq!(env_list("a.example,*"), None);
     }
 }

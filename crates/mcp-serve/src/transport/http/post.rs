@@ -8,11 +8,12 @@ use http::{HeaderValue, Response, StatusCode, header};
 use mcp_serve_core::jsonrpc::{self, ErrorObject, Incoming, Kind};
 use tokio::sync::mpsc;
 
+use super::body::StreamClass;
 use super::request::{accepts_json_sse, decode_mirrored, header_str, mirrored_value, read_body};
 use super::respond::{
     accepted, json_error, json_response, plain, rejection_status, respond_later, respond_resumable,
 };
-use super::service::Shared;
+use super::service::{Shared, acquire_stream};
 use super::{McpBody, SESSION_HEADER, names, session};
 use crate::engine::{Inbound, MirroredHeaders, Reply};
 
@@ -229,6 +230,16 @@ where
         }
     }
 
+    // A listen stream is long-lived: it takes one of the capped stream
+    // places, for as long as it stays open.
+    let listen_slot = if modern && method.as_deref() == Some("subscriptions/listen") {
+        match acquire_stream(shared) {
+            Ok(slot) => Some(slot),
+            Err(r) => return r,
+        }
+    } else {
+        None
+    };
     let (tx, rx) = mpsc::channel::<Vec<u8>>(64);
     let via = Inbound {
         http: Some(Arc::clone(&parts)),
@@ -251,6 +262,10 @@ where
             _ => respond_later(fut, rx, modern, accepts_sse).await,
         },
     };
+    if let Some(slot) = listen_slot {
+        resp.body_mut().set_class(StreamClass::Listen);
+        resp.body_mut().hold(slot);
+    }
     if let Some(s) = session {
         if method.as_deref() == Some("initialize") {
             if s.conn.legacy_version().is_some() {

@@ -8,10 +8,11 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use http::{Request, Response, StatusCode};
+use tokio_util::sync::CancellationToken;
 
+use super::body::StreamClass;
 use super::events;
 use super::options::HttpOptions;
 use super::respond::plain;
@@ -32,6 +33,13 @@ pub(super) struct Shared {
     pub(super) streams: events::Streams,
     /// Long-lived streams open now.
     open_streams: Arc<std::sync::atomic::AtomicUsize>,
+    /// Requests being answered now (long-lived streams excluded).
+    requests: Arc<tokio::sync::Semaphore>,
+    /// Cancelled when the server starts shutting down.
+    pub(super) draining: CancellationToken,
+    /// Served at the root of its own listener: paths other than the MCP
+    /// endpoints and the probes get 404.
+    at_root: bool,
 }
 
 /// The MCP endpoint as a `tower::Service`.
@@ -52,22 +60,80 @@ impl McpService {
     /// The endpoint for a server. Needs a Tokio runtime (it starts the
     /// session reaper).
     pub fn new(server: &ServerHandle, options: HttpOptions) -> Self {
+        let options = options.with_env();
         let store = options
             .event_store
             .clone()
             .unwrap_or_else(|| Arc::new(InMemoryEventStore::default()));
         let streams = events::Streams::new(store);
         let sessions = Sessions::new(options.max_sessions, options.session_idle, streams.clone());
+        let options_requests = options.max_concurrent_requests;
         McpService {
             shared: Arc::new(Shared {
                 stateless: server.connect_detached(),
                 server: server.clone(),
-                options,
                 sessions,
                 streams,
                 open_streams: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+                requests: Arc::new(tokio::sync::Semaphore::new(options_requests)),
+                draining: CancellationToken::new(),
+                at_root: false,
+                options,
             }),
         }
+    }
+
+    /// Starts shutting down: readiness goes down (503), new long-lived
+    /// streams are refused, open ones end at once (legacy streams with
+    /// `retry:`, `subscriptions/listen` with its completion result). Calls
+    /// in flight go on. [`serve_listener`](super::serve_listener) calls it on
+    /// shutdown; call it yourself when the service is mounted elsewhere.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let handle = Server::new("demo", "1.0.0").into_handle()?;
+    /// let service = handle.http_service(Default::default());
+    /// service.drain();
+    /// assert!(service.is_draining());
+    /// # Ok(()) }
+    /// ```
+    pub fn drain(&self) {
+        let shared = &self.shared;
+        shared.draining.cancel();
+        shared.stateless.finish_subscriptions();
+        shared.sessions.for_each(|s| s.conn.finish_subscriptions());
+    }
+
+    /// Whether [`McpService::drain`] was called.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let handle = mcp_serve::prelude::Server::new("demo", "1.0.0").into_handle()?;
+    /// assert!(!handle.http_service(Default::default()).is_draining());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_draining(&self) -> bool {
+        self.shared.draining.is_cancelled()
+    }
+
+    /// The service for a listener of its own, where it owns every path.
+    pub(super) fn at_root(mut self) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.at_root = true;
+        }
+        self
+    }
+
+    pub(super) fn limits(&self) -> super::accept::Limits {
+        super::accept::Limits {
+            header_timeout: self.shared.options.header_read_timeout,
+            idle: self.shared.options.keep_alive_idle,
+        }
+    }
+
+    pub(super) fn drain_token(&self) -> CancellationToken {
+        self.shared.draining.clone()
     }
 
     /// The number of live legacy sessions.
@@ -92,7 +158,41 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let shared = Arc::clone(&self.shared);
-        Box::pin(async move { Ok(handle(shared, req).await) })
+        Box::pin(async move {
+            let path = req.uri().path();
+            if let Some(r) = super::probes::answer(&shared, path).await {
+                return Ok(r);
+            }
+            if shared.at_root && !matches!(path, "/mcp" | "/mcp/" | "/sse" | "/messages") {
+                return Ok(plain(
+                    StatusCode::NOT_FOUND,
+                    "not an MCP endpoint: use /mcp (or /sse for the 2024-11-05 transport)",
+                ));
+            }
+            // Past the cap, shed load at once rather than queue without bound.
+            let Ok(permit) = Arc::clone(&shared.requests).try_acquire_owned() else {
+                let mut r = plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!(
+                        "the server is answering {} requests already; retry shortly",
+                        shared.options.max_concurrent_requests
+                    ),
+                );
+                r.headers_mut()
+                    .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+                return Ok(r);
+            };
+            let mut resp = handle(Arc::clone(&shared), req).await;
+            let body = resp.body_mut();
+            // A long-lived stream is capped as a stream, not as a request.
+            if body.class() == StreamClass::Call {
+                body.hold(permit);
+            } else {
+                drop(permit);
+            }
+            body.arm(shared.options.sse_keep_alive, &shared.draining);
+            Ok(resp)
+        })
     }
 }
 
@@ -106,6 +206,15 @@ impl Drop for StreamSlot {
 }
 
 pub(super) fn acquire_stream(shared: &Shared) -> Result<StreamSlot, Response<McpBody>> {
+    if shared.draining.is_cancelled() {
+        let mut r = plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down; reconnect (to another replica)",
+        );
+        r.headers_mut()
+            .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+        return Err(r);
+    }
     let max = shared.options.max_streams;
     let open = &shared.open_streams;
     if open.fetch_add(1, std::sync::atomic::Ordering::AcqRel) >= max {
@@ -119,11 +228,20 @@ pub(super) fn acquire_stream(shared: &Shared) -> Result<StreamSlot, Response<Mcp
 }
 
 /// Serves `handle` over HTTP at `addr`: the MCP endpoint at `/mcp`, the
-/// 2024-11-05 endpoints at `/sse` and `/messages`. Stops on Ctrl-C (or
-/// SIGTERM), letting in-flight requests finish for up to 10 s.
+/// 2024-11-05 endpoints at `/sse` and `/messages`, the probes at `/healthz`
+/// and `/readyz`. Stops on Ctrl-C (or SIGTERM) as [`serve_listener`] does.
+///
+/// ```no_run
+/// use mcp_serve::prelude::*;
+/// # #[tokio::main] async fn main() -> anyhow::Result<()> {
+/// let handle = Server::new("demo", "1.0.0").into_handle()?;
+/// mcp_serve::transport::http::serve(&handle, "127.0.0.1:8000".parse()?, Default::default()).await?;
+/// # Ok(()) }
+/// ```
 ///
 /// # Errors
-/// When the address cannot be bound.
+/// When the address cannot be bound, or is beyond loopback with no `Host`
+/// policy.
 pub async fn serve(
     handle: &ServerHandle,
     addr: SocketAddr,
@@ -132,7 +250,8 @@ pub async fn serve(
     serve_with_shutdown(handle, addr, options, shutdown_signal()).await
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM (what platforms send to stop a container).
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -148,12 +267,24 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+    tracing::info!("shutting down: draining connections");
 }
 
 /// Like [`serve`], stopping when `shutdown` resolves.
 ///
+/// ```no_run
+/// use mcp_serve::prelude::*;
+/// # #[tokio::main] async fn main() -> anyhow::Result<()> {
+/// let handle = Server::new("demo", "1.0.0").into_handle()?;
+/// let stop = tokio::time::sleep(std::time::Duration::from_secs(60));
+/// mcp_serve::transport::http::serve_with_shutdown(&handle, "127.0.0.1:8000".parse()?, Default::default(), stop)
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
-/// When the address cannot be bound.
+/// When the address cannot be bound, or is beyond loopback with no `Host`
+/// policy.
 pub async fn serve_with_shutdown(
     handle: &ServerHandle,
     addr: SocketAddr,
@@ -166,61 +297,5 @@ pub async fn serve_with_shutdown(
             format!("could not listen on {addr}: {e} (is another server using this port?)"),
         ))
     })?;
-    serve_listener(handle, listener, options, shutdown).await
-}
-
-/// Serves on an already bound listener (e.g. port 0 in tests).
-///
-/// # Errors
-/// When accepting connections fails.
-pub async fn serve_listener(
-    handle: &ServerHandle,
-    listener: tokio::net::TcpListener,
-    options: HttpOptions,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), TransportError> {
-    let service = McpService::new(handle, options);
-    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "serving MCP over HTTP at /mcp (legacy HTTP+SSE at /sse)");
-    }
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off, keep serving.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        // Small JSON responses must not wait for Nagle.
-        let _ = stream.set_nodelay(true);
-        let svc = service.clone();
-        let hyper_svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-            let mut svc = svc.clone();
-            async move {
-                if !matches!(req.uri().path(), "/mcp" | "/mcp/" | "/sse" | "/messages") {
-                    return Ok::<_, Infallible>(plain(
-                        StatusCode::NOT_FOUND,
-                        "not an MCP endpoint: use /mcp (or /sse for the 2024-11-05 transport)",
-                    ));
-                }
-                tower_service::Service::call(&mut svc, req).await
-            }
-        });
-        let conn = builder.serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(stream), hyper_svc);
-        let conn = graceful.watch(conn.into_owned());
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-    }
-    drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
-    Ok(())
+    super::accept::serve_listener(handle, listener, options, shutdown).await
 }

@@ -72,6 +72,14 @@ impl Sessions {
         self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Runs `f` on every live session.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Session)) {
+        let sessions: Vec<Arc<Session>> = self.lock().values().cloned().collect();
+        for s in &sessions {
+            f(s);
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
     }

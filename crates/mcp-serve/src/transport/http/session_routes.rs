@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 
-use super::body::SseStream;
+use super::body::{SseStream, StreamClass};
 use super::request::{accepts, header_str};
 use super::respond::{plain, sse_response};
 use super::service::{Shared, acquire_stream};
@@ -108,7 +108,7 @@ pub(super) fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respons
         );
     };
     let weak = Arc::downgrade(&session);
-    sse_response(SseStream {
+    let mut resp = sse_response(SseStream {
         queued: VecDeque::from([Bytes::from_static(b": stream open\n\n")]),
         events: rx,
         raw: false,
@@ -122,7 +122,9 @@ pub(super) fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respons
                 s.return_outbound(rx);
             }
         })),
-    })
+    });
+    resp.body_mut().set_class(StreamClass::Stream);
+    resp
 }
 
 /// DELETE: ends a legacy session.

@@ -1,0 +1,53 @@
+//! The liveness and readiness probes: `/healthz` answers 200 while the
+//! process serves; `/readyz` answers 503 while the server drains or its task
+//! store is unreachable. Both skip the Host check (platform probes use the
+//! pod's address) and the request cap.
+
+use std::time::Duration;
+
+use http::{Response, StatusCode};
+
+use super::McpBody;
+use super::service::Shared;
+
+/// How long a store may take to answer the readiness probe.
+const STORE_CHECK: Duration = Duration::from_secs(2);
+
+/// A plain-text answer: what probes and the people reading them expect.
+fn text(status: StatusCode, body: &str) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::full(body.to_owned()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+/// The probe's answer, when `path` is a probe's.
+pub(super) async fn answer(shared: &Shared, path: &str) -> Option<Response<McpBody>> {
+    let options = &shared.options;
+    if options.health_path.as_deref() == Some(path) {
+        return Some(text(StatusCode::OK, "ok"));
+    }
+    if options.ready_path.as_deref() != Some(path) {
+        return None;
+    }
+    if shared.draining.is_cancelled() {
+        return Some(text(StatusCode::SERVICE_UNAVAILABLE, "draining: shutting down"));
+    }
+    Some(
+        match tokio::time::timeout(STORE_CHECK, shared.server.ready()).await {
+            Ok(Ok(())) => text(StatusCode::OK, "ready"),
+            Ok(Err(why)) => text(StatusCode::SERVICE_UNAVAILABLE, &why),
+            Err(_) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the task store did not answer within 2 s",
+            ),
+        },
+    )
+}
