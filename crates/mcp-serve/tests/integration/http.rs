@@ -334,7 +334,7 @@ fn modern_body(id: i64, method: &str, mut params: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
 }
 
-fn modern_request(
+pub(super) fn modern_request(
     client: &Client,
     url: &str,
     id: i64,

@@ -13,6 +13,7 @@ mod layers;
 mod listen;
 mod macros;
 mod otel;
+mod platform;
 mod proxy;
 mod schema_conformance;
 mod serving;

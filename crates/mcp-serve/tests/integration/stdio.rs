@@ -555,7 +555,7 @@ async fn flood_of_2000_requests_each_answered_once() {
 
 // ---------------------------------------------------------------- the quickstart binary
 
-fn quickstart_path() -> std::path::PathBuf {
+pub(super) fn quickstart_path() -> std::path::PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
@@ -565,28 +565,40 @@ fn quickstart_path() -> std::path::PathBuf {
         .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// The quickstart example's binary, built (once per run) from the current
+/// sources: `cargo test --test integration` alone does not build examples,
+/// and a binary left by an earlier build would test old code.
+pub(super) async fn quickstart() -> std::path::PathBuf {
+    use std::process::Stdio;
+
+    static BUILT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    BUILT
+        .get_or_init(|| async {
+            let status = timeout(
+                Duration::from_secs(900),
+                tokio::process::Command::new(env!("CARGO"))
+                    .args(["build", "-p", "mcp-serve", "--example", "quickstart"])
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::inherit())
+                    .status(),
+            )
+            .await
+            .expect("building the quickstart example timed out")
+            .expect("cargo could not run");
+            assert!(status.success(), "building the quickstart example failed");
+        })
+        .await;
+    let bin = quickstart_path();
+    assert!(bin.exists(), "no quickstart binary at {}", bin.display());
+    bin
+}
+
 #[tokio::test]
 async fn quickstart_binary_speaks_only_json_rpc_and_exits_cleanly_on_eof() {
     use std::process::Stdio;
 
-    let bin = quickstart_path();
-    if !bin.exists() {
-        let status = timeout(
-            Duration::from_secs(900),
-            tokio::process::Command::new(env!("CARGO"))
-                .args(["build", "-p", "mcp-serve", "--example", "quickstart"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .status(),
-        )
-        .await
-        .expect("building the quickstart example timed out")
-        .expect("cargo could not run");
-        assert!(status.success(), "building the quickstart example failed");
-    }
-    assert!(bin.exists(), "no quickstart binary at {}", bin.display());
-
+    let bin = quickstart().await;
     let mut child = tokio::process::Command::new(&bin)
         .env_remove("MCP_SERVE_HTTP")
         .env("RUST_LOG", "debug")
