@@ -10,14 +10,14 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 passed=0
-for features in "" http client validate telemetry; do
+for features in "" http client validate telemetry auth; do
     echo "[lean-build] cargo clippy -p mcp-serve --no-default-features --features '$features'"
     cargo clippy --quiet -p mcp-serve --lib --no-default-features --features "$features" -- -D warnings
     passed=$((passed + 1))
 done
 
 # Crates a stdio tool server must not compile.
-heavy='^(hyper|hyper-util|h2|reqwest|rustls|ring|aws-lc-rs|aws-lc-sys|jsonschema|tracing-subscriber|tower|axum) '
+heavy='^(hyper|hyper-util|h2|reqwest|rustls|ring|aws-lc-rs|aws-lc-sys|jsonschema|jsonwebtoken|rsa|tracing-subscriber|tower|axum) '
 found="$(cargo tree -p mcp-serve --no-default-features -e normal --prefix none | sort -u | grep -E "$heavy" || true)"
 if [[ -n "$found" ]]; then
     echo "[lean-build] mcp-serve without default features depends on:" >&2

@@ -62,6 +62,7 @@
 //! mcp-serve = { version = "0.1", default-features = false }
 //! ```
 
+pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod complete;

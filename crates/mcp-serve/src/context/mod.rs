@@ -206,6 +206,26 @@ impl Context {
         self.inner.http.as_deref()
     }
 
+    /// Who is calling, when the transport verified a credential (see
+    /// [`crate::auth`]); `None` without authorization, and on stdio.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Who am I?
+    /// #[tool]
+    /// async fn whoami(ctx: Context) -> String {
+    ///     ctx.principal().map_or("anonymous".into(), |p| p.subject.clone())
+    /// }
+    /// # let _ = Server::new("demo", "1.0.0").tool(whoami);
+    /// ```
+    pub fn principal(&self) -> Option<&crate::auth::Principal> {
+        self.http()?
+            .extensions
+            .get::<Arc<crate::auth::Principal>>()
+            .map(|p| &**p)
+    }
+
     /// A value registered with `Server::state`.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         self.inner.served.state().get::<T>()

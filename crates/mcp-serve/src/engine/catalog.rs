@@ -24,6 +24,8 @@ pub(crate) struct ToolEntry {
     pub(crate) enabled: bool,
     /// A task only once the handler calls `Context::begin_task`.
     pub(crate) deferred_task: bool,
+    /// Scopes a caller needs.
+    pub(crate) scopes: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -45,6 +47,8 @@ pub(crate) struct PromptEntry {
     pub(crate) completers: HashMap<String, Completer>,
     pub(crate) handler: Arc<PromptFn>,
     pub(crate) enabled: bool,
+    /// Scopes a caller needs.
+    pub(crate) scopes: Vec<String>,
 }
 
 /// How a string from a URI or a prompt argument is turned into JSON.
@@ -210,6 +214,7 @@ impl Catalog {
             handler,
             enabled: true,
             deferred_task: tool.deferred_task,
+            scopes: tool.scopes.clone(),
         };
         self.tools.insert(entry.def.name.clone(), Arc::new(entry));
         Ok(())
@@ -276,6 +281,7 @@ impl Catalog {
             completers: prompt.completers.clone(),
             handler,
             enabled: true,
+            scopes: prompt.scopes.clone(),
         };
         self.prompts.insert(entry.def.name.clone(), Arc::new(entry));
         Ok(())

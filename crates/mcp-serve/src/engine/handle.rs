@@ -84,6 +84,32 @@ impl ServerHandle {
             .map_err(|e| format!("the task store is unreachable: {e}"))
     }
 
+    /// The scopes a caller needs for `method` on `name` (a tool or prompt
+    /// name, or a resource URI): empty for anything else, or for a component
+    /// that declares none (or does not exist: the request then fails as it
+    /// would without authorization).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::Tool;
+    /// let tool = Tool::new("wipe").scopes(["admin"]).raw_handler(|_, _| async { Ok(CallToolResult::text("ok")) });
+    /// let handle = Server::new("demo", "1.0.0").tool(tool).into_handle().unwrap();
+    /// assert_eq!(handle.required_scopes("tools/call", "wipe"), ["admin"]);
+    /// assert!(handle.required_scopes("tools/list", "").is_empty());
+    /// ```
+    pub fn required_scopes(&self, method: &str, name: &str) -> Vec<String> {
+        let catalog = self.shared.catalog.load();
+        match method {
+            "tools/call" => catalog.tools.get(name).map(|t| t.scopes.clone()),
+            "prompts/get" => catalog.prompts.get(name).map(|p| p.scopes.clone()),
+            "resources/read" | "resources/subscribe" => {
+                catalog.find_resource(name).map(|(r, _)| r.source.scopes.clone())
+            }
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
     /// Adds a tool, replacing one of the same name (the builder refuses two
     /// of one name; at run time, replacing is how a tool is updated).
     ///

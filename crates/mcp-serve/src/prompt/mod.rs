@@ -52,6 +52,8 @@ pub struct Prompt {
     pub(crate) handler: Option<Arc<PromptFn>>,
     /// The `State<T>` types the handler reads.
     pub(crate) required_state: Vec<RequiredState>,
+    /// Scopes a caller needs.
+    pub(crate) scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for Prompt {
@@ -71,12 +73,27 @@ impl Prompt {
             completers: HashMap::new(),
             handler: None,
             required_state: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 
     /// The prompt's name.
     pub fn name(&self) -> &str {
         &self.def.name
+    }
+
+    /// Requires these scopes of the caller (with authorization on, see
+    /// [`crate::auth`]): one that lacks any gets the step-up challenge. A
+    /// scope covers those below it (`files` covers `files:write`).
+    ///
+    /// ```
+    /// use mcp_serve::prompt::Prompt;
+    /// let _ = Prompt::new("review").scopes(["files:read"]);
+    /// ```
+    #[must_use]
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
     }
 
     /// What the prompt is for.

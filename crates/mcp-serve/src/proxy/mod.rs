@@ -358,6 +358,7 @@ impl Catalog {
             })),
             deferred_task: false,
             required_state: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -387,6 +388,7 @@ impl Catalog {
                 })
             })),
             required_state: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 

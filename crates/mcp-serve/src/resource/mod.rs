@@ -69,6 +69,8 @@ pub struct Resource {
     pub(crate) error: Option<TemplateError>,
     /// The `State<T>` types the handler reads.
     pub(crate) required_state: Vec<RequiredState>,
+    /// Scopes a caller needs.
+    pub(crate) scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for Resource {
@@ -108,6 +110,7 @@ impl Resource {
             handler: None,
             error,
             required_state: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -132,6 +135,20 @@ impl Resource {
     #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
+        self
+    }
+
+    /// Requires these scopes of the caller (with authorization on, see
+    /// [`crate::auth`]): one that lacks any gets the step-up challenge. A
+    /// scope covers those below it (`files` covers `files:write`).
+    ///
+    /// ```
+    /// use mcp_serve::resource::Resource;
+    /// let _ = Resource::new("file:///etc/motd").scopes(["files:read"]);
+    /// ```
+    #[must_use]
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 

@@ -158,6 +158,8 @@ pub struct Tool {
     pub(crate) deferred_task: bool,
     /// The `State<T>` types the handler reads.
     pub(crate) required_state: Vec<RequiredState>,
+    /// Scopes a caller needs.
+    pub(crate) scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for Tool {
@@ -186,6 +188,7 @@ impl Tool {
             handler: None,
             deferred_task: false,
             required_state: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -244,6 +247,20 @@ impl Tool {
     #[must_use]
     pub fn task_support(mut self, support: mcp_serve_core::types::TaskSupport) -> Self {
         self.def.execution = Some(mcp_serve_core::types::ToolExecution::new(support));
+        self
+    }
+
+    /// Requires these scopes of the caller (with authorization on, see
+    /// [`crate::auth`]): one that lacks any gets the step-up challenge. A
+    /// scope covers those below it (`files` covers `files:write`).
+    ///
+    /// ```
+    /// use mcp_serve::{tool::Tool};
+    /// let _ = Tool::new("write_file").scopes(["files:write"]);
+    /// ```
+    #[must_use]
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 

@@ -18,7 +18,7 @@ fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "protocol" => 0,
         "error" | "schema" | "complete" | "probe" | "context" | "tool" | "resource" | "prompt" | "tasks"
-        | "telemetry" => 1,
+        | "telemetry" | "auth" => 1,
         "engine" => 2,
         "transport" => 3,
         "server" => 4,

@@ -4,6 +4,7 @@
 //!
 //! `cargo test -p mcp-serve --test integration MODULE::` runs one area.
 
+mod auth;
 mod client;
 mod engine;
 mod http;

@@ -55,6 +55,8 @@
 #![allow(clippy::result_large_err)]
 
 mod accept;
+#[cfg(feature = "auth")]
+mod authorize;
 mod body;
 mod events;
 mod legacy_sse;

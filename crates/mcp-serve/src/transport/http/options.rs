@@ -93,6 +93,10 @@ pub struct HttpOptions {
     /// The readiness probe's path (default `/readyz`), answered 503 while
     /// draining or when the task store is unreachable; `None` serves none.
     pub ready_path: Option<String>,
+    /// The OAuth resource server: every MCP request needs a credential
+    /// (default: none needed).
+    #[cfg(feature = "auth")]
+    pub auth: Option<Arc<crate::auth::Auth>>,
     /// Whether `allowed_hosts` was chosen (by a builder method or the
     /// environment) rather than left at its loopback default.
     hosts_chosen: bool,
@@ -124,6 +128,8 @@ impl Default for HttpOptions {
             shutdown_grace: Duration::from_secs(8),
             health_path: Some("/healthz".into()),
             ready_path: Some("/readyz".into()),
+            #[cfg(feature = "auth")]
+            auth: None,
             hosts_chosen: false,
             origins_chosen: false,
         }
@@ -153,7 +159,7 @@ impl std::fmt::Debug for HttpOptions {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("health_path", &self.health_path)
             .field("ready_path", &self.ready_path)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -397,6 +403,22 @@ impl HttpOptions {
     pub fn probes(mut self, health: Option<&str>, ready: Option<&str>) -> Self {
         self.health_path = health.map(str::to_owned);
         self.ready_path = ready.map(str::to_owned);
+        self
+    }
+
+    /// Requires a credential on every MCP request, verified as `auth` says
+    /// (see [`crate::auth`]).
+    ///
+    /// ```
+    /// use mcp_serve::auth::{ApiKeys, Auth, Principal};
+    /// use mcp_serve::transport::http::HttpOptions;
+    /// let auth = Auth::new("http://localhost:8000/mcp").verifier(ApiKeys::new().key("k", Principal::new("me")));
+    /// assert!(HttpOptions::default().auth(auth).auth.is_some());
+    /// ```
+    #[cfg(feature = "auth")]
+    #[must_use]
+    pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
+        self.auth = Some(Arc::new(auth));
         self
     }
 

@@ -99,6 +99,11 @@ where
         Incoming::Batch(_) => (None, None),
     };
 
+    #[cfg(feature = "auth")]
+    if let Some(r) = scope_refusal(shared, &parts, &parsed) {
+        return r;
+    }
+
     // Whether the body declares a modern revision in `_meta`: read only where
     // the routing needs it (not for a modern request without a session).
     let legacy_only = shared.server.legacy_only();
@@ -279,6 +284,40 @@ where
         }
     }
     resp
+}
+
+/// The step-up challenge when the caller lacks the scopes of the tool,
+/// prompt or resource a request (or any request of a batch) targets.
+#[cfg(feature = "auth")]
+fn scope_refusal(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    parsed: &Incoming<'_>,
+) -> Option<Response<McpBody>> {
+    let auth = shared.options.auth.as_deref()?;
+    let principal = parts
+        .extensions
+        .get::<Arc<crate::auth::Principal>>()
+        .map(|p| &**p);
+    let refusal = |m: &jsonrpc::RawMessage<'_>| {
+        let method = m.method()?;
+        let key = match method {
+            "tools/call" | "prompts/get" => "name",
+            "resources/read" | "resources/subscribe" => "uri",
+            _ => return None,
+        };
+        // From the body, which the handler will see: a mirrored header is
+        // only checked against it in the modern era.
+        let params: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(m.params()?.get()).ok()?;
+        let name = params.get(key)?.as_str()?;
+        let required = shared.server.required_scopes(method, name);
+        super::authorize::step_up(auth, principal, &required)
+    };
+    match parsed {
+        Incoming::Single(m) => refusal(m),
+        Incoming::Batch(items) => items.iter().flatten().find_map(refusal),
+    }
 }
 
 /// The id of a single message, when it is readable (for error replies).

@@ -31,7 +31,8 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let (parts, body) = req.into_parts();
+    #[cfg_attr(not(feature = "auth"), allow(unused_mut))]
+    let (mut parts, body) = req.into_parts();
     if let Err((status, msg)) = security::single_host_and_origin(&parts.headers) {
         return plain(status, msg);
     }
@@ -48,6 +49,17 @@ where
     } else {
         None
     };
+    // After the Host and Origin checks; preflights carry no credentials
+    // (browsers strip them).
+    #[cfg(feature = "auth")]
+    if let Some(auth) = &shared.options.auth {
+        if parts.method != Method::OPTIONS {
+            if let Err(mut r) = super::authorize::authenticate(auth, &mut parts).await {
+                cors_headers(origin, &mut r);
+                return r;
+            }
+        }
+    }
     let path = parts.uri.path();
     let sse_open = shared.options.legacy_sse && path.ends_with("/sse") && parts.method == Method::GET;
     let sse_post = shared.options.legacy_sse && path.ends_with("/messages") && parts.method == Method::POST;

@@ -163,6 +163,12 @@ where
             if let Some(r) = super::probes::answer(&shared, path).await {
                 return Ok(r);
             }
+            #[cfg(feature = "auth")]
+            if let Some(auth) = &shared.options.auth {
+                if let Some(r) = super::authorize::metadata(auth, path) {
+                    return Ok(r);
+                }
+            }
             if shared.at_root && !matches!(path, "/mcp" | "/mcp/" | "/sse" | "/messages") {
                 return Ok(plain(
                     StatusCode::NOT_FOUND,

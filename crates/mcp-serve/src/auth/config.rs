@@ -1,0 +1,227 @@
+//! [`Auth`]: what the HTTP transport needs to act as an OAuth resource
+//! server, from code or from the environment.
+
+use std::sync::Arc;
+
+use super::{AnyOf, ApiKeys, JwtVerifier, TokenVerifier};
+
+/// The resource server's configuration: the canonical URI, where clients
+/// get tokens, which scopes exist, and how credentials are verified.
+///
+/// ```
+/// use mcp_serve::auth::{ApiKeys, Auth, Principal};
+/// let auth = Auth::new("https://mcp.example.com/mcp")
+///     .scopes_supported(["tools:read", "admin"])
+///     .api_key_header("x-api-key")
+///     .verifier(ApiKeys::new().key("k-123", Principal::new("ci")));
+/// assert_eq!(auth.resource(), "https://mcp.example.com/mcp");
+/// ```
+#[derive(Clone)]
+pub struct Auth {
+    resource: String,
+    pub(crate) authorization_servers: Vec<String>,
+    pub(crate) scopes_supported: Vec<String>,
+    pub(crate) verifier: Option<Arc<dyn TokenVerifier>>,
+    pub(crate) key_headers: Vec<http::HeaderName>,
+    pub(crate) resource_name: Option<String>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("resource", &self.resource)
+            .field("authorization_servers", &self.authorization_servers)
+            .field("scopes_supported", &self.scopes_supported)
+            .field("key_headers", &self.key_headers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Auth {
+    /// A resource server whose canonical URI is `resource` (the MCP
+    /// endpoint's URL as clients use it, e.g. `https://mcp.example.com/mcp`):
+    /// tokens must be issued for it (`aud`), and the metadata names it.
+    ///
+    /// ```
+    /// let _ = mcp_serve::auth::Auth::new("https://mcp.example.com/mcp");
+    /// ```
+    pub fn new(resource: impl Into<String>) -> Self {
+        Auth {
+            resource: resource.into().trim_end_matches('/').to_owned(),
+            authorization_servers: Vec::new(),
+            scopes_supported: Vec::new(),
+            verifier: None,
+            key_headers: Vec::new(),
+            resource_name: None,
+        }
+    }
+
+    /// The canonical URI.
+    ///
+    /// ```
+    /// assert_eq!(mcp_serve::auth::Auth::new("https://m.example/mcp/").resource(), "https://m.example/mcp");
+    /// ```
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// An authorization server clients should get tokens from (listed in
+    /// the metadata).
+    ///
+    /// ```
+    /// let _ = mcp_serve::auth::Auth::new("https://m.example/mcp").authorization_server("https://auth.example");
+    /// ```
+    #[must_use]
+    pub fn authorization_server(mut self, issuer: impl Into<String>) -> Self {
+        self.authorization_servers.push(issuer.into());
+        self
+    }
+
+    /// The scopes this server knows (listed in the metadata and in the
+    /// challenge when no credential was sent).
+    ///
+    /// ```
+    /// let _ = mcp_serve::auth::Auth::new("https://m.example/mcp").scopes_supported(["read", "admin"]);
+    /// ```
+    #[must_use]
+    pub fn scopes_supported<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes_supported = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Verifies credentials with `verifier`; a second call adds another
+    /// (any of them may accept).
+    ///
+    /// ```
+    /// use mcp_serve::auth::{ApiKeys, Auth, JwtVerifier};
+    /// let _ = Auth::new("https://m.example/mcp")
+    ///     .verifier(JwtVerifier::jwks("https://auth.example/jwks"))
+    ///     .verifier(ApiKeys::new());
+    /// ```
+    #[must_use]
+    pub fn verifier(mut self, verifier: impl TokenVerifier) -> Self {
+        self.verifier = Some(match self.verifier.take() {
+            None => Arc::new(verifier),
+            Some(first) => Arc::new(AnyOf::new().or(first).or(verifier)),
+        });
+        self
+    }
+
+    /// Also reads a credential (an API key) from this header, besides
+    /// `Authorization: Bearer`.
+    ///
+    /// # Panics
+    /// When `name` is not a valid header name.
+    ///
+    /// ```
+    /// let _ = mcp_serve::auth::Auth::new("https://m.example/mcp").api_key_header("X-API-Key");
+    /// ```
+    #[must_use]
+    pub fn api_key_header(mut self, name: &str) -> Self {
+        let name = http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+            .unwrap_or_else(|_| panic!("{name:?} is not a valid header name"));
+        self.key_headers.push(name);
+        self
+    }
+
+    /// A human-readable name for the metadata's `resource_name`.
+    ///
+    /// ```
+    /// let _ = mcp_serve::auth::Auth::new("https://m.example/mcp").resource_name("Files");
+    /// ```
+    #[must_use]
+    pub fn resource_name(mut self, name: impl Into<String>) -> Self {
+        self.resource_name = Some(name.into());
+        self
+    }
+
+    /// The configuration the environment describes, or `None` when it
+    /// names no verifier:
+    /// - `MCP_SERVE_AUTH_ISSUER`: JWTs from this issuer (keys by discovery);
+    /// - `MCP_SERVE_AUTH_JWKS_URI`: JWTs signed by these keys;
+    /// - `MCP_SERVE_AUTH_AUDIENCE`: the canonical URI (default `default_resource`);
+    /// - `MCP_SERVE_API_KEYS_FILE`: API keys (`KEY SUBJECT [SCOPE ...]` per
+    ///   line), in `Authorization: Bearer` or `X-API-Key`.
+    ///
+    /// ```
+    /// // With none of the variables set:
+    /// # for v in ["MCP_SERVE_AUTH_ISSUER", "MCP_SERVE_AUTH_JWKS_URI", "MCP_SERVE_API_KEYS_FILE"] {
+    /// #     assert!(std::env::var(v).is_err());
+    /// # }
+    /// assert!(mcp_serve::auth::Auth::from_env("http://localhost:8000/mcp").unwrap().is_none());
+    /// ```
+    ///
+    /// # Errors
+    /// An API keys file that cannot be read.
+    pub fn from_env(default_resource: &str) -> Result<Option<Auth>, String> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let resource = var("MCP_SERVE_AUTH_AUDIENCE").unwrap_or_else(|| default_resource.to_owned());
+        let mut auth = Auth::new(resource);
+        let mut any = false;
+        if let Some(issuer) = var("MCP_SERVE_AUTH_ISSUER") {
+            let mut jwt = JwtVerifier::discover(issuer.clone());
+            if let Some(jwks) = var("MCP_SERVE_AUTH_JWKS_URI") {
+                jwt = JwtVerifier::jwks(jwks).issuer(issuer.clone());
+            }
+            auth = auth.authorization_server(issuer).verifier(jwt);
+            any = true;
+        } else if let Some(jwks) = var("MCP_SERVE_AUTH_JWKS_URI") {
+            auth = auth.verifier(JwtVerifier::jwks(jwks));
+            any = true;
+        }
+        if let Some(file) = var("MCP_SERVE_API_KEYS_FILE") {
+            auth = auth
+                .verifier(ApiKeys::from_file(file)?)
+                .api_key_header("x-api-key");
+            any = true;
+        }
+        Ok(any.then_some(auth))
+    }
+
+    /// The metadata document's URL (RFC 9728, path-aware):
+    /// `https://host/.well-known/oauth-protected-resource/mcp`.
+    ///
+    /// ```
+    /// let auth = mcp_serve::auth::Auth::new("https://m.example/mcp");
+    /// assert_eq!(auth.metadata_url(), "https://m.example/.well-known/oauth-protected-resource/mcp");
+    /// ```
+    pub fn metadata_url(&self) -> String {
+        let (origin, path) = split(&self.resource);
+        format!("{origin}/.well-known/oauth-protected-resource{path}")
+    }
+
+    /// The paths the metadata is served at: the path-aware one and the root
+    /// one (for clients that only look there).
+    pub(crate) fn metadata_paths(&self) -> [String; 2] {
+        let (_, path) = split(&self.resource);
+        [
+            format!("/.well-known/oauth-protected-resource{path}"),
+            "/.well-known/oauth-protected-resource".to_owned(),
+        ]
+    }
+
+    /// The RFC 9728 metadata document.
+    pub(crate) fn metadata(&self) -> serde_json::Value {
+        let mut doc = serde_json::json!({
+            "resource": self.resource,
+            "authorization_servers": self.authorization_servers,
+            "bearer_methods_supported": ["header"],
+        });
+        if !self.scopes_supported.is_empty() {
+            doc["scopes_supported"] = serde_json::json!(self.scopes_supported);
+        }
+        if let Some(name) = &self.resource_name {
+            doc["resource_name"] = serde_json::json!(name);
+        }
+        doc
+    }
+}
+
+/// The origin and path of a URL.
+fn split(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url.split_at(after_scheme + i),
+        None => (url, ""),
+    }
+}

@@ -1,0 +1,450 @@
+//! Authorization at the HTTP front against a real issuer shape: an
+//! authorization server's metadata and JWKS on 127.0.0.1 (axum), ES256
+//! tokens signed with the fixture keys, API keys. Every cell of the
+//! rejection matrix checks the status and the exact `WWW-Authenticate`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use mcp_serve::auth::{ApiKeys, Auth, JwtVerifier, Principal};
+use mcp_serve::prelude::*;
+use mcp_serve::tool::Tool;
+use mcp_serve::transport::http::{HttpOptions, serve_listener};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::http::{BOTH, MODERN, client, json_body, modern_request, send};
+
+const K1: &[u8] = include_bytes!("../fixtures/auth/k1.pem");
+const K2: &[u8] = include_bytes!("../fixtures/auth/k2.pem");
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+fn public_jwk(pem: &[u8], kid: &str) -> Jwk {
+    let key = EncodingKey::from_ec_pem(pem).expect("fixture key");
+    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::ES256).expect("jwk");
+    jwk.common.key_id = Some(kid.to_owned());
+    jwk
+}
+
+fn json_response(body: String) -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body)
+}
+
+/// An authorization server's discovery document and key set.
+struct Issuer {
+    url: String,
+    keys: Arc<std::sync::Mutex<Vec<Jwk>>>,
+    fetches: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Issuer {
+    async fn start() -> Issuer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let keys = Arc::new(std::sync::Mutex::new(vec![public_jwk(K1, "k1")]));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let meta = json!({"issuer": url, "jwks_uri": format!("{url}/jwks"),
+            "token_endpoint": format!("{url}/token"), "response_types_supported": ["code"]});
+        let (k, f) = (Arc::clone(&keys), Arc::clone(&fetches));
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/oauth-authorization-server",
+                axum::routing::get(move || {
+                    let meta = meta.clone();
+                    async move { json_response(meta.to_string()) }
+                }),
+            )
+            .route(
+                "/jwks",
+                axum::routing::get(move || {
+                    f.fetch_add(1, Ordering::SeqCst);
+                    let set = JwkSet {
+                        keys: k.lock().expect("keys").clone(),
+                    };
+                    async move { json_response(serde_json::to_string(&set).expect("jwks")) }
+                }),
+            );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Issuer {
+            url,
+            keys,
+            fetches,
+            task,
+        }
+    }
+
+    /// A token signed by `pem` under `kid`, with `claims` over the defaults.
+    fn token(&self, pem: &[u8], kid: &str, resource: &str, claims: Value) -> String {
+        let mut body = json!({"iss": self.url, "sub": "alice", "aud": resource, "exp": now() + 300,
+            "iat": now(), "client_id": "test-client", "scope": "tools:read"});
+        for (k, v) in claims.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(kid.to_owned());
+        header.typ = Some("at+jwt".into());
+        encode(&header, &body, &EncodingKey::from_ec_pem(pem).expect("key")).expect("sign")
+    }
+}
+
+impl Drop for Issuer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A protected MCP server: `whoami` for anyone, `admin_reset` needing
+/// `admin`, a prompt needing `prompts`.
+struct Protected {
+    url: String,
+    base: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Protected {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn protected(issuer: &Issuer, verifier: JwtVerifier) -> Protected {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let url = format!("{base}/mcp");
+    let whoami = Tool::new("whoami").raw_handler(|_, ctx| async move {
+        let p = ctx.principal().expect("a principal on every authorized call");
+        Ok(CallToolResult::text(format!(
+            "{} {}",
+            p.subject,
+            p.scopes.join(",")
+        )))
+    });
+    let reset = Tool::new("admin_reset")
+        .scopes(["admin"])
+        .raw_handler(|_, _| async { Ok(CallToolResult::text("reset")) });
+    let handle = Server::new("protected", "1.0.0")
+        .tool(whoami)
+        .tool(reset)
+        .into_handle()
+        .expect("fixture");
+    let auth = Auth::new(&url)
+        .authorization_server(&issuer.url)
+        .scopes_supported(["tools:read", "admin"])
+        .verifier(verifier)
+        .verifier(ApiKeys::new().key("key-ci-123", Principal::new("ci").with_scopes(["admin"])))
+        .api_key_header("x-api-key");
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = serve_listener(&handle, listener, HttpOptions::default().auth(auth), async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    Protected {
+        url,
+        base,
+        stop: Some(tx),
+    }
+}
+
+fn call(srv: &Protected, tool: &str, auth: Option<&str>) -> reqwest::RequestBuilder {
+    let rb = modern_request(
+        &client(),
+        &srv.url,
+        1,
+        "tools/call",
+        json!({"name": tool, "arguments": {}}),
+    );
+    match auth {
+        Some(token) => rb.header("authorization", format!("Bearer {token}")),
+        None => rb,
+    }
+}
+
+fn challenge(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_rejection_matrix() {
+    let issuer = Issuer::start().await;
+    let srv = protected(&issuer, JwtVerifier::discover(&issuer.url).require_at_jwt()).await;
+    let meta = format!(
+        "resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
+        srv.base
+    );
+    let refused = |desc: &str| {
+        format!(
+            "Bearer error=\"invalid_token\", scope=\"tools:read admin\", {meta}, error_description=\"{desc}\""
+        )
+    };
+    let aud = srv.url.clone();
+    let cases: Vec<(&str, Option<String>, StatusCode, String)> = vec![
+        (
+            "no token",
+            None,
+            StatusCode::UNAUTHORIZED,
+            format!("Bearer scope=\"tools:read admin\", {meta}"),
+        ),
+        (
+            "malformed",
+            Some("not-a-jwt".into()),
+            StatusCode::UNAUTHORIZED,
+            refused("malformed token: not a signed JWT"),
+        ),
+        (
+            "wrong signature",
+            Some(issuer.token(K2, "k1", &aud, json!({}))),
+            StatusCode::UNAUTHORIZED,
+            refused("bad signature"),
+        ),
+        (
+            "alg none",
+            Some(format!(
+                "eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.{}.",
+                base64url(&json!({"sub": "mallory", "aud": aud, "exp": now() + 300}).to_string())
+            )),
+            StatusCode::UNAUTHORIZED,
+            refused("malformed token: not a signed JWT"),
+        ),
+        (
+            "wrong iss",
+            Some(issuer.token(K1, "k1", &aud, json!({"iss": "https://evil.example"}))),
+            StatusCode::UNAUTHORIZED,
+            refused("token from another issuer (iss)"),
+        ),
+        (
+            "wrong aud",
+            Some(issuer.token(K1, "k1", &aud, json!({"aud": "https://other.example/mcp"}))),
+            StatusCode::UNAUTHORIZED,
+            refused("token is for another resource (aud)"),
+        ),
+        (
+            "expired",
+            Some(issuer.token(K1, "k1", &aud, json!({"exp": now() - 120}))),
+            StatusCode::UNAUTHORIZED,
+            refused("token expired"),
+        ),
+        (
+            "not yet valid",
+            Some(issuer.token(K1, "k1", &aud, json!({"nbf": now() + 600}))),
+            StatusCode::UNAUTHORIZED,
+            refused("token not yet valid (nbf)"),
+        ),
+        (
+            "unknown kid",
+            Some(issuer.token(K2, "k2", &aud, json!({}))),
+            StatusCode::UNAUTHORIZED,
+            refused("unknown signing key (kid)"),
+        ),
+        (
+            "an ID token, not an access token",
+            Some({
+                let mut header = Header::new(Algorithm::ES256);
+                header.kid = Some("k1".into());
+                let claims = json!({"iss": issuer.url, "sub": "alice", "aud": aud, "exp": now() + 300});
+                encode(&header, &claims, &EncodingKey::from_ec_pem(K1).expect("key")).expect("sign")
+            }),
+            StatusCode::UNAUTHORIZED,
+            refused("not an access token (typ must be at+jwt)"),
+        ),
+        (
+            "unknown API key",
+            Some("key-wrong".into()),
+            StatusCode::UNAUTHORIZED,
+            refused("bad signature"),
+        ),
+    ];
+    for (name, token, status, expected) in &cases {
+        let resp = send(call(&srv, "whoami", token.as_deref())).await;
+        assert_eq!(resp.status(), *status, "{name}");
+        if *name == "unknown API key" {
+            // Not a JWT: the first verifier's word is kept, and it is a refusal.
+            assert!(
+                challenge(&resp).starts_with("Bearer error=\"invalid_token\""),
+                "{name}"
+            );
+            continue;
+        }
+        assert_eq!(challenge(&resp), *expected, "{name}");
+        if token.is_some() {
+            let body = json_body(resp).await;
+            assert_eq!(body["error"], "invalid_token", "{name}: {body}");
+        }
+    }
+
+    // A token in the query string is never accepted, even a valid one.
+    let good = issuer.token(K1, "k1", &aud, json!({}));
+    let resp = send(modern_request(
+        &client(),
+        &format!("{}?access_token={good}", srv.url),
+        1,
+        "tools/call",
+        json!({"name": "whoami", "arguments": {}}),
+    ))
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        challenge(&resp).starts_with("Bearer error=\"invalid_request\""),
+        "{}",
+        challenge(&resp)
+    );
+
+    // Insufficient scope: 403 naming every scope the operation needs.
+    let resp = send(call(&srv, "admin_reset", Some(&good))).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        challenge(&resp),
+        format!(
+            "Bearer error=\"insufficient_scope\", scope=\"admin\", {meta}, \
+             error_description=\"this operation needs the scope(s): admin\""
+        )
+    );
+    // The same tool in a legacy-era batch or with a lying Mcp-Name header
+    // is refused too: the scope check reads the body.
+    let resp = send(
+        modern_request(
+            &client(),
+            &srv.url,
+            1,
+            "tools/call",
+            json!({"name": "admin_reset", "arguments": {}}),
+        )
+        .header("mcp-name", "whoami")
+        .header("authorization", format!("Bearer {good}")),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+fn base64url(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+#[tokio::test]
+async fn valid_credentials_reach_the_handler_with_their_principal() {
+    let issuer = Issuer::start().await;
+    let srv = protected(&issuer, JwtVerifier::discover(&issuer.url)).await;
+    let token = issuer.token(K1, "k1", &srv.url, json!({"scope": "tools:read admin"}));
+    let resp = send(call(&srv, "whoami", Some(&token))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v = json_body(resp).await;
+    assert_eq!(v["result"]["content"][0]["text"], "alice tools:read,admin", "{v}");
+    let resp = send(call(&srv, "admin_reset", Some(&token))).await;
+    assert_eq!(resp.status(), StatusCode::OK, "the scope is granted");
+    // An API key in its header, for scripts.
+    let resp = send(call(&srv, "admin_reset", None).header("x-api-key", "key-ci-123")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Legacy sessions authenticate every request too.
+    let init = send(
+        client()
+            .post(&srv.url)
+            .header("content-type", "application/json")
+            .header("accept", BOTH)
+            .header("authorization", format!("Bearer {token}"))
+            .json(&super::http::initialize_body("2025-11-25")),
+    )
+    .await;
+    assert_eq!(init.status(), StatusCode::OK);
+    let anonymous = send(
+        client()
+            .post(&srv.url)
+            .header("content-type", "application/json")
+            .header("accept", BOTH)
+            .json(&super::http::initialize_body("2025-11-25")),
+    )
+    .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    // The probes and the metadata need no credential.
+    for path in [
+        "/healthz",
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let resp = send(client().get(format!("{}{path}", srv.base))).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    }
+    let meta =
+        json_body(send(client().get(format!("{}/.well-known/oauth-protected-resource/mcp", srv.base))).await)
+            .await;
+    assert_eq!(
+        meta,
+        json!({
+            "resource": srv.url,
+            "authorization_servers": [issuer.url],
+            "bearer_methods_supported": ["header"],
+            "scopes_supported": ["tools:read", "admin"],
+        })
+    );
+    let _ = MODERN;
+}
+
+#[tokio::test]
+async fn keys_rotate_without_a_restart_and_unknown_kids_do_not_flood_the_issuer() {
+    let issuer = Issuer::start().await;
+    // Refetch on an unknown kid at most every 30 s (the default).
+    let srv = protected(&issuer, JwtVerifier::discover(&issuer.url)).await;
+    let k1 = issuer.token(K1, "k1", &srv.url, json!({}));
+    assert_eq!(
+        send(call(&srv, "whoami", Some(&k1))).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(issuer.fetches.load(Ordering::SeqCst), 1, "the key set is cached");
+    let k2 = issuer.token(K2, "k2", &srv.url, json!({}));
+    for _ in 0..5 {
+        assert_eq!(
+            send(call(&srv, "whoami", Some(&k2))).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        issuer.fetches.load(Ordering::SeqCst),
+        1,
+        "unknown kids are rate-limited"
+    );
+
+    // With refetching allowed, a rotated-in key is picked up on first sight.
+    let srv = protected(
+        &issuer,
+        JwtVerifier::discover(&issuer.url).key_cache(Duration::from_secs(600), Duration::ZERO),
+    )
+    .await;
+    let k1 = issuer.token(K1, "k1", &srv.url, json!({}));
+    assert_eq!(
+        send(call(&srv, "whoami", Some(&k1))).await.status(),
+        StatusCode::OK
+    );
+    issuer.keys.lock().expect("keys").push(public_jwk(K2, "k2"));
+    let k2 = issuer.token(K2, "k2", &srv.url, json!({}));
+    assert_eq!(
+        send(call(&srv, "whoami", Some(&k2))).await.status(),
+        StatusCode::OK
+    );
+    // A retired key keeps working until the cached set's TTL runs out.
+    issuer.keys.lock().expect("keys").remove(0);
+    let k1_again = issuer.token(K1, "k1", &srv.url, json!({"jti": "x"}));
+    assert_eq!(
+        send(call(&srv, "whoami", Some(&k1_again))).await.status(),
+        StatusCode::OK,
+        "still cached: the key set's TTL has not run out"
+    );
+}
