@@ -15,6 +15,7 @@
 //!   - `call`: running a handler (span, cancellation, MRTR `input_required`,
 //!     the handler's context);
 //!   - `changes`: change forwarding and `subscriptions/listen` streams.
+//! - [`limits`]: caps on the strings clients send, checked before dispatch.
 //! - `methods`: one function per MCP method, shared by both eras.
 //! - `shape`: how a result is dressed for each era (`resultType`, cache
 //!   hints, `serverInfo`).
@@ -26,6 +27,7 @@ pub(crate) mod catalog;
 pub(crate) mod connection;
 mod handle;
 pub(crate) mod input;
+pub mod limits;
 mod methods;
 mod pagination;
 mod shape;
