@@ -120,4 +120,19 @@ pub mod __private {
     pub use schemars;
     pub use serde;
     pub use serde_json;
+
+    /// Runs a plain `fn` handler (`#[tool] fn ...`) on tokio's blocking
+    /// pool, so that however long it takes, the transport's reader and the
+    /// other requests go on. Its panic resumes here, where the engine turns
+    /// it into an error for this request alone.
+    pub async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        match tokio::task::spawn_blocking(f).await {
+            Ok(out) => out,
+            Err(e) => match e.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                // Only when the runtime shuts down before the handler started.
+                Err(_) => panic!("the runtime shut down before the handler could run"),
+            },
+        }
+    }
 }
