@@ -16,6 +16,8 @@ pub(crate) struct Options {
     pub(crate) annotations: Vec<(Ident, Option<LitStr>)>,
     /// `task` (optional) or `task = "required"`.
     pub(crate) task: Option<LitStr>,
+    /// `inline`: a sync function runs where it is polled, not on the blocking pool.
+    pub(crate) inline: Option<Ident>,
 }
 
 const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world", "title"];
@@ -39,7 +41,9 @@ impl Options {
                         format!("unknown option `{k}`; expected one of: {}", allowed.join(", ")),
                     ));
                 }
-                if k == "task" {
+                if k == "inline" {
+                    o.inline = Some(key);
+                } else if k == "task" {
                     let value = if input.peek(Token![=]) {
                         input.parse::<Token![=]>()?;
                         let v: LitStr = input.parse()?;

@@ -60,9 +60,9 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
         )
     })?;
     let allowed: &[&str] = match kind {
-        Kind::Tool => &["name", "title", "description", "annotations", "task"],
-        Kind::Resource => &["name", "title", "description", "mime", "mime_type"],
-        Kind::Prompt => &["name", "title", "description"],
+        Kind::Tool => &["name", "title", "description", "annotations", "task", "inline"],
+        Kind::Resource => &["name", "title", "description", "mime", "mime_type", "inline"],
+        Kind::Prompt => &["name", "title", "description", "inline"],
     };
     let options = Options::parse(attr, allowed, kind == Kind::Resource)?;
 
@@ -97,6 +97,12 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
         ReturnType::Type(_, ty) => (**ty).clone(),
     };
     let is_async = func.sig.asyncness.is_some();
+    if let (true, Some(inline)) = (is_async, &options.inline) {
+        return Err(syn::Error::new(
+            inline.span(),
+            "`inline` is for plain `fn`s (which otherwise run on the blocking pool); an `async fn` always runs on the runtime: remove `inline`",
+        ));
+    }
 
     // The argument struct.
     let mut fields = Vec::new();
@@ -207,7 +213,6 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
         f.vis = syn::parse_quote!(pub);
         f
     };
-    let await_call = if is_async { quote!(.await) } else { quote!() };
     let m = quote!(::mcp_serve);
     let p = quote!(::mcp_serve::__private);
     let args_struct = quote! {
@@ -232,9 +237,20 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
             let __wrap = |__v: #ret_ty| (&&&#p::probe::Probe::<#ret_ty, #p::probe::#target>::new()).kind().wrap(__v);
         }
     };
-    let invoke = quote! {
-        #(#extract_stmts)*
-        let __out = #fn_ident::call(#(#call_args),*) #await_call;
+    // A plain `fn` may block or compute for long: it runs on the blocking
+    // pool, so the transport keeps reading and other requests keep going,
+    // unless marked `inline` (quick handlers, which save the thread hop).
+    let await_call = if is_async { quote!(.await) } else { quote!() };
+    let invoke = if is_async || options.inline.is_some() {
+        quote! {
+            #(#extract_stmts)*
+            let __out = #fn_ident::call(#(#call_args),*) #await_call;
+        }
+    } else {
+        quote! {
+            #(#extract_stmts)*
+            let __out = #p::run_blocking(move || #fn_ident::call(#(#call_args),*)).await;
+        }
     };
     let describe = description.map(|d| quote!(.description(#d)));
     let title = options.title.as_ref().map(|t| quote!(.title(#t)));

@@ -12,6 +12,15 @@
 //! a server built without `.state(value)` of that type is refused. Use them
 //! through `mcp_serve::prelude`.
 //!
+//! A sync function runs on tokio's blocking pool (`spawn_blocking`) when
+//! called, so a slow one holds up neither the transport nor other requests;
+//! its parameters and return type must then be `Send + 'static`. The hop to
+//! another thread costs microseconds per call: a sync function that always
+//! finishes in microseconds (arithmetic, formatting) may say `inline`
+//! (`#[tool(inline)]`) to run where the request is handled instead, which
+//! holds everything else on that thread while it runs. An async function
+//! runs on the runtime, and must not block it.
+//!
 //! Because the function's name becomes a unit struct, it also claims that name
 //! in patterns: a `let add = ...` or a parameter named `add` in the same module
 //! would match the struct instead of binding. Give such bindings other names
@@ -35,7 +44,9 @@ use proc_macro::TokenStream;
 ///
 /// Options: `name = "..."`, `title = "..."`, `description = "..."` (default:
 /// the doc comment), `annotations(read_only, destructive, idempotent,
-/// open_world, title = "...")`.
+/// open_world, title = "...")`, `task` / `task = "required"`, `inline` (a
+/// sync function that always finishes in microseconds runs where the
+/// request is handled, not on the blocking pool; see the crate docs).
 ///
 /// A return type with a direct conversion (`String`, numbers, `()`,
 /// `CallToolResult`, content blocks, `Json<T>`) is sent as is; any other
@@ -52,7 +63,7 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// (a URI with `{variables}`, each matched by a parameter of the same name).
 ///
 /// Options after the URI: `name = "..."`, `title = "..."`, `description =
-/// "..."`, `mime = "..."`.
+/// "..."`, `mime = "..."`, `inline` (as for `#[tool]`).
 #[proc_macro_attribute]
 pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Kind::Resource, attr.into(), item.into())
@@ -63,7 +74,8 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Turns a function into an MCP prompt. Its parameters are the prompt's
 /// arguments.
 ///
-/// Options: `name = "..."`, `title = "..."`, `description = "..."`.
+/// Options: `name = "..."`, `title = "..."`, `description = "..."`,
+/// `inline` (as for `#[tool]`).
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Kind::Prompt, attr.into(), item.into())

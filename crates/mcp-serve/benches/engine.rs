@@ -3,7 +3,9 @@
 //! Each iteration hands one request frame to `Connection::handle` and awaits
 //! `Reply::resolve`, so what is measured is the JSON-RPC parse, era selection,
 //! method dispatch, argument validation, the handler and the serialization of
-//! the response.
+//! the response. The tools are `inline`, as quick tools should be, so the
+//! numbers are the engine's; `*/add_blocking_pool` measures the same tool
+//! run the default way for a plain `fn`, on tokio's blocking pool.
 //!
 //! ```text
 //! cargo bench -p mcp-serve --bench engine
@@ -23,19 +25,28 @@ const MODERN: &str = "2026-07-28";
 const LEGACY: &str = "2025-11-25";
 
 /// Echo the text back.
-#[tool]
+#[tool(inline)]
 fn echo(text: String) -> String {
     text
 }
 
 /// Add two numbers.
-#[tool]
+#[tool(inline)]
 fn add(a: f64, b: f64) -> String {
     (a + b).to_string()
 }
 
+/// Add two numbers, on the blocking pool.
+#[tool]
+fn add_pooled(a: f64, b: f64) -> String {
+    (a + b).to_string()
+}
+
 fn bench_server() -> Server {
-    Server::new("bench", "0.0.0").tool(echo).tool(add)
+    Server::new("bench", "0.0.0")
+        .tool(echo)
+        .tool(add)
+        .tool(add_pooled)
 }
 
 /// The modern `_meta` the bench load generator sends with every request.
@@ -72,6 +83,15 @@ fn add_frame(modern: bool) -> Vec<u8> {
         7,
         "tools/call",
         json!({ "name": "add", "arguments": { "a": 7.0, "b": 0.5 } }),
+        modern,
+    )
+}
+
+fn add_pooled_frame(modern: bool) -> Vec<u8> {
+    frame(
+        7,
+        "tools/call",
+        json!({ "name": "add_pooled", "arguments": { "a": 7.0, "b": 0.5 } }),
         modern,
     )
 }
@@ -130,6 +150,18 @@ fn tools_call(c: &mut Criterion) {
         ("modern/add", &modern_conn, add_frame(true), "7.5"),
         ("legacy/echo", &legacy_conn, echo_frame(false), "bench-0-7"),
         ("legacy/add", &legacy_conn, add_frame(false), "7.5"),
+        (
+            "modern/add_blocking_pool",
+            &modern_conn,
+            add_pooled_frame(true),
+            "7.5",
+        ),
+        (
+            "legacy/add_blocking_pool",
+            &legacy_conn,
+            add_pooled_frame(false),
+            "7.5",
+        ),
     ];
     let mut g = c.benchmark_group("tools_call");
     g.throughput(Throughput::Elements(1));

@@ -36,6 +36,8 @@ pub struct ToolError {
     /// Set when a protocol error travelled through `?` in a tool: it is
     /// answered as that JSON-RPC error, not as a tool result.
     protocol: Option<ErrorObject>,
+    /// Made by `?` from another error type: its text may carry internals.
+    unexpected: bool,
 }
 
 impl ToolError {
@@ -46,6 +48,7 @@ impl ToolError {
             content: vec![ContentBlock::text(message.clone())],
             message,
             protocol: None,
+            unexpected: false,
         }
     }
 
@@ -55,12 +58,32 @@ impl ToolError {
             content,
             message: message.into(),
             protocol: None,
+            unexpected: false,
         }
     }
 
     /// The message.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Whether this failure was made by `?` (or `.into()`) from another
+    /// error type, rather than written for the model with [`ToolError::new`]
+    /// or [`ToolError::with_content`]. Such a message may carry internals
+    /// (paths, queries, addresses): a server that masks errors (by default
+    /// over HTTP, see [`Server::mask_errors`](crate::server::Server::mask_errors))
+    /// sends the model a generic message instead and logs this one.
+    ///
+    /// ```
+    /// use mcp_serve::error::ToolError;
+    /// fn open() -> Result<String, ToolError> {
+    ///     Ok(std::fs::read_to_string("/no/such/file")?)
+    /// }
+    /// assert!(open().unwrap_err().is_unexpected());
+    /// assert!(!ToolError::new("city not found: try a larger one nearby").is_unexpected());
+    /// ```
+    pub fn is_unexpected(&self) -> bool {
+        self.unexpected
     }
 
     /// The protocol error this failure carries, if it came from an [`McpError`].
@@ -94,8 +117,12 @@ impl fmt::Debug for ToolError {
 }
 
 impl<E: std::error::Error> From<E> for ToolError {
+    /// An unexpected failure (see [`ToolError::is_unexpected`]).
     fn from(e: E) -> Self {
-        ToolError::new(e.to_string())
+        ToolError {
+            unexpected: true,
+            ..ToolError::new(e.to_string())
+        }
     }
 }
 
@@ -108,6 +135,7 @@ impl From<McpError> for ToolError {
             content: vec![ContentBlock::text(message.clone())],
             message,
             protocol: Some(e.0),
+            unexpected: false,
         }
     }
 }

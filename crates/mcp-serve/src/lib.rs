@@ -45,6 +45,36 @@
 //! - [`client`], [`testing`], [`proxy`]: a dual-era client, the
 //!   `TestClient`, and proxying another server.
 //!
+//! ## Serving the open internet
+//! What a server does with hostile or careless input, by default:
+//! - **Bounded input.** A message is capped as a whole (stdio:
+//!   [`StdioOptions::max_message_bytes`](transport::stdio::StdioOptions),
+//!   4 MiB; HTTP: the body limit of
+//!   [`HttpOptions`](transport::http::HttpOptions)), and the strings the
+//!   engine works on are capped one by one: URIs 8 KiB, names 128 bytes,
+//!   cursors and task ids 1 KiB, completion values 4 KiB (see
+//!   [`engine::limits`]). Past a cap the request gets `-32602` (Invalid
+//!   params) naming the field and the cap.
+//! - **Linear work.** Matching a URI against resource templates takes time
+//!   linear in the URI's length ([`resource::UriTemplate::match_uri`]).
+//! - **Plain `fn` handlers run on the blocking pool.** A `#[tool]`,
+//!   `#[resource]` or `#[prompt]` on a non-`async` function runs it with
+//!   `tokio::task::spawn_blocking`, so a slow one holds neither the stdio
+//!   reader nor other requests. The hop costs microseconds per call: a
+//!   function that always finishes in microseconds may say
+//!   `#[tool(inline)]` to run where the request is handled. An `async`
+//!   handler runs on the runtime and must not block it.
+//! - **A panic fails one request.** A handler that panics gets its request
+//!   a JSON-RPC internal error (`-32603`); the server goes on serving.
+//! - **Unexpected errors are masked over HTTP.** Panics, errors turned
+//!   into a `ToolError` by `?`, and internal errors reach an HTTP client as
+//!   a generic message with the request id; the full error goes to the log
+//!   (`tracing`, target `mcp_serve::handler`). Messages written for the
+//!   model (`ToolError::new`, `McpError::invalid_params`...) are sent as
+//!   they are. Over stdio, whose one client runs the server, errors are sent
+//!   in full. [`Server::mask_errors`](server::Server::mask_errors) sets it
+//!   for every transport.
+//!
 //! ## Features
 //! A stdio tool server needs none of the default features; each pulls in its
 //! own dependencies:
@@ -121,4 +151,19 @@ pub mod __private {
     pub use schemars;
     pub use serde;
     pub use serde_json;
+
+    /// Runs a plain `fn` handler (`#[tool] fn ...`) on tokio's blocking
+    /// pool, so that however long it takes, the transport's reader and the
+    /// other requests go on. Its panic resumes here, where the engine turns
+    /// it into an error for this request alone.
+    pub async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        match tokio::task::spawn_blocking(f).await {
+            Ok(out) => out,
+            Err(e) => match e.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                // Only when the runtime shuts down before the handler started.
+                Err(_) => panic!("the runtime shut down before the handler could run"),
+            },
+        }
+    }
 }

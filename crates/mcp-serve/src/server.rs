@@ -213,6 +213,61 @@ impl Server {
         self
     }
 
+    /// Whether handlers' unexpected errors reach clients as a generic
+    /// message, on every transport. By default they are masked for requests
+    /// that came over HTTP, and sent in full over stdio and in memory.
+    ///
+    /// Unexpected: a panic, a [`ToolError`](crate::error::ToolError) made by
+    /// `?` from another error type (an I/O error, a database error...), and a
+    /// JSON-RPC internal error (`-32603`) from a handler. Their text often
+    /// carries internals (paths, queries, addresses) that a server must not
+    /// hand to strangers: masked, the client gets "Internal error: the
+    /// details are in the server's log (request N)." (a tool's failure: an
+    /// `isError` result saying so). The full error is logged with `tracing`
+    /// (target `mcp_serve::handler`) and the request id, masked or not. What
+    /// a handler writes for the model on purpose is always sent as is:
+    /// [`ToolError::new`](crate::error::ToolError::new) and
+    /// [`McpError`](crate::error::McpError)s with other codes (invalid
+    /// params, not found...).
+    ///
+    /// Why the default depends on the transport: an HTTP server answers
+    /// clients its operator does not know, so it gives away nothing by
+    /// default. A stdio server is a child process of the one client it has,
+    /// run by the user who also reads its stderr: hiding its errors from that
+    /// client hides nothing, and the model does better with "No such file or
+    /// directory" than with "Internal error". `mask_errors(true)` masks on
+    /// every transport (e.g. a stdio server run for untrusted users through a
+    /// gateway), `mask_errors(false)` on none (e.g. an HTTP server while
+    /// developing).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Read a note.
+    /// #[tool]
+    /// fn read_note(path: String) -> Result<String, ToolError> {
+    ///     Ok(std::fs::read_to_string(path)?)
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let args = serde_json::json!({ "path": "/no/such/note" });
+    /// let masked = Server::new("notes", "1.0.0").tool(read_note).mask_errors(true);
+    /// let client = mcp_serve::testing::TestClient::modern(masked).await?;
+    /// let r = client.call_tool("read_note", args.clone()).await?;
+    /// assert!(r.content[0].as_text().unwrap().contains("server's log"));
+    ///
+    /// // In memory, as over stdio, errors are not masked by default.
+    /// let open = Server::new("notes", "1.0.0").tool(read_note);
+    /// let client = mcp_serve::testing::TestClient::modern(open).await?;
+    /// let r = client.call_tool("read_note", args).await?;
+    /// assert!(r.content[0].as_text().unwrap().contains("No such file"));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn mask_errors(mut self, mask: bool) -> Self {
+        self.options.mask_errors = Some(mask);
+        self
+    }
+
     /// Checks every registration and builds the shared engine state.
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
         let mut catalog = Catalog::default();

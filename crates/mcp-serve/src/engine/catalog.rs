@@ -117,7 +117,7 @@ impl ListCache {
 
 fn check_name(kind: &'static str, name: &str) -> Result<(), RegistrationError> {
     let ok = !name.is_empty()
-        && name.len() <= 128
+        && name.len() <= super::limits::MAX_NAME_BYTES
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::catalog::{Catalog, coerce};
+use super::failure::Guard;
 use super::pagination::page;
 use super::shape::Cache;
 use super::validate::CheckError;
@@ -217,6 +218,12 @@ fn object_field(params: &mut Map<String, Value>, field: &str) -> Result<Map<Stri
     }
 }
 
+/// Whether this request's unexpected errors are masked: as the server says,
+/// or else when it came over HTTP (see `Server::mask_errors`).
+fn masks(shared: &Shared, cx: &Context) -> bool {
+    shared.options.mask_errors.unwrap_or_else(|| cx.http().is_some())
+}
+
 fn ready(r: MethodResult) -> BoxFuture<'static, MethodResult> {
     Box::pin(std::future::ready(r))
 }
@@ -264,17 +271,22 @@ pub(crate) fn call_tool_result(
             ))));
         }
     };
-    let fut = (tool.handler)(args, cx);
+    let guard = Guard::new(masks(shared, &cx), "tools/call", name, cx.request_id());
+    let fut = match guard.start(|| (tool.handler)(args, cx)) {
+        Ok(fut) => fut,
+        Err(e) => return ready(Err(e)),
+    };
     let has_output_schema = tool.def.output_schema.is_some();
     Box::pin(async move {
-        let result: CallToolResult = match fut.await {
+        let result: CallToolResult = match guard.run(fut).await? {
             Ok(r) => r,
-            Err(CallError::Tool(e)) => e.into_result(),
-            Err(CallError::Protocol(e)) => return Err(e),
+            Err(CallError::Tool(e)) => guard.tool(e),
+            Err(CallError::Protocol(e)) => return Err(guard.protocol(e)),
         };
         if has_output_schema && result.structured_content.is_none() && result.is_error != Some(true) {
             return Err(McpError::internal(format!(
-                "tool {name} declares an outputSchema but returned no structuredContent"
+                "tool {} declares an outputSchema but returned no structuredContent",
+                guard.target()
             )));
         }
         Ok(result)
@@ -300,10 +312,14 @@ pub(crate) fn read_resource(
             (k, v)
         })
         .collect();
-    let fut = (entry.handler)(uri, vars, cx);
+    let guard = Guard::new(masks(shared, &cx), "resources/read", uri.clone(), cx.request_id());
+    let fut = match guard.start(|| (entry.handler)(uri, vars, cx)) {
+        Ok(fut) => fut,
+        Err(e) => return ready(Err(e)),
+    };
     let mime = entry.mime_type.clone();
     Box::pin(async move {
-        let mut contents = fut.await?;
+        let mut contents = guard.run(fut).await?.map_err(|e| guard.protocol(e))?;
         for c in &mut contents {
             let slot = match c {
                 ResourceContents::Text(t) => &mut t.mime_type,
@@ -348,9 +364,13 @@ pub(crate) fn get_prompt(
         };
         typed.insert(k, v);
     }
-    let fut = (prompt.handler)(typed, cx);
+    let guard = Guard::new(masks(shared, &cx), "prompts/get", name, cx.request_id());
+    let fut = match guard.start(|| (prompt.handler)(typed, cx)) {
+        Ok(fut) => fut,
+        Err(e) => return ready(Err(e)),
+    };
     Box::pin(async move {
-        let result = fut.await?;
+        let result = guard.run(fut).await?.map_err(|e| guard.protocol(e))?;
         Ok((to_value(&result), Cache::No))
     })
 }
@@ -399,9 +419,22 @@ pub(crate) fn complete(
     };
     let completer = completers.get(&arg_name).cloned();
     drop(catalog);
+    let guard = Guard::new(
+        masks(shared, &cx),
+        "completion/complete",
+        arg_name,
+        cx.request_id(),
+    );
+    let fut = match completer {
+        Some(c) => match guard.start(|| (c.0)(value, cx)) {
+            Ok(fut) => Some(fut),
+            Err(e) => return ready(Err(e)),
+        },
+        None => None,
+    };
     Box::pin(async move {
-        let mut values = match completer {
-            Some(c) => (c.0)(value, cx).await,
+        let mut values = match fut {
+            Some(fut) => guard.run(fut).await?,
             None => Vec::new(),
         };
         let total = values.len();

@@ -15,6 +15,9 @@
 //!   - `call`: running a handler (span, cancellation, MRTR `input_required`,
 //!     the handler's context);
 //!   - `changes`: change forwarding and `subscriptions/listen` streams.
+//! - `failure`: a handler's panic or unexpected error, as the client
+//!   hears it (contained to its request; masked over HTTP by default).
+//! - [`limits`]: caps on the strings clients send, checked before dispatch.
 //! - `methods`: one function per MCP method, shared by both eras.
 //! - `shape`: how a result is dressed for each era (`resultType`, cache
 //!   hints, `serverInfo`).
@@ -24,8 +27,10 @@
 mod ask;
 pub(crate) mod catalog;
 pub(crate) mod connection;
+pub(crate) mod failure;
 mod handle;
 pub(crate) mod input;
+pub mod limits;
 mod methods;
 mod pagination;
 mod shape;
@@ -65,6 +70,9 @@ pub(crate) struct Options {
     pub(crate) tasks: crate::tasks::TaskConfig,
     /// Serve only the session revisions (see `Server::legacy_only`).
     pub(crate) legacy_only: bool,
+    /// Send unexpected handler errors as a generic message (see
+    /// `Server::mask_errors`); `None`: for requests that came over HTTP.
+    pub(crate) mask_errors: Option<bool>,
 }
 
 impl Default for Options {
@@ -76,6 +84,7 @@ impl Default for Options {
             server_info_in_results: true,
             tasks: crate::tasks::TaskConfig::default(),
             legacy_only: false,
+            mask_errors: None,
         }
     }
 }

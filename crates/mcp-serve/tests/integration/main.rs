@@ -7,6 +7,7 @@
 mod auth;
 mod client;
 mod engine;
+mod hardening;
 mod http;
 mod http_modes;
 mod interactive;

@@ -52,6 +52,7 @@ fn misuse_is_rejected_with_readable_errors() {
         "arg_not_deserialize",
         "ctx_not_extractor",
         "tool_without_attribute",
+        "inline_async",
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }

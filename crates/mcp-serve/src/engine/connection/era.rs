@@ -53,6 +53,10 @@ impl Connection {
                 }
             },
         };
+        // Before anything looks at them: a handler, a template matcher, an error echoing them.
+        if let Err(e) = crate::engine::limits::check(method, &params) {
+            return error_reply(Some(&id), &e);
+        }
         let meta = match raw_meta.map(serde_json::value::RawValue::get) {
             None | Some("null") => LazyMeta::default(),
             Some(m) if m.starts_with('{') => LazyMeta::from_raw(m),
