@@ -215,17 +215,26 @@ fi
 echo "image: $("${PODMAN[@]}" image inspect "$IMAGE" --format '{{.Size}}') bytes," \
      "$("${PODMAN[@]}" image inspect "$IMAGE" --format '{{len .RootFS.Layers}}') layer(s)"
 
+# Also the restrictions deploy/kubernetes.yaml asks for (read-only root, no capabilities, no
+# privilege escalation), so the manifest relies on nothing the test did not run with.
 run_args=(-d --name "$NAME" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
+          --read-only --cap-drop=all --security-opt=no-new-privileges
           -e PORT="$PORT" -e MCP_SERVE_ALLOWED_HOSTS=localhost,127.0.0.1
-          -e RUST_LOG=info -p "127.0.0.1::$PORT" "$IMAGE")
+          -e RUST_LOG=info -e NO_COLOR=1 -p "127.0.0.1::$PORT" "$IMAGE")
 [[ $HTTP_BY == flag ]] && run_args+=(--http "0.0.0.0:$PORT")
 if ! timeout 60 "${PODMAN[@]}" --runtime runc run "${run_args[@]}" >"$WORK/run.log" 2>&1; then
     sed 's/^/    | /' "$WORK/run.log"
     die "podman run failed"
 fi
 show_logs() { timeout 10 "${PODMAN[@]}" logs "$NAME" 2>&1 | tail -n 20 | sed 's/^/    | /'; }
-hostport="$(timeout 10 "${PODMAN[@]}" port "$NAME" "$PORT/tcp" | head -1)"
-[[ "$hostport" == 127.0.0.1:* ]] || die "podman port gave no 127.0.0.1 address for $PORT/tcp: $hostport"
+hostport="$(timeout 10 "${PODMAN[@]}" port "$NAME" "$PORT/tcp" 2>/dev/null | head -1 || true)"
+if [[ "$hostport" != 127.0.0.1:* ]]; then
+    if [[ "$("${PODMAN[@]}" inspect "$NAME" --format '{{.State.Running}}')" != true ]]; then
+        show_logs
+        die "the server exited at once (code $("${PODMAN[@]}" inspect "$NAME" --format '{{.State.ExitCode}}')): did it serve stdio instead of HTTP on \$PORT?"
+    fi
+    die "podman port gave no 127.0.0.1 address for $PORT/tcp: $hostport"
+fi
 BASE="http://$hostport"
 echo "container $NAME (runtime $("${PODMAN[@]}" inspect "$NAME" --format '{{.OCIRuntime}}')) serving at $BASE"
 
@@ -258,6 +267,10 @@ if [[ $HEALTH_BY == healthz ]]; then
     st="$(status_of "$BASE/readyz")"
     [[ $st == 200 ]] && pass readyz || fail readyz "GET /readyz answered $st, not 200"
 fi
+
+# The image's USER: an unprivileged uid, as runAsNonRoot wants.
+uid="$(timeout 10 "${PODMAN[@]}" top "$NAME" user 2>/dev/null | tail -n +2 | head -1 | tr -d ' ')"
+[[ $uid == 65534 ]] && pass "runs as uid 65534" || fail "runs as uid 65534" "podman top says user ${uid:-?}"
 
 # A modern-era (2026-07-28) call: no session, the method and name mirrored in headers.
 modern_call() { # modern_call HOST-HEADER -> body on stdout, status in $WORK/status
@@ -313,6 +326,8 @@ if [[ $HOSTS_ENFORCED == yes ]]; then
         fail "foreign Host refused" "Host: attacker.example answered $st: $(head -c 300 "$WORK/body" 2>/dev/null)"
     fi
 fi
+
+echo "memory in use after the calls: $(timeout 10 "${PODMAN[@]}" stats --no-stream --format '{{.MemUsage}}' "$NAME" 2>/dev/null || echo '?')"
 
 # podman stop sends SIGTERM, then SIGKILL after STOP_GRACE seconds: the server must exit 0 first.
 t0=$(date +%s%N)
