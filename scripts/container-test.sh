@@ -17,7 +17,9 @@
 #    a legacy-era session answer through the published port, a foreign Host header is refused,
 #    and `podman stop` (SIGTERM) ends it with exit code 0 well before podman's SIGKILL.
 # 4. Checks deploy/Dockerfile, whose `rust:` builder stage cannot be built here (no registry):
-#    its runtime stage is the one tested, and its Rust is new enough for the workspace.
+#    its runtime stage is the one tested, and its Rust is new enough for the workspace. Checks
+#    deploy/kubernetes.yaml against the Kubernetes schemas (PyPI kubernetes-validate, in a venv
+#    in the cache) and against the image and this run (port, user, restrictions, probes).
 # The container and the image are removed on exit, whatever happens.
 #
 # Environment:
@@ -204,6 +206,77 @@ if [[ -n "$want" && -n "$have" ]] && [[ "$(printf '%s\n%s\n' "$want" "$have" | s
     pass dockerfile-rust-version
 else
     fail dockerfile-rust-version "deploy/Dockerfile builds with rust:${have:-?}, the workspace needs ${want:-?}"
+fi
+
+# ---- deploy/kubernetes.yaml: valid, and asking only for what this test runs ----------------
+KV_VERSION=1.37.0
+kv_env="$CACHE/kubernetes-validate-$KV_VERSION"
+if [[ ! -f "$kv_env/.installed" ]]; then
+    rm -rf "$kv_env"
+    if { python3 -m venv "$kv_env" &&
+         timeout 300 "$kv_env/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+             "kubernetes-validate==$KV_VERSION"; } >"$CACHE/pip.log" 2>&1; then
+        touch "$kv_env/.installed"
+    else
+        tail -n 20 "$CACHE/pip.log" | sed 's/^/    | /'
+        rm -rf "$kv_env"
+        die "cannot install kubernetes-validate (python3-venv missing?)"
+    fi
+fi
+# 1.30: the oldest Kubernetes with the preStop sleep action the manifest uses.
+if "$kv_env/bin/kubernetes-validate" --strict --quiet deploy/kubernetes.yaml >"$WORK/kv.log" 2>&1 &&
+   "$kv_env/bin/kubernetes-validate" --strict --quiet -k 1.30.0 deploy/kubernetes.yaml >>"$WORK/kv.log" 2>&1; then
+    pass "kubernetes.yaml validates (Kubernetes 1.30 and $KV_VERSION schemas)"
+else
+    fail "kubernetes.yaml validates"
+    sed 's/^/    | /' "$WORK/kv.log"
+fi
+# The manifest against the image and this test's run: the port, the user, the restrictions,
+# the probe paths and their Host, the grace period.
+if "$kv_env/bin/python" - deploy/kubernetes.yaml deploy/Containerfile.scratch "$PORT" >"$WORK/k8s.log" 2>&1 <<'PY'
+import re, sys, yaml
+manifest, containerfile, _ = sys.argv[1:]
+docs = {d["kind"]: d for d in yaml.safe_load_all(open(manifest))}
+pod = docs["Deployment"]["spec"]["template"]["spec"]
+c = pod["containers"][0]
+env = {e["name"]: e.get("value") for e in c["env"]}
+cf = open(containerfile).read()
+problems = []
+def want(ok, what):
+    if not ok:
+        problems.append(what)
+ports = {p.get("name"): p["containerPort"] for p in c["ports"]}
+want(env.get("PORT") == str(ports.get("http")), f"env PORT {env.get('PORT')} is not the http containerPort {ports.get('http')}")
+want(f"EXPOSE {ports.get('http')}" in cf, f"the image does not EXPOSE {ports.get('http')}")
+hosts = [h.strip() for h in (env.get("MCP_SERVE_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+want(hosts, "MCP_SERVE_ALLOWED_HOSTS is not set")
+for probe, path in [("startupProbe", "/healthz"), ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")]:
+    get = c.get(probe, {}).get("httpGet", {})
+    want(get.get("path") == path, f"{probe} is not GET {path}")
+    want(get.get("port") in ("http", ports.get("http")), f"{probe} does not probe the http port")
+    host = {h["name"].lower(): h["value"] for h in get.get("httpHeaders", [])}.get("host")
+    want(host in hosts or "*" in hosts, f"{probe} sends Host {host!r}, not one of MCP_SERVE_ALLOWED_HOSTS {hosts}")
+user = re.search(r"^USER (\d+):(\d+)", cf, re.M)
+sc = pod.get("securityContext", {})
+want(user and sc.get("runAsUser") == int(user[1]) and sc.get("runAsGroup") == int(user[2]),
+     f"runAsUser/runAsGroup {sc.get('runAsUser')}/{sc.get('runAsGroup')} are not the image's USER")
+want(sc.get("runAsNonRoot") is True, "runAsNonRoot is not set")
+csc = c.get("securityContext", {})
+want(csc.get("readOnlyRootFilesystem") is True, "readOnlyRootFilesystem is not true (the test runs --read-only)")
+want(csc.get("allowPrivilegeEscalation") is False, "allowPrivilegeEscalation is not false")
+want(csc.get("capabilities", {}).get("drop") == ["ALL"], "capabilities are not all dropped")
+# preStop pause + the transport's 10 s drain must fit the grace period.
+pause = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+want(pod.get("terminationGracePeriodSeconds", 30) >= pause + 10,
+     f"terminationGracePeriodSeconds {pod.get('terminationGracePeriodSeconds')} < preStop {pause} s + 10 s drain")
+print("\n".join(problems))
+sys.exit(1 if problems else 0)
+PY
+then
+    pass "kubernetes.yaml matches the image and the tested run"
+else
+    fail "kubernetes.yaml matches the image and the tested run"
+    sed 's/^/    | /' "$WORK/k8s.log"
 fi
 
 # ---- the image -----------------------------------------------------------------------------
