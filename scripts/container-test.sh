@@ -80,8 +80,10 @@ apt_install() { # apt_install PKG...: installs the missing ones; the log goes to
     [[ ${#missing[@]} -eq 0 ]] && return 0
     command -v apt-get >/dev/null 2>&1 || { echo "apt-get not found to install ${missing[*]}"; return 1; }
     echo "installing ${missing[*]} with apt-get (log: $CACHE/apt.log)"
-    if ! { timeout 300 apt-get update -qq &&
-           DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${missing[@]}"; } >"$CACHE/apt.log" 2>&1; then
+    # Waits for a dpkg lock another install holds instead of failing at once.
+    if ! { timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+           DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+               "${missing[@]}"; } >"$CACHE/apt.log" 2>&1; then
         tail -n 20 "$CACHE/apt.log" | sed 's/^/    | /'
         return 1
     fi
@@ -89,7 +91,7 @@ apt_install() { # apt_install PKG...: installs the missing ones; the log goes to
 
 # Debian's podman brings conmon, netavark and iptables (to publish ports) with it; the test
 # asks for runc, which the podman package only takes as an alternative to crun.
-apt_install podman runc || die "cannot install podman"
+apt_install podman runc curl || die "cannot install podman"
 PODMAN=(podman)
 # Without systemd (containers, VMs whose init is something else) podman must neither ask
 # systemd for cgroups nor log events to the journal.
@@ -112,6 +114,9 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Ended from outside (a CI timeout, Ctrl-C): still remove the container and the image.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 ROOTFS="$WORK/rootfs"
 mkdir -p "$ROOTFS"
 
@@ -408,8 +413,11 @@ timeout $((STOP_GRACE + 20)) "${PODMAN[@]}" stop -t "$STOP_GRACE" "$NAME" >/dev/
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 code="$("${PODMAN[@]}" inspect "$NAME" --format '{{.State.ExitCode}}' 2>/dev/null || echo '?')"
+# When the server itself ended, as conmon saw it; podman stop also tears down the network.
+finished="$("${PODMAN[@]}" inspect "$NAME" --format '{{.State.FinishedAt}}' 2>/dev/null | sed 's/ UTC$//')"
+exit_ms="$(( ($(date -d "$finished" +%s%N 2>/dev/null || echo "$t1") - t0) / 1000000 ))"
 if [[ "$code" == 0 ]] && (( ms < STOP_GRACE * 1000 )); then
-    pass "SIGTERM: exit code 0 after $ms ms"
+    pass "SIGTERM: exit code 0, the server gone after $exit_ms ms, podman stop done after $ms ms"
 else
     fail "SIGTERM" "exit code $code after $ms ms (podman kills at ${STOP_GRACE} s)"
     show_logs
