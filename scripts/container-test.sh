@@ -36,7 +36,7 @@ set -euo pipefail
 # ---- the two switches for features landing on main ---------------------------------------
 # How the server is told to serve HTTP: `port` sets PORT only (Server::run honours it); `flag`
 # also passes `--http 0.0.0.0:$PORT` for servers that predate PORT.
-HTTP_BY=flag
+HTTP_BY=port
 # What "healthy" means: `healthz` waits for GET /healthz -> 200 and checks GET /readyz -> 200;
 # `mcp` waits for /mcp to answer at all, for servers that predate the health endpoints.
 HEALTH_BY=mcp
