@@ -33,7 +33,7 @@
 # `container-test: N passed, M failed`. Exit status is non-zero if any check failed.
 set -euo pipefail
 
-# ---- the two switches for features landing on main ---------------------------------------
+# ---- the three switches for features landing on main ------------------------------------
 # How the server is told to serve HTTP: `port` sets PORT only (Server::run honours it); `flag`
 # also passes `--http 0.0.0.0:$PORT` for servers that predate PORT.
 HTTP_BY=port
@@ -295,6 +295,7 @@ echo "image: $("${PODMAN[@]}" image inspect "$IMAGE" --format '{{.Size}}') bytes
 
 # Also the restrictions deploy/kubernetes.yaml asks for (read-only root, no capabilities, no
 # privilege escalation), so the manifest relies on nothing the test did not run with.
+# shellcheck disable=SC2054 # the comma is in the host list, not between elements
 run_args=(-d --name "$NAME" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
           --read-only --cap-drop=all --security-opt=no-new-privileges
           -e PORT="$PORT" -e MCP_SERVE_ALLOWED_HOSTS=localhost,127.0.0.1
@@ -343,12 +344,16 @@ else
 fi
 if [[ $HEALTH_BY == healthz ]]; then
     st="$(status_of "$BASE/readyz")"
-    [[ $st == 200 ]] && pass readyz || fail readyz "GET /readyz answered $st, not 200"
+    if [[ $st == 200 ]]; then pass readyz; else fail readyz "GET /readyz answered $st, not 200"; fi
 fi
 
 # The image's USER: an unprivileged uid, as runAsNonRoot wants.
 uid="$(timeout 10 "${PODMAN[@]}" top "$NAME" user 2>/dev/null | tail -n +2 | head -1 | tr -d ' ')"
-[[ $uid == 65534 ]] && pass "runs as uid 65534" || fail "runs as uid 65534" "podman top says user ${uid:-?}"
+if [[ $uid == 65534 ]]; then
+    pass "runs as uid 65534"
+else
+    fail "runs as uid 65534" "podman top says user ${uid:-?}"
+fi
 
 # A modern-era (2026-07-28) call: no session, the method and name mirrored in headers.
 modern_call() { # modern_call HOST-HEADER -> body on stdout, status in $WORK/status
@@ -390,8 +395,11 @@ if "${CURL[@]}" -D "$WORK/init.h" -o "$WORK/init.b" "$BASE/mcp" "${hdrs[@]}" \
 else
     legacy_detail="initialize failed: $(cat "$WORK/curl.err")"
 fi
-[[ $legacy_ok -eq 1 ]] && pass "legacy session ($LEGACY initialize + tools/call greet)" ||
+if [[ $legacy_ok -eq 1 ]]; then
+    pass "legacy session ($LEGACY initialize + tools/call greet)"
+else
     fail "legacy session" "$legacy_detail"
+fi
 
 # DNS rebinding protection holds behind the published port: a Host outside
 # MCP_SERVE_ALLOWED_HOSTS is refused.
