@@ -120,13 +120,14 @@ trap 'exit 130' INT
 ROOTFS="$WORK/rootfs"
 mkdir -p "$ROOTFS"
 
+WHY_NOT_MUSL=""
 musl_available() { # the target, and musl-gcc for the C code (aws-lc) in the dependencies
-    command -v rustup >/dev/null 2>&1 || { echo "rustup not found"; return 1; }
+    command -v rustup >/dev/null 2>&1 || { WHY_NOT_MUSL="rustup not found"; return 1; }
     if ! rustup target list --installed | grep -qx "$MUSL"; then
         timeout 300 rustup target add "$MUSL" >"$CACHE/rustup.log" 2>&1 ||
-            { echo "rustup target add $MUSL failed: $(tail -n 1 "$CACHE/rustup.log")"; return 1; }
+            { WHY_NOT_MUSL="rustup target add $MUSL failed: $(tail -n 1 "$CACHE/rustup.log")"; return 1; }
     fi
-    apt_install musl-tools || { echo "cannot install musl-tools (musl-gcc)"; return 1; }
+    apt_install musl-tools || { WHY_NOT_MUSL="cannot install musl-tools (musl-gcc)"; return 1; }
 }
 
 build_musl() {
@@ -159,13 +160,13 @@ build_glibc() {
 }
 
 case "$BUILD" in
-    musl) musl_available || die "the musl build was asked for and cannot be installed"; BUILT=musl ;;
+    musl) musl_available || die "the musl build was asked for and cannot be installed: $WHY_NOT_MUSL"; BUILT=musl ;;
     glibc) BUILT=glibc ;;
     auto)
-        if reason="$(musl_available)"; then
+        if musl_available; then
             BUILT=musl
         else
-            echo "the musl target cannot be installed ($reason): using the glibc build with its libraries"
+            echo "the musl target cannot be installed ($WHY_NOT_MUSL): using the glibc build with its libraries"
             BUILT=glibc
         fi
         ;;
