@@ -4,7 +4,7 @@
 #
 #   scripts/container-test.sh
 #
-# 1. Installs what is missing with apt (podman, runc, musl-tools; we are root on Debian).
+# 1. Installs what is missing with apt (podman, runc, curl, musl-tools; we are root on Debian).
 # 2. Builds the server: a static musl binary (`rustup target add x86_64-unknown-linux-musl`,
 #    then `cargo build --target x86_64-unknown-linux-musl --example quickstart`, debug: the
 #    release build users get from deploy/Dockerfile takes minutes longer and tests nothing more
@@ -12,10 +12,11 @@
 #    instead and copies in the shared libraries and the dynamic loader `ldd` names. It says
 #    which one it built.
 # 3. Builds the image with `podman build` (FROM scratch + COPY: no registry needed), runs it with
-#    `podman --runtime runc run --ulimit nofile=1024:1024 --ulimit nproc=1024:1024`, PORT set and
-#    the port published on 127.0.0.1, and checks: it becomes healthy, a modern-era tools/call and
-#    a legacy-era session answer through the published port, a foreign Host header is refused,
-#    and `podman stop` (SIGTERM) ends it with exit code 0 well before podman's SIGKILL.
+#    `podman --runtime runc run --ulimit nofile=1024:1024 --ulimit nproc=1024:1024` (read-only,
+#    no capabilities), PORT set and the port published on 127.0.0.1, and checks: it becomes
+#    healthy, runs as uid 65534, a modern-era tools/call and a legacy-era session answer through
+#    the published port, a foreign Host header is refused (see HOSTS_ENFORCED below), and
+#    `podman stop` (SIGTERM) ends it with exit code 0 well before podman's SIGKILL.
 # 4. Checks deploy/Dockerfile, whose `rust:` builder stage cannot be built here (no registry):
 #    its runtime stage is the one tested, and its Rust is new enough for the workspace. Checks
 #    deploy/kubernetes.yaml against the Kubernetes schemas (PyPI kubernetes-validate, in a venv
