@@ -20,13 +20,13 @@
 use mcp_serve::prelude::*;
 
 /// Echo the text back.
-#[tool]
+#[tool(inline)]
 fn echo(text: String) -> String {
     text
 }
 
 /// Add two numbers.
-#[tool]
+#[tool(inline)]
 fn add(a: f64, b: f64) -> String {
     (a + b).to_string()
 }

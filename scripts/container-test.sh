@@ -40,10 +40,10 @@ set -euo pipefail
 HTTP_BY=port
 # What "healthy" means: `healthz` waits for GET /healthz -> 200 and checks GET /readyz -> 200;
 # `mcp` waits for /mcp to answer at all, for servers that predate the health endpoints.
-HEALTH_BY=mcp
+HEALTH_BY=healthz
 # Whether a non-loopback bind enforces MCP_SERVE_ALLOWED_HOSTS: `yes` checks that a foreign Host
 # is refused with 403; `no` skips that check, for servers that accept any Host beyond loopback.
-HOSTS_ENFORCED=no
+HOSTS_ENFORCED=yes
 # ---------------------------------------------------------------------------------------------
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
