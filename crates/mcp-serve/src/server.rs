@@ -268,6 +268,26 @@ impl Server {
         self
     }
 
+    /// How long an ordinary `tools/call`, `resources/read`, `prompts/get` or
+    /// `completion/complete` may run before it is stopped (its handler
+    /// dropped) and answered with an error: a tool's is an `isError` result
+    /// the model can read. `None`: no limit. Default: 5 minutes for requests
+    /// over HTTP (where a stuck handler holds a connection and a request
+    /// slot of strangers' traffic), none over stdio (a local user's long
+    /// build is theirs to wait for). Tasks are bounded by their time to live
+    /// instead.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_serve::prelude::*;
+    /// let _ = Server::new("demo", "1.0.0").call_timeout(Some(Duration::from_secs(30)));
+    /// ```
+    #[must_use]
+    pub fn call_timeout(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.options.call_timeout = Some(limit);
+        self
+    }
+
     /// Checks every registration and builds the shared engine state.
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
         let mut catalog = Catalog::default();

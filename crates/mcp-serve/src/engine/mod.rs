@@ -73,7 +73,14 @@ pub(crate) struct Options {
     /// Send unexpected handler errors as a generic message (see
     /// `Server::mask_errors`); `None`: for requests that came over HTTP.
     pub(crate) mask_errors: Option<bool>,
+    /// How long an ordinary call may run (see `Server::call_timeout`);
+    /// `None`: `DEFAULT_HTTP_CALL_TIMEOUT` over HTTP, unbounded elsewhere.
+    pub(crate) call_timeout: Option<Option<std::time::Duration>>,
 }
+
+/// How long an ordinary call over HTTP may run unless
+/// `Server::call_timeout` says otherwise.
+pub(crate) const DEFAULT_HTTP_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Default for Options {
     fn default() -> Self {
@@ -85,6 +92,7 @@ impl Default for Options {
             tasks: crate::tasks::TaskConfig::default(),
             legacy_only: false,
             mask_errors: None,
+            call_timeout: None,
         }
     }
 }

@@ -467,3 +467,81 @@ async fn readiness_goes_down_while_draining() {
         "still alive while draining"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn calls_over_http_stop_at_the_call_timeout() {
+    let service = fixture_service(HttpOptions::default());
+    let mut conn = pipe_to(&service);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "slow", "arguments": {"ms": 3_600_000}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {}}}})
+    .to_string();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Accept: {BOTH}\r\nMCP-Protocol-Version: {MODERN}\r\nMcp-Method: tools/call\r\nMcp-Name: slow\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let started = Instant::now();
+    conn.write_all(request.as_bytes()).await.expect("write");
+    let answer = read_until(&mut conn, "was stopped").await;
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(300),
+        "the 5 min default over HTTP"
+    );
+    assert!(
+        answer.contains("\"isError\":true"),
+        "a result the model can read: {answer}"
+    );
+    assert!(
+        answer.contains("tools/call did not finish within 300 s"),
+        "{answer}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_call_timeout_is_a_server_option_on_every_transport() {
+    use mcp_serve::testing::TestClient;
+    // A client that waits longer than any server limit here.
+    let patient = ClientOptions {
+        era: Era::Modern,
+        ..ClientOptions::default()
+    }
+    .timeout(Duration::from_secs(7200));
+    let limited = server_fixture()
+        .call_timeout(Some(Duration::from_secs(30)))
+        .into_handle()
+        .expect("fixture");
+    let client = TestClient::connect(&limited, patient.clone())
+        .await
+        .expect("connect");
+    let started = Instant::now();
+    let r = client
+        .call_tool("slow", json!({"ms": 3_600_000}))
+        .await
+        .expect("an answer");
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+    assert_eq!(r.is_error, Some(true));
+    // Within the limit, a call is answered as usual.
+    let r = client
+        .call_tool("slow", json!({"ms": 20_000}))
+        .await
+        .expect("an answer");
+    assert_eq!(r.content[0].as_text(), Some("slept 20000"));
+    // In memory (as over stdio) there is no limit by default.
+    let handle = server_fixture().into_handle().expect("fixture");
+    let client = TestClient::connect(&handle, patient).await.expect("connect");
+    let started = Instant::now();
+    let r = client
+        .call_tool("slow", json!({"ms": 3_600_000}))
+        .await
+        .expect("an answer");
+    assert_eq!(started.elapsed(), Duration::from_secs(3600));
+    assert_eq!(r.content[0].as_text(), Some("slept 3600000"));
+}
+
+fn server_fixture() -> mcp_serve::server::Server {
+    server(&Arc::new(Probe::default()))
+}

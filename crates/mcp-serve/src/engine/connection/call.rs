@@ -67,6 +67,18 @@ impl Connection {
             crate::telemetry::adopt_parent(&span, scope.meta.get());
         }
         // The scope is not needed after this: its `_meta` moves into the context.
+        let limit = shared.options.call_timeout.unwrap_or_else(|| {
+            scope
+                .http
+                .is_some()
+                .then_some(crate::engine::DEFAULT_HTTP_CALL_TIMEOUT)
+        });
+        let method_name: &'static str = match method {
+            "tools/call" => "tools/call",
+            "resources/read" => "resources/read",
+            "prompts/get" => "prompts/get",
+            _ => "completion/complete",
+        };
         let cx = self.context_owned(scope, token.clone(), interaction);
         let log_scope = crate::telemetry::bridge_installed().then(|| cx.clone());
         use crate::telemetry::in_handler_scope;
@@ -90,6 +102,13 @@ impl Connection {
             async move {
                 let started = std::time::Instant::now();
                 let fut = fut.run();
+                let fut = async move {
+                    let Some(limit) = limit else { return fut.await };
+                    match tokio::time::timeout(limit, fut).await {
+                        Ok(done) => done,
+                        Err(_) => timed_out(method_name, limit),
+                    }
+                };
                 // On a shared connection the token is never registered, so
                 // nothing can cancel it (closing the response drops this
                 // future instead): no need to wait on it.
@@ -270,6 +289,21 @@ enum Call {
 enum Done {
     Tool(Result<mcp_serve_core::types::CallToolResult, McpError>),
     Other(MethodResult),
+}
+
+/// The answer to a call stopped by the call timeout: for a tool, a result
+/// the model can read.
+fn timed_out(method: &str, limit: std::time::Duration) -> Done {
+    let message = format!(
+        "{method} did not finish within {} s and was stopped",
+        limit.as_secs_f64()
+    );
+    tracing::warn!(target: "mcp_serve::handler", method, limit_s = limit.as_secs_f64(), "call timed out");
+    if method == "tools/call" {
+        Done::Tool(Ok(crate::error::ToolError::new(message).into_result()))
+    } else {
+        Done::Other(Err(McpError::internal(message)))
+    }
 }
 
 impl Call {

@@ -17,7 +17,11 @@ pub const ALLOWED_HOSTS_ENV: &str = "MCP_SERVE_ALLOWED_HOSTS";
 pub const ALLOWED_ORIGINS_ENV: &str = "MCP_SERVE_ALLOWED_ORIGINS";
 
 /// Limits and policies of the HTTP transport. Every limit has a default
-/// meant for a server on the open internet; each is a builder method.
+/// meant for a server on the open internet; each is a builder method. The
+/// per-call handler timeout is the server's
+/// ([`Server::call_timeout`](crate::server::Server::call_timeout): 5 minutes
+/// for requests over HTTP by default), since it bounds the handler whatever
+/// the transport.
 ///
 /// ```
 /// use std::time::Duration;
