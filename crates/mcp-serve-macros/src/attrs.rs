@@ -18,6 +18,8 @@ pub(crate) struct Options {
     pub(crate) task: Option<LitStr>,
     /// `inline`: a sync function runs where it is polled, not on the blocking pool.
     pub(crate) inline: Option<Ident>,
+    /// `scopes = ["a", "b"]`: what a caller must be granted.
+    pub(crate) scopes: Vec<LitStr>,
 }
 
 const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world", "title"];
@@ -43,6 +45,13 @@ impl Options {
                 }
                 if k == "inline" {
                     o.inline = Some(key);
+                } else if k == "scopes" {
+                    input.parse::<Token![=]>()?;
+                    let content;
+                    syn::bracketed!(content in input);
+                    let list =
+                        content.parse_terminated(|i: ParseStream<'_>| i.parse::<LitStr>(), Token![,])?;
+                    o.scopes = list.into_iter().collect();
                 } else if k == "task" {
                     let value = if input.peek(Token![=]) {
                         input.parse::<Token![=]>()?;

@@ -60,9 +60,25 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
         )
     })?;
     let allowed: &[&str] = match kind {
-        Kind::Tool => &["name", "title", "description", "annotations", "task", "inline"],
-        Kind::Resource => &["name", "title", "description", "mime", "mime_type", "inline"],
-        Kind::Prompt => &["name", "title", "description", "inline"],
+        Kind::Tool => &[
+            "name",
+            "title",
+            "description",
+            "annotations",
+            "task",
+            "inline",
+            "scopes",
+        ],
+        Kind::Resource => &[
+            "name",
+            "title",
+            "description",
+            "mime",
+            "mime_type",
+            "inline",
+            "scopes",
+        ],
+        Kind::Prompt => &["name", "title", "description", "inline", "scopes"],
     };
     let options = Options::parse(attr, allowed, kind == Kind::Resource)?;
 
@@ -253,6 +269,10 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
         }
     };
     let describe = description.map(|d| quote!(.description(#d)));
+    let scopes = (!options.scopes.is_empty()).then(|| {
+        let list = &options.scopes;
+        quote!(.scopes([#(#list),*]))
+    });
     let title = options.title.as_ref().map(|t| quote!(.title(#t)));
 
     let registration = match kind {
@@ -298,6 +318,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #title
                             #annotations
                             #task
+                            #scopes
                             .input_schema_of::<__McpArgs>()
                             #(#extractors)*
                             .output_schema_fn(#output_schema)
@@ -328,6 +349,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #describe
                             #title
                             #mime
+                            #scopes
                             .vars_schema_of::<__McpArgs>()
                             #(#extractors)*
                             .raw_handler(move |__uri: ::std::string::String, __vars: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
@@ -355,6 +377,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                         #m::prompt::Prompt::new(#name)
                             #describe
                             #title
+                            #scopes
                             .arguments_schema_of::<__McpArgs>()
                             #(#extractors)*
                             .raw_handler(move |__raw: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {

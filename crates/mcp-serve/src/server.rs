@@ -268,6 +268,24 @@ impl Server {
         self
     }
 
+    /// Requires a credential on every HTTP request, verified as `auth` says
+    /// (see [`crate::auth`]); stdio stays credential-free. Without it,
+    /// [`Server::run`] takes the settings from the environment
+    /// ([`Auth::from_env`](crate::auth::Auth::from_env)).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::auth::{ApiKeys, Auth, Principal};
+    /// let keys = ApiKeys::new().key("k-123", Principal::new("ci"));
+    /// let _ = Server::new("demo", "1.0.0").auth(Auth::from_requests().verifier(keys).api_key_header("x-api-key"));
+    /// ```
+    #[cfg(feature = "auth")]
+    #[must_use]
+    pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
+        self.options.auth = Some(Arc::new(auth));
+        self
+    }
+
     /// How long an ordinary `tools/call`, `resources/read`, `prompts/get` or
     /// `completion/complete` may run before it is stopped (its handler
     /// dropped) and answered with an error: a tool's is an `isError` result
@@ -489,7 +507,16 @@ impl ServerHandle {
     /// `Host` names to accept.
     #[cfg(feature = "http")]
     pub async fn serve_http(&self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
-        crate::transport::http::serve(self, addr, Default::default())
+        #[cfg_attr(not(feature = "auth"), allow(unused_mut))]
+        let mut options = crate::transport::http::HttpOptions::default();
+        #[cfg(feature = "auth")]
+        if self.auth().is_none() {
+            if let Some(auth) = crate::auth::Auth::from_env().map_err(ServeError::Usage)? {
+                tracing::info!(resource = ?auth.resource(), "authorization on, from the environment");
+                options = options.auth(auth);
+            }
+        }
+        crate::transport::http::serve(self, addr, options)
             .await
             .map_err(ServeError::from)
     }

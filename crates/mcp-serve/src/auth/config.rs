@@ -18,7 +18,8 @@ use super::{AnyOf, ApiKeys, JwtVerifier, TokenVerifier};
 /// ```
 #[derive(Clone)]
 pub struct Auth {
-    resource: String,
+    /// The canonical URI; `None`: each request's own URL.
+    resource: Option<String>,
     pub(crate) authorization_servers: Vec<String>,
     pub(crate) scopes_supported: Vec<String>,
     pub(crate) verifier: Option<Arc<dyn TokenVerifier>>,
@@ -47,7 +48,7 @@ impl Auth {
     /// ```
     pub fn new(resource: impl Into<String>) -> Self {
         Auth {
-            resource: resource.into().trim_end_matches('/').to_owned(),
+            resource: Some(resource.into().trim_end_matches('/').to_owned()),
             authorization_servers: Vec::new(),
             scopes_supported: Vec::new(),
             verifier: None,
@@ -56,13 +57,47 @@ impl Auth {
         }
     }
 
-    /// The canonical URI.
+    /// A resource server whose canonical URI is each request's own URL:
+    /// the scheme (`X-Forwarded-Proto`, else `https` except on loopback),
+    /// the `Host` (which the Host policy has checked) and the endpoint's
+    /// path. For servers that do not know the name clients reach them by.
     ///
     /// ```
-    /// assert_eq!(mcp_serve::auth::Auth::new("https://m.example/mcp/").resource(), "https://m.example/mcp");
+    /// assert_eq!(mcp_serve::auth::Auth::from_requests().resource(), None);
     /// ```
-    pub fn resource(&self) -> &str {
-        &self.resource
+    pub fn from_requests() -> Self {
+        let mut auth = Auth::new("");
+        auth.resource = None;
+        auth
+    }
+
+    /// The canonical URI, when it was given.
+    ///
+    /// ```
+    /// assert_eq!(mcp_serve::auth::Auth::new("https://m.example/mcp/").resource(), Some("https://m.example/mcp"));
+    /// ```
+    pub fn resource(&self) -> Option<&str> {
+        self.resource.as_deref()
+    }
+
+    /// The canonical URI for a request to `path` with these headers.
+    pub(crate) fn resource_for(&self, headers: &http::HeaderMap, path: &str) -> String {
+        if let Some(r) = &self.resource {
+            return r.clone();
+        }
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let loopback = ["localhost", "127.", "[::1]"].iter().any(|l| host.starts_with(l));
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|s| matches!(*s, "http" | "https"))
+            .unwrap_or(if loopback { "http" } else { "https" });
+        format!("{scheme}://{host}{}", path.trim_end_matches('/'))
     }
 
     /// An authorization server clients should get tokens from (listed in
@@ -139,7 +174,8 @@ impl Auth {
     /// names no verifier:
     /// - `MCP_SERVE_AUTH_ISSUER`: JWTs from this issuer (keys by discovery);
     /// - `MCP_SERVE_AUTH_JWKS_URI`: JWTs signed by these keys;
-    /// - `MCP_SERVE_AUTH_AUDIENCE`: the canonical URI (default `default_resource`);
+    /// - `MCP_SERVE_AUTH_AUDIENCE`: the canonical URI (default: each
+    ///   request's own URL, see [`Auth::from_requests`]);
     /// - `MCP_SERVE_API_KEYS_FILE`: API keys (`KEY SUBJECT [SCOPE ...]` per
     ///   line), in `Authorization: Bearer` or `X-API-Key`.
     ///
@@ -148,15 +184,14 @@ impl Auth {
     /// # for v in ["MCP_SERVE_AUTH_ISSUER", "MCP_SERVE_AUTH_JWKS_URI", "MCP_SERVE_API_KEYS_FILE"] {
     /// #     assert!(std::env::var(v).is_err());
     /// # }
-    /// assert!(mcp_serve::auth::Auth::from_env("http://localhost:8000/mcp").unwrap().is_none());
+    /// assert!(mcp_serve::auth::Auth::from_env().unwrap().is_none());
     /// ```
     ///
     /// # Errors
     /// An API keys file that cannot be read.
-    pub fn from_env(default_resource: &str) -> Result<Option<Auth>, String> {
+    pub fn from_env() -> Result<Option<Auth>, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let resource = var("MCP_SERVE_AUTH_AUDIENCE").unwrap_or_else(|| default_resource.to_owned());
-        let mut auth = Auth::new(resource);
+        let mut auth = var("MCP_SERVE_AUTH_AUDIENCE").map_or_else(Auth::from_requests, Auth::new);
         let mut any = false;
         if let Some(issuer) = var("MCP_SERVE_AUTH_ISSUER") {
             let mut jwt = JwtVerifier::discover(issuer.clone());
@@ -178,32 +213,39 @@ impl Auth {
         Ok(any.then_some(auth))
     }
 
-    /// The metadata document's URL (RFC 9728, path-aware):
-    /// `https://host/.well-known/oauth-protected-resource/mcp`.
+    /// The metadata document's URL for the resource `resource` (RFC 9728,
+    /// path-aware): `https://host/.well-known/oauth-protected-resource/mcp`.
     ///
     /// ```
-    /// let auth = mcp_serve::auth::Auth::new("https://m.example/mcp");
-    /// assert_eq!(auth.metadata_url(), "https://m.example/.well-known/oauth-protected-resource/mcp");
+    /// let url = mcp_serve::auth::Auth::metadata_url("https://m.example/mcp");
+    /// assert_eq!(url, "https://m.example/.well-known/oauth-protected-resource/mcp");
     /// ```
-    pub fn metadata_url(&self) -> String {
-        let (origin, path) = split(&self.resource);
+    pub fn metadata_url(resource: &str) -> String {
+        let (origin, path) = split(resource);
         format!("{origin}/.well-known/oauth-protected-resource{path}")
     }
 
-    /// The paths the metadata is served at: the path-aware one and the root
-    /// one (for clients that only look there).
-    pub(crate) fn metadata_paths(&self) -> [String; 2] {
-        let (_, path) = split(&self.resource);
-        [
-            format!("/.well-known/oauth-protected-resource{path}"),
-            "/.well-known/oauth-protected-resource".to_owned(),
-        ]
+    /// The resource whose metadata a request to `path` asks for: the
+    /// path-aware location, or the root one (for clients that only look
+    /// there; with no canonical URI, it stands for `/mcp`).
+    pub(crate) fn metadata_for(&self, headers: &http::HeaderMap, path: &str) -> Option<String> {
+        const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
+        let rest = path.strip_prefix(WELL_KNOWN)?;
+        match &self.resource {
+            Some(r) => {
+                let (_, own) = split(r);
+                (rest.is_empty() || rest == own).then(|| r.clone())
+            }
+            None if rest.is_empty() => Some(self.resource_for(headers, "/mcp")),
+            None if rest.starts_with('/') => Some(self.resource_for(headers, rest)),
+            None => None,
+        }
     }
 
-    /// The RFC 9728 metadata document.
-    pub(crate) fn metadata(&self) -> serde_json::Value {
+    /// The RFC 9728 metadata document for `resource`.
+    pub(crate) fn metadata(&self, resource: &str) -> serde_json::Value {
         let mut doc = serde_json::json!({
-            "resource": self.resource,
+            "resource": resource,
             "authorization_servers": self.authorization_servers,
             "bearer_methods_supported": ["header"],
         });

@@ -62,6 +62,17 @@ macro_rules! toggles {
 }
 
 impl ServerHandle {
+    /// The authorization [`Server::auth`](crate::server::Server::auth) set.
+    ///
+    /// ```
+    /// let handle = mcp_serve::prelude::Server::new("demo", "1.0.0").into_handle().unwrap();
+    /// assert!(handle.auth().is_none());
+    /// ```
+    #[cfg(feature = "auth")]
+    pub fn auth(&self) -> Option<&crate::auth::Auth> {
+        self.shared.options.auth.as_deref()
+    }
+
     /// Whether the server can serve: its task store answers
     /// ([`TaskStore::check`](crate::tasks::TaskStore::check)). The HTTP
     /// transport's readiness probe asks it.

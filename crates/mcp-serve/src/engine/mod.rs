@@ -76,6 +76,9 @@ pub(crate) struct Options {
     /// How long an ordinary call may run (see `Server::call_timeout`);
     /// `None`: `DEFAULT_HTTP_CALL_TIMEOUT` over HTTP, unbounded elsewhere.
     pub(crate) call_timeout: Option<Option<std::time::Duration>>,
+    /// Authorization for the HTTP transport (see `Server::auth`).
+    #[cfg(feature = "auth")]
+    pub(crate) auth: Option<Arc<crate::auth::Auth>>,
 }
 
 /// How long an ordinary call over HTTP may run unless
@@ -93,6 +96,8 @@ impl Default for Options {
             legacy_only: false,
             mask_errors: None,
             call_timeout: None,
+            #[cfg(feature = "auth")]
+            auth: None,
         }
     }
 }

@@ -448,3 +448,91 @@ async fn keys_rotate_without_a_restart_and_unknown_kids_do_not_flood_the_issuer(
         "still cached: the key set's TTL has not run out"
     );
 }
+
+/// An example binary serving HTTP on a free port with `env`; its base URL.
+async fn example_on_http(name: &str, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let child = tokio::process::Command::new(super::stdio::example(name).await)
+        .args(["--http", &format!("127.0.0.1:{port}")])
+        .envs(env.iter().copied())
+        .env_remove("MCP_SERVE_API_KEYS_FILE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the example starts");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if client().get(format!("{base}/healthz")).send().await.is_ok() {
+            return (child, base);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{name} did not start serving");
+}
+
+#[tokio::test]
+async fn the_auth_examples_run_as_documented() {
+    let issuer = Issuer::start().await;
+    let (_jwt, base) = example_on_http("auth_jwt", &[("MCP_SERVE_AUTH_ISSUER", &issuer.url)]).await;
+    let url = format!("{base}/mcp");
+    let meta =
+        json_body(send(client().get(format!("{base}/.well-known/oauth-protected-resource/mcp"))).await).await;
+    assert_eq!(
+        meta["resource"],
+        url.as_str(),
+        "the canonical URL is the request's own"
+    );
+    assert_eq!(meta["authorization_servers"], json!([issuer.url]));
+    let call = |tool: &str, token: &str| {
+        modern_request(
+            &client(),
+            &url,
+            1,
+            "tools/call",
+            json!({"name": tool, "arguments": {}}),
+        )
+        .header("authorization", format!("Bearer {token}"))
+    };
+    let plain = issuer.token(K1, "k1", &url, json!({}));
+    let who = json_body(send(call("whoami", &plain)).await).await;
+    assert_eq!(
+        who["result"]["content"][0]["text"],
+        "alice (client test-client, scopes: tools:read)"
+    );
+    let denied = send(call("admin_reset", &plain)).await;
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    assert!(challenge(&denied).contains("scope=\"admin\""));
+    let admin = issuer.token(K1, "k1", &url, json!({"scope": "tools:read admin"}));
+    assert_eq!(send(call("admin_reset", &admin)).await.status(), StatusCode::OK);
+
+    let (_keys, base) = example_on_http("auth_api_key", &[("MCP_SERVE_API_KEY", "s3cret-key")]).await;
+    let url = format!("{base}/mcp");
+    let orders = |key: Option<&str>| {
+        let rb = modern_request(
+            &client(),
+            &url,
+            1,
+            "tools/call",
+            json!({"name": "open_orders", "arguments": {"customer": "acme"}}),
+        );
+        match key {
+            Some(k) => rb.header("x-api-key", k),
+            None => rb,
+        }
+    };
+    assert_eq!(send(orders(None)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(orders(Some("wrong"))).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let ok = json_body(send(orders(Some("s3cret-key"))).await).await;
+    assert_eq!(
+        ok["result"]["content"][0]["text"],
+        "acme has 2 open orders (asked by api-client)"
+    );
+}

@@ -555,20 +555,25 @@ async fn flood_of_2000_requests_each_answered_once() {
 
 // ---------------------------------------------------------------- the quickstart binary
 
-pub(super) fn quickstart_path() -> std::path::PathBuf {
+pub(super) fn example_path(name: &str) -> std::path::PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
     target
         .join("debug")
         .join("examples")
-        .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX))
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// The quickstart example's binary, built (once per run) from the current
 /// sources: `cargo test --test integration` alone does not build examples,
 /// and a binary left by an earlier build would test old code.
 pub(super) async fn quickstart() -> std::path::PathBuf {
+    example("quickstart").await
+}
+
+/// An example's binary (those the tests run are built together, once per run).
+pub(super) async fn example(name: &str) -> std::path::PathBuf {
     use std::process::Stdio;
 
     static BUILT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
@@ -577,7 +582,15 @@ pub(super) async fn quickstart() -> std::path::PathBuf {
             let status = timeout(
                 Duration::from_secs(900),
                 tokio::process::Command::new(env!("CARGO"))
-                    .args(["build", "-p", "mcp-serve", "--example", "quickstart"])
+                    .args(["build", "-p", "mcp-serve"])
+                    .args([
+                        "--example",
+                        "quickstart",
+                        "--example",
+                        "auth_jwt",
+                        "--example",
+                        "auth_api_key",
+                    ])
                     .current_dir(env!("CARGO_MANIFEST_DIR"))
                     .stdout(Stdio::null())
                     .stderr(Stdio::inherit())
@@ -586,11 +599,11 @@ pub(super) async fn quickstart() -> std::path::PathBuf {
             .await
             .expect("building the quickstart example timed out")
             .expect("cargo could not run");
-            assert!(status.success(), "building the quickstart example failed");
+            assert!(status.success(), "building the examples failed");
         })
         .await;
-    let bin = quickstart_path();
-    assert!(bin.exists(), "no quickstart binary at {}", bin.display());
+    let bin = example_path(name);
+    assert!(bin.exists(), "no {name} binary at {}", bin.display());
     bin
 }
 

@@ -12,11 +12,9 @@ use super::McpBody;
 use crate::auth::{Auth, AuthError, Principal};
 
 /// The metadata document, when `path` is where it is served.
-pub(super) fn metadata(auth: &Auth, path: &str) -> Option<Response<McpBody>> {
-    if !auth.metadata_paths().iter().any(|p| p == path) {
-        return None;
-    }
-    let mut r = Response::new(McpBody::full(auth.metadata().to_string()));
+pub(super) fn metadata(auth: &Auth, headers: &http::HeaderMap, path: &str) -> Option<Response<McpBody>> {
+    let resource = auth.metadata_for(headers, path)?;
+    let mut r = Response::new(McpBody::full(auth.metadata(&resource).to_string()));
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     // Browser-based clients fetch it cross-origin before they have a token.
@@ -43,7 +41,7 @@ fn quoted(s: &str) -> String {
 /// error (none when no credential was sent), the scopes and the metadata
 /// URL, and an OAuth-style JSON body saying the same.
 fn challenge(
-    auth: &Auth,
+    resource: &str,
     status: StatusCode,
     error: Option<(&str, &str)>,
     scopes: &[String],
@@ -55,7 +53,10 @@ fn challenge(
     if !scopes.is_empty() {
         params.push(format!("scope={}", quoted(&scopes.join(" "))));
     }
-    params.push(format!("resource_metadata={}", quoted(&auth.metadata_url())));
+    params.push(format!(
+        "resource_metadata={}",
+        quoted(&Auth::metadata_url(resource))
+    ));
     if let Some((_, description)) = error {
         params.push(format!("error_description={}", quoted(description)));
     }
@@ -81,6 +82,7 @@ fn challenge(
 /// configured API key headers. `Err` holds the refusal for a malformed one.
 fn credential<'a>(
     auth: &Auth,
+    resource: &str,
     parts: &'a http::request::Parts,
 ) -> Result<Option<&'a str>, Response<McpBody>> {
     let mut found = None;
@@ -88,7 +90,7 @@ fn credential<'a>(
     if let Some(v) = authorizations.next() {
         if authorizations.next().is_some() {
             return Err(challenge(
-                auth,
+                resource,
                 StatusCode::BAD_REQUEST,
                 Some(("invalid_request", "send one Authorization header")),
                 &[],
@@ -104,7 +106,7 @@ fn credential<'a>(
             Some(t) => found = Some(t),
             None => {
                 return Err(challenge(
-                    auth,
+                    resource,
                     StatusCode::UNAUTHORIZED,
                     Some((
                         "invalid_request",
@@ -146,9 +148,11 @@ pub(super) async fn authenticate(
     auth: &Auth,
     parts: &mut http::request::Parts,
 ) -> Result<(), Response<McpBody>> {
+    let resource = auth.resource_for(&parts.headers, parts.uri.path());
+    let resource = resource.as_str();
     if token_in_query(parts) {
         return Err(challenge(
-            auth,
+            resource,
             StatusCode::UNAUTHORIZED,
             Some((
                 "invalid_request",
@@ -157,9 +161,9 @@ pub(super) async fn authenticate(
             &auth.scopes_supported,
         ));
     }
-    let Some(token) = credential(auth, parts)? else {
+    let Some(token) = credential(auth, resource, parts)? else {
         return Err(challenge(
-            auth,
+            resource,
             StatusCode::UNAUTHORIZED,
             None,
             &auth.scopes_supported,
@@ -167,7 +171,7 @@ pub(super) async fn authenticate(
     };
     let Some(verifier) = &auth.verifier else {
         return Err(challenge(
-            auth,
+            resource,
             StatusCode::UNAUTHORIZED,
             Some((
                 "invalid_token",
@@ -176,13 +180,13 @@ pub(super) async fn authenticate(
             &[],
         ));
     };
-    match verifier.verify(token, auth.resource()).await {
+    match verifier.verify(token, resource).await {
         Ok(principal) => {
             parts.extensions.insert(Arc::new(principal));
             Ok(())
         }
         Err(AuthError::InvalidToken(why)) => Err(challenge(
-            auth,
+            resource,
             StatusCode::UNAUTHORIZED,
             Some(("invalid_token", &why)),
             &auth.scopes_supported,
@@ -190,7 +194,7 @@ pub(super) async fn authenticate(
         Err(AuthError::Unavailable(why)) => {
             tracing::warn!(reason = %why, "could not verify a credential");
             let mut r = challenge(
-                auth,
+                resource,
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some((
                     "temporarily_unavailable",
@@ -209,6 +213,7 @@ pub(super) async fn authenticate(
 /// it names every scope the operation needs.
 pub(super) fn step_up(
     auth: &Auth,
+    parts: &http::request::Parts,
     principal: Option<&Principal>,
     required: &[String],
 ) -> Option<Response<McpBody>> {
@@ -220,8 +225,9 @@ pub(super) fn step_up(
         return None;
     }
     let description = format!("this operation needs the scope(s): {}", missing.join(" "));
+    let resource = auth.resource_for(&parts.headers, parts.uri.path());
     Some(challenge(
-        auth,
+        &resource,
         StatusCode::FORBIDDEN,
         Some(("insufficient_scope", &description)),
         required,

@@ -312,7 +312,7 @@ fn scope_refusal(
             serde_json::from_str(m.params()?.get()).ok()?;
         let name = params.get(key)?.as_str()?;
         let required = shared.server.required_scopes(method, name);
-        super::authorize::step_up(auth, principal, &required)
+        super::authorize::step_up(auth, parts, principal, &required)
     };
     match parsed {
         Incoming::Single(m) => refusal(m),

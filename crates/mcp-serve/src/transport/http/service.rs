@@ -60,7 +60,12 @@ impl McpService {
     /// The endpoint for a server. Needs a Tokio runtime (it starts the
     /// session reaper).
     pub fn new(server: &ServerHandle, options: HttpOptions) -> Self {
-        let options = options.with_env();
+        #[cfg_attr(not(feature = "auth"), allow(unused_mut))]
+        let mut options = options.with_env();
+        #[cfg(feature = "auth")]
+        if options.auth.is_none() {
+            options.auth = server.auth().cloned().map(Arc::new);
+        }
         let store = options
             .event_store
             .clone()
@@ -165,7 +170,7 @@ where
             }
             #[cfg(feature = "auth")]
             if let Some(auth) = &shared.options.auth {
-                if let Some(r) = super::authorize::metadata(auth, path) {
+                if let Some(r) = super::authorize::metadata(auth, req.headers(), path) {
                     return Ok(r);
                 }
             }
