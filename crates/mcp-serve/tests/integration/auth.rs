@@ -536,3 +536,52 @@ async fn the_auth_examples_run_as_documented() {
         "acme has 2 open orders (asked by api-client)"
     );
 }
+
+#[tokio::test]
+async fn a_session_belongs_to_the_caller_that_opened_it() {
+    let issuer = Issuer::start().await;
+    let srv = protected(&issuer, JwtVerifier::discover(&issuer.url)).await;
+    let alice = issuer.token(K1, "k1", &srv.url, json!({}));
+    let bob = issuer.token(K1, "k1", &srv.url, json!({"sub": "bob"}));
+    let post = |token: &str, session: Option<&str>, body: Value| {
+        let rb = client()
+            .post(&srv.url)
+            .header("content-type", "application/json")
+            .header("accept", BOTH)
+            .header("authorization", format!("Bearer {token}"));
+        let rb = match session {
+            Some(s) => rb
+                .header("mcp-session-id", s)
+                .header("mcp-protocol-version", "2025-11-25"),
+            None => rb,
+        };
+        rb.json(&body)
+    };
+    let init = send(post(&alice, None, super::http::initialize_body("2025-11-25"))).await;
+    let sid = init.headers()["mcp-session-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    assert_eq!(
+        send(post(&alice, Some(&sid), list.clone())).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(post(&bob, Some(&sid), list)).await.status(),
+        StatusCode::FORBIDDEN,
+        "another subject's token"
+    );
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let resp = send(
+            client()
+                .request(method.clone(), &srv.url)
+                .header("accept", "text/event-stream")
+                .header("mcp-session-id", &sid)
+                .header("mcp-protocol-version", "2025-11-25")
+                .header("authorization", format!("Bearer {bob}")),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{method}");
+    }
+}

@@ -18,14 +18,14 @@ use super::{McpBody, session};
 use crate::engine::Inbound;
 
 /// `GET …/sse` (2024-11-05): a session whose stream carries every message.
-pub(super) fn legacy_sse_open(shared: &Arc<Shared>) -> Response<McpBody> {
+pub(super) fn legacy_sse_open(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
     let slot = match acquire_stream(shared) {
         Ok(s) => s,
         Err(r) => return r,
     };
     let (tx, rx) = mpsc::channel(256);
     let conn = shared.server.connect(Some(tx));
-    let session = match shared.sessions.insert(conn, rx) {
+    let session = match shared.sessions.insert(conn, rx, session::caller(parts)) {
         Ok(s) => s,
         Err(session::Full(max)) => {
             return plain(
@@ -86,6 +86,12 @@ where
             "unknown or missing sessionId: open a new stream with GET /sse",
         );
     };
+    if !session.belongs_to(&parts) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "this session belongs to another caller: open your own stream with GET /sse",
+        );
+    }
     let bytes = match read_body(shared, body).await {
         Ok(b) => b,
         Err(r) => return r,

@@ -126,6 +126,14 @@ where
     let session_id = session_id.filter(|_| !modern_header && !body_is_modern);
     let (conn, session, modern) = if let Some(id) = &session_id {
         match shared.sessions.get(id) {
+            // Another caller's session: refused as the spec says for a
+            // request the credential does not allow.
+            Some(s) if !s.belongs_to(&parts) => {
+                return plain(
+                    StatusCode::FORBIDDEN,
+                    "this session belongs to another caller: start your own with initialize",
+                );
+            }
             Some(s) => {
                 // Legacy clients send the negotiated revision on every request after initialize.
                 // (Repeated lines are combined, so they are refused below.)
@@ -169,7 +177,7 @@ where
     } else if method.as_deref() == Some("initialize") && !modern_header {
         let (tx, rx) = mpsc::channel(256);
         let conn = shared.server.connect(Some(tx));
-        match shared.sessions.insert(conn.clone(), rx) {
+        match shared.sessions.insert(conn.clone(), rx, session::caller(&parts)) {
             Ok(s) => (conn, Some(s), false),
             Err(session::Full(max)) => {
                 return plain(

@@ -64,7 +64,7 @@ where
     let sse_open = shared.options.legacy_sse && path.ends_with("/sse") && parts.method == Method::GET;
     let sse_post = shared.options.legacy_sse && path.ends_with("/messages") && parts.method == Method::POST;
     let mut resp = if sse_open {
-        legacy_sse_open(&shared)
+        legacy_sse_open(&shared, &parts)
     } else if sse_post {
         legacy_sse_post(&shared, parts, body).await
     } else {

@@ -19,9 +19,26 @@ pub(crate) struct Session {
     pub(crate) outbound: Mutex<Option<mpsc::Receiver<Vec<u8>>>>,
     /// Milliseconds since the store's epoch of the last request.
     last_seen: AtomicU64,
+    /// The subject whose credential opened the session (with authorization
+    /// on): only it may use the session.
+    owner: Option<String>,
+}
+
+/// The subject of the request's verified credential, if any.
+pub(crate) fn caller(parts: &http::request::Parts) -> Option<&str> {
+    parts
+        .extensions
+        .get::<Arc<crate::auth::Principal>>()
+        .map(|p| p.subject.as_str())
 }
 
 impl Session {
+    /// Whether the caller of `parts` may use this session: the one whose
+    /// credential opened it (anyone, without authorization).
+    pub(crate) fn belongs_to(&self, parts: &http::request::Parts) -> bool {
+        self.owner.as_deref() == caller(parts)
+    }
+
     pub(crate) fn take_outbound(&self) -> Option<mpsc::Receiver<Vec<u8>>> {
         self.outbound
             .lock()
@@ -89,6 +106,7 @@ impl Sessions {
         &self,
         conn: Connection,
         outbound: mpsc::Receiver<Vec<u8>>,
+        owner: Option<&str>,
     ) -> Result<Arc<Session>, Full> {
         let mut map = self.lock();
         if map.len() >= self.max {
@@ -100,6 +118,7 @@ impl Sessions {
             conn,
             outbound: Mutex::new(Some(outbound)),
             last_seen: AtomicU64::new(self.now()),
+            owner: owner.map(str::to_owned),
         });
         map.insert(id, Arc::clone(&session));
         Ok(session)

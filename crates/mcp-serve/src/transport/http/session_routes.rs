@@ -25,12 +25,19 @@ pub(super) fn session_from(
             "missing Mcp-Session-Id header: GET and DELETE belong to a legacy session started with initialize",
         ));
     };
-    shared.sessions.get(id).ok_or_else(|| {
+    let session = shared.sessions.get(id).ok_or_else(|| {
         plain(
             StatusCode::NOT_FOUND,
             "unknown or expired session (Mcp-Session-Id): start a new one with initialize",
         )
-    })
+    })?;
+    if !session.belongs_to(parts) {
+        return Err(plain(
+            StatusCode::FORBIDDEN,
+            "this session belongs to another caller: start your own with initialize",
+        ));
+    }
+    Ok(session)
 }
 
 /// 405 for what needs a session, from a stateless server.
