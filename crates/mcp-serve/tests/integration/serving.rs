@@ -545,3 +545,47 @@ async fn the_call_timeout_is_a_server_option_on_every_transport() {
 fn server_fixture() -> mcp_serve::server::Server {
     server(&Arc::new(Probe::default()))
 }
+
+#[tokio::test]
+async fn callers_are_rate_limited_in_all_and_per_tool() {
+    use mcp_serve::transport::http::RateLimit;
+    let limits = RateLimit::per_caller(3, Duration::from_secs(60)).tool("add", 1, Duration::from_secs(60));
+    let srv = TestServer::with_options(HttpOptions::default().rate_limit(limits)).await;
+    let add = |id| {
+        srv.modern(
+            id,
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": 1, "b": 1}}),
+        )
+    };
+    assert_eq!(send(add(1)).await.status(), StatusCode::OK);
+    let limited = send(add(2)).await;
+    assert_eq!(
+        limited.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "one add a minute"
+    );
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    assert!(limited.text().await.unwrap().contains("calls of add"));
+    // Other requests still count against the caller's three.
+    assert_eq!(
+        send(srv.modern(3, "tools/list", json!({}))).await.status(),
+        StatusCode::OK
+    );
+    let limited = send(srv.modern(4, "tools/list", json!({}))).await;
+    assert_eq!(
+        limited.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "three requests a minute"
+    );
+    assert!(limited.headers().contains_key("retry-after"));
+    // Probes are not requests of a caller.
+    let health = send(srv.client.get(format!("{}/healthz", srv.base))).await;
+    assert_eq!(health.status(), StatusCode::OK);
+    srv.stop().await;
+}

@@ -276,7 +276,7 @@ pub async fn serve_listener(
         };
         // Small JSON responses must not wait for Nagle.
         let _ = stream.set_nodelay(true);
-        let conn = service.serve_connection(stream);
+        let conn = service.serve_connection_from(stream, peer);
         tokio::spawn(async move {
             conn.await;
             drop((slot, peer_slot));
@@ -324,13 +324,53 @@ impl McpService {
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        self.serve_from(io, None)
+    }
+
+    /// [`McpService::serve_connection`] for a connection from `peer`: its
+    /// requests carry [`PeerAddr`](super::PeerAddr) (rate limits count by
+    /// it when a caller has no credential).
+    ///
+    /// ```no_run
+    /// # #[tokio::main] async fn main() -> anyhow::Result<()> {
+    /// let handle = mcp_serve::prelude::Server::new("demo", "1.0.0").into_handle()?;
+    /// let service = handle.http_service(Default::default());
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+    /// loop {
+    ///     let (stream, peer) = listener.accept().await?;
+    ///     tokio::spawn(service.serve_connection_from(stream, peer));
+    /// }
+    /// # }
+    /// ```
+    pub fn serve_connection_from<I>(
+        &self,
+        io: I,
+        peer: std::net::SocketAddr,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        self.serve_from(io, Some(peer))
+    }
+
+    fn serve_from<I>(
+        &self,
+        io: I,
+        peer: Option<std::net::SocketAddr>,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let limits = self.limits();
         let stop = self.drain_token();
         let activity = Arc::new(Activity::new());
         let svc = self.clone();
         let seen = Arc::clone(&activity);
-        let hyper_svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let hyper_svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
             let mut svc = svc.clone();
+            if let Some(peer) = peer {
+                req.extensions_mut().insert(super::PeerAddr(peer));
+            }
             seen.request_started();
             let done = Done(Arc::clone(&seen));
             async move {

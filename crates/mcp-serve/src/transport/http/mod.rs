@@ -63,6 +63,7 @@ mod legacy_sse;
 mod options;
 mod post;
 mod probes;
+mod rate_limit;
 mod request;
 mod respond;
 mod routing;
@@ -75,6 +76,7 @@ pub use accept::serve_listener;
 pub use body::McpBody;
 pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 pub use options::{ALLOWED_HOSTS_ENV, ALLOWED_ORIGINS_ENV, HttpOptions};
+pub use rate_limit::{PeerAddr, RateLimit};
 pub use service::{McpService, serve, serve_with_shutdown};
 
 /// The session header of legacy Streamable HTTP.

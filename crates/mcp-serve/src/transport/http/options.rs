@@ -101,6 +101,8 @@ pub struct HttpOptions {
     /// (default: none needed).
     #[cfg(feature = "auth")]
     pub auth: Option<Arc<crate::auth::Auth>>,
+    /// Requests per caller, in all and per tool (default: unlimited).
+    pub rate_limit: super::RateLimit,
     /// Whether `allowed_hosts` was chosen (by a builder method or the
     /// environment) rather than left at its loopback default.
     hosts_chosen: bool,
@@ -134,6 +136,7 @@ impl Default for HttpOptions {
             ready_path: Some("/readyz".into()),
             #[cfg(feature = "auth")]
             auth: None,
+            rate_limit: super::RateLimit::default(),
             hosts_chosen: false,
             origins_chosen: false,
         }
@@ -423,6 +426,20 @@ impl HttpOptions {
     #[must_use]
     pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
         self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// Limits the requests of each caller (the subject of its credential,
+    /// else its address): past it, 429 with `Retry-After`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_serve::transport::http::{HttpOptions, RateLimit};
+    /// let _ = HttpOptions::default().rate_limit(RateLimit::per_caller(60, Duration::from_secs(60)));
+    /// ```
+    #[must_use]
+    pub fn rate_limit(mut self, limits: super::RateLimit) -> Self {
+        self.rate_limit = limits;
         self
     }
 

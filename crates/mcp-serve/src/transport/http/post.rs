@@ -103,6 +103,9 @@ where
     if let Some(r) = scope_refusal(shared, &parts, &parsed) {
         return r;
     }
+    if let Some(r) = tool_rate_refusal(shared, &parts, &parsed) {
+        return r;
+    }
 
     // Whether the body declares a modern revision in `_meta`: read only where
     // the routing needs it (not for a modern request without a session).
@@ -308,19 +311,40 @@ fn scope_refusal(
         .get::<Arc<crate::auth::Principal>>()
         .map(|p| &**p);
     let refusal = |m: &jsonrpc::RawMessage<'_>| {
-        let method = m.method()?;
-        let key = match method {
-            "tools/call" | "prompts/get" => "name",
-            "resources/read" | "resources/subscribe" => "uri",
-            _ => return None,
-        };
-        // From the body, which the handler will see: a mirrored header is
-        // only checked against it in the modern era.
-        let params: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(m.params()?.get()).ok()?;
-        let name = params.get(key)?.as_str()?;
-        let required = shared.server.required_scopes(method, name);
+        let (method, name) = target_of(m)?;
+        let required = shared.server.required_scopes(method, &name);
         super::authorize::step_up(auth, parts, principal, &required)
+    };
+    match parsed {
+        Incoming::Single(m) => refusal(m),
+        Incoming::Batch(items) => items.iter().flatten().find_map(refusal),
+    }
+}
+
+/// The method and target of a request for a component: the tool or prompt
+/// name, or the resource URI. Read from the body, which the handler will
+/// see: a mirrored header is only checked against it in the modern era.
+fn target_of<'a>(m: &'a jsonrpc::RawMessage<'_>) -> Option<(&'a str, String)> {
+    let method = m.method()?;
+    let key = match method {
+        "tools/call" | "prompts/get" => "name",
+        "resources/read" | "resources/subscribe" => "uri",
+        _ => return None,
+    };
+    let params: serde_json::Map<String, serde_json::Value> = serde_json::from_str(m.params()?.get()).ok()?;
+    Some((method, params.get(key)?.as_str()?.to_owned()))
+}
+
+/// The 429 when a call (or a call of a batch) exceeds its tool's rate limit.
+fn tool_rate_refusal(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    parsed: &Incoming<'_>,
+) -> Option<Response<McpBody>> {
+    let limiters = shared.limiters.as_deref()?;
+    let refusal = |m: &jsonrpc::RawMessage<'_>| match target_of(m)? {
+        ("tools/call", tool) => limiters.check_tool(parts, &tool),
+        _ => None,
     };
     match parsed {
         Incoming::Single(m) => refusal(m),

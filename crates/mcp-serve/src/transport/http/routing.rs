@@ -60,6 +60,12 @@ where
             }
         }
     }
+    if let Some(limiters) = &shared.limiters {
+        if let Some(mut r) = limiters.check_caller(&parts) {
+            cors_headers(origin, &mut r);
+            return r;
+        }
+    }
     let path = parts.uri.path();
     let sse_open = shared.options.legacy_sse && path.ends_with("/sse") && parts.method == Method::GET;
     let sse_post = shared.options.legacy_sse && path.ends_with("/messages") && parts.method == Method::POST;

@@ -37,6 +37,8 @@ pub(super) struct Shared {
     requests: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the server starts shutting down.
     pub(super) draining: CancellationToken,
+    /// The rate limits' buckets, when there are limits.
+    pub(super) limiters: Option<Arc<super::rate_limit::Limiters>>,
     /// Served at the root of its own listener: paths other than the MCP
     /// endpoints and the probes get 404.
     at_root: bool,
@@ -82,6 +84,7 @@ impl McpService {
                 open_streams: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
                 requests: Arc::new(tokio::sync::Semaphore::new(options_requests)),
                 draining: CancellationToken::new(),
+                limiters: super::rate_limit::Limiters::new(&options.rate_limit),
                 at_root: false,
                 options,
             }),
