@@ -243,7 +243,7 @@ pub(super) fn acquire_stream(shared: &Shared) -> Result<StreamSlot, Response<Mcp
 
 /// Serves `handle` over HTTP at `addr`: the MCP endpoint at `/mcp`, the
 /// 2024-11-05 endpoints at `/sse` and `/messages`, the probes at `/healthz`
-/// and `/readyz`. Stops on Ctrl-C (or SIGTERM) as [`serve_listener`] does.
+/// and `/readyz`. Stops on Ctrl-C (or SIGTERM) as [`serve_listener`](super::serve_listener) does.
 ///
 /// ```no_run
 /// use mcp_serve::prelude::*;
