@@ -50,6 +50,8 @@ mod api_key;
 #[cfg(feature = "auth")]
 mod config;
 #[cfg(feature = "auth")]
+mod introspection;
+#[cfg(feature = "auth")]
 mod jwt;
 mod principal;
 #[cfg(feature = "auth")]
@@ -59,6 +61,8 @@ mod verify;
 pub use api_key::ApiKeys;
 #[cfg(feature = "auth")]
 pub use config::Auth;
+#[cfg(feature = "auth")]
+pub use introspection::IntrospectionVerifier;
 #[cfg(feature = "auth")]
 pub use jsonwebtoken::{Algorithm, DecodingKey};
 #[cfg(feature = "auth")]

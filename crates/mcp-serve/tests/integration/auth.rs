@@ -585,3 +585,112 @@ async fn a_session_belongs_to_the_caller_that_opened_it() {
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{method}");
     }
 }
+
+/// An introspection endpoint (RFC 7662) on 127.0.0.1: `tokens` maps the
+/// active opaque tokens to their answers; it counts its calls and checks
+/// the resource server's client credentials.
+async fn introspection_endpoint(
+    tokens: Arc<std::sync::Mutex<std::collections::HashMap<String, Value>>>,
+    calls: Arc<AtomicUsize>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/introspect", listener.local_addr().expect("addr"));
+    let app = axum::Router::new().route(
+        "/introspect",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let tokens = Arc::clone(&tokens);
+            async move {
+                use base64::Engine as _;
+                let expected = format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode("mcp-rs:rs-secret")
+                );
+                if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+                    return (axum::http::StatusCode::UNAUTHORIZED, String::new());
+                }
+                let token = body
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("token="))
+                    .unwrap_or_default()
+                    .to_owned();
+                let answer = tokens
+                    .lock()
+                    .expect("tokens")
+                    .get(&token)
+                    .cloned()
+                    .unwrap_or_else(|| json!({"active": false}));
+                (axum::http::StatusCode::OK, answer.to_string())
+            }
+        }),
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn opaque_tokens_are_introspected_cached_and_revoked() {
+    use mcp_serve::auth::IntrospectionVerifier;
+    let tokens = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (endpoint, task) = introspection_endpoint(Arc::clone(&tokens), Arc::clone(&calls)).await;
+    for cache in [Duration::ZERO, Duration::from_secs(60)] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+        let whoami = Tool::new("whoami").raw_handler(|_, ctx| async move {
+            Ok(CallToolResult::text(
+                ctx.principal().map(|p| p.subject.clone()).unwrap_or_default(),
+            ))
+        });
+        let handle = Server::new("opaque", "1.0.0")
+            .tool(whoami)
+            .into_handle()
+            .expect("fixture");
+        let verifier = IntrospectionVerifier::new(&endpoint, "mcp-rs", "rs-secret").cache_for(cache);
+        let options = HttpOptions::default().auth(Auth::new(&url).verifier(verifier));
+        let server = tokio::spawn(async move {
+            let _ = serve_listener(&handle, listener, options, std::future::pending()).await;
+        });
+        let exp = now() + 600;
+        tokens.lock().expect("tokens").insert(
+            "opaque-1".into(),
+            json!({"active": true, "sub": "carol", "scope": "tools:read", "aud": url, "exp": exp}),
+        );
+        tokens.lock().expect("tokens").insert(
+            "opaque-elsewhere".into(),
+            json!({"active": true, "sub": "carol", "aud": "https://other.example/mcp", "exp": exp}),
+        );
+        let call = |token: &str| {
+            modern_request(
+                &client(),
+                &url,
+                1,
+                "tools/call",
+                json!({"name": "whoami", "arguments": {}}),
+            )
+            .header("authorization", format!("Bearer {token}"))
+        };
+        let before = calls.load(Ordering::SeqCst);
+        let ok = json_body(send(call("opaque-1")).await).await;
+        assert_eq!(ok["result"]["content"][0]["text"], "carol", "{ok}");
+        assert_eq!(send(call("opaque-1")).await.status(), StatusCode::OK);
+        let asked = calls.load(Ordering::SeqCst) - before;
+        assert_eq!(asked, if cache.is_zero() { 2 } else { 1 }, "cached for {cache:?}");
+        let other = send(call("opaque-elsewhere")).await;
+        assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+        assert!(challenge(&other).contains("token is for another resource (aud)"));
+        // Revoked: refused at once without a cache, after the cache time with one.
+        tokens.lock().expect("tokens").remove("opaque-1");
+        let revoked = send(call("opaque-1")).await;
+        if cache.is_zero() {
+            assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
+            assert!(challenge(&revoked).contains("token is not active"));
+        } else {
+            assert_eq!(revoked.status(), StatusCode::OK, "within the cache time");
+        }
+        server.abort();
+    }
+    task.abort();
+}
