@@ -259,11 +259,20 @@ impl Auth {
     }
 }
 
-/// The origin and path of a URL.
-fn split(url: &str) -> (&str, &str) {
+/// The origin (`https://host:port`) and the path of a URL.
+pub(crate) fn split(url: &str) -> (&str, &str) {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
     match url[after_scheme..].find('/') {
         Some(i) => url.split_at(after_scheme + i),
         None => (url, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn origins_and_paths() {
+        assert_eq!(super::split("https://a.example/t1"), ("https://a.example", "/t1"));
+        assert_eq!(super::split("https://a.example"), ("https://a.example", ""));
     }
 }

@@ -357,7 +357,7 @@ impl RemoteKeys {
     /// discovery; the document must name the same issuer.
     async fn discover(&self, issuer: &str) -> Result<String, AuthError> {
         let trimmed = issuer.trim_end_matches('/');
-        let (origin, path) = split_origin(trimmed);
+        let (origin, path) = super::config::split(trimmed);
         let candidates = [
             format!("{origin}/.well-known/oauth-authorization-server{path}"),
             format!("{trimmed}/.well-known/openid-configuration"),
@@ -388,15 +388,6 @@ impl RemoteKeys {
         let resp = self.http.get(url).send().await.map_err(|e| e.to_string())?;
         let resp = resp.error_for_status().map_err(|e| e.to_string())?;
         resp.json::<T>().await.map_err(|e| e.to_string())
-    }
-}
-
-/// `https://host:port` and the rest of a URL.
-fn split_origin(url: &str) -> (&str, &str) {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(i) => url.split_at(after_scheme + i),
-        None => (url, ""),
     }
 }
 
@@ -446,12 +437,6 @@ pub(crate) fn principal_from(claims: Map<String, Value>) -> Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn origins_and_paths() {
-        assert_eq!(split_origin("https://a.example/t1"), ("https://a.example", "/t1"));
-        assert_eq!(split_origin("https://a.example"), ("https://a.example", ""));
-    }
 
     #[test]
     fn claims_become_a_principal() {

@@ -26,24 +26,8 @@ fn authority(srv: &TestServer) -> String {
 
 /// A keep-alive `GET /healthz` on `stream`, read through its 2-byte body.
 async fn health_on(stream: &mut TcpStream) -> String {
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .expect("write");
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 1024];
-    while !String::from_utf8_lossy(&buf).ends_with("\r\n\r\nok") {
-        let n = within("the health answer", stream.read(&mut chunk))
-            .await
-            .expect("read");
-        assert!(
-            n > 0,
-            "closed before answering: {:?}",
-            String::from_utf8_lossy(&buf)
-        );
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    String::from_utf8_lossy(&buf).into_owned()
+    stream.write_all(HEALTH).await.expect("write");
+    read_until(stream, "\r\n\r\nok").await
 }
 
 /// A connection to `service` over an in-memory pipe (no sockets, so the
@@ -63,7 +47,7 @@ fn fixture_service(options: HttpOptions) -> McpService {
 }
 
 /// Reads until `needle` has arrived; everything read.
-async fn read_until(stream: &mut DuplexStream, needle: &str) -> String {
+async fn read_until(stream: &mut (impl tokio::io::AsyncRead + Unpin), needle: &str) -> String {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !String::from_utf8_lossy(&buf).contains(needle) {
