@@ -6,6 +6,7 @@
 
 mod client;
 mod engine;
+mod hostile;
 mod http;
 mod http_modes;
 mod interactive;
