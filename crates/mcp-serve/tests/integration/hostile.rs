@@ -140,6 +140,10 @@ struct Expect {
     /// A response header that must be absent.
     #[serde(default)]
     no_header: Option<String>,
+    /// The reply comes within this many milliseconds: a generous bound for
+    /// inputs that once cost seconds (never a performance measurement).
+    #[serde(default)]
+    within_ms: Option<u64>,
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
@@ -207,6 +211,8 @@ struct Seen {
     message: Option<Value>,
     body_len: usize,
     headers: Vec<String>,
+    /// From sending the case to its reply.
+    took: Option<Duration>,
 }
 
 fn judge(case: &Case, seen: &Seen) -> Result<(), String> {
@@ -239,6 +245,11 @@ fn judge(case: &Case, seen: &Seen) -> Result<(), String> {
     }
     if e.ok && msg.is_none_or(|m| m.get("result").is_none()) {
         return Err(format!("expected a result, got {msg:?}"));
+    }
+    if let (Some(bound), Some(took)) = (e.within_ms, seen.took) {
+        if took > Duration::from_millis(bound) {
+            return Err(format!("the reply took {took:?}, more than {bound} ms"));
+        }
     }
     if let Some(h) = &e.no_header {
         if seen.headers.iter().any(|n| n.eq_ignore_ascii_case(h)) {
@@ -322,28 +333,36 @@ async fn run_stdio(handle: &ServerHandle, case: &Case) -> Result<(), String> {
             .await?;
     }
     let body = case.body.as_ref().ok_or("a stdio case needs a body")?.bytes();
+    let sent = tokio::time::Instant::now();
     pipe.send(&body).await?;
-    // The probe follows at once: a silent case's next line answers it.
+    // The probe follows at once: a silent case's only line out answers it.
+    // Requests are served concurrently, so the two replies come in any order.
     pipe.send(&probe()).await?;
-    let first = pipe.recv(LIMIT).await?.ok_or("no reply at all (hung?)")?;
-    let (reply, probe_reply) = if probe_answered(&first) {
-        (None, Some(first))
-    } else {
-        (Some(first), pipe.recv(LIMIT).await?)
-    };
+    let (mut reply, mut took, mut probed) = (None, None, false);
+    while !probed || (reply.is_none() && !case.expect.silent) {
+        let Some(line) = pipe.recv(LIMIT).await? else {
+            if !probed {
+                return Err("the connection did not answer a valid request afterwards (hung?)".into());
+            }
+            break;
+        };
+        if probe_answered(&line) && !probed {
+            probed = true;
+        } else if reply.is_none() {
+            took = Some(sent.elapsed());
+            reply = Some(line);
+        } else {
+            return Err(format!("a second reply to one line: {line}"));
+        }
+    }
     judge(
         case,
         &Seen {
             message: reply,
+            took,
             ..Default::default()
         },
-    )?;
-    match probe_reply {
-        Some(p) if probe_answered(&p) => Ok(()),
-        other => Err(format!(
-            "the connection did not answer a valid request afterwards: {other:?}"
-        )),
-    }
+    )
 }
 
 // -------------------------------------------------------------------- HTTP
@@ -398,6 +417,7 @@ async fn call(service: &mut McpService, req: http::Request<Full<Bytes>>) -> Resu
         message,
         body_len: body.len(),
         headers,
+        took: None,
     })
 }
 
@@ -529,6 +549,7 @@ async fn run_raw(addr: std::net::SocketAddr, case: &Case) -> Result<(), String> 
             message,
             body_len: body.len(),
             headers: Vec::new(),
+            took: None,
         },
     )
 }
