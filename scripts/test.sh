@@ -98,6 +98,9 @@ run_counted conformance-client bash scripts/conformance-client.sh
 step "the mcp-serve CLI against official TypeScript and Python servers (stdio, Streamable HTTP, HTTP+SSE, proxy)"
 run_counted cli-interop bash scripts/cli-interop.sh
 
+step "fuzzing: each cargo-fuzz target in fuzz/ for \${FUZZ_SECONDS:-60} s (nightly, cached cargo-fuzz)"
+run_counted fuzz bash scripts/fuzz.sh
+
 step "the mcp-serve dev web inspector in headless Chromium"
 out="$(mktemp)"
 set +e
