@@ -137,6 +137,9 @@ struct Expect {
     /// A success (a `result`).
     #[serde(default)]
     ok: bool,
+    /// A tool execution error: a result with `isError: true`.
+    #[serde(default)]
+    tool_error: bool,
     /// A response header that must be absent.
     #[serde(default)]
     no_header: Option<String>,
@@ -245,6 +248,9 @@ fn judge(case: &Case, seen: &Seen) -> Result<(), String> {
     }
     if e.ok && msg.is_none_or(|m| m.get("result").is_none()) {
         return Err(format!("expected a result, got {msg:?}"));
+    }
+    if e.tool_error && msg.is_none_or(|m| m["result"]["isError"] != true) {
+        return Err(format!("expected a tool execution error (isError), got {msg:?}"));
     }
     if let (Some(bound), Some(took)) = (e.within_ms, seen.took) {
         if took > Duration::from_millis(bound) {
@@ -587,7 +593,7 @@ fn the_corpus_is_large_and_well_formed() {
         assert!(!c.spec.is_empty(), "{}: say what the spec requires", c.name);
         let e = &c.expect;
         assert!(
-            e.status.is_some() || e.code.is_some() || e.silent || e.ok,
+            e.status.is_some() || e.code.is_some() || e.silent || e.ok || e.tool_error,
             "{}: expects nothing",
             c.name
         );
