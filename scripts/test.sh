@@ -101,6 +101,9 @@ run_counted cli-interop bash scripts/cli-interop.sh
 step "the quickstart in a FROM scratch image under podman + runc (musl, else glibc with its libraries)"
 run_counted container-test bash scripts/container-test.sh
 
+step "fuzzing: each cargo-fuzz target in fuzz/ for \${FUZZ_SECONDS:-60} s (nightly, cached cargo-fuzz)"
+run_counted fuzz bash scripts/fuzz.sh
+
 step "the mcp-serve dev web inspector in headless Chromium"
 out="$(mktemp)"
 set +e

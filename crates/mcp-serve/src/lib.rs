@@ -115,6 +115,10 @@ pub mod transport;
 #[doc(hidden)]
 pub mod probe;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 /// The wire types, JSON-RPC framing and versions (the `mcp-serve-core` crate).
 pub mod protocol {
     pub use mcp_serve_core::*;

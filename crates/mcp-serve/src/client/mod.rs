@@ -76,7 +76,7 @@ mod inbound;
 mod listen;
 mod options;
 mod rpc;
-mod sse;
+pub(crate) mod sse;
 mod transport;
 
 use std::collections::HashMap;

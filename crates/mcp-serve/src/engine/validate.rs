@@ -373,6 +373,9 @@ fn compare(n: &Number, bound: &Number) -> Option<std::cmp::Ordering> {
     n.as_f64()?.partial_cmp(&(b as f64))
 }
 
+#[cfg(all(test, feature = "validate"))]
+mod proptests;
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -8,6 +8,7 @@ mod auth;
 mod client;
 mod engine;
 mod hardening;
+mod hostile;
 mod http;
 mod http_modes;
 mod interactive;

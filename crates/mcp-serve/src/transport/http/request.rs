@@ -83,14 +83,23 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let limit = shared.options.max_body_bytes;
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(plain(
+    let too_large = || {
+        plain(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!(
                 "request body larger than {limit} bytes (raise HttpOptions::max_body_bytes to accept it)"
             ),
-        )),
+        )
+    };
+    // A declared Content-Length over the limit is refused before reading:
+    // otherwise a client could hold the request open, trickling a body that
+    // will be refused anyway.
+    if usize::try_from(http_body::Body::size_hint(&body).lower()).map_or(true, |n| n > limit) {
+        return Err(too_large());
+    }
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
         Err(e) => Err(plain(
             StatusCode::BAD_REQUEST,
             &format!("could not read the request body: {e}"),
