@@ -5,6 +5,20 @@ use std::sync::Arc;
 
 use super::{AnyOf, ApiKeys, JwtVerifier, TokenVerifier};
 
+/// How a caller who lacks a component's scopes is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ScopeDenial {
+    /// HTTP 403 with an `insufficient_scope` challenge naming the scopes
+    /// needed, as the spec asks, so the client can step up (default).
+    #[default]
+    StepUp,
+    /// The request goes through and fails there: a tool call with an error
+    /// result the model can read, a prompt or resource with `-32602`. For
+    /// clients that cannot step up.
+    Error,
+}
+
 /// The resource server's configuration: the canonical URI, where clients
 /// get tokens, which scopes exist, and how credentials are verified.
 ///
@@ -24,6 +38,7 @@ pub struct Auth {
     pub(crate) scopes_supported: Vec<String>,
     pub(crate) verifier: Option<Arc<dyn TokenVerifier>>,
     pub(crate) key_headers: Vec<http::HeaderName>,
+    pub(crate) denial: ScopeDenial,
     pub(crate) resource_name: Option<String>,
 }
 
@@ -53,6 +68,7 @@ impl Auth {
             scopes_supported: Vec::new(),
             verifier: None,
             key_headers: Vec::new(),
+            denial: ScopeDenial::StepUp,
             resource_name: None,
         }
     }
@@ -156,6 +172,19 @@ impl Auth {
         let name = http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
             .unwrap_or_else(|_| panic!("{name:?} is not a valid header name"));
         self.key_headers.push(name);
+        self
+    }
+
+    /// How a caller lacking a component's scopes is told (default: the 403
+    /// step-up challenge).
+    ///
+    /// ```
+    /// use mcp_serve::auth::{Auth, ScopeDenial};
+    /// let _ = Auth::new("https://m.example/mcp").on_missing_scope(ScopeDenial::Error);
+    /// ```
+    #[must_use]
+    pub fn on_missing_scope(mut self, denial: ScopeDenial) -> Self {
+        self.denial = denial;
         self
     }
 

@@ -60,7 +60,7 @@ mod verify;
 #[cfg(feature = "auth")]
 pub use api_key::ApiKeys;
 #[cfg(feature = "auth")]
-pub use config::Auth;
+pub use config::{Auth, ScopeDenial};
 #[cfg(feature = "auth")]
 pub use introspection::IntrospectionVerifier;
 #[cfg(feature = "auth")]

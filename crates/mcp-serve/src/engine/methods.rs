@@ -220,6 +220,17 @@ fn object_field(params: &mut Map<String, Value>, field: &str) -> Result<Map<Stri
 
 /// Whether this request's unexpected errors are masked: as the server says,
 /// or else when it came over HTTP (see `Server::mask_errors`).
+/// The scopes of `required` a verified caller lacks, as a sentence: `None`
+/// when it has them all, or when no credential was verified (stdio, or a
+/// server without authorization: scopes then guard nothing).
+fn lacking(cx: &Context, required: &[String]) -> Option<String> {
+    if required.is_empty() {
+        return None;
+    }
+    let missing = cx.principal()?.missing(required);
+    (!missing.is_empty()).then(|| format!("this needs the scope(s): {}", missing.join(" ")))
+}
+
 fn masks(shared: &Shared, cx: &Context) -> bool {
     shared.options.mask_errors.unwrap_or_else(|| cx.http().is_some())
 }
@@ -262,6 +273,11 @@ pub(crate) fn call_tool_result(
         ));
     };
     drop(catalog);
+    // Where the transport did not refuse it already (the HTTP step-up
+    // challenge), a tool error the model can read.
+    if let Some(why) = lacking(&cx, &tool.scopes) {
+        return ready(Ok(ToolError::new(format!("Not allowed: {why}.")).into_result()));
+    }
     let args = match tool.validator.check(&name, &tool.def.input_schema, args) {
         Ok(args) => args,
         Err(CheckError::Invalid(msg)) => return ready(Ok(ToolError::new(msg).into_result())),
@@ -305,6 +321,9 @@ pub(crate) fn read_resource(
     let Some((entry, vars)) = shared.catalog.load().find_resource(&uri) else {
         return ready(Err(McpError::resource_not_found(&uri)));
     };
+    if let Some(why) = lacking(&cx, &entry.source.scopes) {
+        return ready(Err(McpError::invalid_params(format!("Not allowed: {why}"))));
+    }
     let vars: Map<String, Value> = vars
         .into_iter()
         .map(|(k, v)| {
@@ -356,6 +375,9 @@ pub(crate) fn get_prompt(
     else {
         return ready(Err(McpError::invalid_params(format!("Unknown prompt: {name}"))));
     };
+    if let Some(why) = lacking(&cx, &prompt.scopes) {
+        return ready(Err(McpError::invalid_params(format!("Not allowed: {why}"))));
+    }
     let mut typed = Map::new();
     for (k, v) in args {
         let v = match v {

@@ -694,3 +694,84 @@ async fn opaque_tokens_are_introspected_cached_and_revoked() {
     }
     task.abort();
 }
+
+#[tokio::test]
+async fn scopes_hold_without_step_up_and_behind_an_auth_layer_of_ones_own() {
+    use mcp_serve::auth::ScopeDenial;
+    let reset = || {
+        Tool::new("admin_reset")
+            .scopes(["admin"])
+            .raw_handler(|_, _| async { Ok(CallToolResult::text("reset")) })
+    };
+    // For clients that cannot step up: a tool error the model can read.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+    let handle = Server::new("s", "1.0.0")
+        .tool(reset())
+        .into_handle()
+        .expect("fixture");
+    let auth = Auth::new(&url)
+        .verifier(ApiKeys::new().key("k-reader", Principal::new("reader").with_scopes(["read"])))
+        .on_missing_scope(ScopeDenial::Error);
+    let server = tokio::spawn(async move {
+        let _ = serve_listener(
+            &handle,
+            listener,
+            HttpOptions::default().auth(auth),
+            std::future::pending(),
+        )
+        .await;
+    });
+    let resp = send(
+        modern_request(
+            &client(),
+            &url,
+            1,
+            "tools/call",
+            json!({"name": "admin_reset", "arguments": {}}),
+        )
+        .header("authorization", "Bearer k-reader"),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v = json_body(resp).await;
+    assert_eq!(v["result"]["isError"], true, "{v}");
+    assert_eq!(
+        v["result"]["content"][0]["text"],
+        "Not allowed: this needs the scope(s): admin."
+    );
+    server.abort();
+
+    // Behind an auth layer of one's own that leaves a Principal in the
+    // request: the engine still enforces the scopes.
+    let handle = Server::new("s", "1.0.0")
+        .tool(reset())
+        .into_handle()
+        .expect("fixture");
+    let mut service = handle.http_service(HttpOptions::default());
+    for (scopes, refused) in [(vec!["read"], true), (vec!["admin"], false)] {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "admin_reset", "arguments": {}, "_meta": {
+                "io.modelcontextprotocol/protocolVersion": MODERN,
+                "io.modelcontextprotocol/clientCapabilities": {}}}});
+        let mut req = http::Request::post("/mcp")
+            .header("host", "localhost")
+            .header("content-type", "application/json")
+            .header("accept", BOTH)
+            .header("mcp-protocol-version", MODERN)
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "admin_reset")
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("request");
+        req.extensions_mut()
+            .insert(Arc::new(Principal::new("someone").with_scopes(scopes)));
+        let resp = tower_service::Service::call(&mut service, req)
+            .await
+            .expect("infallible");
+        let bytes = axum::body::to_bytes(axum::body::Body::new(resp.into_body()), 1 << 20)
+            .await
+            .expect("body");
+        let v: Value = serde_json::from_slice(&bytes).expect("JSON");
+        assert_eq!(v["result"]["isError"] == true, refused, "{v}");
+    }
+}

@@ -305,7 +305,11 @@ fn scope_refusal(
     parts: &http::request::Parts,
     parsed: &Incoming<'_>,
 ) -> Option<Response<McpBody>> {
-    let auth = shared.options.auth.as_deref()?;
+    let auth = shared
+        .options
+        .auth
+        .as_deref()
+        .filter(|a| a.denial == crate::auth::ScopeDenial::StepUp)?;
     let principal = parts
         .extensions
         .get::<Arc<crate::auth::Principal>>()
