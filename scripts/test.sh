@@ -101,6 +101,9 @@ run_counted cli-interop bash scripts/cli-interop.sh
 step "the quickstart in a FROM scratch image under podman + runc (musl, else glibc with its libraries)"
 run_counted container-test bash scripts/container-test.sh
 
+step "OAuth: the auth_jwt example against a real authorization server (oidc-provider)"
+run_counted auth-interop bash scripts/auth-interop.sh
+
 step "the mcp-serve dev web inspector in headless Chromium"
 out="$(mktemp)"
 set +e
