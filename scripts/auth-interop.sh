@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Authorization interop: mcp-serve's OAuth 2.1 resource server (examples/auth_jwt) against a
-# REAL authorization server, npm `oidc-provider` (tests/auth/provider.mjs), both on 127.0.0.1.
+# REAL authorization server, npm `oidc-provider` (tests/auth/provider.mjs), both on 127.0.0.1,
+# with requests made by hand and by the official TypeScript MCP client.
 #
 #   scripts/auth-interop.sh [--verbose]
 #
@@ -21,6 +22,12 @@
 #     client's token;
 #   - key rotation: a token signed with a newly published key is accepted once mcp-serve fetches
 #     the keys again (at most every 30 s, so this check takes up to ~30 s).
+# Then tests/auth/ts_client.mjs runs the official TypeScript client (npm
+# @modelcontextprotocol/sdk 1.x) with an OAuthClientProvider doing the whole flow itself: on the
+# 401 it discovers both metadata documents, registers dynamically, and authorizes with the
+# authorization code + PKCE and `resource` (the "browser" follows the redirects headless; the
+# provider signs in as `alice` and consents at once); then whoami answers alice, and
+# admin_reset's 403 insufficient_scope makes the SDK step up to scope=admin and succeed.
 #
 # First run installs tests/auth/package-lock.json with `npm ci` into
 # ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/auth-interop/oidc-<hash> (scripts/lib/npm.sh);
@@ -84,7 +91,7 @@ ensure_node 22 || die "oidc-provider needs node >= 22: set MCP_SERVE_NODE, or ma
 npm_ci_cached "$ROOT/tests/auth" "$MCP_SERVE_CACHE_ROOT/auth-interop/oidc" \
     || die "cannot install tests/auth/package-lock.json"
 # The scripts run from WORK so that `import 'oidc-provider'` resolves to the cached install.
-cp "$ROOT/tests/auth/provider.mjs" "$ROOT/tests/auth/check.mjs" "$WORK/"
+cp "$ROOT/tests/auth/provider.mjs" "$ROOT/tests/auth/check.mjs" "$ROOT/tests/auth/ts_client.mjs" "$WORK/"
 ln -s "$NPM_DIR/node_modules" "$WORK/node_modules"
 
 (cd "$ROOT" && cargo build --quiet -p mcp-serve --example auth_jwt) >"$WORK/build.log" 2>&1 \
@@ -130,20 +137,31 @@ done
 [[ $VERBOSE == 1 ]] && echo "issuer $ISSUER, MCP server $MCP_URL"
 
 # ---- the checks -----------------------------------------------------------------------
-set +e
-(cd "$WORK" && timeout 150 "$NODE" check.mjs "$MCP_URL" "$ISSUER" "$CLIENT_ID" "$CLIENT_SECRET" "$PROVIDER_PID") \
-    >"$WORK/check.out" 2>"$WORK/check.log"
-st=$?
-set -e
-grep -E '^(PASS|FAIL) ' "$WORK/check.out" || true
-passed="$(grep -c '^PASS ' "$WORK/check.out" || true)"
-failed="$(grep -c '^FAIL ' "$WORK/check.out" || true)"
-if [[ $st -ne 0 && $failed -eq 0 ]]; then
-    echo "FAIL checks: check.mjs exited with $st"
-    failed=1
-fi
+# run_checks NAME ARGS...: one check script, bounded; its PASS/FAIL lines are printed, and a
+# script that fails without a FAIL line counts as one failure.
+passed=0
+failed=0
+run_checks() {
+    local name="$1" st p f
+    shift
+    set +e
+    (cd "$WORK" && timeout 150 "$NODE" "$@") >"$WORK/$name.out" 2>"$WORK/$name.log"
+    st=$?
+    set -e
+    grep -E '^(PASS|FAIL) ' "$WORK/$name.out" || true
+    p="$(grep -c '^PASS ' "$WORK/$name.out" || true)"
+    f="$(grep -c '^FAIL ' "$WORK/$name.out" || true)"
+    if [[ $st -ne 0 && $f -eq 0 ]]; then
+        echo "FAIL $name: exited with $st"
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+run_checks check check.mjs "$MCP_URL" "$ISSUER" "$CLIENT_ID" "$CLIENT_SECRET" "$PROVIDER_PID"
+run_checks ts_client ts_client.mjs "$MCP_URL"
 if [[ $failed -ne 0 || $VERBOSE == 1 ]]; then
-    for f in check.log provider.log auth_jwt.log; do
+    for f in check.log ts_client.log provider.log auth_jwt.log; do
         [[ -s "$WORK/$f" ]] && { echo "    $f:"; tail -n 30 "$WORK/$f" | sed 's/^/    | /'; }
     done
 fi

@@ -6,13 +6,15 @@
 //
 // Listens on a free 127.0.0.1 port (so there is no race picking one) and prints one line,
 // `issuer http://127.0.0.1:PORT`, once it answers. The issuer is plain http on loopback, which
-// oidc-provider accepts (it only insists on https where a client needs it); its dev
-// interactions are off: this server only issues client_credentials tokens.
+// oidc-provider accepts. Its dev interactions (HTML forms) are off: /interaction/<uid> signs in
+// as `alice` and consents at once, so a headless client can do the authorization code flow.
 //
 // What it offers:
 //   - a confidential client CLIENT_ID/CLIENT_SECRET (client_secret_basic, client_credentials)
 //     allowed the scopes `tools:read admin`;
-//   - dynamic client registration (RFC 7591) at /reg, open (no initial access token);
+//   - dynamic client registration (RFC 7591) at /reg, open (no initial access token), for
+//     client_credentials clients and public authorization code + PKCE clients (the official
+//     TypeScript client registers one); a registration's `scope` is dropped (see below);
 //   - any `resource` (an absolute URL) gets a JWT access token with `aud` = that resource and
 //     only the requested scopes;
 //   - its metadata at both /.well-known/oauth-authorization-server (RFC 8414) and
@@ -74,7 +76,61 @@ function configuration(keys) {
 let keys = [newKey()];
 let provider;
 let handler;
-const server = createServer((req, res) => handler(req, res));
+const server = createServer((req, res) => {
+  if (req.url.startsWith('/interaction/')) {
+    autoApprove(req, res).catch((err) => {
+      console.error('interaction failed', err);
+      res.statusCode = 500;
+      res.end(String(err));
+    });
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/reg') {
+    unpinnedRegistration(req).then(() => handler(req, res));
+    return;
+  }
+  handler(req, res);
+});
+
+// oidc-provider pins a registered client to the `scope` it registered with, and the
+// TypeScript SDK registers with the scope of its first authorization, so a step-up to a scope
+// it did not ask for at first would be refused. Many authorization servers do not pin; this
+// one drops `scope` from registrations so its clients may ask for any of its scopes.
+// (oidc-provider reads an already parsed body from `req.body`.)
+async function unpinnedRegistration(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const raw = Buffer.concat(chunks);
+  try {
+    const body = JSON.parse(raw);
+    if (body && typeof body === 'object') delete body.scope;
+    req.body = body;
+  } catch {
+    req.body = raw; // not JSON: oidc-provider answers invalid_request itself
+  }
+}
+
+// The user's part of the authorization code flow, without a user: sign in as `alice` and
+// consent to whatever the client asked for (scopes, and scopes at the requested resource).
+async function autoApprove(req, res) {
+  const details = await provider.interactionDetails(req, res);
+  const { prompt, params } = details;
+  if (prompt.name === 'login') {
+    await provider.interactionFinished(req, res, { login: { accountId: 'alice' } }, { mergeWithLastSubmission: false });
+    return;
+  }
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
+  const missing = prompt.details;
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(resource, scopes.join(' '));
+  }
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
 
 function build(issuer) {
   provider = new Provider(issuer, configuration(keys));
