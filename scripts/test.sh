@@ -104,6 +104,9 @@ run_counted container-test bash scripts/container-test.sh
 step "fuzzing: each cargo-fuzz target in fuzz/ for \${FUZZ_SECONDS:-60} s (nightly, cached cargo-fuzz)"
 run_counted fuzz bash scripts/fuzz.sh
 
+step "OAuth: the auth_jwt example against a real authorization server (oidc-provider)"
+run_counted auth-interop bash scripts/auth-interop.sh
+
 step "the mcp-serve dev web inspector in headless Chromium"
 out="$(mktemp)"
 set +e
