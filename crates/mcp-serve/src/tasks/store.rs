@@ -133,6 +133,10 @@ pub struct TaskRecord {
     /// The JSON-RPC error the request ended with (status `failed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorObject>,
+    /// The subject of the verified credential that created the task (with
+    /// authorization on): only it may read, update or cancel the task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl TaskRecord {
@@ -165,6 +169,7 @@ impl TaskRecord {
             input_responses: Map::new(),
             result: None,
             error: None,
+            owner: None,
         }
     }
 

@@ -775,3 +775,76 @@ async fn scopes_hold_without_step_up_and_behind_an_auth_layer_of_ones_own() {
         assert_eq!(v["result"]["isError"] == true, refused, "{v}");
     }
 }
+
+#[tokio::test]
+async fn a_task_belongs_to_the_caller_that_created_it() {
+    const EXT: &str = "io.modelcontextprotocol/tasks";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+    let work = Tool::new("work")
+        .task_support(mcp_serve::protocol::types::TaskSupport::Required)
+        .raw_handler(|_, _| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(CallToolResult::text("done"))
+        });
+    let handle = Server::new("tasks", "1.0.0")
+        .tool(work)
+        .into_handle()
+        .expect("fixture");
+    let keys = ApiKeys::new()
+        .key("k-alice", Principal::new("alice"))
+        .key("k-bob", Principal::new("bob"));
+    let options = HttpOptions::default().auth(Auth::new(&url).verifier(keys));
+    let server = tokio::spawn(async move {
+        let _ = serve_listener(&handle, listener, options, std::future::pending()).await;
+    });
+    let request = |key: &str, id: i64, method: &str, params: Value| {
+        let mut params = params;
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {"extensions": {EXT: {}}},
+        });
+        let mut rb = client()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", BOTH)
+            .header("mcp-protocol-version", MODERN)
+            .header("mcp-method", method)
+            .header("authorization", format!("Bearer {key}"));
+        // Tasks requests mirror the task id as their name.
+        if let Some(name) = params
+            .get("name")
+            .or_else(|| params.get("taskId"))
+            .and_then(Value::as_str)
+        {
+            rb = rb.header("mcp-name", name.to_owned());
+        }
+        rb.json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+    };
+    let created = json_body(
+        send(request(
+            "k-alice",
+            1,
+            "tools/call",
+            json!({"name": "work", "arguments": {}}),
+        ))
+        .await,
+    )
+    .await;
+    let task_id = created["result"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let mine = json_body(send(request("k-alice", 2, "tasks/get", json!({"taskId": task_id}))).await).await;
+    assert_eq!(mine["result"]["status"], "working", "{mine}");
+    for method in ["tasks/get", "tasks/cancel"] {
+        let theirs = json_body(send(request("k-bob", 3, method, json!({"taskId": task_id}))).await).await;
+        assert_eq!(theirs["error"]["code"], -32602, "{method}: {theirs}");
+    }
+    let still = json_body(send(request("k-alice", 4, "tasks/get", json!({"taskId": task_id}))).await).await;
+    assert_eq!(
+        still["result"]["status"], "working",
+        "bob's cancel did nothing: {still}"
+    );
+    server.abort();
+}

@@ -147,9 +147,11 @@ impl Connection {
         let listening = self.inner.listening.clone();
         let finishing = self.inner.finishing.clone();
         let conn = self.clone();
+        let caller = crate::engine::tasks::modern::caller(&scope);
         Reply::Later(Box::pin(async move {
             let rt = &conn.inner.shared.tasks;
-            let mut watch = crate::engine::tasks::modern::TaskWatch::new(rt, &task_ids).await;
+            let mut watch =
+                crate::engine::tasks::modern::TaskWatch::new(rt, &task_ids, caller.as_deref()).await;
             if !task_ids.is_empty() {
                 granted.insert("taskIds".into(), json!(watch.ids()));
             }

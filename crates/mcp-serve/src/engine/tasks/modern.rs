@@ -260,6 +260,16 @@ fn detached(scope: &Scope) -> Scope {
     }
 }
 
+/// The subject of the request's verified credential, if any.
+pub(crate) fn caller(scope: &Scope) -> Option<String> {
+    scope
+        .http
+        .as_ref()?
+        .extensions
+        .get::<Arc<crate::auth::Principal>>()
+        .map(|p| p.subject.clone())
+}
+
 /// A call that is a task from the start.
 pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Value>) -> Reply {
     // Multi round-trip fields belong to ordinary calls, not to tasks.
@@ -273,8 +283,9 @@ pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Va
     let fut = methods::call_tool(&shared, params, cx);
     let id = scope.id.clone();
     let version = scope.version;
+    let owner = caller(&scope);
     Reply::Later(Box::pin(async move {
-        Some(launch(shared, id, version, fut, mrtr, cancel).await)
+        Some(launch(shared, id, version, fut, mrtr, cancel, owner).await)
     }))
 }
 
@@ -302,6 +313,7 @@ pub(crate) fn start_deferred(
     if !shared_connection {
         conn.lock_in_flight().insert(id.clone(), token.clone());
     }
+    let owner = caller(scope);
     let cx = conn.context(scope, token.clone(), interaction);
     let mut fut = methods::call_tool(conn.shared(), params, cx);
     let conn = conn.clone();
@@ -335,7 +347,7 @@ pub(crate) fn start_deferred(
             Step::Begin => {
                 // Input from here on is task input, answered by tasks/update.
                 mrtr.go_live();
-                Some(launch(Arc::clone(conn.shared()), id, version, fut, mrtr, token).await)
+                Some(launch(Arc::clone(conn.shared()), id, version, fut, mrtr, token, owner).await)
             }
         }
     }))
@@ -352,11 +364,13 @@ async fn launch(
     fut: BoxFuture<'static, MethodResult>,
     mrtr: Arc<Mrtr>,
     cancel: CancellationToken,
+    owner: Option<String>,
 ) -> Answer {
     let request = id.clone();
     let created = tokio::spawn(async move {
         let rt = &shared.tasks;
-        let record = TaskRecord::new(rt.ttl, rt.poll_interval);
+        let mut record = TaskRecord::new(rt.ttl, rt.poll_interval);
+        record.owner = owner;
         if let Err(e) = rt.store.create(&record).await {
             cancel.cancel();
             return error_answer(&id, &store_error(&e));

@@ -71,17 +71,31 @@ pub(crate) fn method(
     };
     let shared = Arc::clone(shared);
     let version = scope.version;
+    let caller = super::modern::caller(scope);
     Reply::Later(Box::pin(async move {
-        let r = match op {
-            Op::Get => get(&shared.tasks, &task_id).await,
-            Op::Update => update(&shared.tasks, &task_id, responses).await,
-            Op::Cancel => cancel(&shared.tasks, &task_id).await,
+        // Another caller's task is as unknown as one that never was.
+        let r = match owned_by(&shared.tasks, &task_id, caller.as_deref()).await {
+            Err(e) => Err(e),
+            Ok(()) => match op {
+                Op::Get => get(&shared.tasks, &task_id).await,
+                Op::Update => update(&shared.tasks, &task_id, responses).await,
+                Op::Cancel => cancel(&shared.tasks, &task_id).await,
+            },
         };
         Some(match r {
             Ok(v) => result_answer(&shared, &id, version, v),
             Err(e) => error_answer(&id, &e),
         })
     }))
+}
+
+/// Refuses a task that belongs to another subject than `caller`.
+async fn owned_by(rt: &TaskRuntime, task_id: &str, caller: Option<&str>) -> Result<(), ErrorObject> {
+    match rt.store.get(task_id).await {
+        Ok(Some(t)) if t.owner.is_some() && t.owner.as_deref() != caller => Err(unknown(task_id)),
+        Ok(_) => Ok(()),
+        Err(e) => Err(store_error(&e)),
+    }
 }
 
 async fn get(rt: &TaskRuntime, task_id: &str) -> Result<Value, ErrorObject> {
@@ -182,15 +196,18 @@ pub(crate) struct TaskWatch {
 
 impl TaskWatch {
     /// Watches the known, unexpired tasks among `ids` (at most
-    /// [`MAX_WATCHED`]); the ack lists [`TaskWatch::ids`].
-    pub(crate) async fn new(rt: &TaskRuntime, ids: &[String]) -> Self {
+    /// [`MAX_WATCHED`]) that `caller` may see; the ack lists
+    /// [`TaskWatch::ids`].
+    pub(crate) async fn new(rt: &TaskRuntime, ids: &[String], caller: Option<&str>) -> Self {
         let mut tasks = Vec::new();
         for id in ids.iter().take(MAX_WATCHED) {
             if tasks.iter().any(|(t, _): &(String, u64)| t == id) {
                 continue;
             }
             if let Ok(Some(t)) = rt.store.get(id).await {
-                tasks.push((t.task_id, t.revision));
+                if t.owner.is_none() || t.owner.as_deref() == caller {
+                    tasks.push((t.task_id, t.revision));
+                }
             }
         }
         TaskWatch { tasks }
