@@ -219,6 +219,8 @@ pub(crate) enum Digest {
     Deferred {
         method: &'static str,
         params: Option<std::sync::Arc<str>>,
+        /// The subject of the caller's verified credential.
+        subject: Option<String>,
     },
 }
 
@@ -226,7 +228,11 @@ impl Digest {
     pub(crate) fn get(&self) -> String {
         match self {
             Digest::Ready(d) => d.clone(),
-            Digest::Deferred { method, params } => {
+            Digest::Deferred {
+                method,
+                params,
+                subject,
+            } => {
                 // Only name, uri and arguments are hashed, so the members the
                 // engine removed from the parsed params (`_meta`,
                 // `inputResponses`, `requestState`) make no difference.
@@ -234,8 +240,23 @@ impl Digest {
                     .as_deref()
                     .and_then(|p| serde_json::from_str(p).ok())
                     .unwrap_or_default();
-                request_digest(method, &params)
+                bound_to(request_digest(method, &params), subject.as_deref())
             }
+        }
+    }
+}
+
+/// A digest bound to the caller's subject too, so that another caller
+/// cannot resume a request with a `requestState` it was shown.
+pub(crate) fn bound_to(digest: String, subject: Option<&str>) -> String {
+    match subject {
+        None => digest,
+        Some(s) => {
+            let mut h = Sha256::new();
+            h.update(digest.as_bytes());
+            h.update(b"\0subject\0");
+            h.update(s.as_bytes());
+            B64.encode(h.finalize())
         }
     }
 }
@@ -331,8 +352,19 @@ mod tests {
         let deferred = Digest::Deferred {
             method: "tools/call",
             params: Some(raw.into()),
+            subject: None,
         };
         assert_eq!(deferred.get(), d);
+        // Bound to a subject, it is another digest, the same either way.
+        let alice = Digest::Deferred {
+            method: "tools/call",
+            params: Some(raw.into()),
+            subject: Some("alice".into()),
+        };
+        assert_eq!(alice.get(), bound_to(d.clone(), Some("alice")));
+        let signed_for_alice = sign_state(key, &alice.get(), &answers);
+        assert!(verify_state(key, &bound_to(d.clone(), Some("bob")), &signed_for_alice).is_err());
+        assert!(verify_state(key, &d, &signed_for_alice).is_err());
         let s = sign_state(key, &d, &answers);
         assert_eq!(verify_state(key, &d, &s).unwrap(), answers);
         // Another key, another request, an altered payload: all refused.

@@ -848,3 +848,68 @@ async fn a_task_belongs_to_the_caller_that_created_it() {
     );
     server.abort();
 }
+
+#[tokio::test]
+async fn a_request_state_belongs_to_the_caller_it_was_given_to() {
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Name {
+        name: String,
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+    let greet = Tool::new("greet").raw_handler(|_, ctx| async move {
+        let name = match ctx.elicit::<Name>("Your name?").await? {
+            mcp_serve::context::Elicitation::Accept(n) => n.name,
+            _ => "nobody".into(),
+        };
+        Ok(CallToolResult::text(format!("hello {name}")))
+    });
+    let handle = Server::new("mrtr", "1.0.0")
+        .tool(greet)
+        .into_handle()
+        .expect("fixture");
+    let keys = ApiKeys::new()
+        .key("k-alice", Principal::new("alice"))
+        .key("k-bob", Principal::new("bob"));
+    let options = HttpOptions::default().auth(Auth::new(&url).verifier(keys));
+    let server = tokio::spawn(async move {
+        let _ = serve_listener(&handle, listener, options, std::future::pending()).await;
+    });
+    let call = |key: &str, extra: Value| {
+        let mut params = json!({"name": "greet", "arguments": {}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}});
+        for (k, v) in extra.as_object().expect("object") {
+            params[k] = v.clone();
+        }
+        client()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", BOTH)
+            .header("mcp-protocol-version", MODERN)
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "greet")
+            .header("authorization", format!("Bearer {key}"))
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}))
+    };
+    let first = json_body(send(call("k-alice", json!({}))).await).await;
+    assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+    let key = first["result"]["inputRequests"]
+        .as_object()
+        .and_then(|r| r.keys().next().cloned())
+        .expect("an input request");
+    let state = first["result"]["requestState"]
+        .as_str()
+        .expect("state")
+        .to_owned();
+    let answer = json!({"inputResponses": {key: {"action": "accept", "content": {"name": "Ada"}}},
+        "requestState": state});
+    let stolen = json_body(send(call("k-bob", answer.clone())).await).await;
+    assert_eq!(
+        stolen["error"]["code"], -32602,
+        "another caller's state: {stolen}"
+    );
+    let done = json_body(send(call("k-alice", answer)).await).await;
+    assert_eq!(done["result"]["content"][0]["text"], "hello Ada", "{done}");
+    server.abort();
+}

@@ -189,16 +189,21 @@ impl Connection {
             "prompts/get" => "prompts/get",
             _ => return Ok((None, None)),
         };
+        let subject = crate::engine::tasks::modern::caller(scope);
         let (mut answers, digest) = match state {
             None | Some(Value::Null) => (
                 Map::new(),
                 Digest::Deferred {
                     method,
                     params: scope.params_raw.clone(),
+                    subject,
                 },
             ),
             Some(Value::String(s)) => {
-                let digest = crate::engine::input::request_digest(method, params);
+                let digest = crate::engine::input::bound_to(
+                    crate::engine::input::request_digest(method, params),
+                    subject.as_deref(),
+                );
                 let answers = crate::engine::input::verify_state(&self.inner.shared.state_key, &digest, &s)?;
                 (answers, Digest::Ready(digest))
             }
