@@ -28,7 +28,7 @@ pub enum ScopeDenial {
 ///     .scopes_supported(["tools:read", "admin"])
 ///     .api_key_header("x-api-key")
 ///     .verifier(ApiKeys::new().key("k-123", Principal::new("ci")));
-/// assert_eq!(auth.resource(), "https://mcp.example.com/mcp");
+/// assert_eq!(auth.resource(), Some("https://mcp.example.com/mcp"));
 /// ```
 #[derive(Clone)]
 pub struct Auth {
