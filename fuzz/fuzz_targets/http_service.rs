@@ -454,12 +454,14 @@ fn full(bytes: Vec<u8>) -> FuzzBody {
     BodyExt::boxed_unsync(http_body_util::Full::new(Bytes::from(bytes)).map_err(|e: Infallible| match e {}))
 }
 
-/// Reads at most 1 MiB of a response body; a stream still open when the
-/// (paused) clock has nothing else to run ends the read.
+/// Reads at most 1 MiB of a response body, for at most a minute of the
+/// (paused) clock: an open stream sends a keep-alive comment every 15 s, so
+/// only a deadline for the whole read ends it.
 async fn read_body(mut body: mcp_serve::transport::http::McpBody) -> Vec<u8> {
     let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while out.len() < 1 << 20 {
-        match tokio::time::timeout(Duration::from_secs(60), body.frame()).await {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
                     out.extend_from_slice(&data);
