@@ -189,7 +189,7 @@ impl Connection {
             "prompts/get" => "prompts/get",
             _ => return Ok((None, None)),
         };
-        let subject = crate::engine::tasks::modern::caller(scope);
+        let subject = scope.caller();
         let (mut answers, digest) = match state {
             None | Some(Value::Null) => (
                 Map::new(),

@@ -147,7 +147,7 @@ impl Connection {
         let listening = self.inner.listening.clone();
         let finishing = self.inner.finishing.clone();
         let conn = self.clone();
-        let caller = crate::engine::tasks::modern::caller(&scope);
+        let caller = scope.caller();
         Reply::Later(Box::pin(async move {
             let rt = &conn.inner.shared.tasks;
             let mut watch =

@@ -35,6 +35,18 @@ pub(crate) struct Scope {
     pub(crate) params_raw: Option<Arc<str>>,
 }
 
+impl Scope {
+    /// The subject of the request's verified credential, if any: whom
+    /// tasks and `requestState` are bound to.
+    pub(crate) fn caller(&self) -> Option<String> {
+        self.http
+            .as_ref()?
+            .extensions
+            .get::<Arc<crate::auth::Principal>>()
+            .map(|p| p.subject.clone())
+    }
+}
+
 impl Connection {
     pub(super) fn handle_request(
         &self,

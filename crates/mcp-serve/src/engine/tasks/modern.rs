@@ -260,16 +260,6 @@ fn detached(scope: &Scope) -> Scope {
     }
 }
 
-/// The subject of the request's verified credential, if any.
-pub(crate) fn caller(scope: &Scope) -> Option<String> {
-    scope
-        .http
-        .as_ref()?
-        .extensions
-        .get::<Arc<crate::auth::Principal>>()
-        .map(|p| p.subject.clone())
-}
-
 /// A call that is a task from the start.
 pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Value>) -> Reply {
     // Multi round-trip fields belong to ordinary calls, not to tasks.
@@ -283,7 +273,7 @@ pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Va
     let fut = methods::call_tool(&shared, params, cx);
     let id = scope.id.clone();
     let version = scope.version;
-    let owner = caller(&scope);
+    let owner = scope.caller();
     Reply::Later(Box::pin(async move {
         Some(launch(shared, id, version, fut, mrtr, cancel, owner).await)
     }))
@@ -313,7 +303,7 @@ pub(crate) fn start_deferred(
     if !shared_connection {
         conn.lock_in_flight().insert(id.clone(), token.clone());
     }
-    let owner = caller(scope);
+    let owner = scope.caller();
     let cx = conn.context(scope, token.clone(), interaction);
     let mut fut = methods::call_tool(conn.shared(), params, cx);
     let conn = conn.clone();

@@ -71,7 +71,7 @@ pub(crate) fn method(
     };
     let shared = Arc::clone(shared);
     let version = scope.version;
-    let caller = super::modern::caller(scope);
+    let caller = scope.caller();
     Reply::Later(Box::pin(async move {
         // Another caller's task is as unknown as one that never was.
         let r = match owned_by(&shared.tasks, &task_id, caller.as_deref()).await {
