@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use http::{Request, Response};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::McpBody;
@@ -22,7 +22,8 @@ use super::service::McpService;
 use crate::transport::TransportError;
 
 /// What one connection is doing, shared by its socket, its requests and
-/// its watchdog.
+/// its watchdog. Only atomics: the request path never wakes the watchdog,
+/// which re-reads this often enough to catch every deadline exactly.
 struct Activity {
     epoch: Instant,
     /// Requests whose responses are not done yet.
@@ -32,8 +33,6 @@ struct Activity {
     head_since: AtomicU64,
     /// When the last response finished (ms since `epoch`).
     last_done: AtomicU64,
-    /// Wakes the watchdog when a deadline may have moved.
-    changed: Notify,
 }
 
 impl Activity {
@@ -44,7 +43,6 @@ impl Activity {
             // A new connection owes its first request head at once.
             head_since: AtomicU64::new(1),
             last_done: AtomicU64::new(0),
-            changed: Notify::new(),
         }
     }
 
@@ -60,7 +58,6 @@ impl Activity {
     fn bytes_read(&self) {
         if self.in_flight.load(Ordering::Acquire) == 0 && self.head_since.load(Ordering::Acquire) == 0 {
             self.head_since.store(self.now_ms() + 1, Ordering::Release);
-            self.changed.notify_one();
         }
     }
 
@@ -71,9 +68,7 @@ impl Activity {
 
     fn request_done(&self) {
         self.last_done.store(self.now_ms(), Ordering::Release);
-        if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.changed.notify_one();
-        }
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// What should happen next, and when.
@@ -150,12 +145,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
     }
 }
 
-/// Marks a request done when its response body is.
-struct Done(Arc<Activity>);
-
-impl Drop for Done {
-    fn drop(&mut self) {
-        self.0.request_done();
+impl super::body::OnDone for Activity {
+    fn done(&self) {
+        self.request_done();
     }
 }
 
@@ -372,12 +364,12 @@ impl McpService {
                 req.extensions_mut().insert(super::PeerAddr(peer));
             }
             seen.request_started();
-            let done = Done(Arc::clone(&seen));
+            let done: Arc<dyn super::body::OnDone> = Arc::clone(&seen) as _;
             async move {
                 let mut r = tower_service::Service::call(&mut svc, req).await?;
                 // Until the body is done, streams included: a connection
                 // carrying a stream is not idle.
-                r.body_mut().hold(done);
+                r.body_mut().on_done(done);
                 Ok::<Response<McpBody>, Infallible>(r)
             }
         });
@@ -387,6 +379,14 @@ impl McpService {
         });
         let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
         let conn = builder.serve_connection_with_upgrades(io, hyper_svc).into_owned();
+        // Every deadline is at least this far from the moment it appears
+        // (a head starting, a response finishing), so a watchdog that
+        // re-reads the activity this often wakes in time to sleep until the
+        // exact deadline.
+        let period = limits
+            .header_timeout
+            .min(limits.idle)
+            .max(Duration::from_millis(1));
         async move {
             tokio::pin!(conn);
             let mut closing = false;
@@ -395,15 +395,15 @@ impl McpService {
                 let next = activity
                     .next(limits.header_timeout, limits.idle)
                     .filter(|(_, v)| !closing || *v == Verdict::SlowHeader);
-                let deadline = next.map(|(at, _)| at);
+                let recheck = Instant::now() + period;
+                let wake = next.map_or(recheck, |(at, _)| at.min(recheck));
                 tokio::select! {
                     _ = conn.as_mut() => break,
-                    () = activity.changed.notified() => {}
                     () = stop.cancelled(), if !closing => {
                         conn.as_mut().graceful_shutdown();
                         closing = true;
                     }
-                    () = sleep_until(deadline), if deadline.is_some() => {
+                    () = tokio::time::sleep_until(wake) => {
                         // Only what still holds at the deadline counts.
                         match activity.next(limits.header_timeout, limits.idle) {
                             Some((at, Verdict::SlowHeader)) if at <= Instant::now() => {
@@ -420,12 +420,5 @@ impl McpService {
                 }
             }
         }
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

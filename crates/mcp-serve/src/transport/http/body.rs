@@ -20,6 +20,32 @@ pub struct McpBody {
     kind: Kind,
     class: StreamClass,
     life: Option<Box<Life>>,
+    held: Held,
+}
+
+/// What a response keeps until it is done. The guards every request
+/// carries sit in place, so a plain JSON answer allocates nothing for them.
+#[derive(Default)]
+struct Held {
+    /// The request's place under the concurrency cap.
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// Told when the response is done (the connection's bookkeeping).
+    on_done: Option<std::sync::Arc<dyn OnDone>>,
+    /// Anything else (a stream slot).
+    others: Vec<Box<dyn Send + Sync>>,
+}
+
+/// Something to tell when a response is done (sent or dropped).
+pub(crate) trait OnDone: Send + Sync {
+    fn done(&self);
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(d) = self.on_done.take() {
+            d.done();
+        }
+    }
 }
 
 /// What kind of exchange a response is, for the limits and the shutdown.
@@ -43,8 +69,6 @@ struct Life {
     keep_alive: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
     /// Resolves when the server starts draining (long-lived streams only).
     drain: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-    /// Permits and slots, released when the response is done.
-    held: Vec<Box<dyn Send + Sync>>,
 }
 
 /// How soon a client whose stream a draining server ended should reconnect.
@@ -118,6 +142,7 @@ impl McpBody {
             kind,
             class: StreamClass::Call,
             life: None,
+            held: Held::default(),
         }
     }
 
@@ -133,9 +158,19 @@ impl McpBody {
         self.class = class;
     }
 
-    /// Keeps `guard` (a permit, a slot) until the response is done.
+    /// Keeps `guard` (a slot) until the response is done.
     pub(crate) fn hold(&mut self, guard: impl Send + Sync + 'static) {
-        self.life.get_or_insert_default().held.push(Box::new(guard));
+        self.held.others.push(Box::new(guard));
+    }
+
+    /// Keeps the request's concurrency permit until the response is done.
+    pub(crate) fn hold_permit(&mut self, permit: tokio::sync::OwnedSemaphorePermit) {
+        self.held.permit = Some(permit);
+    }
+
+    /// Tells `to` when the response is done.
+    pub(crate) fn on_done(&mut self, to: std::sync::Arc<dyn OnDone>) {
+        self.held.on_done = Some(to);
     }
 
     /// Starts an SSE stream's keep-alive comments and, for a legacy

@@ -200,7 +200,7 @@ where
             let body = resp.body_mut();
             // A long-lived stream is capped as a stream, not as a request.
             if body.class() == StreamClass::Call {
-                body.hold(permit);
+                body.hold_permit(permit);
             } else {
                 drop(permit);
             }
