@@ -41,6 +41,9 @@ for peer in $PEERS; do
 done
 "$HARNESS" --name mcp-serve --server-cmd "$SERVER" --stdio-cmd "$SERVER --stdio" \
   --proto 2026-07-28 all >/dev/null
+# The same server with one no-op middleware: what the chain costs.
+"$HARNESS" --name mcp-serve-middleware --server-cmd "$SERVER --middleware" \
+  --proto 2026-07-28 http >/dev/null
 # Legacy-session mode: the server speaks only the session revisions, and the
 # load generator runs `initialize` on every connection.
 "$HARNESS" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \

@@ -154,6 +154,20 @@ def main():
         met = v >= goal if op == ">=" else v <= goal
         status = "**met**" if met else f"missed by {abs(v - goal):.3g}{unit}"
         print(f"| {name} | {v:.3g}{unit} | {op} {goal}{unit} | {status} |")
+    # Our server with something added (middleware, authorization...): the
+    # cost of each, as a ratio to the plain server in the same run.
+    variants = [p for p in peers if p.startswith(OURS + "-") and p != OURS_LEGACY]
+    if variants and o:
+        print("\n## Variants of our server (ratio to plain mcp-serve, same run)\n")
+        print("| server | req/s c=1 | req/s c=16 | p50 ms c=1 | p99 ms c=16 |")
+        print("|---|--:|--:|--:|--:|")
+        for p in variants:
+            v = f[p]
+            print(
+                f"| {p} | {fmt(v.get('rps1'), 'rps')}{ratio(v.get('rps1'), o.get('rps1'))}"
+                f" | {fmt(v.get('rps16'), 'rps')}{ratio(v.get('rps16'), o.get('rps16'))}"
+                f" | {fmt(v.get('p50_1'), 'ms')} | {fmt(v.get('p99_16'), 'ms')} |"
+            )
     bad = {p: f[p]["errors"] for p in peers if f[p]["errors"]}
     if bad:
         print(f"\nErrors (wrong or failed responses): {bad}")

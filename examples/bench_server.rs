@@ -9,6 +9,7 @@
 //! PORT=8000 target/release/examples/bench_server              # same, as the bench harness starts it
 //! PORT=8000 target/release/examples/bench_server --stdio      # stdio even with PORT set
 //! PORT=8000 target/release/examples/bench_server --legacy     # session revisions only
+//! PORT=8000 target/release/examples/bench_server --middleware # through a no-op middleware
 //! ```
 //!
 //! By default both protocol eras are served on every transport: 2026-07-28
@@ -17,7 +18,13 @@
 //! session revisions, like rmcp's stateful mode: every client `initialize`s
 //! and gets an `Mcp-Session-Id`.
 
+use mcp_serve::middleware::Middleware;
 use mcp_serve::prelude::*;
+
+/// Passes every request on: what the chain itself costs.
+struct NoOp;
+
+impl Middleware for NoOp {}
 
 /// Echo the text back.
 #[tool(inline)]
@@ -56,6 +63,9 @@ async fn serve(args: Vec<String>) -> anyhow::Result<()> {
         .tool(add);
     if legacy {
         server = server.legacy_only();
+    }
+    if flag("--middleware") {
+        server = server.middleware(NoOp);
     }
     let port = std::env::var("PORT").ok().filter(|p| !p.is_empty());
     match (flag("--stdio"), port) {

@@ -46,6 +46,7 @@ pub struct Server {
     schema: SchemaSettings,
     options: Options,
     state_key: Option<Vec<u8>>,
+    layers: Vec<crate::middleware::LayerFn>,
 }
 
 impl std::fmt::Debug for Server {
@@ -81,6 +82,7 @@ impl Server {
             schema: SchemaSettings::default(),
             options: Options::default(),
             state_key: None,
+            layers: Vec::new(),
         }
     }
 
@@ -286,6 +288,56 @@ impl Server {
         self
     }
 
+    /// Adds a [`Middleware`](crate::middleware::Middleware) around every
+    /// request (see [`crate::middleware`]). Middleware added first runs
+    /// first (outermost).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::middleware::{McpRequest, McpResult, Middleware, Next};
+    ///
+    /// struct Audit;
+    /// impl Middleware for Audit {
+    ///     async fn on_call_tool(&self, req: McpRequest, next: Next) -> McpResult {
+    ///         tracing::info!(tool = req.name(), "call");
+    ///         next.run(req).await
+    ///     }
+    /// }
+    /// let _ = Server::new("demo", "1.0.0").middleware(Audit);
+    /// ```
+    #[must_use]
+    pub fn middleware<M: crate::middleware::Middleware>(self, middleware: M) -> Self {
+        self.layer(crate::middleware::MiddlewareLayer::new(middleware))
+    }
+
+    /// Adds a tower [`Layer`](tower_layer::Layer) around the MCP request
+    /// service (see [`crate::middleware`]): tower's own layers (timeouts,
+    /// concurrency limits, load shedding) work as they are. Layers added
+    /// first run first (outermost).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_serve::prelude::*;
+    /// let _ = Server::new("demo", "1.0.0")
+    ///     .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(30)))
+    ///     .layer(tower::limit::ConcurrencyLimitLayer::new(100));
+    /// ```
+    #[must_use]
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<crate::middleware::Next> + Send + Sync + 'static,
+        L::Service: tower_service::Service<crate::middleware::McpRequest, Response = serde_json::Value>
+            + Clone
+            + Send
+            + 'static,
+        <L::Service as tower_service::Service<crate::middleware::McpRequest>>::Error:
+            Into<crate::middleware::BoxError>,
+        <L::Service as tower_service::Service<crate::middleware::McpRequest>>::Future: Send + 'static,
+    {
+        self.layers.push(crate::middleware::erase(layer));
+        self
+    }
+
     /// How long an ordinary `tools/call`, `resources/read`, `prompts/get` or
     /// `completion/complete` may run before it is stopped (its handler
     /// dropped) and answered with an error: a tool's is an `isError` result
@@ -343,11 +395,15 @@ impl Server {
                 }
             }
         }
+        let mut options = self.options;
+        if !self.layers.is_empty() {
+            options.middleware = Some(Arc::new(crate::middleware::Chain::build(&self.layers)));
+        }
         Ok(Arc::new(Shared::new(
             self.info,
             self.instructions,
             self.schema,
-            self.options,
+            options,
             self.state,
             catalog,
             self.state_key,

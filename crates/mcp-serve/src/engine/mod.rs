@@ -79,6 +79,9 @@ pub(crate) struct Options {
     /// Authorization for the HTTP transport (see `Server::auth`).
     #[cfg(feature = "auth")]
     pub(crate) auth: Option<Arc<crate::auth::Auth>>,
+    /// The middleware chain (see `Server::layer`); `None`: no middleware,
+    /// and none of its cost.
+    pub(crate) middleware: Option<Arc<crate::middleware::Chain>>,
 }
 
 /// How long an ordinary call over HTTP may run unless
@@ -98,6 +101,7 @@ impl Default for Options {
             call_timeout: None,
             #[cfg(feature = "auth")]
             auth: None,
+            middleware: None,
         }
     }
 }

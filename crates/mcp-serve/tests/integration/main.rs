@@ -15,6 +15,7 @@ mod interactive;
 mod layers;
 mod listen;
 mod macros;
+mod middleware;
 mod otel;
 mod platform;
 mod proxy;

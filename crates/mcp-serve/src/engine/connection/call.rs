@@ -228,7 +228,7 @@ impl Connection {
     }
 
     /// [`Connection::context`] for a scope that is no longer needed.
-    fn context_owned(
+    pub(super) fn context_owned(
         &self,
         scope: Scope,
         cancel: CancellationToken,

@@ -13,7 +13,27 @@ use crate::engine::methods::{self, MethodResult};
 use crate::engine::shape::Cache;
 
 impl Connection {
+    /// Serves a request: through the middleware chain when the server has
+    /// one, else straight to its method.
     pub(super) fn dispatch(
+        &self,
+        scope: Scope,
+        method: &str,
+        params: Map<String, Value>,
+        shared_connection: bool,
+    ) -> Reply {
+        if let Some(chain) = &self.inner.shared.options.middleware {
+            if let Some(method) = super::layered::wrapped(method, scope.version) {
+                let chain = std::sync::Arc::clone(chain);
+                return self.through(&chain, scope, method, params, move |conn, scope, params| {
+                    conn.dispatch_direct(scope, method, params, shared_connection)
+                });
+            }
+        }
+        self.dispatch_direct(scope, method, params, shared_connection)
+    }
+
+    fn dispatch_direct(
         &self,
         scope: Scope,
         method: &str,

@@ -36,6 +36,36 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
+    /// What an `initialize` request says about its client, for the
+    /// middleware that sees it (the session does not exist yet).
+    pub(super) fn of_initialize(
+        id: RequestId,
+        params: &Map<String, Value>,
+        meta: LazyMeta,
+        via: &Inbound,
+    ) -> Self {
+        let field = |name: &str| params.get(name).cloned();
+        Scope {
+            id,
+            version: params
+                .get("protocolVersion")
+                .and_then(Value::as_str)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(ProtocolVersion::LATEST_LEGACY),
+            meta,
+            client_info: field("clientInfo")
+                .and_then(|v| serde_json::from_value(v).ok())
+                .map(Arc::new),
+            capabilities: field("capabilities")
+                .and_then(|v| serde_json::from_value(v).ok())
+                .map(Arc::new),
+            log_level: None,
+            http: via.http.clone(),
+            stream: via.stream.clone(),
+            params_raw: None,
+        }
+    }
+
     /// The subject of the request's verified credential, if any: whom
     /// tasks and `requestState` are bound to.
     pub(crate) fn caller(&self) -> Option<String> {
@@ -95,6 +125,13 @@ impl Connection {
         if method == "initialize" {
             // A connection shared by unrelated clients must never become a session.
             let modern = probe.declared.is_some() || probe.version.is_some() || via.shared_connection;
+            if let Some(chain) = &self.inner.shared.options.middleware {
+                let chain = Arc::clone(chain);
+                let scope = Scope::of_initialize(id, &params, meta, via);
+                return self.through(&chain, scope, "initialize", params, move |conn, scope, params| {
+                    conn.initialize(&scope.id, params, modern)
+                });
+            }
             return self.initialize(&id, params, modern);
         }
         let mut scope = match self.scope(id, method, &params, meta, &probe, via) {

@@ -26,6 +26,7 @@ mod call;
 mod changes;
 mod dispatch;
 mod era;
+mod layered;
 mod legacy;
 mod params;
 

@@ -1,0 +1,124 @@
+//! What a middleware sees of a request: its method, its parameters (which it
+//! may rewrite), and the request's [`Context`].
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+
+use crate::context::Context;
+
+use super::McpResult;
+
+/// The rest of the engine's work on a request, given its (possibly
+/// rewritten) parameters: what the innermost service runs.
+pub(crate) type Continuation = Box<dyn FnOnce(Map<String, Value>) -> BoxFuture<'static, McpResult> + Send>;
+
+/// One MCP request on its way through the middleware to the engine.
+///
+/// The method is fixed; the parameters (without `_meta`, which
+/// [`Context::meta`] reads) can be rewritten before calling the next
+/// service. [`McpRequest::extensions`] carries typed values from one layer
+/// to the layers inside it.
+///
+/// ```
+/// use mcp_serve::middleware::McpRequest;
+///
+/// fn describe(req: &McpRequest) -> String {
+///     match req.name() {
+///         Some(name) => format!("{} {name}", req.method()),
+///         None => req.method().to_owned(),
+///     }
+/// }
+/// ```
+pub struct McpRequest {
+    method: &'static str,
+    /// The request's parameters, without `_meta`.
+    pub params: Map<String, Value>,
+    context: Context,
+    /// Typed values layers hand to the layers inside them.
+    pub extensions: http::Extensions,
+    continuation: Option<Continuation>,
+}
+
+impl std::fmt::Debug for McpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpRequest")
+            .field("method", &self.method)
+            .field("params", &self.params)
+            .field("protocol_version", &self.context.protocol_version())
+            .finish_non_exhaustive()
+    }
+}
+
+impl McpRequest {
+    pub(crate) fn new(
+        method: &'static str,
+        params: Map<String, Value>,
+        context: Context,
+        continuation: Continuation,
+    ) -> Self {
+        McpRequest {
+            method,
+            params,
+            context,
+            extensions: http::Extensions::new(),
+            continuation: Some(continuation),
+        }
+    }
+
+    /// The JSON-RPC method, e.g. `tools/call` or `resources/list`.
+    ///
+    /// ```
+    /// # fn f(req: &mcp_serve::middleware::McpRequest) -> bool {
+    /// req.method() == "tools/call"
+    /// # }
+    /// ```
+    pub fn method(&self) -> &'static str {
+        self.method
+    }
+
+    /// The request's [`Context`]: its protocol version, the caller
+    /// ([`Context::principal`]), the client's info and capabilities, the
+    /// HTTP request, `_meta`, and logging and progress to the client.
+    ///
+    /// ```
+    /// # fn f(req: &mcp_serve::middleware::McpRequest) -> bool {
+    /// req.context().protocol_version().is_modern()
+    /// # }
+    /// ```
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// What the request names: the tool or prompt (`name`), or the resource
+    /// (`uri`), when it names one.
+    ///
+    /// ```
+    /// # fn f(req: &mcp_serve::middleware::McpRequest) -> bool {
+    /// req.name() == Some("delete_file")
+    /// # }
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        let field = match self.method {
+            "tools/call" | "prompts/get" => "name",
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
+            _ => return None,
+        };
+        self.params.get(field).and_then(Value::as_str)
+    }
+
+    /// A `tools/call`'s or `prompts/get`'s arguments, when there are some.
+    ///
+    /// ```
+    /// # fn f(req: &mcp_serve::middleware::McpRequest) -> Option<&serde_json::Value> {
+    /// req.arguments()?.get("path")
+    /// # }
+    /// ```
+    pub fn arguments(&self) -> Option<&Map<String, Value>> {
+        self.params.get("arguments").and_then(Value::as_object)
+    }
+
+    /// The engine's part, taken once by the innermost service.
+    pub(crate) fn take_continuation(&mut self) -> Option<Continuation> {
+        self.continuation.take()
+    }
+}
