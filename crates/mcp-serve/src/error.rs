@@ -269,6 +269,14 @@ pub enum RegistrationError {
         /// `name` or `URI`.
         key: &'static str,
     },
+    /// An extension cannot be declared as given.
+    #[error("extension `{id}`: {reason}")]
+    Extension {
+        /// Its identifier.
+        id: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// A handler takes `State<T>` (or declared it with `requires_state`), but
     /// the server was given no `T`.
     #[error(

@@ -99,6 +99,7 @@ pub mod complete;
 pub mod context;
 pub mod engine;
 pub mod error;
+pub mod extension;
 pub mod middleware;
 pub mod prompt;
 #[cfg(feature = "client")]

@@ -47,6 +47,7 @@ pub struct Server {
     options: Options,
     state_key: Option<Vec<u8>>,
     layers: Vec<crate::middleware::LayerFn>,
+    extensions: Vec<crate::extension::Extension>,
 }
 
 impl std::fmt::Debug for Server {
@@ -83,6 +84,7 @@ impl Server {
             options: Options::default(),
             state_key: None,
             layers: Vec::new(),
+            extensions: Vec::new(),
         }
     }
 
@@ -288,6 +290,23 @@ impl Server {
         self
     }
 
+    /// Declares an [`Extension`](crate::extension::Extension): it is
+    /// advertised in `capabilities.extensions`, and its methods and
+    /// notifications are served. A malformed identifier, or two extensions
+    /// with one identifier or one method, are refused by
+    /// [`Server::into_handle`].
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::extension::Extension;
+    /// let _ = Server::new("demo", "1.0.0").extension(Extension::new("com.example/search"));
+    /// ```
+    #[must_use]
+    pub fn extension(mut self, extension: crate::extension::Extension) -> Self {
+        self.extensions.push(extension);
+        self
+    }
+
     /// Adds a [`Middleware`](crate::middleware::Middleware) around every
     /// request (see [`crate::middleware`]). Middleware added first runs
     /// first (outermost).
@@ -396,6 +415,7 @@ impl Server {
             }
         }
         let mut options = self.options;
+        options.extensions = Arc::new(crate::engine::extensions::Registry::build(self.extensions)?);
         if !self.layers.is_empty() {
             options.middleware = Some(Arc::new(crate::middleware::Chain::build(&self.layers)));
         }

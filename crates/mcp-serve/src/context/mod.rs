@@ -226,6 +226,31 @@ impl Context {
             .map(|p| &**p)
     }
 
+    /// What the client declared for extension `id` (its settings object),
+    /// or `None` when it did not declare it: in `_meta` for modern
+    /// requests, at `initialize` for sessions.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// A chart, as an interactive view where the client supports one.
+    /// #[tool]
+    /// async fn chart(ctx: Context) -> String {
+    ///     match ctx.client_extension("io.modelcontextprotocol/ui") {
+    ///         Some(_) => "ui://charts/sales".into(),
+    ///         None => "sales: 10, 12, 15".into(),
+    ///     }
+    /// }
+    /// # let _ = Server::new("demo", "1.0.0").tool(chart);
+    /// ```
+    pub fn client_extension(&self, id: &str) -> Option<&serde_json::Map<String, Value>> {
+        self.client_capabilities()?
+            .extensions
+            .as_ref()?
+            .get(id)?
+            .as_object()
+    }
+
     /// A value registered with `Server::state`.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         self.inner.served.state().get::<T>()

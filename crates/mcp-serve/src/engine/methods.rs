@@ -45,9 +45,11 @@ pub(crate) fn capabilities(version: ProtocolVersion) -> Value {
 }
 
 pub(crate) fn initialize_result(shared: &Shared, version: ProtocolVersion) -> Value {
+    let mut caps = capabilities(version);
+    shared.options.extensions.advertise(&mut caps);
     let mut r = json!({
         "protocolVersion": version,
-        "capabilities": capabilities(version),
+        "capabilities": caps,
         "serverInfo": to_value(&shared.info),
     });
     if let Some(i) = &shared.instructions {
@@ -81,6 +83,7 @@ pub(crate) fn discover(shared: &Shared) -> (Value, Cache) {
     if supports_tasks(shared) {
         caps["extensions"] = json!({ mcp_serve_core::meta::TASKS_EXTENSION: {} });
     }
+    shared.options.extensions.advertise(&mut caps);
     let mut r = json!({
         "supportedVersions": versions,
         "capabilities": caps,

@@ -27,6 +27,7 @@
 mod ask;
 pub(crate) mod catalog;
 pub(crate) mod connection;
+pub(crate) mod extensions;
 pub(crate) mod failure;
 mod handle;
 pub(crate) mod input;
@@ -82,6 +83,8 @@ pub(crate) struct Options {
     /// The middleware chain (see `Server::layer`); `None`: no middleware,
     /// and none of its cost.
     pub(crate) middleware: Option<Arc<crate::middleware::Chain>>,
+    /// Extensions declared with `Server::extension`.
+    pub(crate) extensions: Arc<extensions::Registry>,
 }
 
 /// How long an ordinary call over HTTP may run unless
@@ -102,6 +105,7 @@ impl Default for Options {
             #[cfg(feature = "auth")]
             auth: None,
             middleware: None,
+            extensions: Arc::default(),
         }
     }
 }

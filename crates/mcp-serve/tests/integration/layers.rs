@@ -17,8 +17,8 @@ use std::path::Path;
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "protocol" => 0,
-        "error" | "middleware" | "schema" | "complete" | "probe" | "context" | "tool" | "resource"
-        | "prompt" | "tasks" | "telemetry" | "auth" => 1,
+        "error" | "extension" | "middleware" | "schema" | "complete" | "probe" | "context" | "tool"
+        | "resource" | "prompt" | "tasks" | "telemetry" | "auth" => 1,
         "engine" => 2,
         "transport" => 3,
         "server" => 4,

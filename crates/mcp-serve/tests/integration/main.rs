@@ -7,6 +7,7 @@
 mod auth;
 mod client;
 mod engine;
+mod extensions;
 mod hardening;
 mod hostile;
 mod http;

@@ -23,10 +23,22 @@ impl Connection {
         shared_connection: bool,
     ) -> Reply {
         if let Some(chain) = &self.inner.shared.options.middleware {
-            if let Some(method) = super::layered::wrapped(method, scope.version) {
+            let wrapped = super::layered::wrapped(method, scope.version)
+                .map(std::borrow::Cow::Borrowed)
+                .or_else(|| {
+                    let shared = &self.inner.shared;
+                    shared
+                        .options
+                        .extensions
+                        .methods
+                        .contains_key(method)
+                        .then(|| std::borrow::Cow::Owned(method.to_owned()))
+                });
+            if let Some(method) = wrapped {
                 let chain = std::sync::Arc::clone(chain);
+                let name = method.clone();
                 return self.through(&chain, scope, method, params, move |conn, scope, params| {
-                    conn.dispatch_direct(scope, method, params, shared_connection)
+                    conn.dispatch_direct(scope, &name, params, shared_connection)
                 });
             }
         }
@@ -94,9 +106,13 @@ impl Connection {
             "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
                 return self.dispatch_call(scope, method, params, shared_connection);
             }
-            _ => {
-                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
-            }
+            _ => match shared.options.extensions.methods.get(method) {
+                Some(m) if m.client_required && !declares(&scope, &m.extension) => {
+                    return error_reply(Some(&id), &missing_extension(&m.extension, method));
+                }
+                Some(_) => return self.dispatch_call(scope, method, params, shared_connection),
+                None => return error_reply(Some(&id), &ErrorObject::method_not_found(method)),
+            },
         };
         Reply::Now(self.finish(&id, scope.version, outcome).bytes)
     }
@@ -129,4 +145,22 @@ impl Connection {
             }
         }
     }
+}
+
+/// Whether the client declared extension `id`.
+fn declares(scope: &Scope, id: &str) -> bool {
+    scope
+        .capabilities
+        .as_ref()
+        .and_then(|c| c.extensions.as_ref())
+        .is_some_and(|e| e.contains_key(id))
+}
+
+/// The error for a method of an extension the client did not declare.
+fn missing_extension(id: &str, method: &str) -> ErrorObject {
+    ErrorObject::new(
+        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!("Missing required client capability: {method} needs the {id} extension; declare it under extensions in the client's capabilities"),
+    )
+    .with_data(serde_json::json!({ "requiredCapabilities": { "extensions": { id: {} } } }))
 }

@@ -208,14 +208,17 @@ where
     }
 
     // Notifications and responses: accept and answer 202. Modern HTTP has no
-    // client notifications (closing a response cancels it), and the shared
-    // stateless connection must not let one client cancel another's request.
-    if matches!(kind, Some(Kind::Notification | Kind::Response)) && modern {
+    // core client notifications (closing a response cancels it), and the
+    // shared stateless connection must not let one client cancel another's
+    // request (it registers no cancellation tokens); extensions' own
+    // notifications are still delivered.
+    if matches!(kind, Some(Kind::Response)) && modern {
         return accepted();
     }
     if matches!(kind, Some(Kind::Notification | Kind::Response)) {
         let via = Inbound {
             http: Some(Arc::clone(&parts)),
+            shared_connection: modern,
             ..Default::default()
         };
         if let Incoming::Single(m) = &parsed {
