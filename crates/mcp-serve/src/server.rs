@@ -329,6 +329,32 @@ impl Server {
         self.layer(crate::middleware::MiddlewareLayer::new(middleware))
     }
 
+    /// Adds a [`Middleware`](crate::middleware::Middleware) for the
+    /// requests `select` picks (one tool, some methods, any test); others
+    /// pass by it. Its place in the order is where it is added.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::middleware::{McpRequest, McpResult, Middleware, Next, Select};
+    ///
+    /// struct Slow;
+    /// impl Middleware for Slow {
+    ///     async fn on_call_tool(&self, req: McpRequest, next: Next) -> McpResult {
+    ///         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    ///         next.run(req).await
+    ///     }
+    /// }
+    /// let _ = Server::new("demo", "1.0.0").middleware_for(Select::tool("expensive"), Slow);
+    /// ```
+    #[must_use]
+    pub fn middleware_for<M: crate::middleware::Middleware>(
+        self,
+        select: crate::middleware::Select,
+        middleware: M,
+    ) -> Self {
+        self.middleware(crate::middleware::Only::new(select, middleware))
+    }
+
     /// Adds a tower [`Layer`](tower_layer::Layer) around the MCP request
     /// service (see [`crate::middleware`]): tower's own layers (timeouts,
     /// concurrency limits, load shedding) work as they are. Layers added

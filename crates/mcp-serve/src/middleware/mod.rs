@@ -51,10 +51,12 @@
 mod hooks;
 mod next;
 mod request;
+mod select;
 
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
+pub use select::{Only, Select};
 
 pub(crate) use next::{Chain, run};
 pub(crate) use request::Continuation;

@@ -308,3 +308,52 @@ async fn middleware_runs_over_http_in_both_eras() {
         .unwrap()
         .unwrap();
 }
+
+/// Refuses whatever reaches it.
+struct Refuse;
+
+impl Middleware for Refuse {
+    async fn on_request(&self, _req: McpRequest, _next: Next) -> McpResult {
+        Err(McpError::invalid_params("refused by policy"))
+    }
+}
+
+#[tokio::test]
+async fn middleware_for_applies_to_the_selected_requests_only() {
+    use mcp_serve::middleware::Select;
+    for era in eras() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let server = Server::new("mw", "1.0.0")
+            .middleware_for(Select::tool("secret"), Refuse)
+            .middleware_for(
+                Select::methods(["tools/list"]),
+                Record {
+                    tag: "lists",
+                    log: Arc::clone(&log),
+                },
+            )
+            .middleware_for(
+                Select::when(|req| req.arguments().is_some_and(|a| a.get("a") == Some(&json!(13)))),
+                Refuse,
+            )
+            .tool(add)
+            .tool(secret);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let e = client.call_tool("secret", json!({})).await.unwrap_err();
+        assert!(e.to_string().contains("refused by policy"), "{era:?}: {e}");
+        let r = client.call_tool("add", json!({"a": 1, "b": 2})).await.unwrap();
+        assert_eq!(text(&r), "3", "{era:?}");
+        let e = client
+            .call_tool("add", json!({"a": 13, "b": 2}))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("refused by policy"), "{era:?}: {e}");
+        assert_eq!(client.list_tools().await.unwrap().tools.len(), 2);
+        let log = log.lock().unwrap().clone();
+        assert!(
+            log.iter().all(|l| l == "lists>tools/list" || l == "<lists"),
+            "{era:?}: {log:?}"
+        );
+        assert!(log.contains(&"lists>tools/list".to_owned()), "{era:?}: {log:?}");
+    }
+}
