@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use super::{McpRequest, McpResult, Middleware, Next};
 
+/// A test of a request.
+type Test = dyn Fn(&McpRequest) -> bool + Send + Sync;
+
 /// Which requests a middleware applies to: by method, by the tool, prompt
 /// or resource they name, or by any test of the request. Conditions
 /// combine with AND; a `Select` with none matches everything.
@@ -24,7 +27,7 @@ use super::{McpRequest, McpResult, Middleware, Next};
 pub struct Select {
     methods: Option<Vec<String>>,
     names: Option<Vec<String>>,
-    when: Option<Arc<dyn Fn(&McpRequest) -> bool + Send + Sync>>,
+    when: Option<Arc<Test>>,
 }
 
 impl std::fmt::Debug for Select {
