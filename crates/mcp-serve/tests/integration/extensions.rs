@@ -144,7 +144,7 @@ async fn extension_notifications_reach_their_handler() {
         id: String,
     }
     for era in eras() {
-        let (tx, rx) = tokio::sync::oneshot::channel::<(String, String)>();
+        let (tx, rx) = tokio::sync::oneshot::channel::<(String, bool)>();
         let tx = Arc::new(Mutex::new(Some(tx)));
         let ext = Extension::new("com.example/receipts").notification(
             "notifications/receipts/seen",
@@ -152,7 +152,7 @@ async fn extension_notifications_reach_their_handler() {
                 let tx = Arc::clone(&tx);
                 async move {
                     if let Some(tx) = tx.lock().unwrap().take() {
-                        let _ = tx.send((p.id, cx.protocol_version().to_string()));
+                        let _ = tx.send((p.id, cx.request_id().is_none()));
                     }
                 }
             },

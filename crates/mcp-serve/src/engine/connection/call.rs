@@ -271,9 +271,22 @@ impl Connection {
         interaction: Interaction,
         task: Option<Arc<crate::engine::tasks::TaskEntry>>,
     ) -> crate::context::Context {
+        self.request_context(Some(scope.id.clone()), scope, cancel, interaction, task)
+    }
+
+    /// The [`Context`](crate::context::Context) of a request (`id`), or of
+    /// a notification (no id).
+    pub(super) fn request_context(
+        &self,
+        id: Option<RequestId>,
+        scope: Scope,
+        cancel: CancellationToken,
+        interaction: Interaction,
+        task: Option<Arc<crate::engine::tasks::TaskEntry>>,
+    ) -> crate::context::Context {
         crate::context::Context {
             inner: Arc::new(crate::context::RequestInfo {
-                id: Some(scope.id),
+                id,
                 meta: scope.meta,
                 version: scope.version,
                 client_info: scope.client_info,

@@ -385,7 +385,13 @@ impl Connection {
                         .and_then(|p| serde_json::from_str::<serde_json::Map<String, Value>>(p.get()).ok())
                         .unwrap_or_default();
                     params.remove("_meta");
-                    let cx = self.context_owned(self.notification_scope(via), CancellationToken::new(), None);
+                    let cx = self.request_context(
+                        None,
+                        self.notification_scope(via),
+                        CancellationToken::new(),
+                        None,
+                        None,
+                    );
                     // Nothing waits for a notification's handler.
                     tokio::spawn(run(params, cx));
                 }
