@@ -219,6 +219,12 @@ pub async fn serve_listener(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), TransportError> {
     let options = options.with_env();
+    if let Some(problem) = &options.env_problem {
+        return Err(TransportError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            problem.clone(),
+        )));
+    }
     if let Ok(addr) = listener.local_addr() {
         if !addr.ip().is_loopback() && !options.hosts_chosen() {
             return Err(TransportError::Io(std::io::Error::new(

@@ -108,6 +108,8 @@ pub struct HttpOptions {
     hosts_chosen: bool,
     /// The same for `allowed_origins`.
     origins_chosen: bool,
+    /// An environment setting that could not be read (see `with_env`).
+    pub(crate) env_problem: Option<String>,
 }
 
 impl Default for HttpOptions {
@@ -139,6 +141,7 @@ impl Default for HttpOptions {
             rate_limit: super::RateLimit::default(),
             hosts_chosen: false,
             origins_chosen: false,
+            env_problem: None,
         }
     }
 }
@@ -444,8 +447,18 @@ impl HttpOptions {
     }
 
     /// Fills in what the code left at its defaults from the environment:
-    /// [`ALLOWED_HOSTS_ENV`] and [`ALLOWED_ORIGINS_ENV`].
+    /// [`ALLOWED_HOSTS_ENV`], [`ALLOWED_ORIGINS_ENV`] and
+    /// [`RATE_LIMIT_ENV`](super::RATE_LIMIT_ENV). A value that cannot be
+    /// read is kept in `env_problem`, for the server to refuse to start.
     pub(crate) fn with_env(mut self) -> Self {
+        if self.rate_limit.is_unset() {
+            if let Ok(v) = std::env::var(super::RATE_LIMIT_ENV) {
+                match v.parse() {
+                    Ok(limits) => self.rate_limit = limits,
+                    Err(e) => self.env_problem = Some(format!("{}: {e}", super::RATE_LIMIT_ENV)),
+                }
+            }
+        }
         if !self.hosts_chosen {
             if let Ok(v) = std::env::var(ALLOWED_HOSTS_ENV) {
                 self.allowed_hosts = env_list(&v);
