@@ -5,13 +5,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::middleware::eras;
 use mcp_serve::client::{ClientError, ClientOptions, Era};
 use mcp_serve::extension::Extension;
 use mcp_serve::middleware::{McpRequest, McpResult, Middleware, Next};
 use mcp_serve::prelude::*;
-use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::testing::TestClient;
-use mcp_serve::transport::http::{HttpOptions, serve_listener};
 use serde_json::{Value, json};
 
 const ID: &str = "com.example/reverse";
@@ -32,10 +31,6 @@ fn reverse() -> Extension {
             }))
         },
     )
-}
-
-fn eras() -> [Era; 2] {
-    [Era::Modern, Era::Legacy(ProtocolVersion::LATEST_LEGACY)]
 }
 
 fn declaring(era: Era) -> ClientOptions {
@@ -228,15 +223,8 @@ async fn extension_methods_go_through_middleware_and_http() {
         .extension(reverse())
         .into_handle()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        serve_listener(&handle, listener, HttpOptions::default(), async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let served = super::middleware::Served::start(handle).await;
+    let url = served.url.clone();
     for era in eras() {
         let client = mcp_serve::client::Client::connect_http(&url, declaring(era))
             .await
@@ -256,10 +244,5 @@ async fn extension_methods_go_through_middleware_and_http() {
             .count(),
         2
     );
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(30), server)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    served.stop().await;
 }

@@ -40,7 +40,39 @@ async fn slow() -> String {
     "done".into()
 }
 
-fn eras() -> [Era; 2] {
+/// A server on 127.0.0.1 over Streamable HTTP, for the length of a test.
+pub(super) struct Served {
+    pub(super) url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), mcp_serve::transport::TransportError>>,
+}
+
+impl Served {
+    pub(super) async fn start(handle: mcp_serve::server::ServerHandle) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            serve_listener(&handle, listener, HttpOptions::default(), async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Served { url, stop, task }
+    }
+
+    /// Stops it and waits until it has.
+    pub(super) async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}
+
+pub(super) fn eras() -> [Era; 2] {
     [Era::Modern, Era::Legacy(ProtocolVersion::LATEST_LEGACY)]
 }
 
@@ -274,15 +306,8 @@ async fn middleware_runs_over_http_in_both_eras() {
         .tool(secret)
         .into_handle()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        serve_listener(&handle, listener, HttpOptions::default(), async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let served = Served::start(handle).await;
+    let url = served.url.clone();
     for era in eras() {
         let client = mcp_serve::client::Client::connect_http(
             &url,
@@ -301,12 +326,7 @@ async fn middleware_runs_over_http_in_both_eras() {
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 4);
     assert!(seen.iter().all(|a| a != "none"), "{seen:?}");
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(30), server)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    served.stop().await;
 }
 
 /// Refuses whatever reaches it.

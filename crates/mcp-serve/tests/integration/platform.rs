@@ -42,10 +42,8 @@ async fn quickstart(env: &[(&str, &str)], stdin: Stdio) -> Child {
         .expect("quickstart starts")
 }
 
-#[tokio::test]
-async fn under_port_without_a_host_policy_it_refuses_to_start_and_says_what_to_set() {
-    let port = free_port().to_string();
-    let mut child = quickstart(&[("PORT", &port)], Stdio::null()).await;
+/// Waits for `child` to exit in failure, and returns what it said.
+async fn refusal(child: &mut Child) -> String {
     let status = within("the refusal", child.wait()).await.expect("wait");
     assert!(!status.success(), "refused to start");
     let mut stderr = String::new();
@@ -56,6 +54,14 @@ async fn under_port_without_a_host_policy_it_refuses_to_start_and_says_what_to_s
         .read_to_string(&mut stderr)
         .await
         .expect("stderr");
+    stderr
+}
+
+#[tokio::test]
+async fn under_port_without_a_host_policy_it_refuses_to_start_and_says_what_to_set() {
+    let port = free_port().to_string();
+    let mut child = quickstart(&[("PORT", &port)], Stdio::null()).await;
+    let stderr = refusal(&mut child).await;
     assert!(
         stderr.contains(&format!("0.0.0.0:{port}"))
             && stderr.contains("MCP_SERVE_ALLOWED_HOSTS=mcp.example.com"),
@@ -239,16 +245,7 @@ async fn the_rate_limit_comes_from_the_environment_and_a_bad_one_stops_the_start
         Stdio::null(),
     )
     .await;
-    let status = within("the refusal", child.wait()).await.expect("wait");
-    assert!(!status.success(), "refused to start");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .await
-        .expect("stderr");
+    let stderr = refusal(&mut child).await;
     assert!(
         stderr.contains("MCP_SERVE_RATE_LIMIT") && stderr.contains("COUNT/PERIOD (e.g. 600/min)"),
         "{stderr}"
