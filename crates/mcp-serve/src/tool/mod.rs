@@ -94,7 +94,9 @@ pub(crate) fn meta_with_tags(meta: Option<&Meta>, tags: &[String]) -> Option<Met
     Some(meta)
 }
 
-/// The tags a definition's `_meta` lists under [`TAGS_META`].
+/// The tags a definition's `_meta` lists under [`TAGS_META`] (the proxy
+/// keeps a backend's tags).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn tags_in_meta(meta: Option<&Meta>) -> Vec<String> {
     meta.and_then(|m| m.get(TAGS_META))
         .and_then(Value::as_array)
