@@ -290,6 +290,16 @@ pub enum RegistrationError {
         /// The state's type.
         type_name: &'static str,
     },
+    /// A tool transform ([`crate::tool::ToolTransform`]) or the tool search
+    /// ([`crate::tool::ToolSearch`]) names something that does not exist, or
+    /// asks for something that cannot be done.
+    #[error("tool transform `{tool}`: {reason}")]
+    Transform {
+        /// The tool the transform starts from.
+        tool: String,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// A name is empty or too long.
     #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]
     InvalidName {

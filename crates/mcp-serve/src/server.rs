@@ -7,7 +7,7 @@ use mcp_serve_core::types::{CacheScope, Icon, Implementation};
 
 use crate::context::StateMap;
 pub use crate::engine::ServerHandle;
-use crate::engine::catalog::Catalog;
+use crate::engine::catalog::{Catalog, TagRules};
 use crate::engine::{Options, RegistrationError, Shared};
 use crate::prompt::IntoPrompt;
 use crate::resource::IntoResource;
@@ -19,6 +19,7 @@ enum Registration {
     Tool(crate::tool::Tool),
     Resource(crate::resource::Resource),
     Prompt(crate::prompt::Prompt),
+    Transform(crate::tool::ToolTransform),
 }
 
 /// An MCP server under construction: identity, tools, resources, prompts,
@@ -48,6 +49,8 @@ pub struct Server {
     state_key: Option<Vec<u8>>,
     layers: Vec<crate::middleware::LayerFn>,
     extensions: Vec<crate::extension::Extension>,
+    tag_rules: TagRules,
+    search: Option<crate::tool::ToolSearch>,
 }
 
 impl std::fmt::Debug for Server {
@@ -85,6 +88,8 @@ impl Server {
             state_key: None,
             layers: Vec::new(),
             extensions: Vec::new(),
+            tag_rules: TagRules::default(),
+            search: None,
         }
     }
 
@@ -136,6 +141,113 @@ impl Server {
     pub fn prompt(mut self, prompt: impl IntoPrompt) -> Self {
         self.registrations
             .push(Registration::Prompt(prompt.into_prompt()));
+        self
+    }
+
+    /// Registers the tool `transform` makes from a tool registered before it
+    /// (see [`ToolTransform`](crate::tool::ToolTransform)): renamed, its
+    /// arguments renamed, described, defaulted or hidden, its call wrapped.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::{ArgTransform, ToolTransform};
+    ///
+    /// /// Convert an amount between currencies.
+    /// #[tool]
+    /// fn convert(amount: f64, from: String, to: String) -> String { format!("{amount} {from} in {to}") }
+    ///
+    /// let to_euros = ToolTransform::new("convert")
+    ///     .name("to_euros")
+    ///     .description("Convert dollars to euros.")
+    ///     .arg("from", ArgTransform::fixed(serde_json::json!("USD")))
+    ///     .arg("to", ArgTransform::fixed(serde_json::json!("EUR")));
+    /// let server = Server::new("fx", "1.0.0").tool(convert).transform_tool(to_euros).into_handle().unwrap();
+    /// assert_eq!(server.tool_names(), ["convert", "to_euros"]);
+    /// ```
+    #[must_use]
+    pub fn transform_tool(mut self, transform: crate::tool::ToolTransform) -> Self {
+        self.registrations.push(Registration::Transform(transform));
+        self
+    }
+
+    /// Shows only the tools, resources, templates and prompts that have at
+    /// least one of these tags (more calls add more). Excluded tags
+    /// ([`Server::exclude_tags`]) still hide; see
+    /// [`ServerHandle::enable_tag`] for how names and tags combine.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Say hello.
+    /// #[tool(tags = ["public"])]
+    /// fn hello() -> &'static str { "hello" }
+    ///
+    /// /// Restart the service.
+    /// #[tool(tags = ["ops"])]
+    /// fn restart() -> &'static str { "restarted" }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("demo", "1.0.0").tool(hello).tool(restart).include_tags(["public"]);
+    /// let client = mcp_serve::testing::TestClient::modern(server).await?;
+    /// let names: Vec<String> = client.list_tools().await?.tools.into_iter().map(|t| t.name).collect();
+    /// assert_eq!(names, ["hello"]);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn include_tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+        self.tag_rules
+            .only
+            .get_or_insert_with(Default::default)
+            .extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Hides the tools, resources, templates and prompts that have any of
+    /// these tags, until [`ServerHandle::enable_tag`] shows them.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Restart the service.
+    /// #[tool(tags = ["ops"])]
+    /// fn restart() -> &'static str { "restarted" }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("demo", "1.0.0").tool(restart).exclude_tags(["ops"]);
+    /// let client = mcp_serve::testing::TestClient::modern(server).await?;
+    /// assert!(client.list_tools().await?.tools.is_empty());
+    /// client.server().enable_tag("ops");
+    /// assert_eq!(client.list_tools().await?.tools.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn exclude_tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+        self.tag_rules.hidden.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Replaces the full tool list with a `search_tools` tool and a
+    /// `call_tool` tool, for servers with more tools than a model should
+    /// read at once (see [`ToolSearch`](crate::tool::ToolSearch)).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::ToolSearch;
+    ///
+    /// /// Say hello.
+    /// #[tool]
+    /// fn hello() -> &'static str { "hello" }
+    ///
+    /// let server = Server::new("demo", "1.0.0")
+    ///     .tool(hello)
+    ///     .tool_search(ToolSearch::bm25().always_visible(["hello"]))
+    ///     .into_handle()
+    ///     .unwrap();
+    /// assert_eq!(server.tool_names(), ["hello", "search_tools", "call_tool"]);
+    /// ```
+    #[must_use]
+    pub fn tool_search(mut self, search: crate::tool::ToolSearch) -> Self {
+        self.search = Some(search);
         self
     }
 
@@ -405,7 +517,10 @@ impl Server {
 
     /// Checks every registration and builds the shared engine state.
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog {
+            tag_rules: self.tag_rules,
+            ..Catalog::default()
+        };
         for r in self.registrations {
             // Two registrations under one key is a mistake in the builder (the
             // second would silently win): refused, naming the key.
@@ -438,7 +553,19 @@ impl Server {
                     p.check_state(&self.state)?;
                     catalog.insert_prompt(p, &self.schema)?;
                 }
+                Registration::Transform(t) => {
+                    // Replacing the source under its own name is the point
+                    // of a transform without `.name(..)`; another tool's
+                    // name is two registrations of one name.
+                    let name = t.name.as_deref().unwrap_or(t.source());
+                    let taken = name != t.source() && catalog.tools.contains_key(name);
+                    duplicate("tool", name, "name", taken)?;
+                    catalog.insert_transformed(&t, &self.schema)?;
+                }
             }
+        }
+        if let Some(search) = self.search {
+            catalog.install_search(search, &self.schema)?;
         }
         let mut options = self.options;
         options.extensions = Arc::new(crate::engine::extensions::Registry::build(self.extensions)?);

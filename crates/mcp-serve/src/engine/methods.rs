@@ -126,7 +126,7 @@ pub(crate) fn list_tools(shared: &Shared, catalog: &Catalog, params: &Map<String
     list(shared, catalog, params, "tools", |c| {
         c.tools
             .values()
-            .filter(|t| t.enabled)
+            .filter(|t| t.enabled && c.tool_listed(&t.def.name))
             .map(|t| &t.def)
             .cloned()
             .collect()

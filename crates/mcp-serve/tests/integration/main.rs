@@ -5,6 +5,7 @@
 //! `cargo test -p mcp-serve --test integration MODULE::` runs one area.
 
 mod auth;
+mod catalog;
 mod client;
 mod engine;
 mod extensions;
