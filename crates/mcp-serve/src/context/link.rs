@@ -24,6 +24,10 @@ pub(crate) trait Served: Send + Sync + 'static {
         cx: Context,
     ) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>;
 
+    /// The tags of the tool or prompt `name`, or of the resource `name`
+    /// (a URI), that a request of `method` names.
+    fn tags_of(&self, method: &str, name: &str) -> Vec<String>;
+
     /// The engine itself, for layers above the handler API
     /// (`Context::server` hands out the engine's handle).
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;

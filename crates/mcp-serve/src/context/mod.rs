@@ -251,6 +251,23 @@ impl Context {
             .as_object()
     }
 
+    /// The tags of the tool, prompt or resource a request of `method`
+    /// names (`name` is the tool or prompt name, or the resource URI);
+    /// empty when it names none or has none.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// #[tool(tags = ["admin"])]
+    /// async fn purge(ctx: Context) -> String {
+    ///     format!("{:?}", ctx.tags_of("tools/call", "purge"))
+    /// }
+    /// # let _ = Server::new("demo", "1.0.0").tool(purge);
+    /// ```
+    pub fn tags_of(&self, method: &str, name: &str) -> Vec<String> {
+        self.inner.served.tags_of(method, name)
+    }
+
     /// A value registered with `Server::state`.
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         self.inner.served.state().get::<T>()

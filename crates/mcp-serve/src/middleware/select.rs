@@ -9,7 +9,7 @@ use super::{McpRequest, McpResult, Middleware, Next};
 type Test = dyn Fn(&McpRequest) -> bool + Send + Sync;
 
 /// Which requests a middleware applies to: by method, by the tool, prompt
-/// or resource they name, or by any test of the request. Conditions
+/// or resource they name, by its tags, or by any test of the request. Conditions
 /// combine with AND; a `Select` with none matches everything.
 ///
 /// ```
@@ -27,6 +27,7 @@ type Test = dyn Fn(&McpRequest) -> bool + Send + Sync;
 pub struct Select {
     methods: Option<Vec<String>>,
     names: Option<Vec<String>>,
+    tags: Option<Vec<String>>,
     when: Option<Arc<Test>>,
 }
 
@@ -35,6 +36,7 @@ impl std::fmt::Debug for Select {
         f.debug_struct("Select")
             .field("methods", &self.methods)
             .field("names", &self.names)
+            .field("tags", &self.tags)
             .field("when", &self.when.as_ref().map(|_| ".."))
             .finish()
     }
@@ -77,6 +79,24 @@ impl Select {
     /// ```
     pub fn tool(name: impl Into<String>) -> Self {
         Select::tools([name.into()])
+    }
+
+    /// Requests naming a tool, prompt or resource with one of these tags
+    /// (`#[tool(tags = [..])]`): a group of components.
+    ///
+    /// ```
+    /// let s = mcp_serve::middleware::Select::tags(["admin"]);
+    /// # let _ = s;
+    /// ```
+    pub fn tags<I, S>(tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Select {
+            tags: Some(tags.into_iter().map(Into::into).collect()),
+            ..Select::default()
+        }
     }
 
     /// Requests for which `test` says yes.
@@ -143,6 +163,14 @@ impl Select {
                 .names
                 .as_ref()
                 .is_none_or(|n| req.name().is_some_and(|name| n.iter().any(|n| n == name)))
+            && self.tags.as_ref().is_none_or(|wanted| {
+                req.name().is_some_and(|name| {
+                    req.context()
+                        .tags_of(req.method(), name)
+                        .iter()
+                        .any(|t| wanted.contains(t))
+                })
+            })
             && self.when.as_ref().is_none_or(|test| test(req))
     }
 }

@@ -28,7 +28,7 @@ async fn nap() -> String {
 }
 
 /// Not for everyone.
-#[tool]
+#[tool(tags = ["vault"])]
 fn secret() -> String {
     "the vault code".into()
 }
@@ -375,5 +375,21 @@ async fn middleware_for_applies_to_the_selected_requests_only() {
             "{era:?}: {log:?}"
         );
         assert!(log.contains(&"lists>tools/list".to_owned()), "{era:?}: {log:?}");
+    }
+}
+
+#[tokio::test]
+async fn middleware_for_a_tag_applies_to_that_group() {
+    use mcp_serve::middleware::Select;
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .middleware_for(Select::tags(["vault"]), Refuse)
+            .tool(add)
+            .tool(secret);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let e = client.call_tool("secret", json!({})).await.unwrap_err();
+        assert!(e.to_string().contains("refused by policy"), "{era:?}: {e}");
+        let r = client.call_tool("add", json!({"a": 1, "b": 2})).await.unwrap();
+        assert_eq!(text(&r), "3", "{era:?}");
     }
 }
