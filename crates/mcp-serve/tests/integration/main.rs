@@ -24,4 +24,5 @@ mod stdio;
 mod subscriptions;
 mod tasks;
 mod telemetry;
+mod tls;
 mod ui;

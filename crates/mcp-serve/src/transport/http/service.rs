@@ -173,7 +173,9 @@ where
             }
             #[cfg(feature = "auth")]
             if let Some(auth) = &shared.options.auth {
-                if let Some(r) = super::authorize::metadata(auth, req.headers(), path) {
+                if let Some(r) =
+                    super::authorize::metadata(auth, req.headers(), path, shared.options.serves_tls())
+                {
                     return Ok(r);
                 }
             }
