@@ -566,7 +566,8 @@ impl ServerHandle {
     /// Serves over Streamable HTTP at `http://ADDR/mcp` until Ctrl-C or
     /// SIGTERM, with the default [`HttpOptions`](crate::transport::http::HttpOptions)
     /// and the `Host` names in `MCP_SERVE_ALLOWED_HOSTS` (required beyond
-    /// loopback).
+    /// loopback). With `MCP_SERVE_TLS_CERT` and `MCP_SERVE_TLS_KEY` (feature
+    /// `tls`), it serves HTTPS at `https://ADDR/mcp`.
     ///
     /// # Errors
     /// An address that cannot be bound, or one beyond loopback with no

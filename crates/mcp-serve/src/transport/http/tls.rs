@@ -34,10 +34,18 @@ use super::McpService;
 /// The environment variable naming the PEM certificate chain file, read
 /// when the code sets no [`HttpOptions::tls`](super::HttpOptions::tls)
 /// (with [`TLS_KEY_ENV`]; one without the other is an error).
+///
+/// ```
+/// assert_eq!(mcp_serve::transport::http::TLS_CERT_ENV, "MCP_SERVE_TLS_CERT");
+/// ```
 pub const TLS_CERT_ENV: &str = "MCP_SERVE_TLS_CERT";
 
 /// The environment variable naming the PEM private key file (with
 /// [`TLS_CERT_ENV`]).
+///
+/// ```
+/// assert_eq!(mcp_serve::transport::http::TLS_KEY_ENV, "MCP_SERVE_TLS_KEY");
+/// ```
 pub const TLS_KEY_ENV: &str = "MCP_SERVE_TLS_KEY";
 
 /// Where a server's certificate and key are, and how often to look for new
