@@ -602,11 +602,25 @@ impl Server {
     /// names clients use in `MCP_SERVE_ALLOWED_HOSTS` (`*` for any).
     /// Over HTTP, SIGTERM and Ctrl-C shut down gracefully and return `Ok`.
     ///
+    /// HTTPS (feature `tls`): `--tls-cert PATH --tls-key PATH` (or
+    /// `MCP_SERVE_TLS_CERT` and `MCP_SERVE_TLS_KEY`) name the PEM
+    /// certificate chain and private key; they are reloaded on SIGHUP and
+    /// when the files change.
+    ///
     /// # Errors
-    /// A registration error, or a transport failure.
+    /// A registration error, a transport failure, or a command line that
+    /// asks for something unavailable (e.g. `--tls-cert` without
+    /// `--tls-key`).
     pub async fn run(self) -> Result<(), ServeError> {
         let handle = self.into_handle()?;
-        match http_address_from_env() {
+        let tls = tls_files_from_args()?;
+        let http = http_address_from_env();
+        if tls.is_some() && http.is_none() {
+            return Err(ServeError::Usage(
+                "--tls-cert / --tls-key serve HTTPS: add --http ADDR (e.g. --http 0.0.0.0:8443)".into(),
+            ));
+        }
+        match http {
             #[cfg(feature = "http")]
             Some(addr) => {
                 let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
@@ -614,7 +628,7 @@ impl Server {
                         "--http / MCP_SERVE_HTTP / PORT needs an address like 127.0.0.1:8000 (or a port number), got {addr:?}"
                     ))
                 })?;
-                handle.serve_http(addr).await
+                handle.serve_http_with(addr, tls).await
             }
             #[cfg(not(feature = "http"))]
             Some(_) => Err(ServeError::Usage(
@@ -685,6 +699,58 @@ fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runti
         .map_err(|e| ServeError::Transport(TransportError::Io(e)))
 }
 
+/// `--NAME VALUE` or `--NAME=VALUE` on the command line: `None` when absent,
+/// `Some("")` when the value is missing.
+fn flag(name: &str) -> Option<String> {
+    let long = format!("--{name}");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == long {
+            return Some(args.next().unwrap_or_default());
+        }
+        if let Some(v) = a.strip_prefix(&long).and_then(|v| v.strip_prefix('=')) {
+            return Some(v.to_owned());
+        }
+    }
+    None
+}
+
+/// The certificate chain and key of `--tls-cert PATH --tls-key PATH`.
+#[cfg(feature = "tls")]
+type TlsArgs = Option<crate::transport::http::TlsFiles>;
+#[cfg(not(feature = "tls"))]
+type TlsArgs = Option<std::convert::Infallible>;
+
+/// `--tls-cert PATH --tls-key PATH`: both or neither.
+fn tls_files_from_args() -> Result<TlsArgs, ServeError> {
+    let (cert, key) = (flag("tls-cert"), flag("tls-key"));
+    let missing = |flag: &str| {
+        ServeError::Usage(format!(
+            "--{flag} needs a path: HTTPS needs both --tls-cert PATH (the PEM certificate chain) and \
+             --tls-key PATH (its PEM private key)"
+        ))
+    };
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(_), None) | (None, Some(_)) => Err(ServeError::Usage(
+            "--tls-cert and --tls-key go together: HTTPS needs both the PEM certificate chain \
+             (--tls-cert PATH) and its PEM private key (--tls-key PATH)"
+                .into(),
+        )),
+        (Some(c), _) if c.is_empty() => Err(missing("tls-cert")),
+        (_, Some(k)) if k.is_empty() => Err(missing("tls-key")),
+        #[cfg(feature = "tls")]
+        (Some(cert), Some(key)) => Ok(Some(crate::transport::http::TlsFiles::new(cert, key))),
+        #[cfg(not(feature = "tls"))]
+        (Some(_), Some(_)) => Err(ServeError::Usage(
+            "--tls-cert / --tls-key ask for HTTPS, but this server was built without mcp-serve's `tls` \
+             feature: enable it in Cargo.toml (`mcp-serve = { features = [\"tls\"] }`) or terminate TLS in a \
+             proxy"
+                .into(),
+        )),
+    }
+}
+
 /// `--http ADDR` / `--http=ADDR` on the command line, or `MCP_SERVE_HTTP`,
 /// or `0.0.0.0:$PORT` when a platform sets `PORT`.
 fn http_address_from_env() -> Option<String> {
@@ -729,15 +795,28 @@ impl ServerHandle {
     /// Serves over Streamable HTTP at `http://ADDR/mcp` until Ctrl-C or
     /// SIGTERM, with the default [`HttpOptions`](crate::transport::http::HttpOptions)
     /// and the `Host` names in `MCP_SERVE_ALLOWED_HOSTS` (required beyond
-    /// loopback).
+    /// loopback). With `MCP_SERVE_TLS_CERT` and `MCP_SERVE_TLS_KEY` (feature
+    /// `tls`), it serves HTTPS at `https://ADDR/mcp`.
     ///
     /// # Errors
     /// An address that cannot be bound, or one beyond loopback with no
     /// `Host` names to accept.
     #[cfg(feature = "http")]
     pub async fn serve_http(&self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
-        #[cfg_attr(not(feature = "auth"), allow(unused_mut))]
+        self.serve_http_with(addr, None).await
+    }
+
+    /// [`ServerHandle::serve_http`], over TLS when `tls` names the files.
+    #[cfg(feature = "http")]
+    async fn serve_http_with(&self, addr: std::net::SocketAddr, tls: TlsArgs) -> Result<(), ServeError> {
+        #[cfg_attr(not(any(feature = "auth", feature = "tls")), allow(unused_mut))]
         let mut options = crate::transport::http::HttpOptions::default();
+        #[cfg(feature = "tls")]
+        if let Some(files) = tls {
+            options = options.tls_files(files);
+        }
+        #[cfg(not(feature = "tls"))]
+        let _ = tls;
         #[cfg(feature = "auth")]
         if self.auth().is_none() {
             if let Some(auth) = crate::auth::Auth::from_env().map_err(ServeError::Usage)? {

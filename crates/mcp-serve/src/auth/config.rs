@@ -96,8 +96,10 @@ impl Auth {
         self.resource.as_deref()
     }
 
-    /// The canonical URI for a request to `path` with these headers.
-    pub(crate) fn resource_for(&self, headers: &http::HeaderMap, path: &str) -> String {
+    /// The canonical URI for a request to `path` with these headers; `tls`:
+    /// it came over TLS this server terminated (so `https`, whatever the
+    /// host).
+    pub(crate) fn resource_for(&self, headers: &http::HeaderMap, path: &str, tls: bool) -> String {
         if let Some(r) = &self.resource {
             return r.clone();
         }
@@ -106,13 +108,18 @@ impl Auth {
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
         let loopback = ["localhost", "127.", "[::1]"].iter().any(|l| host.starts_with(l));
-        let scheme = headers
+        let forwarded = headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .map(str::trim)
-            .filter(|s| matches!(*s, "http" | "https"))
-            .unwrap_or(if loopback { "http" } else { "https" });
+            .filter(|s| matches!(*s, "http" | "https"));
+        let scheme = match forwarded {
+            _ if tls => "https",
+            Some(s) => s,
+            None if loopback => "http",
+            None => "https",
+        };
         format!("{scheme}://{host}{}", path.trim_end_matches('/'))
     }
 
@@ -257,7 +264,7 @@ impl Auth {
     /// The resource whose metadata a request to `path` asks for: the
     /// path-aware location, or the root one (for clients that only look
     /// there; with no canonical URI, it stands for `/mcp`).
-    pub(crate) fn metadata_for(&self, headers: &http::HeaderMap, path: &str) -> Option<String> {
+    pub(crate) fn metadata_for(&self, headers: &http::HeaderMap, path: &str, tls: bool) -> Option<String> {
         const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
         let rest = path.strip_prefix(WELL_KNOWN)?;
         match &self.resource {
@@ -265,8 +272,8 @@ impl Auth {
                 let (_, own) = split(r);
                 (rest.is_empty() || rest == own).then(|| r.clone())
             }
-            None if rest.is_empty() => Some(self.resource_for(headers, "/mcp")),
-            None if rest.starts_with('/') => Some(self.resource_for(headers, rest)),
+            None if rest.is_empty() => Some(self.resource_for(headers, "/mcp", tls)),
+            None if rest.starts_with('/') => Some(self.resource_for(headers, rest, tls)),
             None => None,
         }
     }

@@ -27,4 +27,5 @@ mod stdio;
 mod subscriptions;
 mod tasks;
 mod telemetry;
+mod tls;
 mod ui;

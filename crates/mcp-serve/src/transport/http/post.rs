@@ -320,7 +320,7 @@ fn scope_refusal(
     let refusal = |m: &jsonrpc::RawMessage<'_>| {
         let (method, name) = target_of(m)?;
         let required = shared.server.required_scopes(method, &name);
-        super::authorize::step_up(auth, parts, principal, &required)
+        super::authorize::step_up(auth, parts, principal, &required, shared.options.serves_tls())
     };
     match parsed {
         Incoming::Single(m) => refusal(m),
