@@ -40,6 +40,7 @@ pub struct Auth {
     pub(crate) key_headers: Vec<http::HeaderName>,
     pub(crate) denial: ScopeDenial,
     pub(crate) resource_name: Option<String>,
+    pub(crate) filter_lists: bool,
 }
 
 impl std::fmt::Debug for Auth {
@@ -49,6 +50,7 @@ impl std::fmt::Debug for Auth {
             .field("authorization_servers", &self.authorization_servers)
             .field("scopes_supported", &self.scopes_supported)
             .field("key_headers", &self.key_headers)
+            .field("filter_lists", &self.filter_lists)
             .finish_non_exhaustive()
     }
 }
@@ -70,6 +72,7 @@ impl Auth {
             key_headers: Vec::new(),
             denial: ScopeDenial::StepUp,
             resource_name: None,
+            filter_lists: false,
         }
     }
 
@@ -192,6 +195,33 @@ impl Auth {
     #[must_use]
     pub fn on_missing_scope(mut self, denial: ScopeDenial) -> Self {
         self.denial = denial;
+        self
+    }
+
+    /// Whether `tools/list`, `resources/list`, `resources/templates/list`
+    /// and `prompts/list` leave out what the caller's scopes do not allow
+    /// (default: no, everything is listed and refused when used).
+    ///
+    /// Filtered results vary with the caller, so modern clients are told
+    /// `cacheScope: "private"` (a cache is not shared across tokens); a list
+    /// none of whose entries needs a scope is the same for everyone and
+    /// keeps the server's cache hints. Cursors page through the caller's
+    /// own list. Scopes cover their `:` children as when they are enforced
+    /// (`files` lists a tool needing `files:write`).
+    ///
+    /// Off by default because hiding a tool also hides the way to it: the
+    /// spec has clients start with the least scopes (`scopes_supported`)
+    /// and step up when a call answers 403 `insufficient_scope`, which a
+    /// client only does for a tool it has seen. Turn it on when callers
+    /// cannot get more scopes anyway (API keys, service accounts), or when
+    /// the names of tools are themselves not for everyone's eyes.
+    ///
+    /// ```
+    /// let _ = mcp_serve::auth::Auth::new("https://m.example/mcp").filter_lists(true);
+    /// ```
+    #[must_use]
+    pub fn filter_lists(mut self, filter: bool) -> Self {
+        self.filter_lists = filter;
         self
     }
 

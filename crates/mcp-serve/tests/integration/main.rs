@@ -22,6 +22,7 @@ mod otel;
 mod platform;
 mod proxy;
 mod schema_conformance;
+mod scoped_lists;
 mod serving;
 mod stdio;
 mod subscriptions;

@@ -54,6 +54,7 @@ impl Connection {
     ) -> Reply {
         let shared = &self.inner.shared;
         let id = scope.id.clone();
+        let viewer = methods::list_viewer(scope.http.as_deref());
         let outcome: MethodResult = match method {
             "ping" if scope.version.is_modern() => {
                 return error_reply(
@@ -70,15 +71,19 @@ impl Connection {
             "resources/subscribe" | "resources/unsubscribe" if scope.version.is_legacy() => {
                 self.subscribe(method, &params)
             }
+            // The first page as everyone sees it; a list filtered for the
+            // caller is made for each request.
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list"
-                if matches!(params.get("cursor"), None | Some(Value::Null)) =>
+                if matches!(params.get("cursor"), None | Some(Value::Null)) && viewer.is_none() =>
             {
                 return Reply::Now(methods::cached_list(shared, method, scope.version, &id));
             }
-            "tools/list" => methods::list_tools(shared, &shared.catalog.load(), &params),
-            "resources/list" => methods::list_resources(shared, &shared.catalog.load(), &params),
-            "resources/templates/list" => methods::list_templates(shared, &shared.catalog.load(), &params),
-            "prompts/list" => methods::list_prompts(shared, &shared.catalog.load(), &params),
+            "tools/list" => methods::list_tools(shared, &shared.catalog.load(), &params, viewer),
+            "resources/list" => methods::list_resources(shared, &shared.catalog.load(), &params, viewer),
+            "resources/templates/list" => {
+                methods::list_templates(shared, &shared.catalog.load(), &params, viewer)
+            }
+            "prompts/list" => methods::list_prompts(shared, &shared.catalog.load(), &params, viewer),
             "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" if scope.version.is_legacy() => {
                 return self.task_method(&scope.id, method, &params);
             }

@@ -189,6 +189,9 @@ pub(super) async fn authenticate(
     match verifier.verify(token, resource).await {
         Ok(principal) => {
             parts.extensions.insert(Arc::new(principal));
+            if auth.filter_lists {
+                parts.extensions.insert(crate::auth::FilterLists);
+            }
             Ok(())
         }
         Err(AuthError::InvalidToken(why)) => Err(challenge(
