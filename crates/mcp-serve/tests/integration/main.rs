@@ -15,6 +15,7 @@ mod interactive;
 mod layers;
 mod listen;
 mod macros;
+mod openapi;
 mod otel;
 mod platform;
 mod proxy;
