@@ -8,20 +8,30 @@ use base64::Engine as _;
 use mcp_serve_core::types::{
     BlobResourceContents, CallToolResult, ContentBlock, ResourceContents, TextResourceContents,
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Url;
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 
 use super::operation::{BodyShape, Operation, ParamLocation, Style};
 
-/// Everything but the RFC 3986 unreserved characters is escaped in a path
-/// segment or cookie value.
+/// Everything but the RFC 3986 unreserved characters is escaped in a path segment.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// What RFC 6265 does not allow in a cookie value (and `%`, so the escape
+/// is unambiguous) is escaped; the rest is sent as it is, since servers
+/// rarely decode cookies.
+const COOKIE_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
 
 /// The longest error message taken from a response body.
 const MAX_MESSAGE: usize = 1000;
@@ -195,7 +205,7 @@ impl Caller {
                         } else {
                             simple(value, false)
                         };
-                        cookies.push(format!("{}={}", p.name, utf8_percent_encode(&text, COMPONENT)));
+                        cookies.push(format!("{}={}", p.name, utf8_percent_encode(&text, COOKIE_VALUE)));
                     }
                 }
             }
@@ -205,7 +215,7 @@ impl Caller {
                         query.append_pair(name, value);
                     }
                     ParamLocation::Cookie => {
-                        cookies.push(format!("{name}={}", utf8_percent_encode(value, COMPONENT)))
+                        cookies.push(format!("{name}={}", utf8_percent_encode(value, COOKIE_VALUE)))
                     }
                     ParamLocation::Path | ParamLocation::Header => {}
                 }
@@ -466,6 +476,10 @@ mod tests {
         assert_eq!(
             utf8_percent_encode("a b/c?", COMPONENT).to_string(),
             "a%20b%2Fc%3F"
+        );
+        assert_eq!(
+            utf8_percent_encode("s=1/x; é%", COOKIE_VALUE).to_string(),
+            "s=1/x%3B%20%C3%A9%25"
         );
     }
 }
