@@ -622,7 +622,19 @@ impl OpenApi {
                 }
             }
         }
+        // A redirect to another origin would carry the credentials there
+        // (reqwest drops `Authorization` across hosts, not an API-key
+        // header): such an answer is returned as it is, a 3xx tool error.
+        let same_origin = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(Url::origin);
+            if attempt.previous().len() > 10 || first.is_some_and(|o| o != attempt.url().origin()) {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
         let http = reqwest::Client::builder()
+            .redirect(same_origin)
             .default_headers(headers)
             .user_agent(concat!("mcp-serve-openapi/", env!("CARGO_PKG_VERSION")))
             .timeout(self.timeout)

@@ -79,6 +79,23 @@ async fn petstore() -> (String, Arc<Mutex<Vec<Seen>>>) {
                     .header("content-type", "application/json")
                     .body(Body::from("\"logged in user session:42\""))
                     .unwrap(),
+                // Redirects: to another origin (the same server as `localhost`), and within this one.
+                ("GET", "/api/v3/user/logout") => {
+                    let host = parts.headers["host"]
+                        .to_str()
+                        .unwrap()
+                        .replace("127.0.0.1", "localhost");
+                    Response::builder()
+                        .status(StatusCode::FOUND)
+                        .header("location", format!("http://{host}/api/v3/store/inventory"))
+                        .body(Body::empty())
+                        .unwrap()
+                }
+                ("GET", "/api/v3/user/ann") => Response::builder()
+                    .status(StatusCode::TEMPORARY_REDIRECT)
+                    .header("location", "/api/v3/pet/1")
+                    .body(Body::empty())
+                    .unwrap(),
                 _ => json(StatusCode::BAD_REQUEST, json!({ "message": "unexpected call" })),
             }
         }
@@ -260,6 +277,25 @@ async fn petstore_calls_run_end_to_end_against_a_local_server() {
     assert_eq!(r.is_error, Some(true));
     let text = r.content[0].as_text().unwrap();
     assert!(text.contains("404") && text.contains("Pet not found"), "{text}");
+
+    // A redirect within the API is followed; one to another origin is not,
+    // so the API key does not travel there.
+    let r = client
+        .call_tool("getUserByName", json!({ "username": "ann" }))
+        .await
+        .unwrap();
+    assert_eq!(r.structured_content.as_ref().unwrap()["name"], "Rex", "{r:?}");
+    let r = client.call_tool("logoutUser", json!({})).await.unwrap();
+    assert_eq!(r.is_error, Some(true));
+    assert!(r.content[0].as_text().unwrap().contains("302"), "{r:?}");
+    assert!(
+        !seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.headers["host"].to_str().unwrap().starts_with("localhost")),
+        "the cross-origin redirect was followed"
+    );
 
     // Arguments the schema refuses never reach the API.
     let before = seen.lock().unwrap().len();
