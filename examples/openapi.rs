@@ -47,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut api = OpenApi::load(&spec)
         .await?
-        // Tools for everything but the user admin routes...
+        // Tools for every operation but the bulk user import...
         .route_map(RouteMap::new(RouteKind::Exclude).path("/user/createWithList"))
         // ...and resources for what can be read with a plain GET.
         .get_as_resources()
