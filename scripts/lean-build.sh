@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 passed=0
-for features in "" http tls client validate telemetry auth fuzzing; do
+for features in "" http tls client validate telemetry auth openapi fuzzing; do
     echo "[lean-build] cargo clippy -p mcp-serve --no-default-features --features '$features'"
     cargo clippy --quiet -p mcp-serve --lib --no-default-features --features "$features" -- -D warnings
     passed=$((passed + 1))

@@ -101,6 +101,9 @@ run_counted conformance-client bash scripts/conformance-client.sh
 step "the mcp-serve CLI against official TypeScript and Python servers (stdio, Streamable HTTP, HTTP+SSE, proxy)"
 run_counted cli-interop bash scripts/cli-interop.sh
 
+step "mcp-serve openapi against a real FastAPI app serving its own OpenAPI document (official Python client; stdio and HTTP)"
+run_counted openapi bash scripts/openapi-test.sh
+
 step "the quickstart in a FROM scratch image under podman + runc (musl, else glibc with its libraries)"
 run_counted container-test bash scripts/container-test.sh
 

@@ -18,6 +18,7 @@ mod layers;
 mod listen;
 mod macros;
 mod middleware;
+mod openapi;
 mod otel;
 mod platform;
 mod proxy;
