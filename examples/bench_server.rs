@@ -30,8 +30,8 @@
 //! PORT=8000 target/release/examples/bench_server --auth jwt
 //! ```
 
-use mcp_serve::middleware::Middleware;
 use mcp_serve::auth::{Algorithm, ApiKeys, Auth, DecodingKey, JwtVerifier, Principal};
+use mcp_serve::middleware::Middleware;
 use mcp_serve::prelude::*;
 
 /// Passes every request on: what the chain itself costs.

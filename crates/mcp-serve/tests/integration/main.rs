@@ -21,6 +21,7 @@ mod middleware;
 mod openapi;
 mod otel;
 mod platform;
+mod policy;
 mod proxy;
 mod schema_conformance;
 mod scoped_lists;
