@@ -52,9 +52,14 @@ mod hooks;
 mod next;
 mod request;
 
+mod common;
+mod logging;
+
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
+
+pub use logging::Logging;
 
 pub(crate) use next::{Chain, run};
 pub(crate) use request::Continuation;

@@ -16,6 +16,7 @@ mod layers;
 mod listen;
 mod macros;
 mod middleware;
+mod middleware_builtins;
 mod otel;
 mod platform;
 mod proxy;

@@ -1,0 +1,194 @@
+//! The built-in middleware, each against the real engine in both eras
+//! (in memory), and over HTTP where the caller's identity matters. Time is
+//! tokio's paused clock.
+
+use mcp_serve::auth::{ApiKeys, Auth, Principal};
+use mcp_serve::client::{Client, ClientOptions, Era};
+use mcp_serve::error::McpError;
+use mcp_serve::middleware::{Logging, McpRequest, McpResult, Middleware, Next};
+use mcp_serve::prelude::*;
+use mcp_serve::protocol::version::ProtocolVersion;
+use mcp_serve::testing::TestClient;
+use mcp_serve::transport::http::{HttpOptions, serve_listener};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+fn eras() -> [Era; 2] {
+    [Era::Modern, Era::Legacy(ProtocolVersion::LATEST_LEGACY)]
+}
+
+/// Add two numbers.
+#[tool]
+fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// Log in (takes a secret).
+#[tool]
+fn login(user: String, password: String) -> String {
+    format!("welcome {user} ({} chars)", password.len())
+}
+
+/// Refuses the tool `refused` with an invalid-params error.
+struct Refuse;
+
+impl Middleware for Refuse {
+    async fn on_call_tool(&self, req: McpRequest, next: Next) -> McpResult {
+        if req.name() == Some("refused") {
+            return Err(McpError::invalid_params("refused is not for you"));
+        }
+        next.run(req).await
+    }
+}
+
+/// Everything `tracing` logged while `f` ran on this thread.
+async fn logged<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let out = f.await;
+    drop(guard);
+    let text = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    (out, text)
+}
+
+/// The lines of `log` from `target` that mention `needle`.
+fn lines<'a>(log: &'a str, target: &str, needle: &str) -> Vec<&'a str> {
+    log.lines()
+        .filter(|l| l.contains(target) && l.contains(needle))
+        .collect()
+}
+
+/// Serves `server` over HTTP with these API keys; the URL and a stop switch.
+async fn serve_http(server: Server, keys: ApiKeys) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let handle = server.into_handle().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let options = HttpOptions::default().auth(Auth::new(&url).verifier(keys));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = serve_listener(&handle, listener, options, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    (url, stop)
+}
+
+async fn http_client(url: &str, era: Era, key: Option<&str>) -> Client {
+    let mut options = ClientOptions {
+        era,
+        ..Default::default()
+    };
+    if let Some(key) = key {
+        options = options.header("authorization", format!("Bearer {key}"));
+    }
+    Client::connect_http(url, options).await.unwrap()
+}
+
+#[tokio::test]
+async fn logging_records_each_request_with_its_outcome_and_redacts_arguments() {
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .middleware(Logging::new().with_arguments().redact(["user"]))
+            .middleware(Refuse)
+            .tool(add)
+            .tool(login);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let ((), log) = logged(async {
+            client.call_tool("add", json!({"a": 1, "b": 2})).await.unwrap();
+            client
+                .call_tool("login", json!({"user": "ada", "password": "hunter2"}))
+                .await
+                .unwrap();
+            client.call_tool("refused", json!({})).await.unwrap_err();
+            client.list_tools().await.unwrap();
+        })
+        .await;
+        let want_era = if matches!(era, Era::Modern) {
+            "modern"
+        } else {
+            "legacy"
+        };
+
+        let add_line = lines(&log, "mcp_serve::request", "name=\"add\"");
+        assert_eq!(add_line.len(), 1, "{era:?}: {log}");
+        for field in [
+            "method=\"tools/call\"",
+            &format!("era=\"{want_era}\""),
+            "outcome=\"ok\"",
+            "duration_ms=",
+            r#"arguments="{\"a\":1,\"b\":2}""#,
+        ] {
+            assert!(
+                add_line[0].contains(field),
+                "{era:?}: no {field} in {}",
+                add_line[0]
+            );
+        }
+        assert!(add_line[0].contains(" INFO "), "{}", add_line[0]);
+
+        assert!(!log.contains("hunter2"), "{era:?}: a password was logged: {log}");
+        assert!(
+            !log.contains("ada"),
+            "{era:?}: a configured key was logged: {log}"
+        );
+        let login_line = lines(&log, "mcp_serve::request", "name=\"login\"");
+        assert!(login_line[0].contains("[redacted]"), "{}", login_line[0]);
+
+        let refused = lines(&log, "mcp_serve::request", "name=\"refused\"");
+        assert!(refused[0].contains(" WARN "), "{}", refused[0]);
+        assert!(refused[0].contains("outcome=\"error\""), "{}", refused[0]);
+        assert!(refused[0].contains("error_code=-32602"), "{}", refused[0]);
+
+        assert_eq!(
+            lines(&log, "mcp_serve::request", "method=\"tools/list\"").len(),
+            1,
+            "{era:?}: {log}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn logging_never_logs_the_authorization_header_or_arguments_unless_asked() {
+    let keys = ApiKeys::new().key("k-very-secret", Principal::new("alice"));
+    let (url, stop) = serve_http(
+        Server::new("mw", "1.0.0").middleware(Logging::new()).tool(login),
+        keys,
+    )
+    .await;
+    let ((), log) = logged(async {
+        for era in eras() {
+            let client = http_client(&url, era, Some("k-very-secret")).await;
+            client
+                .call_tool("login", json!({"user": "ada", "password": "hunter2"}))
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    let calls = lines(&log, "mcp_serve::request", "name=\"login\"");
+    assert_eq!(calls.len(), 2, "{log}");
+    for line in calls {
+        assert!(line.contains("caller=\"alice\""), "{line}");
+    }
+    assert!(!log.contains("k-very-secret"), "{log}");
+    assert!(!log.contains("hunter2") && !log.contains("arguments="), "{log}");
+    let _ = stop.send(());
+}
