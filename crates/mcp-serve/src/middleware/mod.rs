@@ -54,12 +54,14 @@ mod request;
 
 mod common;
 mod logging;
+mod timing;
 
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
 
 pub use logging::Logging;
+pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};
 
 pub(crate) use next::{Chain, run};
 pub(crate) use request::Continuation;

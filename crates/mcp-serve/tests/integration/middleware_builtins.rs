@@ -5,13 +5,14 @@
 use mcp_serve::auth::{ApiKeys, Auth, Principal};
 use mcp_serve::client::{Client, ClientOptions, Era};
 use mcp_serve::error::McpError;
-use mcp_serve::middleware::{Logging, McpRequest, McpResult, Middleware, Next};
+use mcp_serve::middleware::{Logging, McpRequest, McpResult, Middleware, Next, Timing};
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::testing::TestClient;
 use mcp_serve::transport::http::{HttpOptions, serve_listener};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 fn eras() -> [Era; 2] {
     [Era::Modern, Era::Legacy(ProtocolVersion::LATEST_LEGACY)]
@@ -191,4 +192,43 @@ async fn logging_never_logs_the_authorization_header_or_arguments_unless_asked()
     assert!(!log.contains("k-very-secret"), "{log}");
     assert!(!log.contains("hunter2") && !log.contains("arguments="), "{log}");
     let _ = stop.send(());
+}
+
+/// Ten seconds of rest.
+#[tool]
+async fn nap() -> String {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    "rested".into()
+}
+
+#[tokio::test(start_paused = true)]
+async fn timing_keeps_a_histogram_per_method_and_per_tool() {
+    let timing = Timing::new();
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .middleware(timing.clone())
+            .tool(add)
+            .tool(nap);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        for i in 0..3 {
+            client.call_tool("add", json!({"a": i, "b": 1})).await.unwrap();
+        }
+        client.call_tool("nap", json!({})).await.unwrap();
+        client.list_tools().await.unwrap();
+    }
+    let s = timing.snapshot();
+    assert_eq!(s.methods["tools/call"].count, 8);
+    assert_eq!(s.methods["tools/list"].count, 2);
+    assert_eq!(s.tools["add"].count, 6);
+    assert_eq!(s.tools["nap"].count, 2);
+    // The paused clock only moves for the naps: adds take no time at all.
+    assert_eq!(s.tools["add"].max, Duration::ZERO);
+    assert_eq!(s.tools["nap"].p50, Duration::from_secs(10));
+    assert_eq!(s.tools["nap"].max, Duration::from_secs(10));
+    // Two of eight calls napped: the median call is quick, the p90 is not.
+    assert!(s.methods["tools/call"].p50 <= Duration::from_micros(1), "{s:?}");
+    assert_eq!(s.methods["tools/call"].p90, Duration::from_secs(10));
+    assert_eq!(s.methods["tools/call"].mean, Duration::from_millis(2500));
+    timing.reset();
+    assert!(timing.snapshot().methods.is_empty());
 }
