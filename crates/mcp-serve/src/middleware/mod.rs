@@ -54,6 +54,7 @@ mod request;
 
 mod common;
 mod logging;
+mod rate_limit;
 mod timing;
 
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
@@ -61,6 +62,7 @@ pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
 
 pub use logging::Logging;
+pub use rate_limit::{RATE_LIMITED, RateLimit};
 pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};
 
 pub(crate) use next::{Chain, run};

@@ -3,9 +3,11 @@
 //! tokio's paused clock.
 
 use mcp_serve::auth::{ApiKeys, Auth, Principal};
-use mcp_serve::client::{Client, ClientOptions, Era};
+use mcp_serve::client::{Client, ClientError, ClientOptions, Era};
 use mcp_serve::error::McpError;
-use mcp_serve::middleware::{Logging, McpRequest, McpResult, Middleware, Next, Timing};
+use mcp_serve::middleware::{
+    Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Timing,
+};
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::testing::TestClient;
@@ -231,4 +233,97 @@ async fn timing_keeps_a_histogram_per_method_and_per_tool() {
     assert_eq!(s.methods["tools/call"].mean, Duration::from_millis(2500));
     timing.reset();
     assert!(timing.snapshot().methods.is_empty());
+}
+
+fn text(r: &CallToolResult) -> String {
+    match &r.content[0] {
+        ContentBlock::Text(t) => t.text.clone(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+fn rpc(e: ClientError) -> mcp_serve::protocol::jsonrpc::ErrorObject {
+    match e {
+        ClientError::Rpc(o) => o,
+        other => panic!("not a JSON-RPC error: {other}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_per_caller_and_per_tool_say_when_to_retry() {
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .middleware(RateLimit::per_caller(5, Duration::from_secs(60)).tool(
+                "add",
+                2,
+                Duration::from_secs(10),
+            ))
+            .tool(add)
+            .tool(login);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        for _ in 0..2 {
+            client.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap();
+        }
+        let e = rpc(client
+            .call_tool("add", json!({"a": 1, "b": 1}))
+            .await
+            .unwrap_err());
+        assert_eq!(e.code, RATE_LIMITED, "{era:?}: {e:?}");
+        assert!(e.message.contains("at most 2 calls of add per 10 s"), "{e:?}");
+        assert!(e.message.contains("retry in 5 s"), "{e:?}");
+        assert_eq!(e.data.as_ref().unwrap()["retryAfterMs"], 5000, "{e:?}");
+
+        // Another tool is not limited per tool; the caller's budget of 5
+        // (2 adds, the refused add, this call) lasts one more request.
+        client
+            .call_tool("login", json!({"user": "u", "password": "p"}))
+            .await
+            .unwrap();
+        client.list_tools().await.unwrap();
+        let e = rpc(client.list_tools().await.unwrap_err());
+        assert!(
+            e.message.contains("at most 5 requests per 60 s"),
+            "{era:?}: {e:?}"
+        );
+        assert_eq!(e.data.as_ref().unwrap()["retryAfterMs"], 12_000, "{e:?}");
+
+        // The buckets refill evenly: one request per 12 s in all.
+        tokio::time::advance(Duration::from_secs(12)).await;
+        let r = client.call_tool("add", json!({"a": 2, "b": 2})).await.unwrap();
+        assert_eq!(text(&r), "4");
+        client.list_tools().await.unwrap_err();
+    }
+}
+
+#[tokio::test]
+async fn rate_limits_count_each_authenticated_caller_separately_over_http() {
+    let keys = ApiKeys::new()
+        .key("k-alice", Principal::new("alice"))
+        .key("k-bob", Principal::new("bob"));
+    let (url, stop) = serve_http(
+        Server::new("mw", "1.0.0")
+            .middleware(RateLimit::new().tool("add", 2, Duration::from_secs(3600)))
+            .tool(add),
+        keys,
+    )
+    .await;
+    for era in eras() {
+        let alice = http_client(&url, era, Some("k-alice")).await;
+        let bob = http_client(&url, era, Some("k-bob")).await;
+        if matches!(era, Era::Modern) {
+            for _ in 0..2 {
+                alice.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap();
+            }
+        }
+        // Alice spent her two calls in the first era; Bob has his own.
+        let e = rpc(alice.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap_err());
+        assert_eq!(e.code, RATE_LIMITED, "{era:?}");
+        if matches!(era, Era::Modern) {
+            bob.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap();
+        } else {
+            bob.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap();
+            bob.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap_err();
+        }
+    }
+    let _ = stop.send(());
 }
