@@ -52,6 +52,7 @@ mod hooks;
 mod next;
 mod request;
 
+mod cache;
 mod common;
 mod logging;
 mod rate_limit;
@@ -61,6 +62,7 @@ pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
 
+pub use cache::Cache;
 pub use logging::Logging;
 pub use rate_limit::{RATE_LIMITED, RateLimit};
 pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};

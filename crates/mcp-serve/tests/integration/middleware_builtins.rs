@@ -6,13 +6,14 @@ use mcp_serve::auth::{ApiKeys, Auth, Principal};
 use mcp_serve::client::{Client, ClientError, ClientOptions, Era};
 use mcp_serve::error::McpError;
 use mcp_serve::middleware::{
-    Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Timing,
+    Cache, Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Timing,
 };
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::testing::TestClient;
 use mcp_serve::transport::http::{HttpOptions, serve_listener};
 use serde_json::json;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -326,4 +327,131 @@ async fn rate_limits_count_each_authenticated_caller_separately_over_http() {
         }
     }
     let _ = stop.send(());
+}
+
+/// How many times anything counted was called.
+#[derive(Default)]
+struct Calls(AtomicU32);
+
+/// Counts its calls: the answer says which call this was.
+#[tool(annotations(read_only, idempotent))]
+async fn counted(tag: String, ctx: Context) -> String {
+    let n = ctx.state::<Calls>().unwrap().0.fetch_add(1, Ordering::SeqCst) + 1;
+    format!("{tag}: call {n}")
+}
+
+#[tokio::test(start_paused = true)]
+async fn cached_results_are_served_until_their_ttl_runs_out() {
+    for era in eras() {
+        let cache = Cache::lists(Duration::from_secs(60)).tool("counted", Duration::from_secs(30));
+        let server = Server::new("mw", "1.0.0")
+            .middleware(cache.clone())
+            .state(Calls::default())
+            .tool(counted)
+            .tool(add);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let call = |tag: &str| client.call_tool("counted", json!({ "tag": tag }));
+        assert_eq!(text(&call("a").await.unwrap()), "a: call 1");
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert_eq!(text(&call("a").await.unwrap()), "a: call 1", "{era:?}");
+        // Other arguments are another entry.
+        assert_eq!(text(&call("b").await.unwrap()), "b: call 2", "{era:?}");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(text(&call("a").await.unwrap()), "a: call 3", "{era:?}");
+        assert_eq!(text(&call("b").await.unwrap()), "b: call 2", "{era:?}");
+        // Other tools are not cached; nor are failures.
+        let held = cache.len();
+        client.call_tool("add", json!({"a": 1, "b": 1})).await.unwrap();
+        let bad = client.call_tool("counted", json!({})).await;
+        assert!(bad.map_or(true, |r| r.is_error == Some(true)), "{era:?}");
+        assert_eq!(cache.len(), held, "{era:?}");
+        cache.clear();
+        assert_eq!(text(&call("a").await.unwrap()), "a: call 4", "{era:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_modern_lists_ttl_hint_shortens_the_cache_and_counts_down() {
+    let server = Server::new("mw", "1.0.0")
+        .middleware(Cache::lists(Duration::from_secs(600)))
+        .cache_hints(10_000, mcp_serve::protocol::types::CacheScope::Private)
+        .tool(add);
+    let client = TestClient::modern(server).await.unwrap();
+    let first = client.request_raw("tools/list", None).await.unwrap();
+    assert_eq!(first["ttlMs"], 10_000, "{first}");
+    tokio::time::advance(Duration::from_secs(4)).await;
+    let cached = client.request_raw("tools/list", None).await.unwrap();
+    assert_eq!(cached["ttlMs"], 6_000, "{cached}");
+    assert_eq!(cached["tools"], first["tools"]);
+    // After the hint's 10 s (not the configured 600 s) it is fetched again.
+    tokio::time::advance(Duration::from_secs(6)).await;
+    let fresh = client.request_raw("tools/list", None).await.unwrap();
+    assert_eq!(fresh["ttlMs"], 10_000, "{fresh}");
+}
+
+#[tokio::test]
+async fn cached_results_are_never_shared_across_callers_unless_public() {
+    let keys = ApiKeys::new()
+        .key("k-alice", Principal::new("alice"))
+        .key("k-bob", Principal::new("bob"))
+        .key("k-alice-admin", Principal::new("alice").with_scopes(["admin"]));
+    let (url, stop) = serve_http(
+        Server::new("mw", "1.0.0")
+            .middleware(Cache::new().tool("counted", Duration::from_secs(600)))
+            .state(Calls::default())
+            .tool(counted),
+        keys,
+    )
+    .await;
+    let mut n = 0;
+    for era in eras() {
+        let alice = http_client(&url, era, Some("k-alice")).await;
+        let bob = http_client(&url, era, Some("k-bob")).await;
+        let admin = http_client(&url, era, Some("k-alice-admin")).await;
+        // Each caller (and each set of scopes) gets its own computed result,
+        // then its own cached one; each era has its own entries.
+        for c in [&alice, &bob, &admin] {
+            n += 1;
+            let first = text(&c.call_tool("counted", json!({"tag": "t"})).await.unwrap());
+            assert_eq!(first, format!("t: call {n}"), "{era:?}");
+            let again = text(&c.call_tool("counted", json!({"tag": "t"})).await.unwrap());
+            assert_eq!(again, first, "{era:?}");
+        }
+    }
+    let _ = stop.send(());
+
+    // A modern result marked public is shared.
+    let keys = ApiKeys::new()
+        .key("k-alice", Principal::new("alice"))
+        .key("k-bob", Principal::new("bob"));
+    let (url, stop) = serve_http(
+        Server::new("mw", "1.0.0")
+            .middleware(Cache::lists(Duration::from_secs(600)))
+            .cache_hints(60_000, mcp_serve::protocol::types::CacheScope::Public)
+            .middleware(CountLists::default())
+            .tool(add),
+        keys,
+    )
+    .await;
+    let alice = http_client(&url, Era::Modern, Some("k-alice")).await;
+    let bob = http_client(&url, Era::Modern, Some("k-bob")).await;
+    let a = alice.request_raw("tools/list", None).await.unwrap();
+    let b = bob.request_raw("tools/list", None).await.unwrap();
+    assert_eq!(a["cacheScope"], "public");
+    assert_eq!(b["tools"], a["tools"]);
+    assert_eq!(b["_meta"]["listsServed"], 1, "Bob got Alice's cached list: {b}");
+    let _ = stop.send(());
+}
+
+/// Numbers the list results the engine makes (inside the cache).
+#[derive(Default)]
+struct CountLists(AtomicU32);
+
+impl Middleware for CountLists {
+    async fn on_list_tools(&self, req: McpRequest, next: Next) -> McpResult {
+        let mut out = next.run(req).await?;
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        out["_meta"]["listsServed"] = json!(n);
+        Ok(out)
+    }
 }
