@@ -54,6 +54,7 @@ mod request;
 
 mod cache;
 mod common;
+mod errors;
 mod logging;
 mod rate_limit;
 mod timing;
@@ -63,6 +64,7 @@ pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
 
 pub use cache::Cache;
+pub use errors::ErrorMasking;
 pub use logging::Logging;
 pub use rate_limit::{RATE_LIMITED, RateLimit};
 pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};

@@ -6,7 +6,7 @@ use mcp_serve::auth::{ApiKeys, Auth, Principal};
 use mcp_serve::client::{Client, ClientError, ClientOptions, Era};
 use mcp_serve::error::McpError;
 use mcp_serve::middleware::{
-    Cache, Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Timing,
+    Cache, ErrorMasking, Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Timing,
 };
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
@@ -453,5 +453,57 @@ impl Middleware for CountLists {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
         out["_meta"]["listsServed"] = json!(n);
         Ok(out)
+    }
+}
+
+/// Fails every call, and says it is idempotent.
+#[tool(annotations(idempotent))]
+async fn broken(ctx: Context) -> Result<String, McpError> {
+    let n = ctx.state::<Calls>().unwrap().0.fetch_add(1, Ordering::SeqCst) + 1;
+    Err(McpError::internal(format!(
+        "db password hunter2 rejected (call {n})"
+    )))
+}
+
+#[tokio::test]
+async fn internal_errors_are_masked_with_a_correlation_id_in_the_log() {
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .mask_errors(false)
+            .middleware(
+                ErrorMasking::new()
+                    .message("Something broke on our side")
+                    .map_message(-32602, "That request was not valid"),
+            )
+            .middleware(Refuse)
+            .state(Calls::default())
+            .tool(broken);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let (e, log) = logged(async { client.call_tool("broken", json!({})).await.unwrap_err() }).await;
+        let e = rpc(e);
+        assert_eq!(e.code, -32603, "{era:?}");
+        assert!(
+            e.message.starts_with("Something broke on our side (reference "),
+            "{e:?}"
+        );
+        assert!(!e.message.contains("hunter2"), "{e:?}");
+        let id = e.data.as_ref().unwrap()["correlationId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The log has the details, under the same id.
+        let line = lines(&log, "mcp_serve::errors", &id);
+        assert_eq!(line.len(), 1, "{era:?}: {log}");
+        assert!(
+            line[0].contains("hunter2") && line[0].contains(" ERROR "),
+            "{}",
+            line[0]
+        );
+
+        let e = rpc(client.call_tool("refused", json!({})).await.unwrap_err());
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (-32602, "That request was not valid")
+        );
     }
 }
