@@ -24,6 +24,10 @@ pub(crate) trait Served: Send + Sync + 'static {
         cx: Context,
     ) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>;
 
+    /// The annotations of the tool `name`, when it exists and has some
+    /// (middleware reads `idempotentHint` to decide on retries).
+    fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations>;
+
     /// The engine itself, for layers above the handler API
     /// (`Context::server` hands out the engine's handle).
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;

@@ -247,6 +247,12 @@ impl Context {
             .map(|p| &**p)
     }
 
+    /// The annotations of the server's tool `name` (for middleware: whether
+    /// a tool says it is idempotent).
+    pub(crate) fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations> {
+        self.inner.served.tool_annotations(name)
+    }
+
     /// The peer address of the connection the request came on, when it
     /// came over TCP (see [`PeerAddr`]).
     ///

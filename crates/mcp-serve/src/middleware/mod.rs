@@ -57,6 +57,7 @@ mod common;
 mod errors;
 mod logging;
 mod rate_limit;
+mod retry;
 mod timing;
 
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
@@ -67,6 +68,7 @@ pub use cache::Cache;
 pub use errors::ErrorMasking;
 pub use logging::Logging;
 pub use rate_limit::{RATE_LIMITED, RateLimit};
+pub use retry::Retry;
 pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};
 
 pub(crate) use next::{Chain, run};

@@ -6,7 +6,8 @@ use mcp_serve::auth::{ApiKeys, Auth, Principal};
 use mcp_serve::client::{Client, ClientError, ClientOptions, Era};
 use mcp_serve::error::McpError;
 use mcp_serve::middleware::{
-    Cache, ErrorMasking, Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Timing,
+    Cache, ErrorMasking, Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Retry,
+    Timing,
 };
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
@@ -506,4 +507,87 @@ async fn internal_errors_are_masked_with_a_correlation_id_in_the_log() {
             (-32602, "That request was not valid")
         );
     }
+}
+
+/// Fails its first two calls, then answers.
+#[tool(annotations(idempotent))]
+async fn flaky(ctx: Context) -> Result<String, ToolError> {
+    let n = ctx.state::<Calls>().unwrap().0.fetch_add(1, Ordering::SeqCst) + 1;
+    if n < 3 {
+        return Err(ToolError::new(format!("upstream unavailable (call {n})")));
+    }
+    Ok(format!("ok on call {n}"))
+}
+
+/// Fails its first call; not idempotent.
+#[tool]
+async fn charge(ctx: Context) -> Result<String, ToolError> {
+    let n = ctx.state::<Calls>().unwrap().0.fetch_add(1, Ordering::SeqCst) + 1;
+    if n < 2 {
+        return Err(ToolError::new("card declined"));
+    }
+    Ok("charged".into())
+}
+
+#[tokio::test(start_paused = true)]
+async fn idempotent_tools_are_retried_with_backoff() {
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .middleware(Retry::new(4).backoff(Duration::from_millis(100), Duration::from_secs(1)))
+            .state(Calls::default())
+            .tool(flaky);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let started = tokio::time::Instant::now();
+        let r = client.call_tool("flaky", json!({})).await.unwrap();
+        assert_eq!(text(&r), "ok on call 3", "{era:?}");
+        // Waited 100 ms after the first failure, 200 ms after the second.
+        assert_eq!(started.elapsed(), Duration::from_millis(300), "{era:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_are_bounded_and_only_for_idempotent_tools() {
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .mask_errors(false)
+            .middleware(Retry::new(3).backoff(Duration::from_secs(1), Duration::from_secs(10)))
+            .state(Calls::default())
+            .tool(broken);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let started = tokio::time::Instant::now();
+        let e = rpc(client.call_tool("broken", json!({})).await.unwrap_err());
+        // Three attempts, 1 s then 2 s apart: the client sees the last.
+        assert!(e.message.contains("(call 3)"), "{era:?}: {e:?}");
+        assert_eq!(started.elapsed(), Duration::from_secs(3), "{era:?}");
+
+        // `charge` is not idempotent: its failure is returned at once.
+        let server = Server::new("mw", "1.0.0")
+            .middleware(Retry::new(3))
+            .state(Calls::default())
+            .tool(charge);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let r = client.call_tool("charge", json!({})).await.unwrap();
+        assert_eq!(r.is_error, Some(true), "{era:?}");
+        assert_eq!(text(&r), "card declined");
+    }
+
+    // Named tools are retried whatever their annotations say; with
+    // `only_named`, annotations alone are not enough.
+    let server = Server::new("mw", "1.0.0")
+        .middleware(Retry::new(2).only_named().tool("charge"))
+        .state(Calls::default())
+        .tool(charge);
+    let client = TestClient::modern(server).await.unwrap();
+    assert_eq!(
+        text(&client.call_tool("charge", json!({})).await.unwrap()),
+        "charged"
+    );
+    let server = Server::new("mw", "1.0.0")
+        .middleware(Retry::new(2).only_named().tool("charge"))
+        .state(Calls::default())
+        .tool(flaky);
+    let client = TestClient::modern(server).await.unwrap();
+    let r = client.call_tool("flaky", json!({})).await.unwrap();
+    assert_eq!(r.is_error, Some(true), "only named tools are retried");
+    assert_eq!(text(&r), "upstream unavailable (call 1)");
 }
