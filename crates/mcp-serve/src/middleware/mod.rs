@@ -58,6 +58,7 @@ mod errors;
 mod logging;
 mod rate_limit;
 mod retry;
+mod size_limit;
 mod timing;
 
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
@@ -69,6 +70,7 @@ pub use errors::ErrorMasking;
 pub use logging::Logging;
 pub use rate_limit::{RATE_LIMITED, RateLimit};
 pub use retry::Retry;
+pub use size_limit::SizeLimit;
 pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};
 
 pub(crate) use next::{Chain, run};

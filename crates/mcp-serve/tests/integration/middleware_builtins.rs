@@ -7,7 +7,7 @@ use mcp_serve::client::{Client, ClientError, ClientOptions, Era};
 use mcp_serve::error::McpError;
 use mcp_serve::middleware::{
     Cache, ErrorMasking, Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Retry,
-    Timing,
+    SizeLimit, Timing,
 };
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
@@ -590,4 +590,39 @@ async fn retries_are_bounded_and_only_for_idempotent_tools() {
     let r = client.call_tool("flaky", json!({})).await.unwrap();
     assert_eq!(r.is_error, Some(true), "only named tools are retried");
     assert_eq!(text(&r), "upstream unavailable (call 1)");
+}
+
+/// `n` bytes of text.
+#[tool]
+fn blob(n: usize) -> String {
+    "x".repeat(n)
+}
+
+/// A large document.
+#[resource("docs://big", mime = "text/plain")]
+async fn big() -> String {
+    "y".repeat(10_000)
+}
+
+#[tokio::test]
+async fn results_over_the_size_limit_become_errors_that_say_the_limit() {
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .middleware(SizeLimit::new(4096))
+            .tool(blob)
+            .resource(big);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let r = client.call_tool("blob", json!({"n": 100})).await.unwrap();
+        assert_eq!(text(&r).len(), 100);
+
+        let r = client.call_tool("blob", json!({"n": 5000})).await.unwrap();
+        assert_eq!(r.is_error, Some(true), "{era:?}");
+        let message = text(&r);
+        assert!(message.contains("limit of 4096 bytes"), "{message}");
+        assert!(message.contains("the result is 5"), "{message}");
+
+        let e = rpc(client.read_resource("docs://big").await.unwrap_err());
+        assert_eq!(e.code, -32603, "{era:?}");
+        assert!(e.message.contains("limit of 4096 bytes"), "{e:?}");
+    }
 }
