@@ -52,6 +52,7 @@ mod hooks;
 mod next;
 mod request;
 
+mod audit;
 mod cache;
 mod common;
 mod errors;
@@ -65,6 +66,7 @@ pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
 
+pub use audit::{Audit, AuditRecord, AuditSink, JsonLinesAudit, TracingAudit};
 pub use cache::Cache;
 pub use errors::ErrorMasking;
 pub use logging::Logging;

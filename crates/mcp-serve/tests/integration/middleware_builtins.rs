@@ -6,14 +6,14 @@ use mcp_serve::auth::{ApiKeys, Auth, Principal};
 use mcp_serve::client::{Client, ClientError, ClientOptions, Era};
 use mcp_serve::error::McpError;
 use mcp_serve::middleware::{
-    Cache, ErrorMasking, Logging, McpRequest, McpResult, Middleware, Next, RATE_LIMITED, RateLimit, Retry,
-    SizeLimit, Timing,
+    Audit, AuditRecord, Cache, ErrorMasking, JsonLinesAudit, Logging, McpRequest, McpResult, Middleware,
+    Next, RATE_LIMITED, RateLimit, Retry, SizeLimit, Timing,
 };
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::testing::TestClient;
 use mcp_serve::transport::http::{HttpOptions, serve_listener};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -625,4 +625,89 @@ async fn results_over_the_size_limit_become_errors_that_say_the_limit() {
         assert_eq!(e.code, -32603, "{era:?}");
         assert!(e.message.contains("limit of 4096 bytes"), "{e:?}");
     }
+}
+
+/// A writer the test can read back.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_records_who_called_what_with_redacted_arguments() {
+    let out = Shared::default();
+    let keys = ApiKeys::new().key("k-alice", Principal::new("alice").with_client_id("reporting-app"));
+    let (url, stop) = serve_http(
+        Server::new("mw", "1.0.0")
+            .middleware(Audit::new(JsonLinesAudit::new(out.clone())).redact(["user"]))
+            .middleware(Refuse)
+            .tool(login)
+            .tool(add),
+        keys,
+    )
+    .await;
+    for era in eras() {
+        let client = http_client(&url, era, Some("k-alice")).await;
+        client
+            .call_tool(
+                "login",
+                json!({"user": "ada", "password": "hunter2", "keep": [1]}),
+            )
+            .await
+            .unwrap();
+        client.call_tool("refused", json!({"a": 1})).await.unwrap_err();
+        client.list_tools().await.unwrap();
+    }
+    let _ = stop.send(());
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // Tool calls only: two per era.
+    assert_eq!(records.len(), 4, "{text}");
+    assert!(!text.contains("hunter2") && !text.contains("ada"), "{text}");
+    for (r, era) in records.iter().zip(["modern", "modern", "legacy", "legacy"]) {
+        assert_eq!(r["subject"], "alice", "{r}");
+        assert_eq!(r["clientId"], "reporting-app", "{r}");
+        assert_eq!(r["clientName"], "mcp-serve-client", "{r}");
+        assert_eq!(r["era"], era, "{r}");
+        assert!(r["time"].as_str().unwrap().ends_with('Z'), "{r}");
+        assert!(r["durationMs"].is_number(), "{r}");
+    }
+    assert_eq!(records[0]["tool"], "login");
+    assert_eq!(
+        records[0]["arguments"],
+        json!({"user": "[redacted]", "password": "[redacted]", "keep": [1]})
+    );
+    assert_eq!(records[0]["outcome"], "ok");
+    assert_eq!(records[0]["errorCode"], Value::Null);
+    assert_eq!(records[1]["tool"], "refused");
+    assert_eq!(records[1]["outcome"], "error");
+    assert_eq!(records[1]["errorCode"], -32602);
+}
+
+#[tokio::test]
+async fn any_closure_is_an_audit_sink_and_tool_errors_are_recorded_as_such() {
+    let seen: Arc<Mutex<Vec<AuditRecord>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let server = Server::new("mw", "1.0.0")
+        .middleware(Audit::new(move |r: &AuditRecord| {
+            sink.lock().unwrap().push(r.clone())
+        }))
+        .state(Calls::default())
+        .tool(charge);
+    let client = TestClient::legacy(server).await.unwrap();
+    client.call_tool("charge", json!({})).await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].tool, "charge");
+    assert_eq!(seen[0].outcome, "tool_error");
+    assert_eq!(seen[0].subject, None);
+    assert_eq!(seen[0].era, "legacy");
 }
