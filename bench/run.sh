@@ -44,6 +44,16 @@ done
 # The same server with one no-op middleware: what the chain costs.
 "$HARNESS" --name mcp-serve-middleware --server-cmd "$SERVER --middleware" \
   --proto 2026-07-28 http >/dev/null
+# Authorization (issue 13): the same server and load, every request carrying a
+# credential it verifies: an HS256 JWT minted by the server for its own URI
+# (warm: a static key), and an API key. The secret stays in the environment.
+BENCH_AUTH_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export BENCH_AUTH_SECRET
+for mode in jwt api-key; do
+  cred="$(PORT="$PORT" "$SERVER" --auth "$mode" --print-credential)"
+  "$HARNESS" --name "mcp-serve-$mode" --server-cmd "$SERVER --auth $mode" \
+    --header "Authorization: Bearer $cred" --proto 2026-07-28 http >/dev/null
+done
 # Legacy-session mode: the server speaks only the session revisions, and the
 # load generator runs `initialize` on every connection.
 "$HARNESS" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \

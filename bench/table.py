@@ -8,7 +8,8 @@ that bench/harness.sh runs: one JSON object per measurement) and
 OUT_DIR/sessions.jsonl (bench/legacy_sessions.py), takes the median of the
 repeats, and prints markdown: one row per server, each figure followed by its
 ratio to rmcp (stateless, or stateful for the legacy rows) and to the bare hyper
-limit; then the issue's targets, met or missed.
+limit; then the issue's targets, met or missed, and (issue 13) the
+authenticated rows' throughput as a ratio to the unauthenticated one.
 """
 import json
 import statistics
@@ -16,8 +17,10 @@ import sys
 from pathlib import Path
 
 OURS, OURS_LEGACY = "mcp-serve", "mcp-serve-legacy"
+# The same server and load with a credential on every request (bench/run.sh).
+OURS_AUTH = ["mcp-serve-jwt", "mcp-serve-api-key"]
 RMCP, RMCP_STATEFUL, LIMIT = "rust-rmcp", "rust-rmcp-stateful", "hyper-echo"
-ORDER = [OURS, OURS_LEGACY, LIMIT, RMCP, RMCP_STATEFUL, "ts-v2", "ts-v1", "py-mcp", "py-fastmcp"]
+ORDER = [OURS, *OURS_AUTH, OURS_LEGACY, LIMIT, RMCP, RMCP_STATEFUL, "ts-v2", "ts-v1", "py-mcp", "py-fastmcp"]
 
 
 def load(out):
@@ -114,7 +117,7 @@ def main():
         for key, _, unit in cols:
             v = f[p].get(key)
             cell = fmt(v, unit)
-            if p in (OURS, OURS_LEGACY) and v is not None:
+            if p in (OURS, OURS_LEGACY, *OURS_AUTH) and v is not None:
                 cell += ratio(v, base.get(key))
                 if key in limit:
                     cell += ratio(v, limit.get(key))
@@ -156,7 +159,7 @@ def main():
         print(f"| {name} | {v:.3g}{unit} | {op} {goal}{unit} | {status} |")
     # Our server with something added (middleware, authorization...): the
     # cost of each, as a ratio to the plain server in the same run.
-    variants = [p for p in peers if p.startswith(OURS + "-") and p != OURS_LEGACY]
+    variants = [p for p in peers if p.startswith(OURS + "-") and p != OURS_LEGACY and p not in OURS_AUTH]
     if variants and o:
         print("\n## Variants of our server (ratio to plain mcp-serve, same run)\n")
         print("| server | req/s c=1 | req/s c=16 | p50 ms c=1 | p99 ms c=16 |")
@@ -168,6 +171,22 @@ def main():
                 f" | {fmt(v.get('rps16'), 'rps')}{ratio(v.get('rps16'), o.get('rps16'))}"
                 f" | {fmt(v.get('p50_1'), 'ms')} | {fmt(v.get('p99_16'), 'ms')} |"
             )
+    auth_rows = [p for p in OURS_AUTH if p in f]
+    if auth_rows:
+        print("\n## Issue 13: authenticated tools/call throughput vs unauthenticated (same run)\n")
+        print("| server | c=1 | c=16 | c=64 | goal | status |")
+        print("|---|--:|--:|--:|--:|---|")
+        for p in auth_rows:
+            ratios = [div(f[p].get(f"rps{c}"), o.get(f"rps{c}")) for c in (1, 16, 64)]
+            cells = [f"{r:.2f}x" if r is not None else "–" for r in ratios]
+            at16 = ratios[1]
+            if at16 is None:
+                status = "not measured"
+            elif at16 >= 0.9:
+                status = "**met** (c=16)"
+            else:
+                status = f"missed by {0.9 - at16:.2f}x (c=16)"
+            print(f"| {p} | " + " | ".join(cells) + f" | >= 0.9x | {status} |")
     bad = {p: f[p]["errors"] for p in peers if f[p]["errors"]}
     if bad:
         print(f"\nErrors (wrong or failed responses): {bad}")

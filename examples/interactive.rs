@@ -387,6 +387,33 @@ fn unlock_bonus(ctx: Context) -> String {
     }
 }
 
+/// Logs every tool call with its outcome (`RUST_LOG=info` shows them).
+/// Input requests pass through it too: in the modern era a call that needs
+/// input ends with an `input_required` result, and its retry is a new call.
+struct CallLog;
+
+impl mcp_serve::middleware::Middleware for CallLog {
+    async fn on_call_tool(
+        &self,
+        req: mcp_serve::middleware::McpRequest,
+        next: mcp_serve::middleware::Next,
+    ) -> mcp_serve::middleware::McpResult {
+        let tool = req.name().unwrap_or_default().to_owned();
+        let version = req.context().protocol_version();
+        let out = next.run(req).await;
+        let outcome = match &out {
+            Ok(r) if r.get("resultType").and_then(|t| t.as_str()) == Some("input_required") => {
+                "input_required"
+            }
+            Ok(r) if r.get("isError") == Some(&serde_json::Value::Bool(true)) => "tool error",
+            Ok(_) => "ok",
+            Err(_) => "error",
+        };
+        tracing::info!(%tool, %version, outcome, "tools/call");
+        out
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Logs go to stderr: stdout belongs to the protocol.
@@ -412,6 +439,7 @@ async fn main() -> anyhow::Result<()> {
         .tool(unlock_bonus)
         .resource(status)
         .state(Journal::default())
+        .middleware(CallLog)
         .run()
         .await?;
     Ok(())

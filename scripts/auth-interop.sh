@@ -28,10 +28,17 @@
 # authorization code + PKCE and `resource` (the "browser" follows the redirects headless; the
 # provider signs in as `alice` and consents at once); then whoami answers alice, and
 # admin_reset's 403 insufficient_scope makes the SDK step up to scope=admin and succeed.
+# Then tests/auth/py_client.py does the same with the official Python client (PyPI `mcp`, as
+# pinned in tests/interop/requirements.txt) and its OAuthClientProvider, in both eras
+# (2026-07-28, and a 2025-11-25 session): 401 + resource_metadata -> discovery, dynamic
+# registration, a code + PKCE token for the MCP URL, whoami, and the SDK's own step-up on
+# admin_reset's 403 (the headless user grants tools:read only at first).
 #
 # First run installs tests/auth/package-lock.json with `npm ci` into
 # ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/auth-interop/oidc-<hash> (scripts/lib/npm.sh);
-# oidc-provider wants Node >= 22 (ensure_node: the system node, else tests/node's).
+# oidc-provider wants Node >= 22 (ensure_node: the system node, else tests/node's). The Python
+# client's venv is cached the same way, keyed by tests/interop/requirements.txt and the Python
+# version, under .../auth-interop/venv-<hash>.
 #
 # Environment:
 #   MCP_SERVE_CACHE            cache root (default $HOME/.cache/mcp-serve)
@@ -91,7 +98,8 @@ ensure_node 22 || die "oidc-provider needs node >= 22: set MCP_SERVE_NODE, or ma
 npm_ci_cached "$ROOT/tests/auth" "$MCP_SERVE_CACHE_ROOT/auth-interop/oidc" \
     || die "cannot install tests/auth/package-lock.json"
 # The scripts run from WORK so that `import 'oidc-provider'` resolves to the cached install.
-cp "$ROOT/tests/auth/provider.mjs" "$ROOT/tests/auth/check.mjs" "$ROOT/tests/auth/ts_client.mjs" "$WORK/"
+cp "$ROOT/tests/auth/provider.mjs" "$ROOT/tests/auth/check.mjs" "$ROOT/tests/auth/ts_client.mjs" \
+    "$ROOT/tests/auth/py_client.py" "$WORK/"
 ln -s "$NPM_DIR/node_modules" "$WORK/node_modules"
 
 (cd "$ROOT" && cargo build --quiet -p mcp-serve --example auth_jwt) >"$WORK/build.log" 2>&1 \
@@ -136,6 +144,28 @@ done
 [[ $up == 1 ]] || die "auth_jwt did not answer /healthz on port $PORT within ${START_TIMEOUT}s"
 [[ $VERBOSE == 1 ]] && echo "issuer $ISSUER, MCP server $MCP_URL"
 
+# ---- the official Python client ------------------------------------------------------
+# install_python: PY = a python with the pinned `mcp`, or a reason on stdout.
+PY=""
+install_python() {
+    command -v python3 >/dev/null 2>&1 || { echo "python3 not found"; return 1; }
+    local req="$ROOT/tests/interop/requirements.txt" key env
+    key="$( { cat "$req"; python3 -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
+    env="$MCP_SERVE_CACHE_ROOT/auth-interop/venv-$key"
+    if [[ ! -f "$env/.installed" ]]; then
+        rm -rf "$env"
+        if ! { python3 -m venv "$env" &&
+               "$env/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req"; } \
+                >"$WORK/pip.log" 2>&1; then
+            rm -rf "$env"
+            echo "pip install -r tests/interop/requirements.txt failed: $(tail -n 3 "$WORK/pip.log" | tr '\n' ' ')"
+            return 1
+        fi
+        touch "$env/.installed"
+    fi
+    PY="$env/bin/python"
+}
+
 # ---- the checks -----------------------------------------------------------------------
 # run_checks NAME ARGS...: one check script, bounded; its PASS/FAIL lines are printed, and a
 # script that fails without a FAIL line counts as one failure.
@@ -145,7 +175,7 @@ run_checks() {
     local name="$1" st p f
     shift
     set +e
-    (cd "$WORK" && timeout 150 "$NODE" "$@") >"$WORK/$name.out" 2>"$WORK/$name.log"
+    (cd "$WORK" && timeout 150 "$@") >"$WORK/$name.out" 2>"$WORK/$name.log"
     st=$?
     set -e
     grep -E '^(PASS|FAIL) ' "$WORK/$name.out" || true
@@ -158,10 +188,17 @@ run_checks() {
     passed=$((passed + p))
     failed=$((failed + f))
 }
-run_checks check check.mjs "$MCP_URL" "$ISSUER" "$CLIENT_ID" "$CLIENT_SECRET" "$PROVIDER_PID"
-run_checks ts_client ts_client.mjs "$MCP_URL"
+run_checks check "$NODE" check.mjs "$MCP_URL" "$ISSUER" "$CLIENT_ID" "$CLIENT_SECRET" "$PROVIDER_PID"
+run_checks ts_client "$NODE" ts_client.mjs "$MCP_URL"
+install_python >"$WORK/install_python.out" || true
+if [[ -n "$PY" ]]; then
+    run_checks py_client "$PY" py_client.py "$MCP_URL"
+else
+    echo "FAIL py_client: $(cat "$WORK/install_python.out")"
+    failed=$((failed + 1))
+fi
 if [[ $failed -ne 0 || $VERBOSE == 1 ]]; then
-    for f in check.log ts_client.log provider.log auth_jwt.log; do
+    for f in check.log ts_client.log py_client.log provider.log auth_jwt.log; do
         [[ -s "$WORK/$f" ]] && { echo "    $f:"; tail -n 30 "$WORK/$f" | sed 's/^/    | /'; }
     done
 fi

@@ -4,6 +4,7 @@
 #
 #   scripts/interop.sh [--lenient] [--verbose] <server command...>
 #   scripts/interop.sh --http [--lenient] [--verbose] <server command...>
+#   scripts/interop.sh --https [--lenient] [--verbose] <server command...>
 #   scripts/interop.sh --interactive [--http] [--verbose] <server command...>
 #   e.g. scripts/interop.sh target/debug/examples/quickstart
 #        scripts/interop.sh --http target/debug/examples/quickstart
@@ -27,6 +28,11 @@
 #   ts-v1-sse            ts_v1_client.mjs --sse --url .../sse (SSEClientTransport, 2024-11-05 HTTP+SSE)
 #   ts-v2-sse            ts_v2_client.mjs --mode legacy --sse --url .../sse (2.x SSEClientTransport)
 # The clients can also be pointed at any running server by hand with --url (see each script).
+#
+# --https: as --http, over TLS: a test CA and a certificate for 127.0.0.1 are made with
+# tests/interop/make_cert.py (in the Python client's venv), the server gets
+# `--tls-cert CERT --tls-key KEY` too, and the clients trust the CA through SSL_CERT_FILE
+# (Python) and NODE_EXTRA_CA_CERTS (Node), at https://127.0.0.1:PORT.
 #
 # --interactive: the same clients and case names, but running the checks of the interactive
 # example (examples/interactive.rs) instead of the quickstart's: interactive_python.py,
@@ -66,10 +72,12 @@ usage() {
 LENIENT=()
 VERBOSE=0
 HTTP=0
+HTTPS=0
 INTERACTIVE=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --http) HTTP=1; shift ;;
+        --https) HTTP=1; HTTPS=1; shift ;;
         --interactive) INTERACTIVE=1; shift ;;
         --lenient) LENIENT=(--lenient); shift ;;
         --verbose|-v) VERBOSE=1; shift ;;
@@ -372,13 +380,30 @@ run_http() {
     trap stop_server EXIT
     trap 'stop_server; exit 130' INT
     trap 'stop_server; exit 143' TERM
-    if ! start_server "$@"; then
+    local scheme=http tls_args=()
+    if [[ $HTTPS -eq 1 ]]; then
+        # The certificates are made by the Python venv's `cryptography`.
+        local client tls="$RUN_DIR/tls"
+        if ! ensure_installed "certificates" python; then
+            for client in $CLIENTS; do record FAIL "$client" "no test certificates (the Python venv did not install)"; done
+            return
+        fi
+        rm -rf "$tls"
+        if ! "$PY_ENV/bin/python" "$SRC/make_cert.py" "$tls" >"$RUN_DIR/make_cert.log" 2>&1; then
+            for client in $CLIENTS; do record FAIL "$client" "make_cert.py failed"; done
+            show_log "$RUN_DIR/make_cert.log" 20
+            return
+        fi
+        export SSL_CERT_FILE="$tls/ca.pem" NODE_EXTRA_CA_CERTS="$tls/ca.pem"
+        scheme=https tls_args=(--tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem")
+    fi
+    if ! start_server "$@" ${tls_args[@]+"${tls_args[@]}"}; then
         local client
         for client in $CLIENTS; do record FAIL "$client" "$START_ERR ($*)"; done
         show_log "$SERVER_LOG" 30
         return
     fi
-    local base="http://127.0.0.1:$PORT" client kind
+    local base="$scheme://127.0.0.1:$PORT" client kind
     [[ $VERBOSE -eq 1 ]] && echo "server: $* --http 127.0.0.1:$PORT (pid $SERVER_PID, log $SERVER_LOG)"
     for client in $CLIENTS; do
         case "$client" in

@@ -58,6 +58,9 @@ run_interop env INTEROP_CLIENTS=ts-v2 INTEROP_TS_V2_ARGS="--mode legacy" INTEROP
 step "official clients over Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport"
 INTEROP_FLAGS=--http run_interop env
 
+step "official clients over HTTPS (the quickstart's --tls-cert/--tls-key, a test CA)"
+INTEROP_FLAGS=--https run_interop env INTEROP_CLIENTS="python-http-auto python-http-legacy ts-v2-http-auto ts-v1-sse"
+
 step "official clients answering elicitation, sampling and roots (examples/interactive; MRTR and server-to-client requests)"
 cargo build --quiet --example interactive
 server=target/debug/examples/interactive
@@ -97,6 +100,9 @@ run_counted conformance-client bash scripts/conformance-client.sh
 
 step "the mcp-serve CLI against official TypeScript and Python servers (stdio, Streamable HTTP, HTTP+SSE, proxy)"
 run_counted cli-interop bash scripts/cli-interop.sh
+
+step "mcp-serve openapi against a real FastAPI app serving its own OpenAPI document (official Python client; stdio and HTTP)"
+run_counted openapi bash scripts/openapi-test.sh
 
 step "the quickstart in a FROM scratch image under podman + runc (musl, else glibc with its libraries)"
 run_counted container-test bash scripts/container-test.sh

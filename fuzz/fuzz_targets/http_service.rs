@@ -69,6 +69,33 @@ fn review(code: String, language: Option<String>) -> Vec<PromptMessage> {
 struct World {
     rt: tokio::runtime::Runtime,
     handle: ServerHandle,
+    /// The same server behind a middleware and a tower layer, with an extension.
+    layered: ServerHandle,
+}
+
+/// Passes requests on, and reads what a real middleware would.
+struct Inspect;
+
+impl mcp_serve::middleware::Middleware for Inspect {
+    async fn on_request(
+        &self,
+        req: mcp_serve::middleware::McpRequest,
+        next: mcp_serve::middleware::Next,
+    ) -> mcp_serve::middleware::McpResult {
+        let _ = (req.name(), req.arguments(), req.context().principal());
+        next.run(req).await
+    }
+}
+
+fn fixture() -> Server {
+    Server::new("fuzz", "1.0.0")
+        .tool(add)
+        .tool(echo)
+        .tool(report)
+        .resource(config)
+        .resource(profile)
+        .resource(file_at)
+        .prompt(review)
 }
 
 thread_local! {
@@ -84,19 +111,21 @@ fn world<T>(f: impl FnOnce(&World) -> T) -> T {
                 .start_paused(true)
                 .build()
                 .expect("runtime");
-            let handle = rt.block_on(async {
-                Server::new("fuzz", "1.0.0")
-                    .tool(add)
-                    .tool(echo)
-                    .tool(report)
-                    .resource(config)
-                    .resource(profile)
-                    .resource(file_at)
-                    .prompt(review)
-                    .into_handle()
-                    .expect("fixture registers")
+            let (handle, layered) = rt.block_on(async {
+                let reverse = mcp_serve::extension::Extension::new("com.example/reverse")
+                    .method("reverse/text", |p: Value, _cx: Context| async move { Ok(p) })
+                    .notification("notifications/receipts/seen", |_: Value, _cx: Context| async {});
+                (
+                    fixture().into_handle().expect("fixture registers"),
+                    fixture()
+                        .middleware(Inspect)
+                        .layer(tower::limit::ConcurrencyLimitLayer::new(4))
+                        .extension(reverse)
+                        .into_handle()
+                        .expect("layered fixture registers"),
+                )
             });
-            World { rt, handle }
+            World { rt, handle, layered }
         });
         f(w)
     })
@@ -207,6 +236,8 @@ const METHODS: &[&str] = &[
     "server/discover",
     "notifications/cancelled",
     "tasks/get",
+    "reverse/text",
+    "notifications/receipts/seen",
 ];
 
 /// A small JSON value from the fuzz input.
@@ -516,7 +547,9 @@ fuzz_target!(|requests: Vec<Req>| {
         w.rt.block_on(async {
             let mut options = HttpOptions::default().max_sessions(8).max_streams(8);
             options.max_body_bytes = 64 * 1024;
-            let mut service = McpService::new(&w.handle, options);
+            // Odd-length inputs go through the middleware path.
+            let handle = if requests.len() % 2 == 1 { &w.layered } else { &w.handle };
+            let mut service = McpService::new(handle, options);
             let mut session: Option<String> = None;
             for req in requests.iter().take(4) {
                 let Some(request) = build(req, session.as_deref()) else {

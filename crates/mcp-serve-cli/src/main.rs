@@ -6,12 +6,14 @@
 //! mcp-serve call ./target/debug/examples/quickstart add a=2 b=3
 //! mcp-serve install claude-desktop weather -- /usr/local/bin/weather-server
 //! mcp-serve proxy --http 127.0.0.1:8080 -- ./server
+//! mcp-serve openapi https://api.example.com/openapi.json --http 127.0.0.1:8080
 //! ```
 
 mod config;
 mod dev;
 mod exit;
 mod install;
+mod openapi;
 mod proxy;
 mod script;
 mod target;
@@ -47,6 +49,8 @@ enum Command {
     Install(install::InstallArgs),
     /// Expose a stdio server over HTTP, or an HTTP server over stdio.
     Proxy(proxy::ProxyArgs),
+    /// Serve an HTTP API's OpenAPI document as MCP tools (stdio, or --http ADDR).
+    Openapi(openapi::OpenApiArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
             Command::Prompt(args) => script::prompt(args).await,
             Command::Install(args) => install::run(args).await,
             Command::Proxy(args) => proxy::run(args).await,
+            Command::Openapi(args) => openapi::run(args).await,
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "mcp-serve", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

@@ -20,6 +20,8 @@ pub(crate) struct Options {
     pub(crate) inline: Option<Ident>,
     /// `scopes = ["a", "b"]`: what a caller must be granted.
     pub(crate) scopes: Vec<LitStr>,
+    /// `tags = ["a", "b"]`: groups to enable, disable or filter by.
+    pub(crate) tags: Vec<LitStr>,
 }
 
 const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world", "title"];
@@ -45,13 +47,21 @@ impl Options {
                 }
                 if k == "inline" {
                     o.inline = Some(key);
-                } else if k == "scopes" {
+                } else if k == "scopes" || k == "tags" {
                     input.parse::<Token![=]>()?;
                     let content;
                     syn::bracketed!(content in input);
                     let list =
                         content.parse_terminated(|i: ParseStream<'_>| i.parse::<LitStr>(), Token![,])?;
-                    o.scopes = list.into_iter().collect();
+                    let list: Vec<LitStr> = list.into_iter().collect();
+                    if k == "tags" {
+                        if let Some(bad) = list.iter().find(|t| t.value().trim().is_empty()) {
+                            return Err(syn::Error::new(bad.span(), "a tag cannot be empty"));
+                        }
+                        o.tags = list;
+                    } else {
+                        o.scopes = list;
+                    }
                 } else if k == "task" {
                     let value = if input.peek(Token![=]) {
                         input.parse::<Token![=]>()?;

@@ -68,6 +68,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
             "task",
             "inline",
             "scopes",
+            "tags",
         ],
         Kind::Resource => &[
             "name",
@@ -77,8 +78,9 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
             "mime_type",
             "inline",
             "scopes",
+            "tags",
         ],
-        Kind::Prompt => &["name", "title", "description", "inline", "scopes"],
+        Kind::Prompt => &["name", "title", "description", "inline", "scopes", "tags"],
     };
     let options = Options::parse(attr, allowed, kind == Kind::Resource)?;
 
@@ -273,6 +275,10 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
         let list = &options.scopes;
         quote!(.scopes([#(#list),*]))
     });
+    let tags = (!options.tags.is_empty()).then(|| {
+        let list = &options.tags;
+        quote!(.tags([#(#list),*]))
+    });
     let title = options.title.as_ref().map(|t| quote!(.title(#t)));
 
     let registration = match kind {
@@ -319,6 +325,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #annotations
                             #task
                             #scopes
+                            #tags
                             .input_schema_of::<__McpArgs>()
                             #(#extractors)*
                             .output_schema_fn(#output_schema)
@@ -350,6 +357,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #title
                             #mime
                             #scopes
+                            #tags
                             .vars_schema_of::<__McpArgs>()
                             #(#extractors)*
                             .raw_handler(move |__uri: ::std::string::String, __vars: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {
@@ -378,6 +386,7 @@ pub(crate) fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::R
                             #describe
                             #title
                             #scopes
+                            #tags
                             .arguments_schema_of::<__McpArgs>()
                             #(#extractors)*
                             .raw_handler(move |__raw: #p::serde_json::Map<::std::string::String, #p::serde_json::Value>, __cx: #m::context::Context| async move {

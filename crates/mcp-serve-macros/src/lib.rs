@@ -45,7 +45,8 @@ use proc_macro::TokenStream;
 /// Options: `name = "..."`, `title = "..."`, `description = "..."` (default:
 /// the doc comment), `annotations(read_only, destructive, idempotent,
 /// open_world, title = "...")`, `task` / `task = "required"`, `scopes = ["..."]`
-/// (what the caller must be granted, see `mcp_serve::auth`), `inline` (a
+/// (what the caller must be granted, see `mcp_serve::auth`), `tags = ["..."]`
+/// (groups to enable, disable or filter by, see `Server::exclude_tags`), `inline` (a
 /// sync function that always finishes in microseconds runs where the
 /// request is handled, not on the blocking pool; see the crate docs).
 ///
@@ -64,7 +65,7 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// (a URI with `{variables}`, each matched by a parameter of the same name).
 ///
 /// Options after the URI: `name = "..."`, `title = "..."`, `description =
-/// "..."`, `mime = "..."`, `scopes`, `inline` (as for `#[tool]`).
+/// "..."`, `mime = "..."`, `scopes`, `tags`, `inline` (as for `#[tool]`).
 #[proc_macro_attribute]
 pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Kind::Resource, attr.into(), item.into())
@@ -76,7 +77,7 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// arguments.
 ///
 /// Options: `name = "..."`, `title = "..."`, `description = "..."`,
-/// `scopes`, `inline` (as for `#[tool]`).
+/// `scopes`, `tags`, `inline` (as for `#[tool]`).
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Kind::Prompt, attr.into(), item.into())

@@ -269,6 +269,14 @@ pub enum RegistrationError {
         /// `name` or `URI`.
         key: &'static str,
     },
+    /// An extension cannot be declared as given.
+    #[error("extension `{id}`: {reason}")]
+    Extension {
+        /// Its identifier.
+        id: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// A handler takes `State<T>` (or declared it with `requires_state`), but
     /// the server was given no `T`.
     #[error(
@@ -281,6 +289,16 @@ pub enum RegistrationError {
         name: String,
         /// The state's type.
         type_name: &'static str,
+    },
+    /// A tool transform ([`crate::tool::ToolTransform`]) or the tool search
+    /// ([`crate::tool::ToolSearch`]) names something that does not exist, or
+    /// asks for something that cannot be done.
+    #[error("tool transform `{tool}`: {reason}")]
+    Transform {
+        /// The tool the transform starts from.
+        tool: String,
+        /// What is wrong, and what to do.
+        reason: String,
     },
     /// A name is empty or too long.
     #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]

@@ -43,7 +43,8 @@
 //!   public API only.
 //! - [`server`]: the [`Server`](server::Server) builder and its runners.
 //! - [`client`], [`testing`], [`proxy`]: a dual-era client, the
-//!   `TestClient`, and proxying another server.
+//!   `TestClient`, and proxying another server; `openapi`: an HTTP API's
+//!   OpenAPI document as tools and resources.
 //!
 //! ## Serving the open internet
 //! What a server does with hostile or careless input, by default:
@@ -86,6 +87,8 @@
 //!   still checked, and typed arguments still name the field that is wrong.
 //! - `telemetry` (default): `telemetry::ClientLogLayer` (tracing-subscriber).
 //! - `otel`: OTLP export of the request spans.
+//! - `openapi`: [`openapi`], an HTTP API's OpenAPI document served as tools,
+//!   resources and templates (adds `client`, a YAML parser).
 //!
 //! ```toml
 //! # A stdio-only server: no HTTP stack, TLS or schema validator.
@@ -99,7 +102,10 @@ pub mod complete;
 pub mod context;
 pub mod engine;
 pub mod error;
+pub mod extension;
 pub mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod prompt;
 #[cfg(feature = "client")]
 pub mod proxy;

@@ -7,7 +7,7 @@ use mcp_serve_core::types::{CacheScope, Icon, Implementation};
 
 use crate::context::StateMap;
 pub use crate::engine::ServerHandle;
-use crate::engine::catalog::Catalog;
+use crate::engine::catalog::{Catalog, TagRules};
 use crate::engine::{Options, RegistrationError, Shared};
 use crate::prompt::IntoPrompt;
 use crate::resource::IntoResource;
@@ -19,6 +19,7 @@ enum Registration {
     Tool(crate::tool::Tool),
     Resource(crate::resource::Resource),
     Prompt(crate::prompt::Prompt),
+    Transform(crate::tool::ToolTransform),
 }
 
 /// An MCP server under construction: identity, tools, resources, prompts,
@@ -47,6 +48,9 @@ pub struct Server {
     options: Options,
     state_key: Option<Vec<u8>>,
     layers: Vec<crate::middleware::LayerFn>,
+    extensions: Vec<crate::extension::Extension>,
+    tag_rules: TagRules,
+    search: Option<crate::tool::ToolSearch>,
 }
 
 impl std::fmt::Debug for Server {
@@ -83,6 +87,9 @@ impl Server {
             options: Options::default(),
             state_key: None,
             layers: Vec::new(),
+            extensions: Vec::new(),
+            tag_rules: TagRules::default(),
+            search: None,
         }
     }
 
@@ -134,6 +141,113 @@ impl Server {
     pub fn prompt(mut self, prompt: impl IntoPrompt) -> Self {
         self.registrations
             .push(Registration::Prompt(prompt.into_prompt()));
+        self
+    }
+
+    /// Registers the tool `transform` makes from a tool registered before it
+    /// (see [`ToolTransform`](crate::tool::ToolTransform)): renamed, its
+    /// arguments renamed, described, defaulted or hidden, its call wrapped.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::{ArgTransform, ToolTransform};
+    ///
+    /// /// Convert an amount between currencies.
+    /// #[tool]
+    /// fn convert(amount: f64, from: String, to: String) -> String { format!("{amount} {from} in {to}") }
+    ///
+    /// let to_euros = ToolTransform::new("convert")
+    ///     .name("to_euros")
+    ///     .description("Convert dollars to euros.")
+    ///     .arg("from", ArgTransform::fixed(serde_json::json!("USD")))
+    ///     .arg("to", ArgTransform::fixed(serde_json::json!("EUR")));
+    /// let server = Server::new("fx", "1.0.0").tool(convert).transform_tool(to_euros).into_handle().unwrap();
+    /// assert_eq!(server.tool_names(), ["convert", "to_euros"]);
+    /// ```
+    #[must_use]
+    pub fn transform_tool(mut self, transform: crate::tool::ToolTransform) -> Self {
+        self.registrations.push(Registration::Transform(transform));
+        self
+    }
+
+    /// Shows only the tools, resources, templates and prompts that have at
+    /// least one of these tags (more calls add more). Excluded tags
+    /// ([`Server::exclude_tags`]) still hide; see
+    /// [`ServerHandle::enable_tag`] for how names and tags combine.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Say hello.
+    /// #[tool(tags = ["public"])]
+    /// fn hello() -> &'static str { "hello" }
+    ///
+    /// /// Restart the service.
+    /// #[tool(tags = ["ops"])]
+    /// fn restart() -> &'static str { "restarted" }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("demo", "1.0.0").tool(hello).tool(restart).include_tags(["public"]);
+    /// let client = mcp_serve::testing::TestClient::modern(server).await?;
+    /// let names: Vec<String> = client.list_tools().await?.tools.into_iter().map(|t| t.name).collect();
+    /// assert_eq!(names, ["hello"]);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn include_tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+        self.tag_rules
+            .only
+            .get_or_insert_with(Default::default)
+            .extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Hides the tools, resources, templates and prompts that have any of
+    /// these tags, until [`ServerHandle::enable_tag`] shows them.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Restart the service.
+    /// #[tool(tags = ["ops"])]
+    /// fn restart() -> &'static str { "restarted" }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let server = Server::new("demo", "1.0.0").tool(restart).exclude_tags(["ops"]);
+    /// let client = mcp_serve::testing::TestClient::modern(server).await?;
+    /// assert!(client.list_tools().await?.tools.is_empty());
+    /// client.server().enable_tag("ops");
+    /// assert_eq!(client.list_tools().await?.tools.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn exclude_tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+        self.tag_rules.hidden.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Replaces the full tool list with a `search_tools` tool and a
+    /// `call_tool` tool, for servers with more tools than a model should
+    /// read at once (see [`ToolSearch`](crate::tool::ToolSearch)).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::ToolSearch;
+    ///
+    /// /// Say hello.
+    /// #[tool]
+    /// fn hello() -> &'static str { "hello" }
+    ///
+    /// let server = Server::new("demo", "1.0.0")
+    ///     .tool(hello)
+    ///     .tool_search(ToolSearch::bm25().always_visible(["hello"]))
+    ///     .into_handle()
+    ///     .unwrap();
+    /// assert_eq!(server.tool_names(), ["hello", "search_tools", "call_tool"]);
+    /// ```
+    #[must_use]
+    pub fn tool_search(mut self, search: crate::tool::ToolSearch) -> Self {
+        self.search = Some(search);
         self
     }
 
@@ -288,6 +402,23 @@ impl Server {
         self
     }
 
+    /// Declares an [`Extension`](crate::extension::Extension): it is
+    /// advertised in `capabilities.extensions`, and its methods and
+    /// notifications are served. A malformed identifier, or two extensions
+    /// with one identifier or one method, are refused by
+    /// [`Server::into_handle`].
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::extension::Extension;
+    /// let _ = Server::new("demo", "1.0.0").extension(Extension::new("com.example/search"));
+    /// ```
+    #[must_use]
+    pub fn extension(mut self, extension: crate::extension::Extension) -> Self {
+        self.extensions.push(extension);
+        self
+    }
+
     /// Adds a [`Middleware`](crate::middleware::Middleware) around every
     /// request (see [`crate::middleware`]). Middleware added first runs
     /// first (outermost).
@@ -308,6 +439,32 @@ impl Server {
     #[must_use]
     pub fn middleware<M: crate::middleware::Middleware>(self, middleware: M) -> Self {
         self.layer(crate::middleware::MiddlewareLayer::new(middleware))
+    }
+
+    /// Adds a [`Middleware`](crate::middleware::Middleware) for the
+    /// requests `select` picks (one tool, some methods, any test); others
+    /// pass by it. Its place in the order is where it is added.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::middleware::{McpRequest, McpResult, Middleware, Next, Select};
+    ///
+    /// struct Slow;
+    /// impl Middleware for Slow {
+    ///     async fn on_call_tool(&self, req: McpRequest, next: Next) -> McpResult {
+    ///         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    ///         next.run(req).await
+    ///     }
+    /// }
+    /// let _ = Server::new("demo", "1.0.0").middleware_for(Select::tool("expensive"), Slow);
+    /// ```
+    #[must_use]
+    pub fn middleware_for<M: crate::middleware::Middleware>(
+        self,
+        select: crate::middleware::Select,
+        middleware: M,
+    ) -> Self {
+        self.middleware(crate::middleware::Only::new(select, middleware))
     }
 
     /// Adds a tower [`Layer`](tower_layer::Layer) around the MCP request
@@ -360,7 +517,10 @@ impl Server {
 
     /// Checks every registration and builds the shared engine state.
     pub(crate) fn build(self) -> Result<Arc<Shared>, RegistrationError> {
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog {
+            tag_rules: self.tag_rules,
+            ..Catalog::default()
+        };
         for r in self.registrations {
             // Two registrations under one key is a mistake in the builder (the
             // second would silently win): refused, naming the key.
@@ -393,9 +553,22 @@ impl Server {
                     p.check_state(&self.state)?;
                     catalog.insert_prompt(p, &self.schema)?;
                 }
+                Registration::Transform(t) => {
+                    // Replacing the source under its own name is the point
+                    // of a transform without `.name(..)`; another tool's
+                    // name is two registrations of one name.
+                    let name = t.name.as_deref().unwrap_or(t.source());
+                    let taken = name != t.source() && catalog.tools.contains_key(name);
+                    duplicate("tool", name, "name", taken)?;
+                    catalog.insert_transformed(&t, &self.schema)?;
+                }
             }
         }
+        if let Some(search) = self.search {
+            catalog.install_search(search, &self.schema)?;
+        }
         let mut options = self.options;
+        options.extensions = Arc::new(crate::engine::extensions::Registry::build(self.extensions)?);
         if !self.layers.is_empty() {
             options.middleware = Some(Arc::new(crate::middleware::Chain::build(&self.layers)));
         }
@@ -429,11 +602,25 @@ impl Server {
     /// names clients use in `MCP_SERVE_ALLOWED_HOSTS` (`*` for any).
     /// Over HTTP, SIGTERM and Ctrl-C shut down gracefully and return `Ok`.
     ///
+    /// HTTPS (feature `tls`): `--tls-cert PATH --tls-key PATH` (or
+    /// `MCP_SERVE_TLS_CERT` and `MCP_SERVE_TLS_KEY`) name the PEM
+    /// certificate chain and private key; they are reloaded on SIGHUP and
+    /// when the files change.
+    ///
     /// # Errors
-    /// A registration error, or a transport failure.
+    /// A registration error, a transport failure, or a command line that
+    /// asks for something unavailable (e.g. `--tls-cert` without
+    /// `--tls-key`).
     pub async fn run(self) -> Result<(), ServeError> {
         let handle = self.into_handle()?;
-        match http_address_from_env() {
+        let tls = tls_files_from_args()?;
+        let http = http_address_from_env();
+        if tls.is_some() && http.is_none() {
+            return Err(ServeError::Usage(
+                "--tls-cert / --tls-key serve HTTPS: add --http ADDR (e.g. --http 0.0.0.0:8443)".into(),
+            ));
+        }
+        match http {
             #[cfg(feature = "http")]
             Some(addr) => {
                 let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
@@ -441,7 +628,7 @@ impl Server {
                         "--http / MCP_SERVE_HTTP / PORT needs an address like 127.0.0.1:8000 (or a port number), got {addr:?}"
                     ))
                 })?;
-                handle.serve_http(addr).await
+                handle.serve_http_with(addr, tls).await
             }
             #[cfg(not(feature = "http"))]
             Some(_) => Err(ServeError::Usage(
@@ -512,6 +699,58 @@ fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runti
         .map_err(|e| ServeError::Transport(TransportError::Io(e)))
 }
 
+/// `--NAME VALUE` or `--NAME=VALUE` on the command line: `None` when absent,
+/// `Some("")` when the value is missing.
+fn flag(name: &str) -> Option<String> {
+    let long = format!("--{name}");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == long {
+            return Some(args.next().unwrap_or_default());
+        }
+        if let Some(v) = a.strip_prefix(&long).and_then(|v| v.strip_prefix('=')) {
+            return Some(v.to_owned());
+        }
+    }
+    None
+}
+
+/// The certificate chain and key of `--tls-cert PATH --tls-key PATH`.
+#[cfg(feature = "tls")]
+type TlsArgs = Option<crate::transport::http::TlsFiles>;
+#[cfg(not(feature = "tls"))]
+type TlsArgs = Option<std::convert::Infallible>;
+
+/// `--tls-cert PATH --tls-key PATH`: both or neither.
+fn tls_files_from_args() -> Result<TlsArgs, ServeError> {
+    let (cert, key) = (flag("tls-cert"), flag("tls-key"));
+    let missing = |flag: &str| {
+        ServeError::Usage(format!(
+            "--{flag} needs a path: HTTPS needs both --tls-cert PATH (the PEM certificate chain) and \
+             --tls-key PATH (its PEM private key)"
+        ))
+    };
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(_), None) | (None, Some(_)) => Err(ServeError::Usage(
+            "--tls-cert and --tls-key go together: HTTPS needs both the PEM certificate chain \
+             (--tls-cert PATH) and its PEM private key (--tls-key PATH)"
+                .into(),
+        )),
+        (Some(c), _) if c.is_empty() => Err(missing("tls-cert")),
+        (_, Some(k)) if k.is_empty() => Err(missing("tls-key")),
+        #[cfg(feature = "tls")]
+        (Some(cert), Some(key)) => Ok(Some(crate::transport::http::TlsFiles::new(cert, key))),
+        #[cfg(not(feature = "tls"))]
+        (Some(_), Some(_)) => Err(ServeError::Usage(
+            "--tls-cert / --tls-key ask for HTTPS, but this server was built without mcp-serve's `tls` \
+             feature: enable it in Cargo.toml (`mcp-serve = { features = [\"tls\"] }`) or terminate TLS in a \
+             proxy"
+                .into(),
+        )),
+    }
+}
+
 /// `--http ADDR` / `--http=ADDR` on the command line, or `MCP_SERVE_HTTP`,
 /// or `0.0.0.0:$PORT` when a platform sets `PORT`.
 fn http_address_from_env() -> Option<String> {
@@ -556,15 +795,28 @@ impl ServerHandle {
     /// Serves over Streamable HTTP at `http://ADDR/mcp` until Ctrl-C or
     /// SIGTERM, with the default [`HttpOptions`](crate::transport::http::HttpOptions)
     /// and the `Host` names in `MCP_SERVE_ALLOWED_HOSTS` (required beyond
-    /// loopback).
+    /// loopback). With `MCP_SERVE_TLS_CERT` and `MCP_SERVE_TLS_KEY` (feature
+    /// `tls`), it serves HTTPS at `https://ADDR/mcp`.
     ///
     /// # Errors
     /// An address that cannot be bound, or one beyond loopback with no
     /// `Host` names to accept.
     #[cfg(feature = "http")]
     pub async fn serve_http(&self, addr: std::net::SocketAddr) -> Result<(), ServeError> {
-        #[cfg_attr(not(feature = "auth"), allow(unused_mut))]
+        self.serve_http_with(addr, None).await
+    }
+
+    /// [`ServerHandle::serve_http`], over TLS when `tls` names the files.
+    #[cfg(feature = "http")]
+    async fn serve_http_with(&self, addr: std::net::SocketAddr, tls: TlsArgs) -> Result<(), ServeError> {
+        #[cfg_attr(not(any(feature = "auth", feature = "tls")), allow(unused_mut))]
         let mut options = crate::transport::http::HttpOptions::default();
+        #[cfg(feature = "tls")]
+        if let Some(files) = tls {
+            options = options.tls_files(files);
+        }
+        #[cfg(not(feature = "tls"))]
+        let _ = tls;
         #[cfg(feature = "auth")]
         if self.auth().is_none() {
             if let Some(auth) = crate::auth::Auth::from_env().map_err(ServeError::Usage)? {

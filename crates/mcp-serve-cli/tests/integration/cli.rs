@@ -965,6 +965,7 @@ fn every_subcommand_has_help() {
         "prompt",
         "install",
         "proxy",
+        "openapi",
         "completions",
     ] {
         assert!(
@@ -1437,4 +1438,95 @@ fn a_transport_written_outside_the_crate_serves_both_eras() {
             .json();
         assert_eq!(names(&tools["tools"], "name"), ["add", "count"], "{protocol}");
     }
+}
+
+/// The Petstore v3 document kept as a fixture (Apache-2.0).
+const PETSTORE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/openapi/petstore.yaml"
+);
+
+#[test]
+fn openapi_serves_a_document_as_tools_resources_and_templates() {
+    let v = cli(&[
+        "list",
+        "--",
+        BIN,
+        "openapi",
+        PETSTORE,
+        "--resources",
+        "--exclude-tag",
+        "user",
+        "--rename",
+        "getPetById=pet",
+    ])
+    .expect_code(0)
+    .json();
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(names(&v["tools"], "name")),
+        [
+            "addPet",
+            "deleteOrder",
+            "deletePet",
+            "placeOrder",
+            "updatePet",
+            "updatePetWithForm",
+            "uploadFile"
+        ]
+    );
+    assert_eq!(
+        sorted(names(&v["resourceTemplates"], "uriTemplate")),
+        ["openapi://pet/{petId}", "openapi://store/order/{orderId}"]
+    );
+    assert_eq!(
+        sorted(names(&v["resources"], "uri")),
+        [
+            "openapi://pet/findByStatus",
+            "openapi://pet/findByTags",
+            "openapi://store/inventory"
+        ]
+    );
+    assert!(names(&v["resourceTemplates"], "name").contains(&"pet".to_owned()));
+    // The document's server is not there: a call is a tool error that says so.
+    let port = free_port().to_string();
+    let base = format!("http://127.0.0.1:{port}/api/v3");
+    let r = cli(&[
+        "call",
+        "deletePet",
+        "petId=1",
+        "--",
+        BIN,
+        "openapi",
+        PETSTORE,
+        "--base-url",
+        &base,
+    ]);
+    r.expect_code(1);
+    assert!(r.text().contains("cannot connect to the API"), "{}", r.stdout);
+}
+
+#[test]
+fn openapi_mistakes_say_what_to_do() {
+    let r = cli(&[
+        "openapi",
+        PETSTORE,
+        "--api-key-env",
+        "MCP_SERVE_TEST_UNSET_VARIABLE",
+    ]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("MCP_SERVE_TEST_UNSET_VARIABLE is not set"),
+        "{}",
+        r.stderr
+    );
+    let r = cli(&["openapi", "/no/such/openapi.yaml"]);
+    r.expect_code(3);
+    assert!(r.stderr.contains("/no/such/openapi.yaml"), "{}", r.stderr);
+    let r = cli(&["openapi", PETSTORE, "--header", "no colon"]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("Name: value"), "{}", r.stderr);
 }

@@ -40,6 +40,7 @@ pub struct Auth {
     pub(crate) key_headers: Vec<http::HeaderName>,
     pub(crate) denial: ScopeDenial,
     pub(crate) resource_name: Option<String>,
+    pub(crate) filter_lists: bool,
 }
 
 impl std::fmt::Debug for Auth {
@@ -49,6 +50,7 @@ impl std::fmt::Debug for Auth {
             .field("authorization_servers", &self.authorization_servers)
             .field("scopes_supported", &self.scopes_supported)
             .field("key_headers", &self.key_headers)
+            .field("filter_lists", &self.filter_lists)
             .finish_non_exhaustive()
     }
 }
@@ -70,6 +72,7 @@ impl Auth {
             key_headers: Vec::new(),
             denial: ScopeDenial::StepUp,
             resource_name: None,
+            filter_lists: false,
         }
     }
 
@@ -96,8 +99,10 @@ impl Auth {
         self.resource.as_deref()
     }
 
-    /// The canonical URI for a request to `path` with these headers.
-    pub(crate) fn resource_for(&self, headers: &http::HeaderMap, path: &str) -> String {
+    /// The canonical URI for a request to `path` with these headers; `tls`:
+    /// it came over TLS this server terminated (so `https`, whatever the
+    /// host).
+    pub(crate) fn resource_for(&self, headers: &http::HeaderMap, path: &str, tls: bool) -> String {
         if let Some(r) = &self.resource {
             return r.clone();
         }
@@ -106,13 +111,18 @@ impl Auth {
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
         let loopback = ["localhost", "127.", "[::1]"].iter().any(|l| host.starts_with(l));
-        let scheme = headers
+        let forwarded = headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .map(str::trim)
-            .filter(|s| matches!(*s, "http" | "https"))
-            .unwrap_or(if loopback { "http" } else { "https" });
+            .filter(|s| matches!(*s, "http" | "https"));
+        let scheme = match forwarded {
+            _ if tls => "https",
+            Some(s) => s,
+            None if loopback => "http",
+            None => "https",
+        };
         format!("{scheme}://{host}{}", path.trim_end_matches('/'))
     }
 
@@ -188,6 +198,33 @@ impl Auth {
         self
     }
 
+    /// Whether `tools/list`, `resources/list`, `resources/templates/list`
+    /// and `prompts/list` leave out what the caller's scopes do not allow
+    /// (default: no, everything is listed and refused when used).
+    ///
+    /// Filtered results vary with the caller, so modern clients are told
+    /// `cacheScope: "private"` (a cache is not shared across tokens); a list
+    /// none of whose entries needs a scope is the same for everyone and
+    /// keeps the server's cache hints. Cursors page through the caller's
+    /// own list. Scopes cover their `:` children as when they are enforced
+    /// (`files` lists a tool needing `files:write`).
+    ///
+    /// Off by default because hiding a tool also hides the way to it: the
+    /// spec has clients start with the least scopes (`scopes_supported`)
+    /// and step up when a call answers 403 `insufficient_scope`, which a
+    /// client only does for a tool it has seen. Turn it on when callers
+    /// cannot get more scopes anyway (API keys, service accounts), or when
+    /// the names of tools are themselves not for everyone's eyes.
+    ///
+    /// ```
+    /// let _ = mcp_serve::auth::Auth::new("https://m.example/mcp").filter_lists(true);
+    /// ```
+    #[must_use]
+    pub fn filter_lists(mut self, filter: bool) -> Self {
+        self.filter_lists = filter;
+        self
+    }
+
     /// A human-readable name for the metadata's `resource_name`.
     ///
     /// ```
@@ -257,7 +294,7 @@ impl Auth {
     /// The resource whose metadata a request to `path` asks for: the
     /// path-aware location, or the root one (for clients that only look
     /// there; with no canonical URI, it stands for `/mcp`).
-    pub(crate) fn metadata_for(&self, headers: &http::HeaderMap, path: &str) -> Option<String> {
+    pub(crate) fn metadata_for(&self, headers: &http::HeaderMap, path: &str, tls: bool) -> Option<String> {
         const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
         let rest = path.strip_prefix(WELL_KNOWN)?;
         match &self.resource {
@@ -265,8 +302,8 @@ impl Auth {
                 let (_, own) = split(r);
                 (rest.is_empty() || rest == own).then(|| r.clone())
             }
-            None if rest.is_empty() => Some(self.resource_for(headers, "/mcp")),
-            None if rest.starts_with('/') => Some(self.resource_for(headers, rest)),
+            None if rest.is_empty() => Some(self.resource_for(headers, "/mcp", tls)),
+            None if rest.starts_with('/') => Some(self.resource_for(headers, rest, tls)),
             None => None,
         }
     }

@@ -85,8 +85,18 @@ enum Source {
 #[derive(Default)]
 struct Fetched {
     jwks_uri: Option<String>,
-    set: Option<Arc<JwkSet>>,
+    /// The set's signing keys, decoded once when it is fetched rather than
+    /// on every token.
+    keys: Vec<FetchedKey>,
     fetched_at: Option<Instant>,
+}
+
+/// A signing key of a fetched set.
+struct FetchedKey {
+    kid: Option<String>,
+    /// The JWK's `alg`, as `Algorithm`'s `Debug` names it.
+    alg: Option<String>,
+    key: DecodingKey,
 }
 
 impl JwtVerifier {
@@ -312,7 +322,7 @@ impl RemoteKeys {
         if stale {
             self.refresh(&mut state).await?;
         }
-        let mut keys = matching(state.set.as_deref(), kid, alg);
+        let mut keys = matching(&state.keys, kid, alg);
         // An unknown kid may be a new key: fetch again, but not too often.
         if keys.is_empty()
             && kid.is_some()
@@ -322,7 +332,7 @@ impl RemoteKeys {
                 .is_none_or(|at| at.elapsed() >= self.refetch_interval)
         {
             self.refresh(&mut state).await?;
-            keys = matching(state.set.as_deref(), kid, alg);
+            keys = matching(&state.keys, kid, alg);
         }
         if keys.is_empty() {
             return Err(AuthError::InvalidToken(match kid {
@@ -348,7 +358,7 @@ impl RemoteKeys {
                 "the signing keys at {jwks_uri} could not be fetched: {e}"
             ))
         })?;
-        state.set = Some(Arc::new(set));
+        state.keys = decode_set(&set);
         state.fetched_at = Some(Instant::now());
         Ok(())
     }
@@ -391,25 +401,33 @@ impl RemoteKeys {
     }
 }
 
-/// The keys of `set` a token with `kid` and `alg` may be signed with.
-fn matching(set: Option<&JwkSet>, kid: Option<&str>, alg: Algorithm) -> Vec<DecodingKey> {
-    let Some(set) = set else { return Vec::new() };
-    let fits = |jwk: &&Jwk| {
-        let kid_ok = kid.is_none_or(|k| jwk.common.key_id.as_deref() == Some(k));
-        let alg_ok = jwk
-            .common
-            .key_algorithm
-            .is_none_or(|ka| ka.to_string() == format!("{alg:?}"));
-        let for_signing = !matches!(
-            jwk.common.public_key_use,
-            Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
-        );
-        kid_ok && alg_ok && for_signing
-    };
+/// The signing keys of `set` this library can use, decoded.
+fn decode_set(set: &JwkSet) -> Vec<FetchedKey> {
     set.keys
         .iter()
-        .filter(fits)
-        .filter_map(|jwk| DecodingKey::from_jwk(jwk).ok())
+        .filter(|jwk: &&Jwk| {
+            !matches!(
+                jwk.common.public_key_use,
+                Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
+            )
+        })
+        .filter_map(|jwk| {
+            Some(FetchedKey {
+                kid: jwk.common.key_id.clone(),
+                alg: jwk.common.key_algorithm.map(|a| a.to_string()),
+                key: DecodingKey::from_jwk(jwk).ok()?,
+            })
+        })
+        .collect()
+}
+
+/// The keys a token with `kid` and `alg` may be signed with.
+fn matching(keys: &[FetchedKey], kid: Option<&str>, alg: Algorithm) -> Vec<DecodingKey> {
+    let alg = format!("{alg:?}");
+    keys.iter()
+        .filter(|k| kid.is_none_or(|kid| k.kid.as_deref() == Some(kid)))
+        .filter(|k| k.alg.as_deref().is_none_or(|a| a == alg))
+        .map(|k| k.key.clone())
         .collect()
 }
 

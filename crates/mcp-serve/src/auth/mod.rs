@@ -67,6 +67,7 @@ pub use introspection::IntrospectionVerifier;
 pub use jsonwebtoken::{Algorithm, DecodingKey};
 #[cfg(feature = "auth")]
 pub use jwt::JwtVerifier;
+pub(crate) use principal::FilterLists;
 pub use principal::Principal;
 #[cfg(feature = "auth")]
 pub use verify::{AnyOf, AuthError, TokenVerifier, VerifyFuture};

@@ -97,6 +97,12 @@ impl Principal {
     }
 }
 
+/// Left in a request's extensions, beside its [`Principal`], when the
+/// transport's `Auth` filters lists by what the caller may use
+/// (`Auth::filter_lists`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FilterLists;
+
 /// Whether the granted scope `held` covers `required`.
 pub(crate) fn covers(held: &str, required: &str) -> bool {
     held == required

@@ -206,7 +206,7 @@ impl Client {
     }
 
     async fn streamable(url: &reqwest::Url, options: ClientOptions, era: Era) -> Result<Client, ClientError> {
-        let setup = http::setup(&options.headers, options.timeout)?;
+        let setup = http::setup(&options.headers, options.timeout, &options.root_certificates)?;
         let pending = Pending::default();
         let (link, incoming) = HttpLink::streamable(setup, url.clone(), pending.clone());
         let probe = options.timeout.min(HTTP_PROBE);
@@ -220,7 +220,7 @@ impl Client {
         options: ClientOptions,
         version: ProtocolVersion,
     ) -> Result<Client, ClientError> {
-        let setup = http::setup(&options.headers, options.timeout)?;
+        let setup = http::setup(&options.headers, options.timeout, &options.root_certificates)?;
         let pending = Pending::default();
         let (link, incoming) = HttpLink::sse(setup, url.clone(), pending.clone()).await?;
         let client = Self::build(Link::Http(Box::new(link)), incoming, pending, None, options);

@@ -124,7 +124,11 @@ pub(crate) struct Setup {
 }
 
 /// The HTTP client, the user's extra headers, and the bound on a message POST.
-pub(crate) fn setup(headers: &[(String, String)], timeout: Duration) -> Result<Setup, ClientError> {
+pub(crate) fn setup(
+    headers: &[(String, String)],
+    timeout: Duration,
+    roots: &[Vec<u8>],
+) -> Result<Setup, ClientError> {
     let mut extra = HeaderMap::new();
     for (k, v) in headers {
         let name = HeaderName::from_bytes(k.as_bytes())
@@ -136,7 +140,22 @@ pub(crate) fn setup(headers: &[(String, String)], timeout: Duration) -> Result<S
         })?;
         extra.append(name, value);
     }
+    let mut trusted = Vec::new();
+    for pem in roots {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                ClientError::Config(
+                    "a root certificate given to the client is not PEM: give the CA certificate's PEM text \
+                     (-----BEGIN CERTIFICATE-----)"
+                        .into(),
+                )
+            })?;
+        trusted.extend(certs);
+    }
     let http = reqwest::Client::builder()
+        .tls_certs_merge(trusted)
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("mcp-serve-client/", env!("CARGO_PKG_VERSION")))
         .build()

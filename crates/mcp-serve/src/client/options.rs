@@ -121,6 +121,9 @@ pub struct ClientOptions {
     pub roots: Option<Vec<Root>>,
     /// Called with every notification the server sends.
     pub notification: Option<NotificationHandler>,
+    /// Certificate authorities (PEM) trusted for `https://` servers, in
+    /// addition to the system's (see [`ClientOptions::root_certificate_pem`]).
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -139,6 +142,7 @@ impl std::fmt::Debug for ClientOptions {
             )
             .field("roots", &self.roots)
             .field("notification", &self.notification.as_ref().map(|_| "handler"))
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -247,6 +251,23 @@ impl ClientOptions {
         self
     }
 
+    /// Trusts the certificate authorities in `pem` (one or more PEM
+    /// certificates) for `https://` servers, besides the system's: for a
+    /// private CA or a self-signed test certificate. A bundle that is not
+    /// PEM fails the connection, saying so.
+    ///
+    /// ```
+    /// use mcp_serve::client::ClientOptions;
+    /// # let ca_pem = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n";
+    /// let o = ClientOptions::default().root_certificate_pem(ca_pem);
+    /// assert_eq!(o.root_certificates.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// Offers `roots` to the server: declares the `roots` capability and
     /// answers `roots/list` (legacy request or modern input request) with
     /// them. Other input requests still go to [`ClientOptions::on_input`].
@@ -279,6 +300,7 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             roots: None,
             notification: None,
+            root_certificates: Vec::new(),
         }
     }
 }

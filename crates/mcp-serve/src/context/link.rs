@@ -24,6 +24,10 @@ pub(crate) trait Served: Send + Sync + 'static {
         cx: Context,
     ) -> BoxFuture<'static, Result<Vec<ResourceContents>, McpError>>;
 
+    /// The tags of the tool or prompt `name`, or of the resource `name`
+    /// (a URI), that a request of `method` names.
+    fn tags_of(&self, method: &str, name: &str) -> Vec<String>;
+
     /// The annotations of the tool `name`, when it exists and has some
     /// (middleware reads `idempotentHint` to decide on retries).
     fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations>;

@@ -247,6 +247,48 @@ impl Context {
             .map(|p| &**p)
     }
 
+    /// What the client declared for extension `id` (its settings object),
+    /// or `None` when it did not declare it: in `_meta` for modern
+    /// requests, at `initialize` for sessions.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// A chart, as an interactive view where the client supports one.
+    /// #[tool]
+    /// async fn chart(ctx: Context) -> String {
+    ///     match ctx.client_extension("io.modelcontextprotocol/ui") {
+    ///         Some(_) => "ui://charts/sales".into(),
+    ///         None => "sales: 10, 12, 15".into(),
+    ///     }
+    /// }
+    /// # let _ = Server::new("demo", "1.0.0").tool(chart);
+    /// ```
+    pub fn client_extension(&self, id: &str) -> Option<&serde_json::Map<String, Value>> {
+        self.client_capabilities()?
+            .extensions
+            .as_ref()?
+            .get(id)?
+            .as_object()
+    }
+
+    /// The tags of the tool, prompt or resource a request of `method`
+    /// names (`name` is the tool or prompt name, or the resource URI);
+    /// empty when it names none or has none.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// #[tool(tags = ["admin"])]
+    /// async fn purge(ctx: Context) -> String {
+    ///     format!("{:?}", ctx.tags_of("tools/call", "purge"))
+    /// }
+    /// # let _ = Server::new("demo", "1.0.0").tool(purge);
+    /// ```
+    pub fn tags_of(&self, method: &str, name: &str) -> Vec<String> {
+        self.inner.served.tags_of(method, name)
+    }
+
     /// The annotations of the server's tool `name` (for middleware: whether
     /// a tool says it is idempotent).
     pub(crate) fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations> {

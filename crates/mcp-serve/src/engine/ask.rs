@@ -158,6 +158,19 @@ impl Served for super::Shared {
         &self.state
     }
 
+    fn tags_of(&self, method: &str, name: &str) -> Vec<String> {
+        let catalog = self.catalog.load();
+        match method {
+            "tools/call" => catalog.tools.get(name).map(|t| t.tags.clone()),
+            "prompts/get" => catalog.prompts.get(name).map(|p| p.tags.clone()),
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
+                catalog.find_resource(name).map(|(r, _)| r.source.tags.clone())
+            }
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
     fn read_resource(
         &self,
         uri: &str,

@@ -21,11 +21,15 @@ pub(crate) struct ToolEntry {
     pub(crate) def: types::Tool,
     pub(crate) validator: Arc<super::validate::InputCheck>,
     pub(crate) handler: Arc<ToolFn>,
+    /// Visible: enabled by name and not hidden by a tag rule.
     pub(crate) enabled: bool,
+    /// Enabled by name (`ServerHandle::enable_tool`/`disable_tool`).
+    pub(crate) by_name: bool,
     /// A task only once the handler calls `Context::begin_task`.
     pub(crate) deferred_task: bool,
     /// Scopes a caller needs.
     pub(crate) scopes: Vec<String>,
+    pub(crate) tags: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -36,7 +40,10 @@ pub(crate) struct ResourceEntry {
     pub(crate) typed_vars: HashMap<String, VarKind>,
     pub(crate) completers: HashMap<String, Completer>,
     pub(crate) handler: Arc<ResourceFn>,
+    /// Visible: enabled by URI and not hidden by a tag rule.
     pub(crate) enabled: bool,
+    /// Enabled by URI.
+    pub(crate) by_name: bool,
     pub(crate) source: Resource,
 }
 
@@ -46,9 +53,97 @@ pub(crate) struct PromptEntry {
     pub(crate) typed_args: HashMap<String, VarKind>,
     pub(crate) completers: HashMap<String, Completer>,
     pub(crate) handler: Arc<PromptFn>,
+    /// Visible: enabled by name and not hidden by a tag rule.
     pub(crate) enabled: bool,
+    /// Enabled by name.
+    pub(crate) by_name: bool,
     /// Scopes a caller needs.
     pub(crate) scopes: Vec<String>,
+    pub(crate) tags: Vec<String>,
+}
+
+/// Which tags show and hide components. A component is visible when it is
+/// enabled by name, has none of the `hidden` tags, and, when `only` is set,
+/// has at least one of those: hiding wins over everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TagRules {
+    /// Only components with one of these tags (`Server::include_tags`).
+    pub(crate) only: Option<std::collections::BTreeSet<String>>,
+    /// Never components with one of these (`exclude_tags`, `disable_tag`).
+    pub(crate) hidden: std::collections::BTreeSet<String>,
+}
+
+impl TagRules {
+    pub(crate) fn allow(&self, tags: &[String]) -> bool {
+        !tags.iter().any(|t| self.hidden.contains(t))
+            && self
+                .only
+                .as_ref()
+                .is_none_or(|only| tags.iter().any(|t| only.contains(t)))
+    }
+}
+
+/// What tag rules need of an entry.
+pub(crate) trait Visible: Clone {
+    fn by_name(&self) -> bool;
+    fn tags(&self) -> &[String];
+    fn enabled_mut(&mut self) -> &mut bool;
+}
+
+impl Visible for ToolEntry {
+    fn by_name(&self) -> bool {
+        self.by_name
+    }
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
+    fn enabled_mut(&mut self) -> &mut bool {
+        &mut self.enabled
+    }
+}
+
+impl Visible for ResourceEntry {
+    fn by_name(&self) -> bool {
+        self.by_name
+    }
+    fn tags(&self) -> &[String] {
+        &self.source.tags
+    }
+    fn enabled_mut(&mut self) -> &mut bool {
+        &mut self.enabled
+    }
+}
+
+impl Visible for PromptEntry {
+    fn by_name(&self) -> bool {
+        self.by_name
+    }
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
+    fn enabled_mut(&mut self) -> &mut bool {
+        &mut self.enabled
+    }
+}
+
+/// Sets each entry's visibility from its name flag and `rules` (entries
+/// for which `exempt` holds ignore tags); whether any changed.
+fn revisit<T: Visible>(
+    map: &mut IndexMap<String, Arc<T>>,
+    rules: &TagRules,
+    exempt: impl Fn(&str) -> bool,
+) -> bool {
+    let mut changed = false;
+    for (key, entry) in map.iter_mut() {
+        let visible = entry.by_name() && (exempt(key) || rules.allow(entry.tags()));
+        let mut current = T::clone(entry);
+        if *current.enabled_mut() != visible {
+            *current.enabled_mut() = visible;
+            *entry = Arc::new(current);
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// How a string from a URI or a prompt argument is turned into JSON.
@@ -69,8 +164,14 @@ pub(crate) struct Catalog {
     pub(crate) resources: IndexMap<String, Arc<ResourceEntry>>,
     pub(crate) templates: IndexMap<String, Arc<ResourceEntry>>,
     pub(crate) prompts: IndexMap<String, Arc<PromptEntry>>,
+    /// Which tags show and hide components.
+    pub(crate) tag_rules: TagRules,
+    /// The tool search transform, when the server has it.
+    pub(crate) search: Option<Arc<super::search::SearchListing>>,
     /// The first page of each list, serialized for each revision.
     pub(crate) lists: ListCache,
+    /// The tool search's index of this snapshot, made on first search.
+    pub(crate) search_index: std::sync::OnceLock<super::search::SearchIndex>,
 }
 
 impl Clone for Catalog {
@@ -81,7 +182,10 @@ impl Clone for Catalog {
             resources: self.resources.clone(),
             templates: self.templates.clone(),
             prompts: self.prompts.clone(),
+            tag_rules: self.tag_rules.clone(),
+            search: self.search.clone(),
             lists: ListCache::default(),
+            search_index: std::sync::OnceLock::new(),
         }
     }
 }
@@ -198,6 +302,7 @@ impl Catalog {
             return Err(RegistrationError::NotAnObject { name: def.name });
         }
         def.output_schema = tool.output.as_ref().and_then(|o| o.resolve(settings));
+        def.meta = crate::tool::meta_with_tags(def.meta.as_ref(), &tool.tags);
         let validator = match &tool.input {
             // Generated schemas are valid by construction: compile on first need.
             crate::tool::SchemaSource::Generated(_) => super::validate::InputCheck::lazy(&def.input_schema),
@@ -212,9 +317,11 @@ impl Catalog {
             def,
             validator: Arc::new(validator),
             handler,
-            enabled: true,
+            enabled: self.tool_exempt(&tool.def.name) || self.tag_rules.allow(&tool.tags),
+            by_name: true,
             deferred_task: tool.deferred_task,
             scopes: tool.scopes.clone(),
+            tags: tool.tags.clone(),
         };
         self.tools.insert(entry.def.name.clone(), Arc::new(entry));
         Ok(())
@@ -242,7 +349,8 @@ impl Catalog {
             typed_vars: var_kinds(vars_schema.as_ref()),
             completers: resource.completers.clone(),
             handler,
-            enabled: true,
+            enabled: self.tag_rules.allow(&resource.tags),
+            by_name: true,
             source: resource,
         });
         let key = entry.source.uri.clone();
@@ -269,6 +377,7 @@ impl Catalog {
             })?;
         let schema = prompt.args.as_ref().and_then(|a| a.resolve(settings));
         let mut def = prompt.def.clone();
+        def.meta = crate::tool::meta_with_tags(def.meta.as_ref(), &prompt.tags);
         if def.arguments.is_none() {
             if let Some(schema) = &schema {
                 let args = arguments_from_schema(schema);
@@ -280,10 +389,108 @@ impl Catalog {
             typed_args: var_kinds(schema.as_ref()),
             completers: prompt.completers.clone(),
             handler,
-            enabled: true,
+            enabled: self.tag_rules.allow(&prompt.tags),
+            by_name: true,
             scopes: prompt.scopes.clone(),
+            tags: prompt.tags.clone(),
         };
         self.prompts.insert(entry.def.name.clone(), Arc::new(entry));
+        Ok(())
+    }
+
+    /// Whether a tool ignores tag rules: the tool search's own tools, which
+    /// must stay reachable whatever the rules hide.
+    fn tool_exempt(&self, name: &str) -> bool {
+        self.search.as_ref().is_some_and(|s| s.owns(name))
+    }
+
+    /// Applies changed tag rules to every entry: the kinds of list that
+    /// changed.
+    pub(crate) fn revisit_tags(&mut self) -> Vec<ListKind> {
+        let rules = self.tag_rules.clone();
+        let search = self.search.clone();
+        let mut changed = Vec::new();
+        let exempt = |name: &str| search.as_ref().is_some_and(|s| s.owns(name));
+        if revisit(&mut self.tools, &rules, exempt) {
+            changed.push(ListKind::Tools);
+        }
+        let resources = revisit(&mut self.resources, &rules, |_| false);
+        if revisit(&mut self.templates, &rules, |_| false) | resources {
+            changed.push(ListKind::Resources);
+        }
+        if revisit(&mut self.prompts, &rules, |_| false) {
+            changed.push(ListKind::Prompts);
+        }
+        changed
+    }
+
+    /// Sets whether the entry `key` of `kind` is enabled by name: whether
+    /// that flag changed, and whether the entry's visibility did.
+    pub(crate) fn set_by_name(&mut self, kind: ListKind, key: &str, on: bool) -> (bool, bool) {
+        fn flip<T: Visible>(
+            map: &mut IndexMap<String, Arc<T>>,
+            key: &str,
+            on: bool,
+            set: impl Fn(&mut T, bool),
+        ) -> bool {
+            let Some(entry) = map.get_mut(key) else {
+                return false;
+            };
+            if entry.by_name() == on {
+                return false;
+            }
+            let mut next = T::clone(entry);
+            set(&mut next, on);
+            *entry = Arc::new(next);
+            true
+        }
+        let flipped = match kind {
+            ListKind::Tools => flip(&mut self.tools, key, on, |e, on| e.by_name = on),
+            ListKind::Prompts => flip(&mut self.prompts, key, on, |e, on| e.by_name = on),
+            ListKind::Resources => {
+                flip(&mut self.resources, key, on, |e, on| e.by_name = on)
+                    | flip(&mut self.templates, key, on, |e, on| e.by_name = on)
+            }
+        };
+        let visibility = flipped && self.revisit_tags().contains(&kind);
+        (flipped, visibility)
+    }
+
+    /// Adds the tool `transform` makes from its source.
+    pub(crate) fn insert_transformed(
+        &mut self,
+        transform: &crate::tool::ToolTransform,
+        settings: &SchemaSettings,
+    ) -> Result<(), RegistrationError> {
+        let Some(source) = self.tools.get(transform.source()).cloned() else {
+            let known: Vec<&str> = self.tools.keys().map(String::as_str).collect();
+            return Err(RegistrationError::Transform {
+                tool: transform.source().to_owned(),
+                reason: format!(
+                    "there is no tool of that name (register it before the transform); the tools are: {}",
+                    if known.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            });
+        };
+        let call = forward_checked(&source);
+        let tool = transform.derive(
+            &crate::tool::Source {
+                def: &source.def,
+                tags: &source.tags,
+                scopes: &source.scopes,
+                deferred_task: source.deferred_task,
+            },
+            call,
+        )?;
+        let replaces_source = tool.name() == source.def.name;
+        self.insert_tool(tool, settings)?;
+        if transform.hide_source && !replaces_source {
+            self.set_by_name(ListKind::Tools, &source.def.name, false);
+        }
         Ok(())
     }
 
@@ -298,6 +505,29 @@ impl Catalog {
             Some((Arc::clone(t), vars))
         })
     }
+}
+
+/// The source's handler behind its own argument check, for a transform to
+/// forward to: whatever the transform or its wrapper sends is checked as a
+/// direct call's arguments would be.
+fn forward_checked(source: &ToolEntry) -> Arc<ToolFn> {
+    use crate::error::{McpError, ToolError};
+    use crate::tool::CallError;
+    let validator = Arc::clone(&source.validator);
+    let handler = Arc::clone(&source.handler);
+    let schema = source.def.input_schema.clone();
+    let name = source.def.name.clone();
+    Arc::new(move |args, cx| match validator.check(&name, &schema, args) {
+        Ok(args) => handler(args, cx),
+        Err(super::validate::CheckError::Invalid(msg)) => {
+            Box::pin(std::future::ready(Err(CallError::Tool(ToolError::new(msg)))))
+        }
+        Err(super::validate::CheckError::BadSchema(reason)) => {
+            Box::pin(std::future::ready(Err(CallError::Protocol(McpError::internal(
+                format!("tool {name} has an invalid input schema: {reason}"),
+            )))))
+        }
+    })
 }
 
 /// Which list changed.

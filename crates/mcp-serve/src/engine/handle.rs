@@ -47,7 +47,7 @@ macro_rules! toggles {
             self.set_enabled($kind, key, true)
         }
 
-        #[doc = concat!("Hides the ", $what, " with this key from lists and calls; `false` if there is none or it was disabled.")]
+        #[doc = concat!("Hides the ", $what, " with this key from lists and calls; `false` if there is none or it was disabled. Enabling by name does not show what a tag rule hides (see [`ServerHandle::enable_tag`]).")]
         pub fn $disable(&self, key: &str) -> bool {
             self.set_enabled($kind, key, false)
         }
@@ -236,35 +236,145 @@ impl ServerHandle {
     }
 
     fn set_enabled(&self, kind: ListKind, key: &str, enabled: bool) -> bool {
-        fn flip<T: Clone>(
-            map: &mut indexmap::IndexMap<String, Arc<T>>,
-            key: &str,
-            enabled: bool,
-            get: impl Fn(&mut T) -> &mut bool,
-        ) -> bool {
-            let Some(entry) = map.get_mut(key) else {
-                return false;
-            };
-            let mut next = T::clone(entry);
-            if *get(&mut next) == enabled {
-                return false;
-            }
-            *get(&mut next) = enabled;
-            *entry = Arc::new(next);
-            true
-        }
         self.shared
-            .update(kind, |c, _| {
-                Ok(match kind {
-                    ListKind::Tools => flip(&mut c.tools, key, enabled, |e| &mut e.enabled),
-                    ListKind::Prompts => flip(&mut c.prompts, key, enabled, |e| &mut e.enabled),
-                    ListKind::Resources => {
-                        flip(&mut c.resources, key, enabled, |e| &mut e.enabled)
-                            | flip(&mut c.templates, key, enabled, |e| &mut e.enabled)
-                    }
-                })
+            .edit(|c, _| {
+                let (flipped, visibility) = c.set_by_name(kind, key, enabled);
+                let changed = if visibility { vec![kind] } else { Vec::new() };
+                Ok((flipped, flipped, changed))
             })
             .unwrap_or(false)
+    }
+
+    /// Shows again the tools, resources, templates and prompts tagged `tag`
+    /// (see [`Tool::tag`](crate::tool::Tool::tag)): the tag is no longer
+    /// excluded, and when the server shows only some tags
+    /// ([`Server::include_tags`](crate::server::Server::include_tags)), it
+    /// is one of them. `false` when that was so already.
+    ///
+    /// A component is visible when it is enabled by name
+    /// ([`Self::enable_tool`]...), has no excluded tag, and, when the server
+    /// shows only some tags, has one of those. Excluding wins: a component
+    /// tagged both `admin` and `billing` stays hidden while either is
+    /// excluded, and enabling it by name does not show it. Clients are sent
+    /// `list_changed` for each kind of list whose contents changed, and no
+    /// other.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Delete every record.
+    /// #[tool(tags = ["admin"])]
+    /// fn wipe() -> &'static str { "wiped" }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let client = mcp_serve::testing::TestClient::modern(Server::new("demo", "1.0.0").tool(wipe)).await?;
+    /// assert!(client.server().disable_tag("admin"));
+    /// assert!(client.list_tools().await?.tools.is_empty());
+    /// assert!(client.call_tool("wipe", serde_json::json!({})).await.is_err());
+    /// assert!(client.server().enable_tag("admin"));
+    /// assert_eq!(client.list_tools().await?.tools[0].name, "wipe");
+    /// # Ok(()) }
+    /// ```
+    pub fn enable_tag(&self, tag: &str) -> bool {
+        self.shared
+            .edit(|c, _| {
+                let mut changed = c.tag_rules.hidden.remove(tag);
+                if let Some(only) = &mut c.tag_rules.only {
+                    changed |= only.insert(tag.to_owned());
+                }
+                Ok((changed, changed, c.revisit_tags()))
+            })
+            .unwrap_or(false)
+    }
+
+    /// Hides the tools, resources, templates and prompts tagged `tag` from
+    /// lists, calls, reads and gets (they answer as unknown ones do), until
+    /// [`Self::enable_tag`]. `false` when the tag was excluded already. See
+    /// [`Self::enable_tag`] for how tags and names combine.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Review code.
+    /// #[prompt(tags = ["beta"])]
+    /// fn review(code: String) -> String { format!("Review:\n{code}") }
+    ///
+    /// let server = Server::new("demo", "1.0.0").prompt(review).into_handle().unwrap();
+    /// assert!(server.disable_tag("beta"));
+    /// assert!(!server.disable_tag("beta"));
+    /// assert_eq!(server.excluded_tags(), ["beta"]);
+    /// ```
+    pub fn disable_tag(&self, tag: &str) -> bool {
+        self.shared
+            .edit(|c, _| {
+                let changed = c.tag_rules.hidden.insert(tag.to_owned());
+                Ok((changed, changed, c.revisit_tags()))
+            })
+            .unwrap_or(false)
+    }
+
+    /// The excluded tags ([`Self::disable_tag`],
+    /// [`Server::exclude_tags`](crate::server::Server::exclude_tags)), sorted.
+    ///
+    /// ```
+    /// let server = mcp_serve::prelude::Server::new("demo", "1.0.0").exclude_tags(["admin"]).into_handle().unwrap();
+    /// assert_eq!(server.excluded_tags(), ["admin"]);
+    /// ```
+    pub fn excluded_tags(&self) -> Vec<String> {
+        self.shared
+            .catalog
+            .load()
+            .tag_rules
+            .hidden
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// The tags the server shows only
+    /// ([`Server::include_tags`](crate::server::Server::include_tags)),
+    /// sorted; `None` when it shows every tag.
+    ///
+    /// ```
+    /// let server = mcp_serve::prelude::Server::new("demo", "1.0.0").include_tags(["public"]).into_handle().unwrap();
+    /// assert_eq!(server.included_tags(), Some(vec!["public".to_owned()]));
+    /// ```
+    pub fn included_tags(&self) -> Option<Vec<String>> {
+        let catalog = self.shared.catalog.load();
+        catalog
+            .tag_rules
+            .only
+            .as_ref()
+            .map(|o| o.iter().cloned().collect())
+    }
+
+    /// Adds the tool `transform` makes from a registered tool (see
+    /// [`ToolTransform`](crate::tool::ToolTransform)), replacing one of the
+    /// same name; clients are sent `list_changed`.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::tool::{ArgTransform, ToolTransform};
+    ///
+    /// /// Greet someone.
+    /// #[tool]
+    /// fn greet(name: String) -> String { format!("Hello, {name}!") }
+    ///
+    /// let server = Server::new("demo", "1.0.0").tool(greet).into_handle().unwrap();
+    /// let hi = ToolTransform::new("greet").name("hi").arg("name", ArgTransform::new().rename("who"));
+    /// server.transform_tool(hi).unwrap();
+    /// assert_eq!(server.tool_names(), ["greet", "hi"]);
+    /// assert!(server.transform_tool(ToolTransform::new("nope")).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// An unknown source tool or argument, or a new tool that cannot be
+    /// served (see [`RegistrationError::Transform`]).
+    pub fn transform_tool(&self, transform: crate::tool::ToolTransform) -> Result<(), RegistrationError> {
+        self.shared.edit(|c, s| {
+            c.insert_transformed(&transform, s)?;
+            Ok(((), true, vec![ListKind::Tools]))
+        })
     }
 
     /// Tells subscribed clients (`resources/subscribe`) that a resource's

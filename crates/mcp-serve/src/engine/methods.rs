@@ -1,6 +1,8 @@
 //! One function per MCP method. Each is written once and serves both eras;
 //! era differences live in `connection` (selection) and `shape` (dressing).
 
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
 use mcp_serve_core::types::{CallToolResult, ResourceContents};
 use mcp_serve_core::version::ProtocolVersion;
@@ -12,6 +14,7 @@ use super::failure::Guard;
 use super::pagination::page;
 use super::shape::Cache;
 use super::validate::CheckError;
+use crate::auth::Principal;
 use crate::complete::MAX_VALUES;
 use crate::context::Context;
 use crate::error::{McpError, ToolError};
@@ -45,9 +48,11 @@ pub(crate) fn capabilities(version: ProtocolVersion) -> Value {
 }
 
 pub(crate) fn initialize_result(shared: &Shared, version: ProtocolVersion) -> Value {
+    let mut caps = capabilities(version);
+    shared.options.extensions.advertise(&mut caps);
     let mut r = json!({
         "protocolVersion": version,
-        "capabilities": capabilities(version),
+        "capabilities": caps,
         "serverInfo": to_value(&shared.info),
     });
     if let Some(i) = &shared.instructions {
@@ -81,6 +86,7 @@ pub(crate) fn discover(shared: &Shared) -> (Value, Cache) {
     if supports_tasks(shared) {
         caps["extensions"] = json!({ mcp_serve_core::meta::TASKS_EXTENSION: {} });
     }
+    shared.options.extensions.advertise(&mut caps);
     let mut r = json!({
         "supportedVersions": versions,
         "capabilities": caps,
@@ -99,74 +105,108 @@ fn cursor(params: &Map<String, Value>) -> Result<Option<&str>, McpError> {
     }
 }
 
+/// The caller a list is filtered for: the verified principal, when the
+/// transport filters lists by what the caller may use
+/// (`Auth::filter_lists`). `None` on stdio and without authorization.
+pub(crate) fn list_viewer(http: Option<&http::request::Parts>) -> Option<&Principal> {
+    let parts = http?;
+    parts.extensions.get::<crate::auth::FilterLists>()?;
+    parts.extensions.get::<Arc<Principal>>().map(|p| &**p)
+}
+
+/// A page of a list of `(scopes needed, entry)`. With a `viewer`, entries
+/// whose scopes it lacks are left out before paging (cursors index the
+/// viewer's own list), and the result is cacheable by that caller only;
+/// unless no entry needs a scope, when the list is everyone's.
 fn list<T>(
     shared: &Shared,
-    catalog: &Catalog,
     params: &Map<String, Value>,
     key: &str,
-    items: impl Fn(&Catalog) -> Vec<T>,
+    items: Vec<(&[String], T)>,
+    viewer: Option<&Principal>,
 ) -> MethodResult
 where
     T: serde::Serialize,
 {
-    let all = items(catalog);
+    let viewer = viewer.filter(|_| items.iter().any(|(scopes, _)| !scopes.is_empty()));
+    let all: Vec<T> = items
+        .into_iter()
+        .filter(|(scopes, _)| viewer.is_none_or(|p| p.missing(scopes).is_empty()))
+        .map(|(_, item)| item)
+        .collect();
     let (range, next) = page(all.len(), cursor(params)?, shared.options.page_size)?;
     let mut r = Map::new();
     r.insert(key.to_owned(), to_value(&&all[range]));
     if let Some(next) = next {
         r.insert("nextCursor".into(), json!(next));
     }
-    Ok((Value::Object(r), Cache::Ttl(shared.options.list_ttl_ms)))
+    let ttl = shared.options.list_ttl_ms;
+    let cache = if viewer.is_some() {
+        Cache::Private(ttl)
+    } else {
+        Cache::Ttl(ttl)
+    };
+    Ok((Value::Object(r), cache))
 }
 
-pub(crate) fn list_tools(shared: &Shared, catalog: &Catalog, params: &Map<String, Value>) -> MethodResult {
-    list(shared, catalog, params, "tools", |c| {
-        c.tools
-            .values()
-            .filter(|t| t.enabled)
-            .map(|t| &t.def)
-            .cloned()
-            .collect()
-    })
+pub(crate) fn list_tools(
+    shared: &Shared,
+    catalog: &Catalog,
+    params: &Map<String, Value>,
+    viewer: Option<&Principal>,
+) -> MethodResult {
+    let items = catalog
+        .tools
+        .values()
+        .filter(|t| t.enabled && catalog.tool_listed(&t.def.name))
+        .map(|t| (&t.scopes[..], &t.def))
+        .collect();
+    list(shared, params, "tools", items, viewer)
 }
 
 pub(crate) fn list_resources(
     shared: &Shared,
     catalog: &Catalog,
     params: &Map<String, Value>,
+    viewer: Option<&Principal>,
 ) -> MethodResult {
-    list(shared, catalog, params, "resources", |c| {
-        c.resources
-            .values()
-            .filter(|r| r.enabled)
-            .map(|r| r.source.resource_def())
-            .collect()
-    })
+    let items = catalog
+        .resources
+        .values()
+        .filter(|r| r.enabled)
+        .map(|r| (&r.source.scopes[..], r.source.resource_def()))
+        .collect();
+    list(shared, params, "resources", items, viewer)
 }
 
 pub(crate) fn list_templates(
     shared: &Shared,
     catalog: &Catalog,
     params: &Map<String, Value>,
+    viewer: Option<&Principal>,
 ) -> MethodResult {
-    list(shared, catalog, params, "resourceTemplates", |c| {
-        c.templates
-            .values()
-            .filter(|r| r.enabled)
-            .map(|r| r.source.template_def())
-            .collect()
-    })
+    let items = catalog
+        .templates
+        .values()
+        .filter(|r| r.enabled)
+        .map(|r| (&r.source.scopes[..], r.source.template_def()))
+        .collect();
+    list(shared, params, "resourceTemplates", items, viewer)
 }
 
-pub(crate) fn list_prompts(shared: &Shared, catalog: &Catalog, params: &Map<String, Value>) -> MethodResult {
-    list(shared, catalog, params, "prompts", |c| {
-        c.prompts
-            .values()
-            .filter(|p| p.enabled)
-            .map(|p| &p.def)
-            .cloned()
-            .collect()
-    })
+pub(crate) fn list_prompts(
+    shared: &Shared,
+    catalog: &Catalog,
+    params: &Map<String, Value>,
+    viewer: Option<&Principal>,
+) -> MethodResult {
+    let items = catalog
+        .prompts
+        .values()
+        .filter(|p| p.enabled)
+        .map(|p| (&p.scopes[..], &p.def))
+        .collect();
+    list(shared, params, "prompts", items, viewer)
 }
 
 /// A list method's response without a cursor, from the catalog snapshot's
@@ -185,10 +225,10 @@ pub(crate) fn cached_list(
     let result = catalog.lists.slot(index, version).get_or_init(|| {
         let no_cursor = Map::new();
         let listed = match index {
-            0 => list_tools(shared, &catalog, &no_cursor),
-            1 => list_resources(shared, &catalog, &no_cursor),
-            2 => list_templates(shared, &catalog, &no_cursor),
-            _ => list_prompts(shared, &catalog, &no_cursor),
+            0 => list_tools(shared, &catalog, &no_cursor, None),
+            1 => list_resources(shared, &catalog, &no_cursor, None),
+            2 => list_templates(shared, &catalog, &no_cursor, None),
+            _ => list_prompts(shared, &catalog, &no_cursor, None),
         };
         // Without a cursor, listing cannot fail and our own types serialize.
         let mut out = Vec::new();

@@ -27,12 +27,14 @@
 mod ask;
 pub(crate) mod catalog;
 pub(crate) mod connection;
+pub(crate) mod extensions;
 pub(crate) mod failure;
 mod handle;
 pub(crate) mod input;
 pub mod limits;
 mod methods;
 mod pagination;
+pub(crate) mod search;
 mod shape;
 pub(crate) mod tasks;
 mod validate;
@@ -82,6 +84,8 @@ pub(crate) struct Options {
     /// The middleware chain (see `Server::layer`); `None`: no middleware,
     /// and none of its cost.
     pub(crate) middleware: Option<Arc<crate::middleware::Chain>>,
+    /// Extensions declared with `Server::extension`.
+    pub(crate) extensions: Arc<extensions::Registry>,
 }
 
 /// How long an ordinary call over HTTP may run unless
@@ -102,6 +106,7 @@ impl Default for Options {
             #[cfg(feature = "auth")]
             auth: None,
             middleware: None,
+            extensions: Arc::default(),
         }
     }
 }
@@ -154,6 +159,29 @@ impl Shared {
             // A per-process key unless the server shares one across replicas.
             state_key: state_key.unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
         }
+    }
+
+    /// Applies a change to a copy of the catalog: `f` returns its result,
+    /// whether the copy is to be published, and the kinds of list clients
+    /// are to hear changed.
+    pub(crate) fn edit<R>(
+        &self,
+        f: impl FnOnce(&mut Catalog, &SchemaSettings) -> Result<(R, bool, Vec<ListKind>), RegistrationError>,
+    ) -> Result<R, RegistrationError> {
+        let _guard = self
+            .write
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut next = Catalog::clone(&self.catalog.load());
+        let (result, publish, changed) = f(&mut next, &self.schema)?;
+        if publish {
+            self.catalog.store(Arc::new(next));
+            for kind in changed {
+                // No receivers is fine: nobody is connected.
+                let _ = self.changes.send(Change::List(kind));
+            }
+        }
+        Ok(result)
     }
 
     /// Applies a change to a copy of the catalog and, when `f` reports that

@@ -4,7 +4,7 @@
 
 use mcp_serve_core::jsonrpc::RequestId;
 use mcp_serve_core::meta::SERVER_INFO;
-use mcp_serve_core::types::{CallToolResult, ContentBlock};
+use mcp_serve_core::types::{CacheScope, CallToolResult, ContentBlock};
 use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value, json};
 
@@ -14,8 +14,22 @@ use super::Shared;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cache {
     No,
-    /// Cacheable, with this time-to-live.
+    /// Cacheable, with this time-to-live, in the server's cache scope.
     Ttl(u64),
+    /// Cacheable, with this time-to-live, only by this caller: the result
+    /// depends on who asked (a list filtered by the caller's scopes).
+    Private(u64),
+}
+
+impl Cache {
+    /// The time-to-live and scope of a cacheable result.
+    fn hints(self, shared: &Shared) -> Option<(u64, CacheScope)> {
+        match self {
+            Cache::No => None,
+            Cache::Ttl(ttl) => Some((ttl, shared.options.cache_scope)),
+            Cache::Private(ttl) => Some((ttl, CacheScope::Private)),
+        }
+    }
 }
 
 pub(crate) fn shape(shared: &Shared, version: ProtocolVersion, cache: Cache, result: &mut Value) {
@@ -25,10 +39,9 @@ pub(crate) fn shape(shared: &Shared, version: ProtocolVersion, cache: Cache, res
     }
     let Value::Object(map) = result else { return };
     map.entry("resultType").or_insert_with(|| json!("complete"));
-    if let Cache::Ttl(ttl) = cache {
+    if let Some((ttl, scope)) = cache.hints(shared) {
         map.entry("ttlMs").or_insert_with(|| json!(ttl));
-        map.entry("cacheScope")
-            .or_insert_with(|| json!(shared.options.cache_scope));
+        map.entry("cacheScope").or_insert_with(|| json!(scope));
     }
     if shared.options.server_info_in_results {
         let meta = map.entry("_meta").or_insert_with(|| Value::Object(Map::new()));
@@ -156,7 +169,7 @@ enum Extra<'a> {
     MergedMeta(&'a Map<String, Value>),
     Str(&'static str),
     U64(u64),
-    Scope,
+    Scope(CacheScope),
 }
 
 fn write_dressed(
@@ -176,9 +189,9 @@ fn write_dressed(
             Some(_) => None,
         };
     }
-    if let Cache::Ttl(ttl) = cache {
+    if let Some((ttl, scope)) = cache.hints(shared) {
         if !map.contains_key("cacheScope") {
-            extras[1] = Some(("cacheScope", Extra::Scope));
+            extras[1] = Some(("cacheScope", Extra::Scope(scope)));
         }
         if !map.contains_key("ttlMs") {
             extras[3] = Some(("ttlMs", Extra::U64(ttl)));
@@ -252,7 +265,7 @@ fn write_extra(out: &mut Vec<u8>, shared: &Shared, extra: &Extra<'_>) -> Result<
         }
         Extra::Str(s) => serde_json::to_writer(&mut *out, s)?,
         Extra::U64(n) => serde_json::to_writer(&mut *out, n)?,
-        Extra::Scope => serde_json::to_writer(&mut *out, &shared.options.cache_scope)?,
+        Extra::Scope(scope) => serde_json::to_writer(&mut *out, scope)?,
     }
     Ok(())
 }
@@ -307,6 +320,8 @@ mod tests {
     fn shared(server_info_in_results: bool) -> Shared {
         let options = crate::engine::Options {
             server_info_in_results,
+            // Unlike `Cache::Private`, so the tests tell them apart.
+            cache_scope: CacheScope::Public,
             ..Default::default()
         };
         Shared::new(
@@ -338,7 +353,7 @@ mod tests {
         for info in [true, false] {
             let shared = shared(info);
             for version in ProtocolVersion::ALL {
-                for cache in [Cache::No, Cache::Ttl(60_000)] {
+                for cache in [Cache::No, Cache::Ttl(60_000), Cache::Private(5)] {
                     for result in &results {
                         for id in &ids {
                             let mut shaped = result.clone();

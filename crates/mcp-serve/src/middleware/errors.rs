@@ -142,8 +142,8 @@ fn correlation_id() -> String {
 
 impl Middleware for ErrorMasking {
     async fn on_request(&self, req: McpRequest, next: Next) -> McpResult {
-        let method = req.method();
-        next.run(req).await.map_err(|e| self.apply(method, e))
+        let method = req.method().to_owned();
+        next.run(req).await.map_err(|e| self.apply(&method, e))
     }
 }
 

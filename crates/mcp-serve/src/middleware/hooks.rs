@@ -177,7 +177,8 @@ impl<M: Middleware> Service<McpRequest> for Hooked<M> {
         let fresh = self.next.clone();
         let next = std::mem::replace(&mut self.next, fresh);
         Box::pin(async move {
-            let out = match req.method() {
+            let method = req.method().to_owned();
+            let out = match method.as_str() {
                 "tools/call" => m.on_call_tool(req, next).await,
                 "resources/read" => m.on_read_resource(req, next).await,
                 "prompts/get" => m.on_get_prompt(req, next).await,

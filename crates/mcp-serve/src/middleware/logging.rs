@@ -83,7 +83,7 @@ impl Logging {
 
 impl Middleware for Logging {
     async fn on_request(&self, req: McpRequest, next: Next) -> McpResult {
-        let method = req.method();
+        let method = req.method().to_owned();
         let name = req.name().map(str::to_owned);
         let cx = req.context();
         let era = era(cx);
@@ -101,7 +101,7 @@ impl Middleware for Logging {
         match (&out, code) {
             (Err(e), Some(code)) => tracing::warn!(
                 target: "mcp_serve::request",
-                method,
+                method = method.as_str(),
                 name = name.as_deref(),
                 era,
                 version = %version,
@@ -115,7 +115,7 @@ impl Middleware for Logging {
             ),
             _ => tracing::info!(
                 target: "mcp_serve::request",
-                method,
+                method = method.as_str(),
                 name = name.as_deref(),
                 era,
                 version = %version,

@@ -51,6 +51,7 @@
 mod hooks;
 mod next;
 mod request;
+mod select;
 
 mod audit;
 mod cache;
@@ -65,6 +66,7 @@ mod timing;
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
+pub use select::{Only, Select};
 
 pub use audit::{Audit, AuditRecord, AuditSink, JsonLinesAudit, TracingAudit};
 pub use cache::Cache;

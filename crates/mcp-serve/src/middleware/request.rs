@@ -1,6 +1,8 @@
 //! What a middleware sees of a request: its method, its parameters (which it
 //! may rewrite), and the request's [`Context`].
 
+use std::borrow::Cow;
+
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
@@ -32,7 +34,7 @@ pub(crate) type Continuation =
 /// }
 /// ```
 pub struct McpRequest {
-    method: &'static str,
+    method: Cow<'static, str>,
     /// The request's parameters, without `_meta`.
     pub params: Map<String, Value>,
     context: Context,
@@ -53,7 +55,7 @@ impl std::fmt::Debug for McpRequest {
 
 impl McpRequest {
     pub(crate) fn new(
-        method: &'static str,
+        method: Cow<'static, str>,
         params: Map<String, Value>,
         context: Context,
         continuation: Continuation,
@@ -67,15 +69,16 @@ impl McpRequest {
         }
     }
 
-    /// The JSON-RPC method, e.g. `tools/call` or `resources/list`.
+    /// The JSON-RPC method, e.g. `tools/call`, `resources/list`, or a
+    /// method an [`Extension`](crate::extension::Extension) adds.
     ///
     /// ```
     /// # fn f(req: &mcp_serve::middleware::McpRequest) -> bool {
     /// req.method() == "tools/call"
     /// # }
     /// ```
-    pub fn method(&self) -> &'static str {
-        self.method
+    pub fn method(&self) -> &str {
+        &self.method
     }
 
     /// The request's [`Context`]: its protocol version, the caller
@@ -100,7 +103,7 @@ impl McpRequest {
     /// # }
     /// ```
     pub fn name(&self) -> Option<&str> {
-        let field = match self.method {
+        let field = match &*self.method {
             "tools/call" | "prompts/get" => "name",
             "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
             _ => return None,
@@ -136,7 +139,7 @@ impl McpRequest {
     /// ```
     pub fn duplicate(&self) -> McpRequest {
         McpRequest {
-            method: self.method,
+            method: self.method.clone(),
             params: self.params.clone(),
             context: self.context.clone(),
             extensions: self.extensions.clone(),

@@ -66,9 +66,9 @@ fn too_big(v: &Value, max: usize) -> bool {
 
 impl Middleware for SizeLimit {
     async fn on_request(&self, req: McpRequest, next: Next) -> McpResult {
-        let method = req.method();
+        let method = req.method().to_owned();
         let out = next.run(req).await?;
-        if matches!(method, "initialize" | "server/discover") || !too_big(&out, self.max) {
+        if matches!(method.as_str(), "initialize" | "server/discover") || !too_big(&out, self.max) {
             return Ok(out);
         }
         let size = serde_json::to_vec(&out).map_or(0, |b| b.len());
@@ -76,7 +76,7 @@ impl Middleware for SizeLimit {
             "the result is {size} bytes, over this server's limit of {} bytes; ask for less (a narrower query, a smaller page)",
             self.max
         );
-        tracing::warn!(target: "mcp_serve::size_limit", method, size, limit = self.max, "result refused");
+        tracing::warn!(target: "mcp_serve::size_limit", method = method.as_str(), size, limit = self.max, "result refused");
         if method == "tools/call" {
             Ok(tool_error(&message))
         } else {

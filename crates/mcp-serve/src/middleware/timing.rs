@@ -143,7 +143,7 @@ pub struct TimingSnapshot {
 
 #[derive(Default)]
 struct Tables {
-    methods: HashMap<&'static str, Histogram>,
+    methods: HashMap<String, Histogram>,
     tools: HashMap<String, Histogram>,
 }
 
@@ -201,7 +201,7 @@ impl Timing {
             methods: tables
                 .methods
                 .iter()
-                .map(|(m, h)| ((*m).to_owned(), h.stats()))
+                .map(|(m, h)| (m.clone(), h.stats()))
                 .collect(),
             tools: tables.tools.iter().map(|(t, h)| (t.clone(), h.stats())).collect(),
         }
@@ -217,9 +217,14 @@ impl Timing {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Tables::default();
     }
 
-    fn record(&self, method: &'static str, tool: Option<&str>, d: Duration) {
+    fn record(&self, method: &str, tool: Option<&str>, d: Duration) {
         let mut tables = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        tables.methods.entry(method).or_default().record(d);
+        // Only methods the server serves reach the chain: a bounded set.
+        if let Some(h) = tables.methods.get_mut(method) {
+            h.record(d);
+        } else {
+            tables.methods.entry(method.to_owned()).or_default().record(d);
+        }
         if let Some(tool) = tool {
             let known = tables.tools.contains_key(tool);
             let key = if known || tables.tools.len() < MAX_TOOLS {
@@ -238,11 +243,11 @@ impl Timing {
 
 impl Middleware for Timing {
     async fn on_request(&self, req: McpRequest, next: Next) -> McpResult {
-        let method = req.method();
+        let method = req.method().to_owned();
         let tool = (method == "tools/call").then(|| req.name().unwrap_or_default().to_owned());
         let started = tokio::time::Instant::now();
         let out = next.run(req).await;
-        self.record(method, tool.as_deref(), started.elapsed());
+        self.record(&method, tool.as_deref(), started.elapsed());
         out
     }
 }

@@ -54,6 +54,8 @@ pub struct Prompt {
     pub(crate) required_state: Vec<RequiredState>,
     /// Scopes a caller needs.
     pub(crate) scopes: Vec<String>,
+    /// Groups to show or hide it with.
+    pub(crate) tags: Vec<String>,
 }
 
 impl std::fmt::Debug for Prompt {
@@ -74,12 +76,54 @@ impl Prompt {
             handler: None,
             required_state: Vec::new(),
             scopes: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
     /// The prompt's name.
     pub fn name(&self) -> &str {
         &self.def.name
+    }
+
+    /// Adds a tag: a group this prompt belongs to, to show or hide it with
+    /// others ([`Server::exclude_tags`](crate::server::Server::exclude_tags),
+    /// [`ServerHandle::disable_tag`](crate::server::ServerHandle::disable_tag)).
+    /// Clients see the tags in the definition's `_meta`, under
+    /// `io.mcp-serve/tags`.
+    ///
+    /// ```
+    /// let _ = mcp_serve::prompt::Prompt::new("review").tag("admin");
+    /// ```
+    #[must_use]
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        let tag = tag.into();
+        if !self.tags.contains(&tag) {
+            self.tags.push(tag);
+        }
+        self
+    }
+
+    /// Adds several tags (see [`Self::tag`]); `#[prompt(tags = [..])]` does the same.
+    ///
+    /// ```
+    /// let _ = mcp_serve::prompt::Prompt::new("review").tags(["admin", "billing"]);
+    /// ```
+    #[must_use]
+    pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+        for tag in tags {
+            self = self.tag(tag);
+        }
+        self
+    }
+
+    /// The tags given with [`Self::tag`] and [`Self::tags`].
+    ///
+    /// ```
+    /// let c = mcp_serve::prompt::Prompt::new("review").tag("admin");
+    /// assert_eq!(c.tag_list(), ["admin"]);
+    /// ```
+    pub fn tag_list(&self) -> &[String] {
+        &self.tags
     }
 
     /// Requires these scopes of the caller (with authorization on, see

@@ -265,6 +265,7 @@ impl Catalog {
                     res.size = r.size;
                     res.annotations = r.annotations;
                     res.icons = r.icons;
+                    res.tags = crate::tool::tags_in_meta(r.meta.as_ref());
                     res.meta = r.meta;
                     self.add_resource(handle, res, &r.uri);
                 }
@@ -276,6 +277,7 @@ impl Catalog {
                     res.mime_type = t.mime_type;
                     res.annotations = t.annotations;
                     res.icons = t.icons;
+                    res.tags = crate::tool::tags_in_meta(t.meta.as_ref());
                     res.meta = t.meta;
                     let vars: Vec<String> = res
                         .template
@@ -336,6 +338,7 @@ impl Catalog {
     fn tool(&self, def: mcp_serve_core::types::Tool) -> Tool {
         let this = self.clone();
         let name = def.name.clone();
+        let tags = crate::tool::tags_in_meta(def.meta.as_ref());
         Tool {
             input: SchemaSource::Fixed(def.input_schema.clone()),
             output: def.output_schema.clone().map(SchemaSource::Fixed),
@@ -359,6 +362,9 @@ impl Catalog {
             deferred_task: false,
             required_state: Vec::new(),
             scopes: Vec::new(),
+            // A backend's tags (if it publishes them as mcp-serve does) keep
+            // working with the front's tag rules.
+            tags,
         }
     }
 
@@ -366,6 +372,7 @@ impl Catalog {
         let this = self.clone();
         let name = def.name.clone();
         let reference = json!({ "type": "ref/prompt", "name": def.name });
+        let tags = crate::tool::tags_in_meta(def.meta.as_ref());
         let completers = def
             .arguments
             .iter()
@@ -389,6 +396,7 @@ impl Catalog {
             })),
             required_state: Vec::new(),
             scopes: Vec::new(),
+            tags,
         }
     }
 

@@ -71,6 +71,8 @@ pub struct Resource {
     pub(crate) required_state: Vec<RequiredState>,
     /// Scopes a caller needs.
     pub(crate) scopes: Vec<String>,
+    /// Groups to show or hide it with.
+    pub(crate) tags: Vec<String>,
 }
 
 impl std::fmt::Debug for Resource {
@@ -111,6 +113,7 @@ impl Resource {
             error,
             required_state: Vec::new(),
             scopes: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -136,6 +139,47 @@ impl Resource {
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
+    }
+
+    /// Adds a tag: a group this resource belongs to, to show or hide it with
+    /// others ([`Server::exclude_tags`](crate::server::Server::exclude_tags),
+    /// [`ServerHandle::disable_tag`](crate::server::ServerHandle::disable_tag)).
+    /// Clients see the tags in the definition's `_meta`, under
+    /// `io.mcp-serve/tags`.
+    ///
+    /// ```
+    /// let _ = mcp_serve::resource::Resource::new("config://secrets").tag("admin");
+    /// ```
+    #[must_use]
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        let tag = tag.into();
+        if !self.tags.contains(&tag) {
+            self.tags.push(tag);
+        }
+        self
+    }
+
+    /// Adds several tags (see [`Self::tag`]); `#[resource(tags = [..])]` does the same.
+    ///
+    /// ```
+    /// let _ = mcp_serve::resource::Resource::new("config://secrets").tags(["admin", "billing"]);
+    /// ```
+    #[must_use]
+    pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+        for tag in tags {
+            self = self.tag(tag);
+        }
+        self
+    }
+
+    /// The tags given with [`Self::tag`] and [`Self::tags`].
+    ///
+    /// ```
+    /// let c = mcp_serve::resource::Resource::new("config://secrets").tag("admin");
+    /// assert_eq!(c.tag_list(), ["admin"]);
+    /// ```
+    pub fn tag_list(&self) -> &[String] {
+        &self.tags
     }
 
     /// Requires these scopes of the caller (with authorization on, see
@@ -290,7 +334,7 @@ impl Resource {
         def.size = self.size;
         def.annotations.clone_from(&self.annotations);
         def.icons.clone_from(&self.icons);
-        def.meta.clone_from(&self.meta);
+        def.meta = crate::tool::meta_with_tags(self.meta.as_ref(), &self.tags);
         def
     }
 
@@ -301,7 +345,7 @@ impl Resource {
         def.mime_type.clone_from(&self.mime_type);
         def.annotations.clone_from(&self.annotations);
         def.icons.clone_from(&self.icons);
-        def.meta.clone_from(&self.meta);
+        def.meta = crate::tool::meta_with_tags(self.meta.as_ref(), &self.tags);
         def
     }
 }

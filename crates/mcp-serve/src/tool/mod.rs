@@ -18,6 +18,8 @@
 //! ```
 
 mod output;
+pub(crate) mod search;
+mod transform;
 
 use std::any::TypeId;
 use std::future::Future;
@@ -31,6 +33,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub use output::{IntoToolOutput, Json};
+pub use search::ToolSearch;
+pub(crate) use transform::Source;
+pub use transform::{ArgTransform, Forward, ToolTransform};
 
 use crate::context::{Context, FromContext, StateMap};
 use crate::error::RegistrationError;
@@ -59,6 +64,44 @@ impl From<McpError> for CallError {
     fn from(e: McpError) -> Self {
         CallError::Protocol(e)
     }
+}
+
+/// The `_meta` key under which a tool, resource, template or prompt
+/// definition lists its tags (set with `.tag(..)` or `tags = [..]`), for
+/// clients that filter or group by them.
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+/// let wipe = mcp_serve::tool::Tool::new("wipe")
+///     .tag("admin")
+///     .raw_handler(|_, _| async { Ok(CallToolResult::text("wiped")) });
+/// let client = mcp_serve::testing::TestClient::modern(Server::new("demo", "1.0.0").tool(wipe)).await?;
+/// let tools = client.list_tools().await?;
+/// let meta = tools.tools[0].meta.as_ref().unwrap();
+/// assert_eq!(meta[mcp_serve::tool::TAGS_META], serde_json::json!(["admin"]));
+/// # Ok(()) }
+/// ```
+pub const TAGS_META: &str = "io.mcp-serve/tags";
+
+/// `meta` with [`TAGS_META`] set to `tags` (unchanged when there are none).
+pub(crate) fn meta_with_tags(meta: Option<&Meta>, tags: &[String]) -> Option<Meta> {
+    if tags.is_empty() {
+        return meta.cloned();
+    }
+    let mut meta = meta.cloned().unwrap_or_default();
+    meta.insert(TAGS_META.to_owned(), Value::from(tags.to_vec()));
+    Some(meta)
+}
+
+/// The tags a definition's `_meta` lists under [`TAGS_META`] (the proxy
+/// keeps a backend's tags).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn tags_in_meta(meta: Option<&Meta>) -> Vec<String> {
+    meta.and_then(|m| m.get(TAGS_META))
+        .and_then(Value::as_array)
+        .map(|tags| tags.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// The arguments of a `tools/call`.
@@ -160,6 +203,8 @@ pub struct Tool {
     pub(crate) required_state: Vec<RequiredState>,
     /// Scopes a caller needs.
     pub(crate) scopes: Vec<String>,
+    /// Groups to show or hide it with.
+    pub(crate) tags: Vec<String>,
 }
 
 impl std::fmt::Debug for Tool {
@@ -189,6 +234,7 @@ impl Tool {
             deferred_task: false,
             required_state: Vec::new(),
             scopes: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -262,6 +308,47 @@ impl Tool {
     pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
         self.scopes = scopes.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Adds a tag: a group this tool belongs to, to show or hide it with
+    /// others ([`Server::exclude_tags`](crate::server::Server::exclude_tags),
+    /// [`ServerHandle::disable_tag`](crate::server::ServerHandle::disable_tag)).
+    /// Clients see the tags in the definition's `_meta`, under
+    /// `io.mcp-serve/tags`.
+    ///
+    /// ```
+    /// let _ = mcp_serve::tool::Tool::new("wipe").tag("admin");
+    /// ```
+    #[must_use]
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        let tag = tag.into();
+        if !self.tags.contains(&tag) {
+            self.tags.push(tag);
+        }
+        self
+    }
+
+    /// Adds several tags (see [`Self::tag`]); `#[tool(tags = [..])]` does the same.
+    ///
+    /// ```
+    /// let _ = mcp_serve::tool::Tool::new("wipe").tags(["admin", "billing"]);
+    /// ```
+    #[must_use]
+    pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+        for tag in tags {
+            self = self.tag(tag);
+        }
+        self
+    }
+
+    /// The tags given with [`Self::tag`] and [`Self::tags`].
+    ///
+    /// ```
+    /// let c = mcp_serve::tool::Tool::new("wipe").tag("admin");
+    /// assert_eq!(c.tag_list(), ["admin"]);
+    /// ```
+    pub fn tag_list(&self) -> &[String] {
+        &self.tags
     }
 
     /// For modern clients with the tasks extension, start the call as an

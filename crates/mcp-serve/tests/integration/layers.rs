@@ -8,7 +8,7 @@
 //! 2. engine;
 //! 3. transports;
 //! 4. server builder and runners;
-//! 5. client, testing, proxy.
+//! 5. client, testing, proxy, openapi.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,12 +17,12 @@ use std::path::Path;
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "protocol" => 0,
-        "error" | "middleware" | "schema" | "complete" | "probe" | "context" | "tool" | "resource"
-        | "prompt" | "tasks" | "telemetry" | "auth" => 1,
+        "error" | "extension" | "middleware" | "schema" | "complete" | "probe" | "context" | "tool"
+        | "resource" | "prompt" | "tasks" | "telemetry" | "auth" => 1,
         "engine" => 2,
         "transport" => 3,
         "server" => 4,
-        "client" | "testing" | "proxy" | "fuzzing" => 5,
+        "client" | "testing" | "proxy" | "openapi" | "fuzzing" => 5,
         // The crate root and its re-export modules sit above everything.
         "lib" | "prelude" | "macros" | "__private" => 9,
         _ => return None,

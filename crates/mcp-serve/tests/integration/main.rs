@@ -5,8 +5,10 @@
 //! `cargo test -p mcp-serve --test integration MODULE::` runs one area.
 
 mod auth;
+mod catalog;
 mod client;
 mod engine;
+mod extensions;
 mod hardening;
 mod hostile;
 mod http;
@@ -17,13 +19,16 @@ mod listen;
 mod macros;
 mod middleware;
 mod middleware_builtins;
+mod openapi;
 mod otel;
 mod platform;
 mod proxy;
 mod schema_conformance;
+mod scoped_lists;
 mod serving;
 mod stdio;
 mod subscriptions;
 mod tasks;
 mod telemetry;
+mod tls;
 mod ui;

@@ -28,7 +28,7 @@ async fn nap() -> String {
 }
 
 /// Not for everyone.
-#[tool]
+#[tool(tags = ["vault"])]
 fn secret() -> String {
     "the vault code".into()
 }
@@ -40,7 +40,39 @@ async fn slow() -> String {
     "done".into()
 }
 
-fn eras() -> [Era; 2] {
+/// A server on 127.0.0.1 over Streamable HTTP, for the length of a test.
+pub(super) struct Served {
+    pub(super) url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), mcp_serve::transport::TransportError>>,
+}
+
+impl Served {
+    pub(super) async fn start(handle: mcp_serve::server::ServerHandle) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            serve_listener(&handle, listener, HttpOptions::default(), async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Served { url, stop, task }
+    }
+
+    /// Stops it and waits until it has.
+    pub(super) async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}
+
+pub(super) fn eras() -> [Era; 2] {
     [Era::Modern, Era::Legacy(ProtocolVersion::LATEST_LEGACY)]
 }
 
@@ -274,15 +306,8 @@ async fn middleware_runs_over_http_in_both_eras() {
         .tool(secret)
         .into_handle()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        serve_listener(&handle, listener, HttpOptions::default(), async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let served = Served::start(handle).await;
+    let url = served.url.clone();
     for era in eras() {
         let client = mcp_serve::client::Client::connect_http(
             &url,
@@ -301,10 +326,70 @@ async fn middleware_runs_over_http_in_both_eras() {
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 4);
     assert!(seen.iter().all(|a| a != "none"), "{seen:?}");
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(30), server)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    served.stop().await;
+}
+
+/// Refuses whatever reaches it.
+struct Refuse;
+
+impl Middleware for Refuse {
+    async fn on_request(&self, _req: McpRequest, _next: Next) -> McpResult {
+        Err(McpError::invalid_params("refused by policy"))
+    }
+}
+
+#[tokio::test]
+async fn middleware_for_applies_to_the_selected_requests_only() {
+    use mcp_serve::middleware::Select;
+    for era in eras() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let server = Server::new("mw", "1.0.0")
+            .middleware_for(Select::tool("secret"), Refuse)
+            .middleware_for(
+                Select::methods(["tools/list"]),
+                Record {
+                    tag: "lists",
+                    log: Arc::clone(&log),
+                },
+            )
+            .middleware_for(
+                Select::when(|req| req.arguments().is_some_and(|a| a.get("a") == Some(&json!(13)))),
+                Refuse,
+            )
+            .tool(add)
+            .tool(secret);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let e = client.call_tool("secret", json!({})).await.unwrap_err();
+        assert!(e.to_string().contains("refused by policy"), "{era:?}: {e}");
+        let r = client.call_tool("add", json!({"a": 1, "b": 2})).await.unwrap();
+        assert_eq!(text(&r), "3", "{era:?}");
+        let e = client
+            .call_tool("add", json!({"a": 13, "b": 2}))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("refused by policy"), "{era:?}: {e}");
+        assert_eq!(client.list_tools().await.unwrap().tools.len(), 2);
+        let log = log.lock().unwrap().clone();
+        assert!(
+            log.iter().all(|l| l == "lists>tools/list" || l == "<lists"),
+            "{era:?}: {log:?}"
+        );
+        assert!(log.contains(&"lists>tools/list".to_owned()), "{era:?}: {log:?}");
+    }
+}
+
+#[tokio::test]
+async fn middleware_for_a_tag_applies_to_that_group() {
+    use mcp_serve::middleware::Select;
+    for era in eras() {
+        let server = Server::new("mw", "1.0.0")
+            .middleware_for(Select::tags(["vault"]), Refuse)
+            .tool(add)
+            .tool(secret);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let e = client.call_tool("secret", json!({})).await.unwrap_err();
+        assert!(e.to_string().contains("refused by policy"), "{era:?}: {e}");
+        let r = client.call_tool("add", json!({"a": 1, "b": 2})).await.unwrap();
+        assert_eq!(text(&r), "3", "{era:?}");
+    }
 }

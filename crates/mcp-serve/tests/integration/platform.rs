@@ -27,6 +27,7 @@ async fn quickstart(env: &[(&str, &str)], stdin: Stdio) -> Child {
         "MCP_SERVE_HTTP",
         "MCP_SERVE_ALLOWED_HOSTS",
         "MCP_SERVE_ALLOWED_ORIGINS",
+        "MCP_SERVE_RATE_LIMIT",
         "PORT",
     ] {
         cmd.env_remove(var);
@@ -41,10 +42,8 @@ async fn quickstart(env: &[(&str, &str)], stdin: Stdio) -> Child {
         .expect("quickstart starts")
 }
 
-#[tokio::test]
-async fn under_port_without_a_host_policy_it_refuses_to_start_and_says_what_to_set() {
-    let port = free_port().to_string();
-    let mut child = quickstart(&[("PORT", &port)], Stdio::null()).await;
+/// Waits for `child` to exit in failure, and returns what it said.
+async fn refusal(child: &mut Child) -> String {
     let status = within("the refusal", child.wait()).await.expect("wait");
     assert!(!status.success(), "refused to start");
     let mut stderr = String::new();
@@ -55,6 +54,14 @@ async fn under_port_without_a_host_policy_it_refuses_to_start_and_says_what_to_s
         .read_to_string(&mut stderr)
         .await
         .expect("stderr");
+    stderr
+}
+
+#[tokio::test]
+async fn under_port_without_a_host_policy_it_refuses_to_start_and_says_what_to_set() {
+    let port = free_port().to_string();
+    let mut child = quickstart(&[("PORT", &port)], Stdio::null()).await;
+    let stderr = refusal(&mut child).await;
     assert!(
         stderr.contains(&format!("0.0.0.0:{port}"))
             && stderr.contains("MCP_SERVE_ALLOWED_HOSTS=mcp.example.com"),
@@ -185,5 +192,62 @@ async fn under_port_it_serves_and_stops_on_sigterm_at_once_with_streams_open() {
     assert!(
         took < Duration::from_secs(3),
         "streams do not hold the shutdown for the grace period: {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_comes_from_the_environment_and_a_bad_one_stops_the_start() {
+    let port = free_port();
+    let mut child = quickstart(
+        &[
+            ("MCP_SERVE_HTTP", &format!("127.0.0.1:{port}")),
+            ("MCP_SERVE_RATE_LIMIT", "100/min, add=2/h"),
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let http = client();
+    let mcp = format!("http://127.0.0.1:{port}/mcp");
+    let mut up = false;
+    for _ in 0..200 {
+        if matches!(http.get(format!("http://127.0.0.1:{port}/healthz")).send().await, Ok(r) if r.status() == StatusCode::OK)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "/healthz answered");
+    let add = |id| {
+        send(modern_request(
+            &http,
+            &mcp,
+            id,
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": 2, "b": 3}}),
+        ))
+    };
+    assert_eq!(add(1).await.status(), StatusCode::OK);
+    assert_eq!(add(2).await.status(), StatusCode::OK);
+    let third = add(3).await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(third.headers().contains_key("retry-after"));
+    // Other requests have their own, larger budget.
+    let list = send(modern_request(&http, &mcp, 4, "tools/list", json!({}))).await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let _ = child.kill().await;
+
+    let mut child = quickstart(
+        &[
+            ("MCP_SERVE_HTTP", &format!("127.0.0.1:{}", free_port())),
+            ("MCP_SERVE_RATE_LIMIT", "600 per minute"),
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let stderr = refusal(&mut child).await;
+    assert!(
+        stderr.contains("MCP_SERVE_RATE_LIMIT") && stderr.contains("COUNT/PERIOD (e.g. 600/min)"),
+        "{stderr}"
     );
 }

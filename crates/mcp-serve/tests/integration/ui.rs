@@ -53,6 +53,7 @@ fn misuse_is_rejected_with_readable_errors() {
         "ctx_not_extractor",
         "tool_without_attribute",
         "inline_async",
+        "empty_tag",
     ] {
         t.compile_fail(format!("tests/ui/{case}.rs"));
     }

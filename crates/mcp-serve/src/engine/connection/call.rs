@@ -73,11 +73,12 @@ impl Connection {
                 .is_some()
                 .then_some(crate::engine::DEFAULT_HTTP_CALL_TIMEOUT)
         });
-        let method_name: &'static str = match method {
-            "tools/call" => "tools/call",
-            "resources/read" => "resources/read",
-            "prompts/get" => "prompts/get",
-            _ => "completion/complete",
+        let method_name: std::borrow::Cow<'static, str> = match method {
+            "tools/call" => "tools/call".into(),
+            "resources/read" => "resources/read".into(),
+            "prompts/get" => "prompts/get".into(),
+            "completion/complete" => "completion/complete".into(),
+            other => other.to_owned().into(),
         };
         let cx = self.context_owned(scope, token.clone(), interaction);
         let log_scope = crate::telemetry::bridge_installed().then(|| cx.clone());
@@ -95,7 +96,30 @@ impl Connection {
                 log_scope,
                 methods::get_prompt(shared, params, cx),
             )),
-            _ => Call::Other(in_handler_scope(log_scope, methods::complete(shared, params, cx))),
+            "completion/complete" => {
+                Call::Other(in_handler_scope(log_scope, methods::complete(shared, params, cx)))
+            }
+            // A method an extension adds (dispatch checked it exists).
+            other => {
+                let run = shared
+                    .options
+                    .extensions
+                    .methods
+                    .get(other)
+                    .map(|m| Arc::clone(&m.run));
+                let name = other.to_owned();
+                Call::Other(in_handler_scope(
+                    log_scope,
+                    Box::pin(async move {
+                        let Some(run) = run else {
+                            return Err(McpError(mcp_serve_core::jsonrpc::ErrorObject::method_not_found(
+                                &name,
+                            )));
+                        };
+                        run(params, cx).await.map(|v| (v, Cache::No))
+                    }),
+                ))
+            }
         };
         let conn = self.clone();
         Reply::Later(Box::pin(
@@ -106,7 +130,7 @@ impl Connection {
                     let Some(limit) = limit else { return fut.await };
                     match tokio::time::timeout(limit, fut).await {
                         Ok(done) => done,
-                        Err(_) => timed_out(method_name, limit),
+                        Err(_) => timed_out(&method_name, limit),
                     }
                 };
                 // On a shared connection the token is never registered, so
@@ -247,9 +271,22 @@ impl Connection {
         interaction: Interaction,
         task: Option<Arc<crate::engine::tasks::TaskEntry>>,
     ) -> crate::context::Context {
+        self.request_context(Some(scope.id.clone()), scope, cancel, interaction, task)
+    }
+
+    /// The [`Context`](crate::context::Context) of a request (`id`), or of
+    /// a notification (no id).
+    pub(super) fn request_context(
+        &self,
+        id: Option<RequestId>,
+        scope: Scope,
+        cancel: CancellationToken,
+        interaction: Interaction,
+        task: Option<Arc<crate::engine::tasks::TaskEntry>>,
+    ) -> crate::context::Context {
         crate::context::Context {
             inner: Arc::new(crate::context::RequestInfo {
-                id: Some(scope.id),
+                id,
                 meta: scope.meta,
                 version: scope.version,
                 client_info: scope.client_info,

@@ -23,10 +23,22 @@ impl Connection {
         shared_connection: bool,
     ) -> Reply {
         if let Some(chain) = &self.inner.shared.options.middleware {
-            if let Some(method) = super::layered::wrapped(method, scope.version) {
+            let wrapped = super::layered::wrapped(method, scope.version)
+                .map(std::borrow::Cow::Borrowed)
+                .or_else(|| {
+                    let shared = &self.inner.shared;
+                    shared
+                        .options
+                        .extensions
+                        .methods
+                        .contains_key(method)
+                        .then(|| std::borrow::Cow::Owned(method.to_owned()))
+                });
+            if let Some(method) = wrapped {
                 let chain = std::sync::Arc::clone(chain);
+                let name = method.clone();
                 return self.through(&chain, scope, method, params, move |conn, scope, params| {
-                    conn.dispatch_direct(scope, method, params, shared_connection)
+                    conn.dispatch_direct(scope, &name, params, shared_connection)
                 });
             }
         }
@@ -42,6 +54,7 @@ impl Connection {
     ) -> Reply {
         let shared = &self.inner.shared;
         let id = scope.id.clone();
+        let viewer = methods::list_viewer(scope.http.as_deref());
         let outcome: MethodResult = match method {
             "ping" if scope.version.is_modern() => {
                 return error_reply(
@@ -58,15 +71,19 @@ impl Connection {
             "resources/subscribe" | "resources/unsubscribe" if scope.version.is_legacy() => {
                 self.subscribe(method, &params)
             }
+            // The first page as everyone sees it; a list filtered for the
+            // caller is made for each request.
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list"
-                if matches!(params.get("cursor"), None | Some(Value::Null)) =>
+                if matches!(params.get("cursor"), None | Some(Value::Null)) && viewer.is_none() =>
             {
                 return Reply::Now(methods::cached_list(shared, method, scope.version, &id));
             }
-            "tools/list" => methods::list_tools(shared, &shared.catalog.load(), &params),
-            "resources/list" => methods::list_resources(shared, &shared.catalog.load(), &params),
-            "resources/templates/list" => methods::list_templates(shared, &shared.catalog.load(), &params),
-            "prompts/list" => methods::list_prompts(shared, &shared.catalog.load(), &params),
+            "tools/list" => methods::list_tools(shared, &shared.catalog.load(), &params, viewer),
+            "resources/list" => methods::list_resources(shared, &shared.catalog.load(), &params, viewer),
+            "resources/templates/list" => {
+                methods::list_templates(shared, &shared.catalog.load(), &params, viewer)
+            }
+            "prompts/list" => methods::list_prompts(shared, &shared.catalog.load(), &params, viewer),
             "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" if scope.version.is_legacy() => {
                 return self.task_method(&scope.id, method, &params);
             }
@@ -94,9 +111,13 @@ impl Connection {
             "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
                 return self.dispatch_call(scope, method, params, shared_connection);
             }
-            _ => {
-                return error_reply(Some(&id), &ErrorObject::method_not_found(method));
-            }
+            _ => match shared.options.extensions.methods.get(method) {
+                Some(m) if m.client_required && !declares(&scope, &m.extension) => {
+                    return error_reply(Some(&id), &missing_extension(&m.extension, method));
+                }
+                Some(_) => return self.dispatch_call(scope, method, params, shared_connection),
+                None => return error_reply(Some(&id), &ErrorObject::method_not_found(method)),
+            },
         };
         Reply::Now(self.finish(&id, scope.version, outcome).bytes)
     }
@@ -129,4 +150,22 @@ impl Connection {
             }
         }
     }
+}
+
+/// Whether the client declared extension `id`.
+fn declares(scope: &Scope, id: &str) -> bool {
+    scope
+        .capabilities
+        .as_ref()
+        .and_then(|c| c.extensions.as_ref())
+        .is_some_and(|e| e.contains_key(id))
+}
+
+/// The error for a method of an extension the client did not declare.
+fn missing_extension(id: &str, method: &str) -> ErrorObject {
+    ErrorObject::new(
+        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!("Missing required client capability: {method} needs the {id} extension; declare it under extensions in the client's capabilities"),
+    )
+    .with_data(serde_json::json!({ "requiredCapabilities": { "extensions": { id: {} } } }))
 }

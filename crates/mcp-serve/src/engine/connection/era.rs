@@ -78,6 +78,23 @@ impl Scope {
 }
 
 impl Connection {
+    /// What is known of the client behind a notification: its session's
+    /// revision and declarations, if it has one.
+    pub(super) fn notification_scope(&self, via: &Inbound) -> Scope {
+        let session = self.inner.legacy.get();
+        Scope {
+            id: RequestId::Number(0),
+            version: session.map_or(ProtocolVersion::LATEST, |s| s.version),
+            meta: LazyMeta::default(),
+            client_info: session.and_then(|s| s.client_info.clone()),
+            capabilities: session.map(|s| Arc::clone(&s.capabilities)),
+            log_level: None,
+            http: via.http.clone(),
+            stream: via.stream.clone(),
+            params_raw: None,
+        }
+    }
+
     pub(super) fn handle_request(
         &self,
         id: RequestId,
@@ -128,9 +145,13 @@ impl Connection {
             if let Some(chain) = &self.inner.shared.options.middleware {
                 let chain = Arc::clone(chain);
                 let scope = Scope::of_initialize(id, &params, meta, via);
-                return self.through(&chain, scope, "initialize", params, move |conn, scope, params| {
-                    conn.initialize(&scope.id, params, modern)
-                });
+                return self.through(
+                    &chain,
+                    scope,
+                    "initialize".into(),
+                    params,
+                    move |conn, scope, params| conn.initialize(&scope.id, params, modern),
+                );
             }
             return self.initialize(&id, params, modern);
         }

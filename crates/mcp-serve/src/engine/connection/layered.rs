@@ -58,7 +58,7 @@ impl Connection {
         &self,
         chain: &Arc<Chain>,
         scope: Scope,
-        method: &'static str,
+        method: std::borrow::Cow<'static, str>,
         params: Map<String, Value>,
         serve: impl Fn(&Connection, Scope, Map<String, Value>) -> Reply + Send + Sync + 'static,
     ) -> Reply {

@@ -333,7 +333,7 @@ impl Connection {
                 Reply::None
             }
             Kind::Notification => {
-                self.handle_notification(method, m.params());
+                self.handle_notification(method, m.params(), via);
                 Reply::None
             }
             Kind::Request => {
@@ -360,7 +360,7 @@ impl Connection {
         }
     }
 
-    fn handle_notification(&self, method: &str, params: Option<&serde_json::value::RawValue>) {
+    fn handle_notification(&self, method: &str, params: Option<&serde_json::value::RawValue>, via: &Inbound) {
         match method {
             "notifications/initialized" => {
                 if let Some(s) = self.inner.legacy.get() {
@@ -379,8 +379,24 @@ impl Connection {
                     }
                 }
             }
-            // Other notifications need no action from the engine.
-            _ => {}
+            other => {
+                if let Some(run) = self.inner.shared.options.extensions.notifications.get(other) {
+                    let mut params = params
+                        .and_then(|p| serde_json::from_str::<serde_json::Map<String, Value>>(p.get()).ok())
+                        .unwrap_or_default();
+                    params.remove("_meta");
+                    let cx = self.request_context(
+                        None,
+                        self.notification_scope(via),
+                        CancellationToken::new(),
+                        None,
+                        None,
+                    );
+                    // Nothing waits for a notification's handler.
+                    tokio::spawn(run(params, cx));
+                }
+                // Other notifications need no action from the engine.
+            }
         }
     }
 

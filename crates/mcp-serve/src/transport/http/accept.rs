@@ -219,6 +219,19 @@ pub async fn serve_listener(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), TransportError> {
     let options = options.with_env();
+    if let Some(problem) = options.env_problem() {
+        return Err(TransportError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            problem.to_owned(),
+        )));
+    }
+    #[cfg(feature = "tls")]
+    let tls = match &options.tls {
+        Some(files) => {
+            Some(super::TlsTermination::load(files.clone()).map_err(super::TlsError::into_transport)?)
+        }
+        None => None,
+    };
     if let Ok(addr) = listener.local_addr() {
         if !addr.ip().is_loopback() && !options.hosts_chosen() {
             return Err(TransportError::Io(std::io::Error::new(
@@ -232,7 +245,8 @@ pub async fn serve_listener(
                 ),
             )));
         }
-        tracing::info!(%addr, "serving MCP over HTTP at /mcp (legacy HTTP+SSE at /sse)");
+        let scheme = if options.serves_tls() { "https" } else { "http" };
+        tracing::info!("serving MCP at {scheme}://{addr}/mcp (legacy HTTP+SSE at /sse)");
     }
     let per_peer = options.max_connections_per_peer;
     let grace = options.shutdown_grace;
@@ -240,6 +254,10 @@ pub async fn serve_listener(
     let service = McpService::new(handle, options).at_root();
     let slots = Arc::new(Semaphore::new(max as usize));
     let peers = Arc::new(Peers::default());
+    #[cfg(feature = "tls")]
+    if let Some(tls) = &tls {
+        tls.watch();
+    }
     tokio::pin!(shutdown);
     loop {
         // At the cap, further clients wait in the backlog.
@@ -268,6 +286,12 @@ pub async fn serve_listener(
         };
         // Small JSON responses must not wait for Nagle.
         let _ = stream.set_nodelay(true);
+        #[cfg(feature = "tls")]
+        let conn = match &tls {
+            Some(tls) => futures::future::Either::Left(service.serve_tls_connection_from(stream, peer, tls)),
+            None => futures::future::Either::Right(service.serve_connection_from(stream, peer)),
+        };
+        #[cfg(not(feature = "tls"))]
         let conn = service.serve_connection_from(stream, peer);
         tokio::spawn(async move {
             conn.await;

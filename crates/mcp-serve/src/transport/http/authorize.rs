@@ -12,8 +12,13 @@ use super::McpBody;
 use crate::auth::{Auth, AuthError, Principal};
 
 /// The metadata document, when `path` is where it is served.
-pub(super) fn metadata(auth: &Auth, headers: &http::HeaderMap, path: &str) -> Option<Response<McpBody>> {
-    let resource = auth.metadata_for(headers, path)?;
+pub(super) fn metadata(
+    auth: &Auth,
+    headers: &http::HeaderMap,
+    path: &str,
+    tls: bool,
+) -> Option<Response<McpBody>> {
+    let resource = auth.metadata_for(headers, path, tls)?;
     let mut r = Response::new(McpBody::full(auth.metadata(&resource).to_string()));
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -147,8 +152,9 @@ fn token_in_query(parts: &http::request::Parts) -> bool {
 pub(super) async fn authenticate(
     auth: &Auth,
     parts: &mut http::request::Parts,
+    tls: bool,
 ) -> Result<(), Response<McpBody>> {
-    let resource = auth.resource_for(&parts.headers, parts.uri.path());
+    let resource = auth.resource_for(&parts.headers, parts.uri.path(), tls);
     let resource = resource.as_str();
     if token_in_query(parts) {
         return Err(challenge(
@@ -183,6 +189,9 @@ pub(super) async fn authenticate(
     match verifier.verify(token, resource).await {
         Ok(principal) => {
             parts.extensions.insert(Arc::new(principal));
+            if auth.filter_lists {
+                parts.extensions.insert(crate::auth::FilterLists);
+            }
             Ok(())
         }
         Err(AuthError::InvalidToken(why)) => Err(challenge(
@@ -216,6 +225,7 @@ pub(super) fn step_up(
     parts: &http::request::Parts,
     principal: Option<&Principal>,
     required: &[String],
+    tls: bool,
 ) -> Option<Response<McpBody>> {
     let missing = match principal {
         Some(p) => p.missing(required),
@@ -225,7 +235,7 @@ pub(super) fn step_up(
         return None;
     }
     let description = format!("this operation needs the scope(s): {}", missing.join(" "));
-    let resource = auth.resource_for(&parts.headers, parts.uri.path());
+    let resource = auth.resource_for(&parts.headers, parts.uri.path(), tls);
     Some(challenge(
         &resource,
         StatusCode::FORBIDDEN,

@@ -49,6 +49,8 @@
 //! - `events`: resumable SSE event logs ([`EventStore`]).
 //! - `body`: response bodies ([`McpBody`]) and SSE streams.
 //! - `security`: the Host and Origin rules.
+//! - `tls`: TLS termination ([`TlsTermination`], feature `tls`): PEM
+//!   loading, the handshake, certificate reload.
 
 // Early-return helpers hand back a ready response as their error; boxing it
 // would only add an allocation on the error path.
@@ -71,13 +73,17 @@ mod security;
 mod service;
 mod session;
 mod session_routes;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub use accept::serve_listener;
 pub use body::McpBody;
 pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 pub use options::{ALLOWED_HOSTS_ENV, ALLOWED_ORIGINS_ENV, HttpOptions};
-pub use rate_limit::{PeerAddr, RateLimit};
+pub use rate_limit::{PeerAddr, RATE_LIMIT_ENV, RateLimit};
 pub use service::{McpService, serve, serve_with_shutdown};
+#[cfg(feature = "tls")]
+pub use tls::{TLS_CERT_ENV, TLS_KEY_ENV, TlsError, TlsFiles, TlsTermination};
 
 /// The session header of legacy Streamable HTTP.
 pub const SESSION_HEADER: &str = "mcp-session-id";

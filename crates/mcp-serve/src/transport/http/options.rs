@@ -103,6 +103,14 @@ pub struct HttpOptions {
     pub auth: Option<Arc<crate::auth::Auth>>,
     /// Requests per caller, in all and per tool (default: unlimited).
     pub rate_limit: super::RateLimit,
+    /// Serve HTTPS with this certificate and key (default: plain HTTP,
+    /// e.g. behind a proxy that terminates TLS).
+    #[cfg(feature = "tls")]
+    pub tls: Option<super::TlsFiles>,
+    /// An environment setting that cannot be used (one of the TLS
+    /// certificate and key without the other, no `tls` feature, an
+    /// unreadable rate limit): serving refuses to start with it.
+    env_problem: Option<String>,
     /// Whether `allowed_hosts` was chosen (by a builder method or the
     /// environment) rather than left at its loopback default.
     hosts_chosen: bool,
@@ -137,6 +145,9 @@ impl Default for HttpOptions {
             #[cfg(feature = "auth")]
             auth: None,
             rate_limit: super::RateLimit::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
+            env_problem: None,
             hosts_chosen: false,
             origins_chosen: false,
         }
@@ -145,8 +156,8 @@ impl Default for HttpOptions {
 
 impl std::fmt::Debug for HttpOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpOptions")
-            .field("max_body_bytes", &self.max_body_bytes)
+        let mut f = f.debug_struct("HttpOptions");
+        f.field("max_body_bytes", &self.max_body_bytes)
             .field("max_sessions", &self.max_sessions)
             .field("session_idle", &self.session_idle)
             .field("allowed_hosts", &self.allowed_hosts)
@@ -165,8 +176,10 @@ impl std::fmt::Debug for HttpOptions {
             .field("sse_keep_alive", &self.sse_keep_alive)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("health_path", &self.health_path)
-            .field("ready_path", &self.ready_path)
-            .finish_non_exhaustive()
+            .field("ready_path", &self.ready_path);
+        #[cfg(feature = "tls")]
+        f.field("tls", &self.tls);
+        f.finish_non_exhaustive()
     }
 }
 
@@ -443,9 +456,86 @@ impl HttpOptions {
         self
     }
 
+    /// Serves HTTPS: TLS with the PEM certificate chain at `cert_path`
+    /// and the private key at `key_path`, reloaded on SIGHUP and when the
+    /// files change (see [`TlsFiles`](super::TlsFiles)). Without it,
+    /// [`TLS_CERT_ENV`](super::TLS_CERT_ENV) and
+    /// [`TLS_KEY_ENV`](super::TLS_KEY_ENV) can set them.
+    ///
+    /// ```
+    /// use mcp_serve::transport::http::HttpOptions;
+    /// let o = HttpOptions::default().tls("/etc/mcp/fullchain.pem", "/etc/mcp/privkey.pem");
+    /// assert_eq!(o.tls.unwrap().key_path.to_str(), Some("/etc/mcp/privkey.pem"));
+    /// ```
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn tls(
+        self,
+        cert_path: impl Into<std::path::PathBuf>,
+        key_path: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.tls_files(super::TlsFiles::new(cert_path, key_path))
+    }
+
+    /// Serves HTTPS with `files` (see [`HttpOptions::tls`]), e.g. to change
+    /// how often they are checked for changes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_serve::transport::http::{HttpOptions, TlsFiles};
+    /// let files = TlsFiles::new("cert.pem", "key.pem").poll_interval(Some(Duration::from_secs(60)));
+    /// assert!(HttpOptions::default().tls_files(files).tls.is_some());
+    /// ```
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn tls_files(mut self, files: super::TlsFiles) -> Self {
+        self.tls = Some(files);
+        self
+    }
+
+    /// Whether connections are served over TLS here.
+    pub(crate) fn serves_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// A TLS setting from the environment that cannot be used.
+    pub(crate) fn env_problem(&self) -> Option<&str> {
+        self.env_problem.as_deref()
+    }
+
     /// Fills in what the code left at its defaults from the environment:
-    /// [`ALLOWED_HOSTS_ENV`] and [`ALLOWED_ORIGINS_ENV`].
+    /// [`ALLOWED_HOSTS_ENV`], [`ALLOWED_ORIGINS_ENV`],
+    /// [`RATE_LIMIT_ENV`](super::RATE_LIMIT_ENV) and the TLS files
+    /// (`MCP_SERVE_TLS_CERT`, `MCP_SERVE_TLS_KEY`). A value that cannot be
+    /// used is kept in `env_problem`, for the server to refuse to start.
     pub(crate) fn with_env(mut self) -> Self {
+        if self.rate_limit.is_unset() {
+            if let Ok(v) = std::env::var(super::RATE_LIMIT_ENV) {
+                match v.parse() {
+                    Ok(limits) => self.rate_limit = limits,
+                    Err(e) => self.env_problem = Some(format!("{}: {e}", super::RATE_LIMIT_ENV)),
+                }
+            }
+        }
+        #[cfg(feature = "tls")]
+        if self.tls.is_none() {
+            match super::TlsFiles::from_env() {
+                Ok(files) => self.tls = files,
+                Err(e) => self.env_problem = Some(e.to_string()),
+            }
+        }
+        #[cfg(not(feature = "tls"))]
+        if std::env::var_os("MCP_SERVE_TLS_CERT").is_some() || std::env::var_os("MCP_SERVE_TLS_KEY").is_some()
+        {
+            self.env_problem = Some(
+                "MCP_SERVE_TLS_CERT / MCP_SERVE_TLS_KEY ask for HTTPS, but this server was built without \
+                 mcp-serve's `tls` feature: enable it in Cargo.toml, or unset them and terminate TLS in a proxy"
+                    .into(),
+            );
+        }
         if !self.hosts_chosen {
             if let Ok(v) = std::env::var(ALLOWED_HOSTS_ENV) {
                 self.allowed_hosts = env_list(&v);

@@ -208,14 +208,17 @@ where
     }
 
     // Notifications and responses: accept and answer 202. Modern HTTP has no
-    // client notifications (closing a response cancels it), and the shared
-    // stateless connection must not let one client cancel another's request.
-    if matches!(kind, Some(Kind::Notification | Kind::Response)) && modern {
+    // core client notifications (closing a response cancels it), and the
+    // shared stateless connection must not let one client cancel another's
+    // request (it registers no cancellation tokens); extensions' own
+    // notifications are still delivered.
+    if matches!(kind, Some(Kind::Response)) && modern {
         return accepted();
     }
     if matches!(kind, Some(Kind::Notification | Kind::Response)) {
         let via = Inbound {
             http: Some(Arc::clone(&parts)),
+            shared_connection: modern,
             ..Default::default()
         };
         if let Incoming::Single(m) = &parsed {
@@ -317,7 +320,7 @@ fn scope_refusal(
     let refusal = |m: &jsonrpc::RawMessage<'_>| {
         let (method, name) = target_of(m)?;
         let required = shared.server.required_scopes(method, &name);
-        super::authorize::step_up(auth, parts, principal, &required)
+        super::authorize::step_up(auth, parts, principal, &required, shared.options.serves_tls())
     };
     match parsed {
         Incoming::Single(m) => refusal(m),

@@ -61,6 +61,80 @@ impl RateLimit {
     }
 }
 
+impl std::str::FromStr for RateLimit {
+    type Err = String;
+
+    /// Reads limits written as `COUNT/PERIOD` for every request of a caller
+    /// and `TOOL=COUNT/PERIOD` per tool, comma-separated; a period is a
+    /// unit (`s`, `min`, `h`, `day`) with an optional number before it
+    /// (`10/30s`). This is the syntax of [`RATE_LIMIT_ENV`].
+    ///
+    /// ```
+    /// use mcp_serve::transport::http::RateLimit;
+    /// let limits: RateLimit = "600/min, send_email=5/h, search=10/30s".parse().unwrap();
+    /// assert!("600 per minute".parse::<RateLimit>().unwrap_err().contains("COUNT/PERIOD"));
+    /// ```
+    fn from_str(text: &str) -> Result<Self, String> {
+        let mut limits = RateLimit::default();
+        for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (tool, rate) = match item.split_once('=') {
+                Some((tool, rate)) => (Some(tool.trim()), rate.trim()),
+                None => (None, item),
+            };
+            let bad = || {
+                format!(
+                    "rate limit {item:?}: write COUNT/PERIOD (e.g. 600/min) for all requests of a caller, or TOOL=COUNT/PERIOD (e.g. send_email=5/h) for one tool; periods: s, min, h, day, optionally with a number (10/30s)"
+                )
+            };
+            let (count, period) = rate.split_once('/').ok_or_else(bad)?;
+            let count: u32 = count.trim().parse().ok().filter(|n| *n > 0).ok_or_else(bad)?;
+            let period = period.trim();
+            let split = period.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+            let (times, unit) = period.split_at(split);
+            let times: u32 = if times.is_empty() {
+                1
+            } else {
+                times.parse().map_err(|_| bad())?
+            };
+            let unit = match unit {
+                "s" | "sec" | "second" | "seconds" => 1,
+                "m" | "min" | "minute" | "minutes" => 60,
+                "h" | "hour" | "hours" => 3600,
+                "d" | "day" | "days" => 86_400,
+                _ => return Err(bad()),
+            };
+            if times == 0 {
+                return Err(bad());
+            }
+            let period = Duration::from_secs(u64::from(times) * unit);
+            match tool {
+                None if limits.per_caller.is_some() => {
+                    return Err(format!(
+                        "rate limit {text:?}: more than one limit for all requests"
+                    ));
+                }
+                None => limits.per_caller = Some((count, period)),
+                Some("") => return Err(bad()),
+                Some(tool) => {
+                    limits.per_tool.insert(tool.to_owned(), (count, period));
+                }
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// The environment variable that sets the rate limits when the code does
+/// not (`600/min, send_email=5/h`: see [`RateLimit`]'s `FromStr`).
+pub const RATE_LIMIT_ENV: &str = "MCP_SERVE_RATE_LIMIT";
+
+impl RateLimit {
+    /// Whether no limit is set.
+    pub(super) fn is_unset(&self) -> bool {
+        self.per_caller.is_none() && self.per_tool.is_empty()
+    }
+}
+
 fn quota((n, period): (u32, Duration)) -> Quota {
     let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(period / n.get())
@@ -77,7 +151,7 @@ pub(super) struct Limiters {
 
 impl Limiters {
     pub(super) fn new(limits: &RateLimit) -> Option<Arc<Self>> {
-        if limits.per_caller.is_none() && limits.per_tool.is_empty() {
+        if limits.is_unset() {
             return None;
         }
         Some(Arc::new(Limiters {

@@ -54,7 +54,9 @@ where
     #[cfg(feature = "auth")]
     if let Some(auth) = &shared.options.auth {
         if parts.method != Method::OPTIONS {
-            if let Err(mut r) = super::authorize::authenticate(auth, &mut parts).await {
+            if let Err(mut r) =
+                super::authorize::authenticate(auth, &mut parts, shared.options.serves_tls()).await
+            {
                 cors_headers(origin, &mut r);
                 return r;
             }

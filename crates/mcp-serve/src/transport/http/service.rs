@@ -64,6 +64,10 @@ impl McpService {
     pub fn new(server: &ServerHandle, options: HttpOptions) -> Self {
         #[cfg_attr(not(feature = "auth"), allow(unused_mut))]
         let mut options = options.with_env();
+        if let Some(problem) = options.env_problem() {
+            // Mounted by the caller's own server: nothing to refuse to start.
+            tracing::error!("{problem}; the setting is not applied");
+        }
         #[cfg(feature = "auth")]
         if options.auth.is_none() {
             options.auth = server.auth().cloned().map(Arc::new);
@@ -173,7 +177,9 @@ where
             }
             #[cfg(feature = "auth")]
             if let Some(auth) = &shared.options.auth {
-                if let Some(r) = super::authorize::metadata(auth, req.headers(), path) {
+                if let Some(r) =
+                    super::authorize::metadata(auth, req.headers(), path, shared.options.serves_tls())
+                {
                     return Ok(r);
                 }
             }
