@@ -36,6 +36,9 @@
 //!   the client can step up.
 //! - A token in the query string is never accepted.
 //!
+//! Rules scopes cannot express (a claim, the client, the arguments) are a
+//! [`Policy`], a middleware over the caller and the request.
+//!
 //! Handlers read the caller with
 //! [`Context::principal`](crate::context::Context::principal). Over stdio
 //! there are no credentials (the spec's rule: a local server takes them from
@@ -53,6 +56,7 @@ mod config;
 mod introspection;
 #[cfg(feature = "auth")]
 mod jwt;
+mod policy;
 mod principal;
 #[cfg(feature = "auth")]
 mod verify;
@@ -67,6 +71,7 @@ pub use introspection::IntrospectionVerifier;
 pub use jsonwebtoken::{Algorithm, DecodingKey};
 #[cfg(feature = "auth")]
 pub use jwt::JwtVerifier;
+pub use policy::Policy;
 pub(crate) use principal::FilterLists;
 pub use principal::Principal;
 #[cfg(feature = "auth")]

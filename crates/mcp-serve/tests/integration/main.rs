@@ -22,6 +22,7 @@ mod middleware_builtins;
 mod openapi;
 mod otel;
 mod platform;
+mod policy;
 mod proxy;
 mod schema_conformance;
 mod scoped_lists;

@@ -49,11 +49,20 @@ pub(super) struct Served {
 
 impl Served {
     pub(super) async fn start(handle: mcp_serve::server::ServerHandle) -> Served {
+        Self::start_with(handle, |_| HttpOptions::default()).await
+    }
+
+    /// With options made knowing the server's URL.
+    pub(super) async fn start_with(
+        handle: mcp_serve::server::ServerHandle,
+        options: impl FnOnce(&str) -> HttpOptions,
+    ) -> Served {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        let options = options(&url);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            serve_listener(&handle, listener, HttpOptions::default(), async {
+            serve_listener(&handle, listener, options, async {
                 let _ = stopped.await;
             })
             .await
