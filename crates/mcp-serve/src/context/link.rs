@@ -28,6 +28,10 @@ pub(crate) trait Served: Send + Sync + 'static {
     /// (a URI), that a request of `method` names.
     fn tags_of(&self, method: &str, name: &str) -> Vec<String>;
 
+    /// The annotations of the tool `name`, when it exists and has some
+    /// (middleware reads `idempotentHint` to decide on retries).
+    fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations>;
+
     /// The engine itself, for layers above the handler API
     /// (`Context::server` hands out the engine's handle).
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;

@@ -148,6 +148,27 @@ const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(
 /// cannot (e.g. `completion/complete`).
 pub(crate) type Interaction = Option<Arc<dyn AskClient>>;
 
+/// The peer address of the connection a request came on, in the HTTP
+/// request's extensions (and so in [`Context::http`]); the HTTP transport
+/// puts it there. It lives here, below the transports, so that middleware
+/// can read it too.
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// use mcp_serve::context::PeerAddr;
+///
+/// /// Where is this call from?
+/// #[tool]
+/// async fn from_where(ctx: Context) -> String {
+///     ctx.http()
+///         .and_then(|p| p.extensions.get::<PeerAddr>())
+///         .map_or("not over TCP".into(), |PeerAddr(a)| a.ip().to_string())
+/// }
+/// # let _ = Server::new("demo", "1.0.0").tool(from_where);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
 /// The request a handler is serving: its metadata, the client, the server's
 /// state, and the way back to the client.
 ///
@@ -266,6 +287,29 @@ impl Context {
     /// ```
     pub fn tags_of(&self, method: &str, name: &str) -> Vec<String> {
         self.inner.served.tags_of(method, name)
+    }
+
+    /// The annotations of the server's tool `name` (for middleware: whether
+    /// a tool says it is idempotent).
+    pub(crate) fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations> {
+        self.inner.served.tool_annotations(name)
+    }
+
+    /// The peer address of the connection the request came on, when it
+    /// came over TCP (see [`PeerAddr`]).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Where is this call from?
+    /// #[tool]
+    /// async fn from_where(ctx: Context) -> String {
+    ///     ctx.peer_addr().map_or("not over TCP".into(), |a| a.ip().to_string())
+    /// }
+    /// # let _ = Server::new("demo", "1.0.0").tool(from_where);
+    /// ```
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http()?.extensions.get::<PeerAddr>().map(|p| p.0)
     }
 
     /// A value registered with `Server::state`.

@@ -191,6 +191,10 @@ impl Served for super::Shared {
         (entry.handler)(uri.to_owned(), vars, cx)
     }
 
+    fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations> {
+        self.catalog.load().tools.get(name)?.def.annotations.clone()
+    }
+
     fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {
         self
     }

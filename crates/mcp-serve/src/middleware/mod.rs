@@ -53,10 +53,29 @@ mod next;
 mod request;
 mod select;
 
+mod audit;
+mod cache;
+mod common;
+mod errors;
+mod logging;
+mod rate_limit;
+mod retry;
+mod size_limit;
+mod timing;
+
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
 pub use request::McpRequest;
 pub use select::{Only, Select};
+
+pub use audit::{Audit, AuditRecord, AuditSink, JsonLinesAudit, TracingAudit};
+pub use cache::Cache;
+pub use errors::ErrorMasking;
+pub use logging::Logging;
+pub use rate_limit::{RATE_LIMITED, RateLimit};
+pub use retry::Retry;
+pub use size_limit::SizeLimit;
+pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};
 
 pub(crate) use next::{Chain, run};
 pub(crate) use request::Continuation;

@@ -181,11 +181,7 @@ impl Service<McpRequest> for Engine {
     }
 
     fn call(&mut self, mut req: McpRequest) -> Self::Future {
-        let Some(continuation) = req.take_continuation() else {
-            return Box::pin(async {
-                Err(McpError::internal("a middleware called the engine twice with one request").into())
-            });
-        };
+        let continuation = std::sync::Arc::clone(req.continuation());
         let run = continuation(std::mem::take(&mut req.params));
         Box::pin(async move { run.await.map_err(BoxError::from) })
     }

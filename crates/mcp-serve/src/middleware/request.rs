@@ -11,8 +11,10 @@ use crate::context::Context;
 use super::McpResult;
 
 /// The rest of the engine's work on a request, given its (possibly
-/// rewritten) parameters: what the innermost service runs.
-pub(crate) type Continuation = Box<dyn FnOnce(Map<String, Value>) -> BoxFuture<'static, McpResult> + Send>;
+/// rewritten) parameters: what the innermost service runs. Shared, so that a
+/// copy of the request (see [`McpRequest::duplicate`]) can run it again.
+pub(crate) type Continuation =
+    std::sync::Arc<dyn Fn(Map<String, Value>) -> BoxFuture<'static, McpResult> + Send + Sync>;
 
 /// One MCP request on its way through the middleware to the engine.
 ///
@@ -38,7 +40,7 @@ pub struct McpRequest {
     context: Context,
     /// Typed values layers hand to the layers inside them.
     pub extensions: http::Extensions,
-    continuation: Option<Continuation>,
+    continuation: Continuation,
 }
 
 impl std::fmt::Debug for McpRequest {
@@ -63,7 +65,7 @@ impl McpRequest {
             params,
             context,
             extensions: http::Extensions::new(),
-            continuation: Some(continuation),
+            continuation,
         }
     }
 
@@ -120,8 +122,33 @@ impl McpRequest {
         self.params.get("arguments").and_then(Value::as_object)
     }
 
-    /// The engine's part, taken once by the innermost service.
-    pub(crate) fn take_continuation(&mut self) -> Option<Continuation> {
-        self.continuation.take()
+    /// A copy of the request, to run the rest of the chain again (a retry):
+    /// the same method, parameters, extensions and context.
+    ///
+    /// ```
+    /// use mcp_serve::middleware::{McpRequest, McpResult, Next};
+    ///
+    /// /// Tries once more when the first attempt fails.
+    /// async fn twice(req: McpRequest, next: Next) -> McpResult {
+    ///     let again = req.duplicate();
+    ///     match next.clone().run(req).await {
+    ///         Ok(v) => Ok(v),
+    ///         Err(_) => next.run(again).await,
+    ///     }
+    /// }
+    /// ```
+    pub fn duplicate(&self) -> McpRequest {
+        McpRequest {
+            method: self.method.clone(),
+            params: self.params.clone(),
+            context: self.context.clone(),
+            extensions: self.extensions.clone(),
+            continuation: std::sync::Arc::clone(&self.continuation),
+        }
+    }
+
+    /// The engine's part, run by the innermost service.
+    pub(crate) fn continuation(&self) -> &Continuation {
+        &self.continuation
     }
 }

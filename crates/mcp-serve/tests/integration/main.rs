@@ -18,6 +18,7 @@ mod layers;
 mod listen;
 mod macros;
 mod middleware;
+mod middleware_builtins;
 mod openapi;
 mod otel;
 mod platform;

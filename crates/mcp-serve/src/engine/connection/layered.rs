@@ -60,7 +60,7 @@ impl Connection {
         scope: Scope,
         method: std::borrow::Cow<'static, str>,
         params: Map<String, Value>,
-        serve: impl FnOnce(&Connection, Scope, Map<String, Value>) -> Reply + Send + 'static,
+        serve: impl Fn(&Connection, Scope, Map<String, Value>) -> Reply + Send + Sync + 'static,
     ) -> Reply {
         let id = scope.id.clone();
         let version = scope.version;
@@ -70,8 +70,9 @@ impl Connection {
         let cancelled = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancelled);
         let conn = self.clone();
-        let continuation: crate::middleware::Continuation = Box::new(move |params| {
-            let reply = serve(&conn, scope, params);
+        let continuation: crate::middleware::Continuation = Arc::new(move |params| {
+            let reply = serve(&conn, scope.clone(), params);
+            let flag = Arc::clone(&flag);
             Box::pin(async move {
                 let Some(bytes) = reply.resolve().await else {
                     flag.store(true, Ordering::Release);

@@ -3,7 +3,6 @@
 //! caller is the subject of its verified credential, else its peer address.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,24 +15,9 @@ use http::{HeaderValue, Response, StatusCode, header};
 use super::McpBody;
 use super::respond::plain;
 
-/// The peer address of the connection a request came on, in the request's
-/// extensions (and so in [`Context::http`](crate::context::Context::http)).
-///
-/// ```
-/// use mcp_serve::prelude::*;
-/// use mcp_serve::transport::http::PeerAddr;
-///
-/// /// Where is this call from?
-/// #[tool]
-/// async fn from_where(ctx: Context) -> String {
-///     ctx.http()
-///         .and_then(|p| p.extensions.get::<PeerAddr>())
-///         .map_or("not over TCP".into(), |PeerAddr(a)| a.ip().to_string())
-/// }
-/// # let _ = Server::new("demo", "1.0.0").tool(from_where);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeerAddr(pub SocketAddr);
+/// The peer address of a request's connection (defined with
+/// [`Context`](crate::context::Context), so middleware can read it).
+pub use crate::context::PeerAddr;
 
 /// How many requests a caller may make: in all, and per tool.
 ///
