@@ -402,3 +402,45 @@ async fn middleware_for_a_tag_applies_to_that_group() {
         assert_eq!(text(&r), "3", "{era:?}");
     }
 }
+
+/// Reports whether the client's cancellation reached the middleware.
+struct SeesCancel(Arc<Mutex<Option<bool>>>);
+
+impl Middleware for SeesCancel {
+    async fn on_call_tool(&self, req: McpRequest, next: Next) -> McpResult {
+        let cx = req.context().clone();
+        let out = next.run(req).await;
+        *self.0.lock().unwrap() = Some(cx.is_cancelled());
+        out
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_clients_cancellation_reaches_middleware_and_handler() {
+    use mcp_serve::client::{ClientError, RequestOptions};
+    for era in eras() {
+        let seen = Arc::new(Mutex::new(None));
+        let server = Server::new("mw", "1.0.0").middleware(SeesCancel(Arc::clone(&seen))).tool(slow);
+        let client = TestClient::with_era(server, era).await.unwrap();
+        let stop = tokio_util::sync::CancellationToken::new();
+        let call = client.request_with(
+            "tools/call",
+            Some(json!({"name": "slow", "arguments": {}})),
+            RequestOptions::default().cancel(stop.clone()),
+        );
+        let canceller = async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            stop.cancel();
+        };
+        let (out, ()) = tokio::join!(call, canceller);
+        assert!(matches!(out, Err(ClientError::Cancelled)), "{era:?}: {out:?}");
+        // The handler stopped (its 60 s never ran out) and the middleware saw why.
+        for _ in 0..50 {
+            if seen.lock().unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(*seen.lock().unwrap(), Some(true), "{era:?}");
+    }
+}

@@ -32,10 +32,12 @@ impl Connection {
     ) -> Reply {
         let shared = &self.inner.shared;
         let id = scope.id.clone();
-        let token = CancellationToken::new();
-        if !shared_connection {
-            self.lock_in_flight().insert(id.clone(), token.clone());
-        }
+        // A request that came through middleware has its token already.
+        let token = if shared_connection {
+            CancellationToken::new()
+        } else {
+            self.lock_in_flight().entry(id.clone()).or_default().clone()
+        };
         let mut params = params;
         let (interaction, mrtr) = match self.interaction(&scope, method, &mut params) {
             Ok(i) => i,

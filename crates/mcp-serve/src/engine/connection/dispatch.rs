@@ -37,9 +37,14 @@ impl Connection {
             if let Some(method) = wrapped {
                 let chain = std::sync::Arc::clone(chain);
                 let name = method.clone();
-                return self.through(&chain, scope, method, params, move |conn, scope, params| {
-                    conn.dispatch_direct(scope, &name, params, shared_connection)
-                });
+                return self.through(
+                    &chain,
+                    scope,
+                    method,
+                    params,
+                    shared_connection,
+                    move |conn, scope, params| conn.dispatch_direct(scope, &name, params, shared_connection),
+                );
             }
         }
         self.dispatch_direct(scope, method, params, shared_connection)

@@ -150,6 +150,7 @@ impl Connection {
                     scope,
                     "initialize".into(),
                     params,
+                    via.shared_connection,
                     move |conn, scope, params| conn.initialize(&scope.id, params, modern),
                 );
             }

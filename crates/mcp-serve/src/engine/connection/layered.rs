@@ -60,11 +60,19 @@ impl Connection {
         scope: Scope,
         method: std::borrow::Cow<'static, str>,
         params: Map<String, Value>,
+        shared_connection: bool,
         serve: impl Fn(&Connection, Scope, Map<String, Value>) -> Reply + Send + Sync + 'static,
     ) -> Reply {
         let id = scope.id.clone();
         let version = scope.version;
-        let cx = self.context_owned(scope.clone(), CancellationToken::new(), None);
+        // The request's cancellation token, registered before the chain
+        // runs: `notifications/cancelled` reaches the middleware's Context,
+        // and the handler's call uses the same token (see `dispatch_call`).
+        let token = CancellationToken::new();
+        if !shared_connection {
+            self.lock_in_flight().insert(id.clone(), token.clone());
+        }
+        let cx = self.context_owned(scope.clone(), token, None);
         // A request the engine answers with nothing (cancelled) gets no
         // response, whatever the chain made of it.
         let cancelled = Arc::new(AtomicBool::new(false));
@@ -90,6 +98,10 @@ impl Connection {
         let conn = self.clone();
         Reply::Later(Box::pin(async move {
             let result = crate::middleware::run(&chain, req).await;
+            if !shared_connection {
+                // A chain that answered without the engine leaves it here.
+                conn.lock_in_flight().remove(&id);
+            }
             if cancelled.load(Ordering::Acquire) {
                 return None;
             }
