@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Authorization interop: mcp-serve's OAuth 2.1 resource server (examples/auth_jwt) against a
 # REAL authorization server, npm `oidc-provider` (tests/auth/provider.mjs), both on 127.0.0.1,
-# with requests made by hand and by the official TypeScript MCP client.
+# with requests made by hand and by the official TypeScript (1.x and 2.x) and Python MCP clients.
 #
 #   scripts/auth-interop.sh [--verbose]
 #
@@ -28,6 +28,12 @@
 # authorization code + PKCE and `resource` (the "browser" follows the redirects headless; the
 # provider signs in as `alice` and consents at once); then whoami answers alice, and
 # admin_reset's 403 insufficient_scope makes the SDK step up to scope=admin and succeed.
+# Then tests/auth/ts_v2_client.mjs does the same with the official TypeScript client 2.x (npm
+# @modelcontextprotocol/client) in both eras over Streamable HTTP (versionNegotiation pinned to
+# 2026-07-28, and 'legacy': a 2025-11-25 session): 401 + resource_metadata -> discovery, dynamic
+# registration, a code + PKCE token for the MCP URL (the callback's `iss` checked by the SDK),
+# whoami, and on admin_reset's 403 the transport's own step-up (scope "tools:read admin"), then
+# the call again succeeds.
 # Then tests/auth/py_client.py does the same with the official Python client (PyPI `mcp`, as
 # pinned in tests/interop/requirements.txt) and its OAuthClientProvider, in both eras
 # (2026-07-28, and a 2025-11-25 session): 401 + resource_metadata -> discovery, dynamic
@@ -99,7 +105,7 @@ npm_ci_cached "$ROOT/tests/auth" "$MCP_SERVE_CACHE_ROOT/auth-interop/oidc" \
     || die "cannot install tests/auth/package-lock.json"
 # The scripts run from WORK so that `import 'oidc-provider'` resolves to the cached install.
 cp "$ROOT/tests/auth/provider.mjs" "$ROOT/tests/auth/check.mjs" "$ROOT/tests/auth/ts_client.mjs" \
-    "$ROOT/tests/auth/py_client.py" "$WORK/"
+    "$ROOT/tests/auth/ts_v2_client.mjs" "$ROOT/tests/auth/py_client.py" "$WORK/"
 ln -s "$NPM_DIR/node_modules" "$WORK/node_modules"
 
 (cd "$ROOT" && cargo build --quiet -p mcp-serve --example auth_jwt) >"$WORK/build.log" 2>&1 \
@@ -190,6 +196,7 @@ run_checks() {
 }
 run_checks check "$NODE" check.mjs "$MCP_URL" "$ISSUER" "$CLIENT_ID" "$CLIENT_SECRET" "$PROVIDER_PID"
 run_checks ts_client "$NODE" ts_client.mjs "$MCP_URL"
+run_checks ts_v2_client "$NODE" ts_v2_client.mjs "$MCP_URL"
 install_python >"$WORK/install_python.out" || true
 if [[ -n "$PY" ]]; then
     run_checks py_client "$PY" py_client.py "$MCP_URL"
@@ -198,7 +205,7 @@ else
     failed=$((failed + 1))
 fi
 if [[ $failed -ne 0 || $VERBOSE == 1 ]]; then
-    for f in check.log ts_client.log py_client.log provider.log auth_jwt.log; do
+    for f in check.log ts_client.log ts_v2_client.log py_client.log provider.log auth_jwt.log; do
         [[ -s "$WORK/$f" ]] && { echo "    $f:"; tail -n 30 "$WORK/$f" | sed 's/^/    | /'; }
     done
 fi
