@@ -420,7 +420,9 @@ async fn the_clients_cancellation_reaches_middleware_and_handler() {
     use mcp_serve::client::{ClientError, RequestOptions};
     for era in eras() {
         let seen = Arc::new(Mutex::new(None));
-        let server = Server::new("mw", "1.0.0").middleware(SeesCancel(Arc::clone(&seen))).tool(slow);
+        let server = Server::new("mw", "1.0.0")
+            .middleware(SeesCancel(Arc::clone(&seen)))
+            .tool(slow);
         let client = TestClient::with_era(server, era).await.unwrap();
         let stop = tokio_util::sync::CancellationToken::new();
         let call = client.request_with(
