@@ -13,7 +13,7 @@ const BUCKETS: usize = 129;
 /// Tools tracked by name; calls of further names (clients can send any)
 /// are counted under [`OTHER_TOOLS`], so memory stays bounded.
 const MAX_TOOLS: usize = 1024;
-/// Where calls of tools beyond [`MAX_TOOLS`] names are counted.
+/// Where calls of tools beyond the first 1,024 names are counted.
 pub const OTHER_TOOLS: &str = "(other)";
 
 /// One latency histogram with fixed log-scale buckets.
