@@ -33,6 +33,7 @@ mod handle;
 pub(crate) mod input;
 pub mod limits;
 mod methods;
+pub(crate) mod mount;
 mod pagination;
 pub(crate) mod search;
 mod shape;
@@ -86,6 +87,9 @@ pub(crate) struct Options {
     pub(crate) middleware: Option<Arc<crate::middleware::Chain>>,
     /// Extensions declared with `Server::extension`.
     pub(crate) extensions: Arc<extensions::Registry>,
+    /// Between a mount's prefix and a tool or prompt name (see
+    /// `Server::mount_separator`).
+    pub(crate) mount_separator: Arc<str>,
 }
 
 /// How long an ordinary call over HTTP may run unless
@@ -107,6 +111,7 @@ impl Default for Options {
             auth: None,
             middleware: None,
             extensions: Arc::default(),
+            mount_separator: Arc::from("_"),
         }
     }
 }
@@ -130,6 +135,8 @@ pub(crate) struct Shared {
     pub(crate) state_key: Vec<u8>,
     /// Tasks of modern clients (the tasks extension).
     pub(crate) tasks: tasks::modern::TaskRuntime,
+    /// The servers this one is mounted in (see `Server::mount`).
+    pub(crate) mounted_in: Mutex<Vec<mount::Parent>>,
 }
 
 impl Shared {
@@ -156,6 +163,7 @@ impl Shared {
             catalog: ArcSwap::from_pointee(catalog),
             write: Mutex::new(()),
             changes,
+            mounted_in: Mutex::new(Vec::new()),
             // A per-process key unless the server shares one across replicas.
             state_key: state_key.unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
         }
@@ -177,8 +185,7 @@ impl Shared {
         if publish {
             self.catalog.store(Arc::new(next));
             for kind in changed {
-                // No receivers is fine: nobody is connected.
-                let _ = self.changes.send(Change::List(kind));
+                self.announce(Change::List(kind));
             }
         }
         Ok(result)
@@ -199,8 +206,7 @@ impl Shared {
         let changed = f(&mut next, &self.schema)?;
         if changed {
             self.catalog.store(Arc::new(next));
-            // No receivers is fine: nobody is connected.
-            let _ = self.changes.send(Change::List(kind));
+            self.announce(Change::List(kind));
         }
         Ok(changed)
     }

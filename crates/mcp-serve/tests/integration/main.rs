@@ -19,6 +19,7 @@ mod listen;
 mod macros;
 mod middleware;
 mod middleware_builtins;
+mod mount;
 mod openapi;
 mod otel;
 mod platform;
