@@ -34,3 +34,4 @@ mod tasks;
 mod telemetry;
 mod tls;
 mod ui;
+mod visibility;
