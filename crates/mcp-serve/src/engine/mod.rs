@@ -47,7 +47,7 @@ use mcp_serve_core::types::{CacheScope, Implementation};
 use tokio::sync::broadcast;
 
 pub use catalog::{ListKind, RegistrationError};
-pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply};
+pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply, RestoreError, SessionState};
 pub use handle::ServerHandle;
 
 use crate::context::StateMap;

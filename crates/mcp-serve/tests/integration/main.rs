@@ -28,6 +28,7 @@ mod proxy;
 mod schema_conformance;
 mod scoped_lists;
 mod serving;
+mod shared_sessions;
 mod stdio;
 mod subscriptions;
 mod tasks;
