@@ -24,6 +24,18 @@ bash scripts/lean-build.sh 2>&1 | tee "$lean_out"
 lean_passed=$(grep -oE '^lean-build: [0-9]+ passed' "$lean_out" | awk '{print $2}')
 rm -f "$lean_out"
 
+step "system packages the tests start (redis-server)"
+# The shared-session tests run a real redis-server on 127.0.0.1 (Debian's package).
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "redis-server is needed by the tests: install it (Debian/Ubuntu: sudo apt-get install redis-server)" >&2
+    exit 1
+  fi
+fi
+redis-server --version
+
 step "cargo test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

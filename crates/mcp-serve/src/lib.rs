@@ -40,7 +40,8 @@
 //! - [`engine`]: the protocol core both eras share, and
 //!   [`ServerHandle`](engine::ServerHandle), which transports connect to.
 //! - [`transport`]: stdio and Streamable HTTP, written on the engine's
-//!   public API only.
+//!   public API only; `cluster` (feature `redis`): state shared by
+//!   replicas, in Redis.
 //! - [`server`]: the [`Server`](server::Server) builder and its runners.
 //! - [`client`], [`testing`], [`proxy`]: a dual-era client, the
 //!   `TestClient`, and proxying another server; `openapi`: an HTTP API's
@@ -89,6 +90,8 @@
 //! - `otel`: OTLP export of the request spans.
 //! - `openapi`: [`openapi`], an HTTP API's OpenAPI document served as tools,
 //!   resources and templates (adds `client`, a YAML parser).
+//! - `redis`: `cluster`, state shared by replicas behind a load balancer
+//!   (legacy sessions), in Redis or Valkey (redis-rs).
 //!
 //! ```toml
 //! # A stdio-only server: no HTTP stack, TLS or schema validator.
@@ -98,6 +101,8 @@
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "redis")]
+pub mod cluster;
 pub mod complete;
 pub mod context;
 pub mod engine;

@@ -934,7 +934,10 @@ impl ServerHandle {
     /// [`ServerHandle::serve_http`], over TLS when `tls` names the files.
     #[cfg(feature = "http")]
     async fn serve_http_with(&self, addr: std::net::SocketAddr, tls: TlsArgs) -> Result<(), ServeError> {
-        #[cfg_attr(not(any(feature = "auth", feature = "tls")), allow(unused_mut))]
+        #[cfg_attr(
+            not(any(feature = "auth", feature = "tls", feature = "redis")),
+            allow(unused_mut)
+        )]
         let mut options = crate::transport::http::HttpOptions::default();
         #[cfg(feature = "tls")]
         if let Some(files) = tls {
@@ -942,6 +945,17 @@ impl ServerHandle {
         }
         #[cfg(not(feature = "tls"))]
         let _ = tls;
+        #[cfg(feature = "redis")]
+        if let Some(redis) =
+            crate::cluster::Redis::from_env().map_err(|e| ServeError::Usage(e.to_string()))?
+        {
+            tracing::info!(
+                ?redis,
+                "legacy sessions shared through Redis ({})",
+                crate::cluster::REDIS_URL_ENV
+            );
+            options = options.session_store(Arc::new(redis.session_store()));
+        }
         #[cfg(feature = "auth")]
         if self.auth().is_none() {
             if let Some(auth) = crate::auth::Auth::from_env().map_err(ServeError::Usage)? {

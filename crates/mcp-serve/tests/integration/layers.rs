@@ -20,7 +20,7 @@ fn layer(module: &str) -> Option<u8> {
         "error" | "extension" | "middleware" | "schema" | "complete" | "probe" | "context" | "tool"
         | "resource" | "prompt" | "tasks" | "telemetry" | "auth" => 1,
         "engine" => 2,
-        "transport" => 3,
+        "transport" | "cluster" => 3,
         "server" => 4,
         "client" | "testing" | "proxy" | "openapi" | "fuzzing" => 5,
         // The crate root and its re-export modules sit above everything.

@@ -102,7 +102,12 @@ async fn messages(resp: reqwest::Response) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_session_started_on_one_replica_is_served_by_another() {
-    let store: Arc<dyn SessionStore> = Arc::new(InMemorySessionStore::default());
+    exercise(Arc::new(InMemorySessionStore::default())).await;
+}
+
+/// A session started on one replica, used, re-levelled, subscribed and
+/// ended across two replicas sharing `store`.
+async fn exercise(store: Arc<dyn SessionStore>) {
     let a = replica_with("a", Arc::clone(&store)).await;
     let b = replica_with("b", Arc::clone(&store)).await;
     let sid = initialize(&a.url).await;
@@ -213,4 +218,184 @@ async fn an_unreachable_store_is_a_clear_503_not_a_404() {
         body.contains("session store is unreachable") && body.contains("connection refused"),
         "{body}"
     );
+}
+
+/// The same, and Redis going away and coming back, with a real
+/// `redis-server` on 127.0.0.1 (Debian's `redis-server`; `scripts/test.sh`
+/// installs it).
+#[cfg(feature = "redis")]
+mod with_redis {
+    use std::process::{Child, Command, Stdio};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use mcp_serve::cluster::Redis;
+    use mcp_serve::transport::http::{SessionStore, StoredSession};
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    use super::super::http::{client, send};
+    use super::{exercise, in_session, initialize, messages, replica_with};
+
+    /// A `redis-server` child, killed on drop.
+    struct RedisServer {
+        child: Child,
+        port: u16,
+    }
+
+    impl RedisServer {
+        async fn start_on(port: u16) -> RedisServer {
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server must be installed (Debian: apt-get install redis-server; scripts/test.sh does it)");
+            let server = RedisServer { child, port };
+            let redis = Redis::connect(&server.url()).unwrap();
+            for _ in 0..100 {
+                if redis.ping().await.is_ok() {
+                    return server;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("redis-server did not answer on port {port} within 5 s");
+        }
+
+        async fn start() -> RedisServer {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            RedisServer::start_on(port).await
+        }
+
+        fn url(&self) -> String {
+            format!("redis://127.0.0.1:{}/", self.port)
+        }
+
+        fn stop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for RedisServer {
+        fn drop(&mut self) {
+            self.stop();
+        }
+    }
+
+    #[tokio::test]
+    async fn replicas_share_sessions_through_redis() {
+        let server = RedisServer::start().await;
+        let redis = Redis::connect(&server.url()).unwrap().prefix("test-a:");
+        exercise(Arc::new(redis.session_store())).await;
+    }
+
+    #[tokio::test]
+    async fn a_session_is_a_hash_that_expires() {
+        let server = RedisServer::start().await;
+        let redis = Redis::connect(&server.url()).unwrap().prefix("test-b:");
+        let store = redis.session_store();
+        let state = serde_json::from_value(json!({
+            "protocolVersion": "2025-11-25", "capabilities": {"roots": {}},
+            "clientInfo": {"name": "c", "version": "1"}, "initialized": true,
+            "logLevel": "warning", "subscriptions": ["a://1", "b://2"],
+        }))
+        .unwrap();
+        let stored = StoredSession::new(state, Some("alice".into()));
+        store.save("s1", &stored, Duration::from_secs(60)).await.unwrap();
+        assert_eq!(store.load("s1").await.unwrap(), Some(stored.clone()));
+        // Straight from Redis: a hash with a time to live, under the prefix.
+        let conn = ::redis::Client::open(server.url()).unwrap();
+        let mut conn = conn.get_multiplexed_async_connection().await.unwrap();
+        let ttl: i64 = ::redis::cmd("PTTL")
+            .arg("test-b:session:s1")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!((1..=60_000).contains(&ttl), "{ttl}");
+        let kind: String = ::redis::cmd("TYPE")
+            .arg("test-b:session:s1")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(kind, "hash");
+        let bytes: i64 = ::redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg("test-b:session:s1")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        println!("one legacy session in Redis: {bytes} bytes (MEMORY USAGE)");
+        // Saving without an owner drops the old one.
+        let unowned = StoredSession::new(stored.state.clone(), None);
+        store.save("s1", &unowned, Duration::from_secs(60)).await.unwrap();
+        assert_eq!(store.load("s1").await.unwrap(), Some(unowned));
+        store.remove("s1").await.unwrap();
+        assert_eq!(store.load("s1").await.unwrap(), None);
+        // Garbage in the store is an error, not a panic.
+        let _: () = ::redis::cmd("HSET")
+            .arg("test-b:session:bad")
+            .arg("state")
+            .arg("{not json")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let e = store.load("bad").await.unwrap_err();
+        assert!(e.to_string().contains("unreadable"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn redis_down_is_reported_and_survived() {
+        let mut server = RedisServer::start().await;
+        let port = server.port;
+        let redis = Redis::connect(&server.url()).unwrap().prefix("test-c:");
+        let store: Arc<dyn SessionStore> = Arc::new(redis.session_store());
+        let a = replica_with("a", Arc::clone(&store)).await;
+        let b = replica_with("b", Arc::clone(&store)).await;
+        let ready = |url: &str| {
+            let url = url.replace("/mcp", "/readyz");
+            async move { send(client().get(url)).await }
+        };
+        assert_eq!(ready(&a.url).await.status(), StatusCode::OK);
+        let sid = initialize(&a.url).await;
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "replica", "arguments": {}}});
+
+        server.stop();
+        let resp = ready(&a.url).await;
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let why = resp.text().await.unwrap();
+        assert!(why.contains("session store is unreachable"), "{why}");
+        // The replica that holds the session goes on serving it; the other
+        // says clearly why it cannot.
+        let v = &messages(send(in_session(&a.url, &sid, &call)).await).await[0];
+        assert_eq!(v["result"]["content"][0]["text"], "a", "{v}");
+        let resp = send(in_session(&b.url, &sid, &call)).await;
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let why = resp.text().await.unwrap();
+        assert!(
+            why.contains("session store is unreachable") && why.contains("Redis"),
+            "{why}"
+        );
+
+        // Redis comes back (empty: it kept nothing on disk). The replicas
+        // reconnect on their own; the session is saved again by the replica
+        // that holds it on its next change, and new sessions work anywhere.
+        let _server = RedisServer::start_on(port).await;
+        let mut ok = false;
+        for _ in 0..100 {
+            if ready(&a.url).await.status() == StatusCode::OK {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(ok, "/readyz recovers once Redis is back");
+        let sid2 = initialize(&b.url).await;
+        let v = &messages(send(in_session(&a.url, &sid2, &call)).await).await[0];
+        assert_eq!(v["result"]["content"][0]["text"], "a", "{v}");
+    }
 }

@@ -1,6 +1,6 @@
 //! The liveness and readiness probes: `/healthz` answers 200 while the
 //! process serves; `/readyz` answers 503 while the server drains or its task
-//! store is unreachable. Both skip the Host check (platform probes use the
+//! store (or shared session store) is unreachable. Both skip the Host check (platform probes use the
 //! pod's address) and the request cap.
 
 use std::time::Duration;
@@ -39,6 +39,23 @@ pub(super) async fn answer(shared: &Shared, path: &str) -> Option<Response<McpBo
     }
     if shared.draining.is_cancelled() {
         return Some(text(StatusCode::SERVICE_UNAVAILABLE, "draining: shutting down"));
+    }
+    if let Some(store) = &options.session_store {
+        match tokio::time::timeout(STORE_CHECK, store.check()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => {
+                return Some(text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("the session store is unreachable: {why}"),
+                ));
+            }
+            Err(_) => {
+                return Some(text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the session store did not answer within 2 s",
+                ));
+            }
+        }
     }
     Some(
         match tokio::time::timeout(STORE_CHECK, shared.server.ready()).await {

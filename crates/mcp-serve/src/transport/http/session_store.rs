@@ -101,6 +101,12 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Forgets the session `id` (no error when it is not there).
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Whether the store answers; `/readyz` reports a replica unready while
+    /// it does not. Always `Ok` unless the store overrides it.
+    fn check(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// A [`SessionStore`] in this process's memory: for tests, and for several

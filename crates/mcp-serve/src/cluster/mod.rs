@@ -1,0 +1,16 @@
+//! State shared by the replicas of a server behind a load balancer: what one
+//! replica knows, the others find (feature `redis`).
+//!
+//! - [`Redis`]: one multiplexed, reconnecting connection per process, from
+//!   `MCP_SERVE_REDIS_URL` ([`REDIS_URL_ENV`]) or code.
+//! - [`RedisSessionStore`]: legacy (`Mcp-Session-Id`) sessions, so a
+//!   session's next request may land on any replica
+//!   ([`HttpOptions::session_store`](crate::transport::http::HttpOptions::session_store)).
+//!
+//! `Server::run` and `ServerHandle::serve_http` use the stores on their own
+//! when `MCP_SERVE_REDIS_URL` is set, and `/readyz` then reports whether
+//! Redis answers.
+
+mod redis;
+
+pub use self::redis::{Error, REDIS_URL_ENV, Redis, RedisSessionStore};
