@@ -214,7 +214,7 @@ async def run(args: argparse.Namespace) -> None:
             # A server of its own: the burst less the add(2,3) already made, plus what the
             # bucket refilled meanwhile (nothing when the calls take under 0.5 s).
             extra, burst = Adds.ok - ok_before, BURST - 1
-            refilled = math.ceil((time.monotonic() - started) / REFILL_S)
+            refilled = math.floor((time.monotonic() - started) / REFILL_S)
             check(
                 burst <= extra <= burst + refilled,
                 f"expected {burst} more adds before the refusal (+ up to {refilled} refilled), got {extra}",

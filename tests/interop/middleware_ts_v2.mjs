@@ -184,7 +184,7 @@ async function runChecks(client, opts) {
         // A server of its own: the burst less the add(2,3) already made, plus what the bucket
         // refilled meanwhile (nothing when the calls take under 0.5 s).
         const extra = addsOk - okBefore, burst = BURST - 1;
-        const refilled = Math.ceil((performance.now() - started) / REFILL_MS);
+        const refilled = Math.floor((performance.now() - started) / REFILL_MS);
         check(burst <= extra && extra <= burst + refilled, `expected ${burst} more adds before the refusal (+ up to ${refilled} refilled), got ${extra}`);
     }
     log(`rate limit ok: refused after ${addsOk - okBefore} more calls: ${refusal.code} ${dump(refusal.message)} data=${dump(refusal.data)}`);
