@@ -6,10 +6,12 @@
 #   scripts/interop.sh --http [--lenient] [--verbose] <server command...>
 #   scripts/interop.sh --https [--lenient] [--verbose] <server command...>
 #   scripts/interop.sh --interactive [--http] [--verbose] <server command...>
+#   scripts/interop.sh --middleware [--http] [--verbose] <server command...>
 #   e.g. scripts/interop.sh target/debug/examples/quickstart
 #        scripts/interop.sh --http target/debug/examples/quickstart
 #        scripts/interop.sh --interactive target/debug/examples/interactive
 #        scripts/interop.sh --interactive --http target/debug/examples/interactive
+#        scripts/interop.sh --middleware target/debug/examples/middleware
 #
 # Clients (tests/interop/):
 #   python  python_client.py   PyPI `mcp` 2.x, Client(mode="auto"): server/discover probe on the
@@ -41,6 +43,15 @@
 # keyed raw elicitation, URL elicitation, cancellation and resource updates, and that the
 # handlers were reached the era's way: server->client requests on legacy sessions,
 # `input_required` round trips (MRTR) on 2026-07-28.
+#
+# --middleware: likewise, the checks of the middleware example (examples/middleware.rs):
+# middleware_python.py, middleware_ts_v1.mjs, middleware_ts_v2.mjs. Tags (`_meta`
+# "io.mcp-serve/tags") with the `admin` tag excluded, a tool made by a ToolTransform, a
+# rate-limit refusal (JSON-RPC -32000 with data.retryAfterMs), and the custom extension
+# com.example/call-counts: advertised in the capabilities (initialize or server/discover) and its
+# method counts/get sent through each SDK's generic request. Over stdio each client has a server
+# of its own and checks exact counts; over --http they share one server and one caller
+# (127.0.0.1), so the rate limit may already be spent and the counts are lower bounds.
 #
 # First run installs the clients into ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop/
 # (a venv keyed by requirements.txt, a node_modules dir installed with `npm ci` from
@@ -74,11 +85,13 @@ VERBOSE=0
 HTTP=0
 HTTPS=0
 INTERACTIVE=0
+MIDDLEWARE=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --http) HTTP=1; shift ;;
         --https) HTTP=1; HTTPS=1; shift ;;
         --interactive) INTERACTIVE=1; shift ;;
+        --middleware) MIDDLEWARE=1; shift ;;
         --lenient) LENIENT=(--lenient); shift ;;
         --verbose|-v) VERBOSE=1; shift ;;
         -h|--help) usage ;;
@@ -87,6 +100,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ $# -gt 0 ]] || usage
+[[ $INTERACTIVE -eq 0 || $MIDDLEWARE -eq 0 ]] || { echo "--interactive and --middleware are different example servers: pick one" >&2; exit 2; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/tests/interop"
@@ -94,6 +108,8 @@ CACHE="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop"
 TIMEOUT="${INTEROP_TIMEOUT:-60}"
 if [[ $INTERACTIVE -eq 1 ]]; then
     PY_SCRIPT=interactive_python.py V1_SCRIPT=interactive_ts_v1.mjs V2_SCRIPT=interactive_ts_v2.mjs
+elif [[ $MIDDLEWARE -eq 1 ]]; then
+    PY_SCRIPT=middleware_python.py V1_SCRIPT=middleware_ts_v1.mjs V2_SCRIPT=middleware_ts_v2.mjs
 else
     PY_SCRIPT=python_client.py V1_SCRIPT=ts_v1_client.mjs V2_SCRIPT=ts_v2_client.mjs
 fi

@@ -81,6 +81,14 @@ INTEROP_FLAGS=--interactive run_interop env INTEROP_CLIENTS="python ts-v2" INTER
   INTEROP_PYTHON_ARGS="--mode legacy" INTEROP_TS_V2_ARGS="--mode legacy"
 INTEROP_FLAGS="--interactive --http" run_interop env
 
+step "official clients against middleware, tags, a tool transform and a custom extension (examples/middleware)"
+cargo build --quiet --example middleware
+server=target/debug/examples/middleware
+INTEROP_FLAGS=--middleware run_interop env
+INTEROP_FLAGS=--middleware run_interop env INTEROP_CLIENTS="python ts-v2" INTEROP_EXPECT_ERA=legacy \
+  INTEROP_PYTHON_ARGS="--mode legacy" INTEROP_TS_V2_ARGS="--mode legacy"
+INTEROP_FLAGS="--middleware --http" run_interop env
+
 step "official MCP conformance suite against examples/everything over HTTP (0.1.16 all; 0.2.0-alpha.12 for 2025-11-25 and 2026-07-28)"
 out="$(mktemp)"
 set +e
