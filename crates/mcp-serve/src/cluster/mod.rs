@@ -6,11 +6,14 @@
 //! - [`RedisSessionStore`]: legacy (`Mcp-Session-Id`) sessions, so a
 //!   session's next request may land on any replica
 //!   ([`HttpOptions::session_store`](crate::transport::http::HttpOptions::session_store)).
+//! - [`RedisBus`]: the cluster bus on pub/sub, so list changes and resource
+//!   updates reach the clients of every replica
+//!   ([`ServerHandle::join_bus`](crate::engine::ServerHandle::join_bus)).
 //!
-//! `Server::run` and `ServerHandle::serve_http` use the stores on their own
-//! when `MCP_SERVE_REDIS_URL` is set, and `/readyz` then reports whether
-//! Redis answers.
+//! `Server::run` and `ServerHandle::serve_http` use the store and join the
+//! bus on their own when `MCP_SERVE_REDIS_URL` is set, and `/readyz` then
+//! reports whether Redis answers.
 
 mod redis;
 
-pub use self::redis::{Error, REDIS_URL_ENV, Redis, RedisSessionStore};
+pub use self::redis::{Error, REDIS_URL_ENV, Redis, RedisBus, RedisSessionStore};

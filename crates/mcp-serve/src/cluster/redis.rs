@@ -64,6 +64,7 @@ pub enum Error {
 /// ```
 #[derive(Clone)]
 pub struct Redis {
+    client: ::redis::Client,
     conn: ConnectionManager,
     prefix: Arc<str>,
 }
@@ -104,8 +105,9 @@ impl Redis {
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         Ok(Redis {
+            client,
             conn,
             prefix: Arc::from("mcp-serve:"),
         })
@@ -165,6 +167,19 @@ impl Redis {
     /// ```
     pub fn session_store(&self) -> RedisSessionStore {
         RedisSessionStore { redis: self.clone() }
+    }
+
+    /// The cluster bus on this Redis: pub/sub channels, one per topic (see
+    /// [`ServerHandle::join_bus`](crate::engine::ServerHandle::join_bus)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bus = mcp_serve::cluster::Redis::connect("redis://127.0.0.1:6379").unwrap().bus();
+    /// # let _ = bus;
+    /// # }
+    /// ```
+    pub fn bus(&self) -> RedisBus {
+        RedisBus { redis: self.clone() }
     }
 
     fn key(&self, kind: &str, id: &str) -> String {
@@ -248,5 +263,86 @@ impl SessionStore for RedisSessionStore {
                 .await
                 .map_err(|e| StoreError::new(e.to_string()))
         })
+    }
+}
+
+/// The cluster bus on Redis pub/sub: `PUBLISH` on the shared multiplexed
+/// connection, and one subscriber connection per topic that subscribes
+/// again (with backoff up to 2 s) whenever it is lost. What is published
+/// while a subscriber is cut off is lost to it, as pub/sub goes.
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> anyhow::Result<()> {
+/// use std::sync::Arc;
+/// let redis = mcp_serve::cluster::Redis::connect("redis://127.0.0.1:6379")?;
+/// let server = mcp_serve::prelude::Server::new("demo", "1.0.0").into_handle()?;
+/// server.join_bus(Arc::new(redis.bus()));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RedisBus {
+    redis: Redis,
+}
+
+impl crate::engine::Bus for RedisBus {
+    fn publish<'a>(
+        &'a self,
+        topic: &'a str,
+        payload: Vec<u8>,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let mut conn = self.redis.conn.clone();
+            conn.publish::<_, _, ()>(self.redis.key("bus", topic), payload)
+                .await
+                .map_err(|e| format!("Redis: {e}"))
+        })
+    }
+
+    fn subscribe(&self, topic: &str) -> futures::stream::BoxStream<'static, Vec<u8>> {
+        use futures::StreamExt;
+        let channel = self.redis.key("bus", topic);
+        let client = self.redis.client.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(1024);
+        tokio::spawn(async move {
+            let mut delay = Duration::from_millis(100);
+            loop {
+                match client.get_async_pubsub().await {
+                    Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+                        Ok(()) => {
+                            delay = Duration::from_millis(100);
+                            let mut messages = pubsub.on_message();
+                            loop {
+                                tokio::select! {
+                                    m = messages.next() => match m {
+                                        Some(m) => {
+                                            if tx.send(m.get_payload_bytes().to_vec()).await.is_err() {
+                                                return;
+                                            }
+                                        }
+                                        None => break,
+                                    },
+                                    () = tx.closed() => return,
+                                }
+                            }
+                            tracing::warn!(%channel, "lost the Redis bus subscription; subscribing again");
+                        }
+                        Err(e) => {
+                            tracing::warn!(%channel, error = %e, "cannot subscribe to the Redis bus; retrying")
+                        }
+                    },
+                    Err(e) => {
+                        tracing::debug!(%channel, error = %e, "cannot reach Redis for the bus; retrying")
+                    }
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = tx.closed() => return,
+                }
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        });
+        Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|v| (v, rx))
+        }))
     }
 }

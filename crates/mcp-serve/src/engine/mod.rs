@@ -25,6 +25,7 @@
 //!   tasks extension backed by the server's task store).
 
 mod ask;
+mod bus;
 pub(crate) mod catalog;
 pub(crate) mod connection;
 pub(crate) mod extensions;
@@ -46,6 +47,7 @@ use arc_swap::ArcSwap;
 use mcp_serve_core::types::{CacheScope, Implementation};
 use tokio::sync::broadcast;
 
+pub use bus::{Bus, LocalBus};
 pub use catalog::{ListKind, RegistrationError};
 pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply, RestoreError, SessionState};
 pub use handle::ServerHandle;
@@ -137,6 +139,8 @@ pub(crate) struct Shared {
     pub(crate) tasks: tasks::modern::TaskRuntime,
     /// The servers this one is mounted in (see `Server::mount`).
     pub(crate) mounted_in: Mutex<Vec<mount::Parent>>,
+    /// Where changes go to reach the other replicas, once joined.
+    pub(crate) bus: std::sync::OnceLock<bus::Outbox>,
 }
 
 impl Shared {
@@ -164,6 +168,7 @@ impl Shared {
             write: Mutex::new(()),
             changes,
             mounted_in: Mutex::new(Vec::new()),
+            bus: std::sync::OnceLock::new(),
             // A per-process key unless the server shares one across replicas.
             state_key: state_key.unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
         }

@@ -288,6 +288,9 @@ impl Shared {
     pub(crate) fn announce(&self, change: Change) {
         // No receivers is fine: nobody is connected.
         let _ = self.changes.send(change.clone());
+        if let Some(bus) = self.bus.get() {
+            let _ = bus.send(change.clone());
+        }
         let parents: Vec<(Arc<Shared>, String)> = {
             let mut list = self
                 .mounted_in

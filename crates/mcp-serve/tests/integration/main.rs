@@ -7,6 +7,7 @@
 mod auth;
 mod catalog;
 mod client;
+mod cluster_bus;
 mod engine;
 mod extensions;
 mod hardening;

@@ -224,7 +224,7 @@ async fn an_unreachable_store_is_a_clear_503_not_a_404() {
 /// `redis-server` on 127.0.0.1 (Debian's `redis-server`; `scripts/test.sh`
 /// installs it).
 #[cfg(feature = "redis")]
-mod with_redis {
+pub(super) mod with_redis {
     use std::process::{Child, Command, Stdio};
     use std::sync::Arc;
     use std::time::Duration;
@@ -238,13 +238,13 @@ mod with_redis {
     use super::{exercise, in_session, initialize, messages, replica_with};
 
     /// A `redis-server` child, killed on drop.
-    struct RedisServer {
+    pub(crate) struct RedisServer {
         child: Child,
-        port: u16,
+        pub(crate) port: u16,
     }
 
     impl RedisServer {
-        async fn start_on(port: u16) -> RedisServer {
+        pub(crate) async fn start_on(port: u16) -> RedisServer {
             let child = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
                 .stdout(Stdio::null())
@@ -262,7 +262,7 @@ mod with_redis {
             panic!("redis-server did not answer on port {port} within 5 s");
         }
 
-        async fn start() -> RedisServer {
+        pub(crate) async fn start() -> RedisServer {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .unwrap()
                 .local_addr()
@@ -271,11 +271,11 @@ mod with_redis {
             RedisServer::start_on(port).await
         }
 
-        fn url(&self) -> String {
+        pub(crate) fn url(&self) -> String {
             format!("redis://127.0.0.1:{}/", self.port)
         }
 
-        fn stop(&mut self) {
+        pub(crate) fn stop(&mut self) {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
