@@ -27,6 +27,7 @@ mod proxy;
 mod schema_conformance;
 mod scoped_lists;
 mod serving;
+mod state_keys;
 mod stdio;
 mod subscriptions;
 mod tasks;
