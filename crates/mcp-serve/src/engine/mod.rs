@@ -51,7 +51,7 @@ use tokio::sync::broadcast;
 pub use catalog::{ListKind, RegistrationError};
 pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply};
 pub use handle::ServerHandle;
-pub use state_keys::{MAX_KEYS, MIN_KEY_BYTES, REQUEST_STATE_KEY_ENV, RequestStateKeys};
+pub use state_keys::{REQUEST_STATE_KEY_ENV, RequestStateKeys};
 
 use crate::context::StateMap;
 use crate::schema::SchemaSettings;

@@ -26,15 +26,6 @@ use crate::error::RegistrationError;
 /// ```
 pub const REQUEST_STATE_KEY_ENV: &str = "MCP_SERVE_REQUEST_STATE_KEY";
 
-/// The fewest bytes a key given in [`REQUEST_STATE_KEY_ENV`] may decode to:
-/// the output size of HMAC-SHA256, below which a key is easier to guess than
-/// the signature.
-pub const MIN_KEY_BYTES: usize = 32;
-
-/// The most keys a list may hold: a `requestState` that no key verifies is
-/// checked against each of them.
-pub const MAX_KEYS: usize = 16;
-
 /// The keys that sign and verify `requestState`: the first signs, any of
 /// them verifies. Its `Debug` shows how many keys there are, never the keys.
 ///
@@ -63,11 +54,32 @@ impl std::fmt::Debug for RequestStateKeys {
 }
 
 impl RequestStateKeys {
+    /// The fewest bytes a key given in [`REQUEST_STATE_KEY_ENV`] may decode
+    /// to: the output size of HMAC-SHA256, below which a key is easier to
+    /// guess than the signature.
+    ///
+    /// ```
+    /// use mcp_serve::engine::RequestStateKeys;
+    /// let short = "c2hvcnQ=".parse::<RequestStateKeys>().unwrap_err(); // 5 bytes
+    /// assert!(short.contains(&format!("fewer than {}", RequestStateKeys::MIN_KEY_BYTES)));
+    /// ```
+    pub const MIN_KEY_BYTES: usize = 32;
+
+    /// The most keys a list may hold: a `requestState` that no key verifies
+    /// is checked against each of them.
+    ///
+    /// ```
+    /// use mcp_serve::engine::RequestStateKeys;
+    /// let too_many = vec![b"k".to_vec(); RequestStateKeys::MAX_KEYS + 1];
+    /// assert!(RequestStateKeys::new(too_many).is_err());
+    /// ```
+    pub const MAX_KEYS: usize = 16;
+
     /// Keys given as bytes, the signing key first.
     ///
     /// # Errors
     /// No key, an empty key (anyone could sign with it), or more than
-    /// [`MAX_KEYS`] keys.
+    /// [`Self::MAX_KEYS`] keys.
     ///
     /// ```
     /// use mcp_serve::engine::RequestStateKeys;
@@ -87,10 +99,11 @@ impl RequestStateKeys {
                     .into(),
             );
         }
-        if keys.len() > MAX_KEYS {
+        if keys.len() > Self::MAX_KEYS {
             return Err(format!(
-                "{} request state keys given: keep at most {MAX_KEYS} (the signing key and the ones it replaced)",
-                keys.len()
+                "{} request state keys given: keep at most {} (the signing key and the ones it replaced)",
+                keys.len(),
+                Self::MAX_KEYS
             ));
         }
         Ok(RequestStateKeys { keys })
@@ -186,7 +199,7 @@ impl std::str::FromStr for RequestStateKeys {
 
     /// Reads keys written as in [`REQUEST_STATE_KEY_ENV`]: comma-separated,
     /// each base64 (standard or URL-safe, padding optional) of at least
-    /// [`MIN_KEY_BYTES`] bytes, the signing key first.
+    /// [`Self::MIN_KEY_BYTES`] bytes, the signing key first.
     ///
     /// ```
     /// use mcp_serve::engine::RequestStateKeys;
@@ -224,10 +237,11 @@ impl std::str::FromStr for RequestStateKeys {
             let key = STANDARD_NO_PAD
                 .decode(standard.as_bytes())
                 .map_err(|_| format!("{which} is not base64: {}", Self::HOW))?;
-            if key.len() < MIN_KEY_BYTES {
+            if key.len() < Self::MIN_KEY_BYTES {
                 return Err(format!(
-                    "{which} is {} bytes, fewer than {MIN_KEY_BYTES}: {}",
+                    "{which} is {} bytes, fewer than {}: {}",
                     key.len(),
+                    Self::MIN_KEY_BYTES,
                     Self::HOW
                 ));
             }
@@ -273,7 +287,7 @@ mod tests {
                 "{value:?}: {err}"
             );
         }
-        let many = vec![other.clone(); MAX_KEYS + 1].join(",");
+        let many = vec![other.clone(); RequestStateKeys::MAX_KEYS + 1].join(",");
         assert!(
             many.parse::<RequestStateKeys>()
                 .unwrap_err()
