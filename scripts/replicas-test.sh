@@ -7,10 +7,12 @@
 #   scripts/replicas-test.sh
 #
 # Scenarios, with two stdlib-only Python clients (tests/replicas/mrtr_across.py for a modern
-# call, legacy_session.py for a legacy session):
+# call, legacy_session.py for a legacy session) and the official Python SDK client
+# (official_mrtr.py, from the venv scripts/interop.sh installs, installed here when missing):
 #   - shared key: every replica has the same MCP_SERVE_REQUEST_STATE_KEY; a modern-era
 #     (2026-07-28) call answered `input_required` on one replica is retried, with the answer and
-#     the requestState, on another, and finishes;
+#     the requestState, on another, and finishes; the official client's `book_trip` (a form,
+#     sampling and roots: three retries) is booked across replicas;
 #   - rotation: replicas in the middle of a key rotation ("OLD,NEW" on one, "NEW,OLD" on the
 #     others) finish each other's retries, in every direction;
 #   - per-process keys (no MCP_SERVE_REQUEST_STATE_KEY) and different keys per replica: the same
@@ -76,6 +78,30 @@ command -v curl >/dev/null 2>&1 || apt_install curl || die "cannot install curl"
 apt_install haproxy redis-server || die "cannot install haproxy and redis-server (apt-get needs root)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 [[ -x "$HAPROXY" ]] || die "haproxy is not on PATH after installing it"
+
+# The official Python SDK client, in the venv scripts/interop.sh keeps (same key, same place).
+PY_ENV=""
+install_python() {
+    local src="$ROOT/tests/interop" dir key log
+    dir="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop"
+    key="$( { cat "$src/requirements.txt"; python3 -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
+    PY_ENV="$dir/venv-$key"
+    [[ -f "$PY_ENV/.installed" ]] && return 0
+    mkdir -p "$dir"
+    log="$CACHE/install-python.log"
+    rm -rf "$PY_ENV"
+    if { python3 -m venv "$PY_ENV" &&
+         "$PY_ENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+             -r "$src/requirements.txt"; } >"$log" 2>&1; then
+        touch "$PY_ENV/.installed"
+        return 0
+    fi
+    rm -rf "$PY_ENV"
+    tail -n 20 "$log" | sed 's/^/    | /'
+    PY_ENV=""
+    return 1
+}
+install_python || fail "pip install of the official Python client failed (log: $CACHE/install-python.log)"
 
 echo "[replicas] $("$HAPROXY" -v | head -1)"
 echo "[replicas] cargo build --example interactive"
@@ -168,6 +194,31 @@ across() {
     rm -f "$out"
 }
 
+# official NAME EXPECT: the official Python client books a trip through $LB (three multi
+# round-trip retries, which round-robin spreads); EXPECT is `ok` (booked, and HAProxy's log shows
+# the calls reached at least two replicas) or `refused` (a retry refused: integrity check).
+official() {
+    local name="$1" expect="$2" out st before spread
+    [[ -n "$PY_ENV" ]] || { fail "$name: no official Python client"; return; }
+    before=$(wc -l <"$CACHE/haproxy.log")
+    out="$(mktemp)"
+    set +e
+    timeout "$STEP_TIMEOUT" "$PY_ENV/bin/python" "$SRC/official_mrtr.py" "$LB" >"$out" 2>&1
+    st=$?
+    set -e
+    sed 's/^/    | /' "$out"
+    spread=$(tail -n +"$((before + 1))" "$CACHE/haproxy.log" | grep '"POST /mcp' | grep -o 'replicas/r[0-9]' | sort -u | wc -l)
+    echo "    | POST /mcp reached $spread replicas"
+    case "$expect" in
+        ok) if [[ $st -eq 0 && $spread -ge 2 ]] && grep -q '^PASS ' "$out"; then pass "$name"
+            else fail "$name (client exit $st, $spread replicas)"; fi ;;
+        refused)
+            if [[ $st -ne 0 ]] && grep -q '^REFUSED -32602 .*integrity check failed' "$out"; then pass "$name"
+            else fail "$name: the retry was not refused as expected (client exit $st)"; fi ;;
+    esac
+    rm -f "$out"
+}
+
 # legacy NAME ARGS...: runs legacy_session.py $LB ARGS..., its output in $OUT and its status in
 # $ST.
 legacy() {
@@ -191,6 +242,7 @@ NEW="$(new_key)"
 
 if phase "round-robin, one shared key" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
     for n in 1 2 3; do across "shared key: an MRTR retry finishes on another replica (run $n)" ok; done
+    official "shared key: the official Python client's elicitation, sampling and roots retries cross replicas" ok
     # What the shared stores are for: a legacy session lives in one replica's memory, so its
     # very next message (notifications/initialized) reaches a replica that does not know it.
     legacy init
@@ -213,6 +265,7 @@ fi
 
 if phase "round-robin, per-process keys (MCP_SERVE_REQUEST_STATE_KEY unset)" haproxy.cfg - - -; then
     across "per-process keys: the retry on another replica is refused, and the client says so" refused
+    official "per-process keys: the official Python client's retry is refused too" refused
 fi
 
 if phase "round-robin, a different key per replica" haproxy.cfg "$(new_key)" "$(new_key)" "$(new_key)"; then
