@@ -269,6 +269,15 @@ pub enum RegistrationError {
         /// `name` or `URI`.
         key: &'static str,
     },
+    /// A server cannot be mounted as asked (see `Server::mount`): a bad
+    /// prefix, a prefix used twice, a name clash, or a cycle.
+    #[error("mount `{prefix}`: {reason}")]
+    Mount {
+        /// The prefix it was to be mounted under.
+        prefix: String,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// An extension cannot be declared as given.
     #[error("extension `{id}`: {reason}")]
     Extension {

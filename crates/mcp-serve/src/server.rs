@@ -20,6 +20,43 @@ enum Registration {
     Resource(crate::resource::Resource),
     Prompt(crate::prompt::Prompt),
     Transform(crate::tool::ToolTransform),
+    Mount(String, Result<ServerHandle, RegistrationError>),
+}
+
+/// What [`Server::mount`] takes: a [`Server`] (built when mounted) or the
+/// [`ServerHandle`] of a built one, which stays live: what is added to it
+/// later shows in the server it is mounted in.
+///
+/// ```
+/// use mcp_serve::prelude::*;
+/// use mcp_serve::server::IntoMount;
+/// let child = Server::new("weather", "1.0.0");
+/// assert!(child.into_mount().is_ok());
+/// ```
+pub trait IntoMount {
+    /// The built server.
+    ///
+    /// # Errors
+    /// The server could not be built.
+    fn into_mount(self) -> Result<ServerHandle, RegistrationError>;
+}
+
+impl IntoMount for Server {
+    fn into_mount(self) -> Result<ServerHandle, RegistrationError> {
+        self.into_handle()
+    }
+}
+
+impl IntoMount for ServerHandle {
+    fn into_mount(self) -> Result<ServerHandle, RegistrationError> {
+        Ok(self)
+    }
+}
+
+impl IntoMount for &ServerHandle {
+    fn into_mount(self) -> Result<ServerHandle, RegistrationError> {
+        Ok(self.clone())
+    }
 }
 
 /// An MCP server under construction: identity, tools, resources, prompts,
@@ -167,6 +204,70 @@ impl Server {
     #[must_use]
     pub fn transform_tool(mut self, transform: crate::tool::ToolTransform) -> Self {
         self.registrations.push(Registration::Transform(transform));
+        self
+    }
+
+    /// Serves another server's tools, resources, templates and prompts as
+    /// this one's, under `prefix`: its tool `forecast` is `weather_forecast`
+    /// here (the separator is `_`, see [`Server::mount_separator`]), its
+    /// prompts likewise, and its resource `config://units` is
+    /// `weather+config://units` (the prefix joins the URI scheme).
+    ///
+    /// Calls run the mounted server's own handlers with the caller's
+    /// request: progress, logging, elicitation, sampling and cancellation
+    /// reach the caller in either era, while [`Context::state`](crate::context::Context::state),
+    /// [`Context::server`](crate::context::Context::server) and the mounted server's middleware are its own.
+    /// Its tags, scopes and annotations come along, so this server's tag
+    /// rules, middleware and authorization apply to the mounted components
+    /// too. Mounting a [`ServerHandle`] is live: what is added to, removed
+    /// from, enabled or disabled on it later shows here, and clients are sent
+    /// `list_changed` (and `resources/updated` for its resources).
+    ///
+    /// A mounted name that clashes with one of this server's, or with
+    /// another mount's, makes [`Server::into_handle`] fail, as does a prefix
+    /// used twice. Components added to the mounted server later that clash
+    /// are skipped with a warning.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Tomorrow's weather.
+    /// #[tool]
+    /// fn forecast(city: String) -> String { format!("Sunny in {city}") }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> anyhow::Result<()> {
+    /// let weather = Server::new("weather", "1.0.0").tool(forecast);
+    /// let main = Server::new("main", "1.0.0").mount("weather", weather);
+    /// let client = mcp_serve::testing::TestClient::modern(main).await?;
+    /// let r = client.call_tool("weather_forecast", serde_json::json!({"city": "Oslo"})).await?;
+    /// assert_eq!(r.content[0].as_text(), Some("Sunny in Oslo"));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn mount(mut self, prefix: impl Into<String>, server: impl IntoMount) -> Self {
+        self.registrations
+            .push(Registration::Mount(prefix.into(), server.into_mount()));
+        self
+    }
+
+    /// What joins a mount's prefix and a tool or prompt name (`_` unless
+    /// set): with `"."`, a mounted `forecast` is `weather.forecast`.
+    /// Resource URIs always join with `+`, which keeps them valid URIs.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Tomorrow's weather.
+    /// #[tool]
+    /// fn forecast() -> &'static str { "Sunny" }
+    ///
+    /// let weather = Server::new("weather", "1.0.0").tool(forecast);
+    /// let main = Server::new("main", "1.0.0").mount_separator(".").mount("weather", weather);
+    /// assert_eq!(main.into_handle().unwrap().tool_names(), ["weather.forecast"]);
+    /// ```
+    #[must_use]
+    pub fn mount_separator(mut self, separator: impl Into<String>) -> Self {
+        self.options.mount_separator = Arc::from(separator.into());
         self
     }
 
@@ -586,6 +687,25 @@ impl Server {
                     duplicate("tool", name, "name", taken)?;
                     catalog.insert_transformed(&t, &self.schema)?;
                 }
+                Registration::Mount(prefix, child) => {
+                    crate::engine::mount::check_prefix(&prefix)?;
+                    if catalog.mounts.contains_key(&prefix) {
+                        return Err(RegistrationError::Mount {
+                            prefix,
+                            reason: "two servers are mounted under it; give one another prefix".into(),
+                        });
+                    }
+                    let child = child?.shared;
+                    catalog
+                        .mounts
+                        .insert(prefix.clone(), crate::engine::mount::Mounted::new(child));
+                    catalog.sync_mount(
+                        &prefix,
+                        &self.options.mount_separator,
+                        &crate::engine::mount::ALL,
+                        true,
+                    )?;
+                }
             }
         }
         if let Some(search) = self.search {
@@ -596,7 +716,7 @@ impl Server {
         if !self.layers.is_empty() {
             options.middleware = Some(Arc::new(crate::middleware::Chain::build(&self.layers)));
         }
-        Ok(Arc::new(Shared::new(
+        let shared = Arc::new(Shared::new(
             self.info,
             self.instructions,
             self.schema,
@@ -604,7 +724,12 @@ impl Server {
             self.state,
             catalog,
             crate::engine::RequestStateKeys::resolve(self.state_keys)?,
-        )))
+        ));
+        ServerHandle {
+            shared: Arc::clone(&shared),
+        }
+        .follow_mounts();
+        Ok(shared)
     }
 
     /// Builds the server, returning a handle to serve it and change it.

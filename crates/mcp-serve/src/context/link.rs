@@ -32,6 +32,10 @@ pub(crate) trait Served: Send + Sync + 'static {
     /// (middleware reads `idempotentHint` to decide on retries).
     fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations>;
 
+    /// Whether `name` is the tool search's tool that calls other tools by
+    /// name (see `ToolSearch`), whose target per-request rules must check.
+    fn is_search_call(&self, name: &str) -> bool;
+
     /// The engine itself, for layers above the handler API
     /// (`Context::server` hands out the engine's handle).
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;

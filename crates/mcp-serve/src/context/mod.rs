@@ -195,6 +195,34 @@ impl std::fmt::Debug for Context {
 }
 
 impl Context {
+    /// The same request, served by another server: a mounted server's
+    /// handlers see their own state, catalog and handle, while progress,
+    /// logging, input requests and cancellation still reach the caller.
+    pub(crate) fn rooted(&self, served: Arc<dyn Served>) -> Context {
+        let i = &self.inner;
+        let last = *i
+            .last_progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Context {
+            inner: Arc::new(RequestInfo {
+                id: i.id.clone(),
+                meta: i.meta.clone(),
+                version: i.version,
+                client_info: i.client_info.clone(),
+                client_capabilities: i.client_capabilities.clone(),
+                log_level: i.log_level,
+                http: i.http.clone(),
+                served,
+                peer: i.peer.clone(),
+                cancel: i.cancel.clone(),
+                interaction: i.interaction.clone(),
+                task: i.task.clone(),
+                last_progress: std::sync::Mutex::new(last),
+            }),
+        }
+    }
+
     /// The JSON-RPC id of the request.
     pub fn request_id(&self) -> Option<&RequestId> {
         self.inner.id.as_ref()

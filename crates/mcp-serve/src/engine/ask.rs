@@ -166,6 +166,7 @@ impl Served for super::Shared {
             "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
                 catalog.find_resource(name).map(|(r, _)| r.source.tags.clone())
             }
+            "resources/templates/list" => catalog.templates.get(name).map(|t| t.source.tags.clone()),
             _ => None,
         }
         .unwrap_or_default()
@@ -189,6 +190,14 @@ impl Served for super::Shared {
             })
             .collect();
         (entry.handler)(uri.to_owned(), vars, cx)
+    }
+
+    fn is_search_call(&self, name: &str) -> bool {
+        self.catalog
+            .load()
+            .search
+            .as_ref()
+            .is_some_and(|s| s.is_call(name))
     }
 
     fn tool_annotations(&self, name: &str) -> Option<mcp_serve_core::types::ToolAnnotations> {

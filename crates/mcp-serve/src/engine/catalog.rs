@@ -172,6 +172,8 @@ pub(crate) struct Catalog {
     pub(crate) lists: ListCache,
     /// The tool search's index of this snapshot, made on first search.
     pub(crate) search_index: std::sync::OnceLock<super::search::SearchIndex>,
+    /// Servers mounted here, by prefix (see `Server::mount`).
+    pub(crate) mounts: IndexMap<String, super::mount::Mounted>,
 }
 
 impl Clone for Catalog {
@@ -186,6 +188,7 @@ impl Clone for Catalog {
             search: self.search.clone(),
             lists: ListCache::default(),
             search_index: std::sync::OnceLock::new(),
+            mounts: self.mounts.clone(),
         }
     }
 }

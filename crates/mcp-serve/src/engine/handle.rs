@@ -377,20 +377,144 @@ impl ServerHandle {
         })
     }
 
+    /// Mounts a built server under `prefix` while this one runs (see
+    /// [`Server::mount`](crate::server::Server::mount) for what mounting
+    /// does); clients are sent `list_changed`. A gateway mounts a backend
+    /// this way when it connects.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    ///
+    /// /// Tomorrow's weather.
+    /// #[tool]
+    /// fn forecast() -> &'static str { "Sunny" }
+    ///
+    /// let main = Server::new("main", "1.0.0").into_handle().unwrap();
+    /// let weather = Server::new("weather", "1.0.0").tool(forecast).into_handle().unwrap();
+    /// main.mount("weather", &weather).unwrap();
+    /// assert_eq!(main.tool_names(), ["weather_forecast"]);
+    /// assert!(main.mount("weather", &weather).is_err()); // the prefix is taken
+    /// assert!(weather.mount("up", &main).is_err());      // a cycle
+    /// assert!(main.unmount("weather"));
+    /// assert!(main.tool_names().is_empty());
+    /// ```
+    ///
+    /// # Errors
+    /// A bad or taken prefix, a name that clashes with one this server has,
+    /// or a mount that would contain itself.
+    pub fn mount(&self, prefix: &str, server: &ServerHandle) -> Result<(), RegistrationError> {
+        super::mount::check_prefix(prefix)?;
+        let refuse = |reason: &str| RegistrationError::Mount {
+            prefix: prefix.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if server.shared.contains(&self.shared) {
+            return Err(refuse(
+                "the server is this one or contains it, and mounting it would make a cycle",
+            ));
+        }
+        let separator = Arc::clone(&self.shared.options.mount_separator);
+        self.shared.edit(|c, _| {
+            if c.mounts.contains_key(prefix) {
+                return Err(refuse("a server is mounted under it already; unmount it first"));
+            }
+            c.mounts.insert(
+                prefix.to_owned(),
+                super::mount::Mounted::new(Arc::clone(&server.shared)),
+            );
+            let changed = c.sync_mount(prefix, &separator, &super::mount::ALL, true)?;
+            Ok(((), true, changed))
+        })?;
+        self.follow_mounts();
+        Ok(())
+    }
+
+    /// Takes out the server mounted under `prefix` and everything it put
+    /// here; clients are sent `list_changed`. `false` when nothing is
+    /// mounted there.
+    ///
+    /// ```
+    /// let main = mcp_serve::prelude::Server::new("main", "1.0.0").into_handle().unwrap();
+    /// assert!(!main.unmount("weather"));
+    /// ```
+    pub fn unmount(&self, prefix: &str) -> bool {
+        let removed = self
+            .shared
+            .edit(|c, _| {
+                Ok(match c.unmount(prefix) {
+                    Some((child, changed)) => (Some(child), true, changed),
+                    None => (None, false, Vec::new()),
+                })
+            })
+            .ok()
+            .flatten();
+        let Some(child) = removed else {
+            return false;
+        };
+        let me = Arc::as_ptr(&self.shared);
+        child
+            .mounted_in
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|p| !(std::ptr::eq(p.shared.as_ptr(), me) && p.prefix == prefix));
+        true
+    }
+
+    /// The prefixes servers are mounted under here, in order.
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let main = Server::new("main", "1.0.0").mount("weather", Server::new("weather", "1.0.0"));
+    /// assert_eq!(main.into_handle().unwrap().mounts(), ["weather"]);
+    /// ```
+    pub fn mounts(&self) -> Vec<String> {
+        self.shared.catalog.load().mounts.keys().cloned().collect()
+    }
+
+    /// Has every mounted server tell this one of its changes, and copies
+    /// again any whose catalog changed before it could.
+    pub(crate) fn follow_mounts(&self) {
+        let catalog = self.shared.catalog.load_full();
+        for (prefix, mount) in &catalog.mounts {
+            let mut parents = mount
+                .child
+                .mounted_in
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let me = Arc::as_ptr(&self.shared);
+            if !parents
+                .iter()
+                .any(|p| std::ptr::eq(p.shared.as_ptr(), me) && p.prefix == *prefix)
+            {
+                parents.push(super::mount::Parent {
+                    shared: Arc::downgrade(&self.shared),
+                    prefix: prefix.clone(),
+                });
+            }
+        }
+        let separator = Arc::clone(&self.shared.options.mount_separator);
+        for prefix in catalog.mounts.keys() {
+            let _ = self.shared.edit(|c, _| {
+                if c.mount_is_current(prefix) {
+                    return Ok(((), false, Vec::new()));
+                }
+                let changed = c.sync_mount(prefix, &separator, &super::mount::ALL, false)?;
+                Ok(((), true, changed))
+            });
+        }
+    }
+
     /// Tells subscribed clients (`resources/subscribe`) that a resource's
     /// contents changed (`notifications/resources/updated`).
     pub fn notify_resource_updated(&self, uri: &str) {
-        // No receivers is fine: nobody is connected.
-        let _ = self
-            .shared
-            .changes
-            .send(crate::engine::Change::ResourceUpdated(uri.into()));
+        self.shared
+            .announce(crate::engine::Change::ResourceUpdated(uri.into()));
     }
 
     /// Tells connected clients that a list changed, for changes the server
     /// cannot see (e.g. a handler's output depends on external data).
     pub fn notify_list_changed(&self, kind: ListKind) {
-        let _ = self.shared.changes.send(crate::engine::Change::List(kind));
+        self.shared.announce(crate::engine::Change::List(kind));
     }
 
     /// A connection that hears nothing the server broadcasts (list changes,

@@ -35,6 +35,7 @@ mod handle;
 pub(crate) mod input;
 pub mod limits;
 mod methods;
+pub(crate) mod mount;
 mod pagination;
 pub(crate) mod search;
 mod shape;
@@ -49,7 +50,7 @@ use mcp_serve_core::types::{CacheScope, Implementation};
 use tokio::sync::broadcast;
 
 pub use catalog::{ListKind, RegistrationError};
-pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply};
+pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply, RestoreError, SessionState};
 pub use handle::ServerHandle;
 pub use state_keys::{REQUEST_STATE_KEY_ENV, RequestStateKeys};
 
@@ -90,6 +91,9 @@ pub(crate) struct Options {
     pub(crate) middleware: Option<Arc<crate::middleware::Chain>>,
     /// Extensions declared with `Server::extension`.
     pub(crate) extensions: Arc<extensions::Registry>,
+    /// Between a mount's prefix and a tool or prompt name (see
+    /// `Server::mount_separator`).
+    pub(crate) mount_separator: Arc<str>,
 }
 
 /// How long an ordinary call over HTTP may run unless
@@ -111,6 +115,7 @@ impl Default for Options {
             auth: None,
             middleware: None,
             extensions: Arc::default(),
+            mount_separator: Arc::from("_"),
         }
     }
 }
@@ -134,6 +139,8 @@ pub(crate) struct Shared {
     pub(crate) state_keys: RequestStateKeys,
     /// Tasks of modern clients (the tasks extension).
     pub(crate) tasks: tasks::modern::TaskRuntime,
+    /// The servers this one is mounted in (see `Server::mount`).
+    pub(crate) mounted_in: Mutex<Vec<mount::Parent>>,
 }
 
 impl Shared {
@@ -160,6 +167,7 @@ impl Shared {
             catalog: ArcSwap::from_pointee(catalog),
             write: Mutex::new(()),
             changes,
+            mounted_in: Mutex::new(Vec::new()),
             state_keys,
         }
     }
@@ -180,8 +188,7 @@ impl Shared {
         if publish {
             self.catalog.store(Arc::new(next));
             for kind in changed {
-                // No receivers is fine: nobody is connected.
-                let _ = self.changes.send(Change::List(kind));
+                self.announce(Change::List(kind));
             }
         }
         Ok(result)
@@ -202,8 +209,7 @@ impl Shared {
         let changed = f(&mut next, &self.schema)?;
         if changed {
             self.catalog.store(Arc::new(next));
-            // No receivers is fine: nobody is connected.
-            let _ = self.changes.send(Change::List(kind));
+            self.announce(Change::List(kind));
         }
         Ok(changed)
     }

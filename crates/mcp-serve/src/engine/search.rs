@@ -29,6 +29,11 @@ impl SearchListing {
     pub(crate) fn owns(&self, name: &str) -> bool {
         name == self.config.search_name || name == self.config.call_name
     }
+
+    /// Whether `name` is the search's tool that calls other tools.
+    pub(crate) fn is_call(&self, name: &str) -> bool {
+        name == self.config.call_name
+    }
 }
 
 /// The BM25 index of one catalog snapshot's searchable tools.

@@ -62,6 +62,7 @@ mod rate_limit;
 mod retry;
 mod size_limit;
 mod timing;
+mod visibility;
 
 pub use hooks::{Hooked, Middleware, MiddlewareLayer};
 pub use next::{BoxError, Next, into_mcp_error};
@@ -76,6 +77,7 @@ pub use rate_limit::{RATE_LIMITED, RateLimit};
 pub use retry::Retry;
 pub use size_limit::SizeLimit;
 pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};
+pub use visibility::{Component, ComponentKind, Visibility};
 
 pub(crate) use next::{Chain, run};
 pub(crate) use request::Continuation;

@@ -76,6 +76,11 @@ impl Bucket {
 /// and the caller (the client, not the model) is who must wait. FastMCP's
 /// rate-limiting middleware answers the same code.
 ///
+/// **What counts:** the limit in all counts every request the caller makes,
+/// including one a tool's limit then refuses (as an HTTP request limit
+/// counts refused requests). It is checked first, so a request it refuses
+/// spends none of the tool's budget.
+///
 /// The handshake (`initialize`, `server/discover`) and `ping` are never
 /// limited. The HTTP transport has its own limits
 /// ([`transport::http::RateLimit`](crate::transport::http::RateLimit)),

@@ -29,6 +29,15 @@ pub(super) struct LegacySession {
     pub(super) log_level: Mutex<Option<LoggingLevel>>,
     /// URIs the client subscribed to with `resources/subscribe`.
     pub(super) subscriptions: Mutex<std::collections::HashSet<String>>,
+    /// Bumped by every change to the above, so a transport that keeps
+    /// sessions in a shared store knows when to save one.
+    pub(super) generation: std::sync::atomic::AtomicU64,
+}
+
+impl LegacySession {
+    pub(super) fn changed(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
 }
 
 impl Connection {
@@ -99,6 +108,7 @@ impl Connection {
             initialized: AtomicBool::new(false),
             log_level: Mutex::new(None),
             subscriptions: Mutex::new(std::collections::HashSet::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         };
         if self.inner.legacy.set(session).is_err() {
             return error_reply(
@@ -122,6 +132,7 @@ impl Connection {
                     *s.log_level
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(level);
+                    s.changed();
                 }
                 Ok((Value::Object(Map::new()), Cache::No))
             }
@@ -139,10 +150,14 @@ impl Connection {
                     .subscriptions
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if method == "resources/subscribe" {
-                    subs.insert(uri.to_owned());
+                let changed = if method == "resources/subscribe" {
+                    subs.insert(uri.to_owned())
                 } else {
-                    subs.remove(uri);
+                    subs.remove(uri)
+                };
+                drop(subs);
+                if changed {
+                    s.changed();
                 }
                 Ok((Value::Object(Map::new()), Cache::No))
             }

@@ -29,6 +29,7 @@ mod era;
 mod layered;
 mod legacy;
 mod params;
+mod session_state;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +50,7 @@ use params::SeenClients;
 
 pub(in crate::engine) use call::input_required;
 pub(crate) use era::Scope;
+pub use session_state::{RestoreError, SessionState};
 
 /// What the transport should do with a frame's answer.
 pub enum Reply {
@@ -233,6 +235,7 @@ impl Connection {
             initialized: AtomicBool::new(true),
             log_level: Mutex::new(None),
             subscriptions: Mutex::new(std::collections::HashSet::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         });
     }
 
@@ -364,7 +367,9 @@ impl Connection {
         match method {
             "notifications/initialized" => {
                 if let Some(s) = self.inner.legacy.get() {
-                    s.initialized.store(true, Ordering::Release);
+                    if !s.initialized.swap(true, Ordering::AcqRel) {
+                        s.changed();
+                    }
                 }
             }
             "notifications/cancelled" => {

@@ -73,6 +73,7 @@ mod security;
 mod service;
 mod session;
 mod session_routes;
+mod session_store;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -82,6 +83,7 @@ pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
 pub use options::{ALLOWED_HOSTS_ENV, ALLOWED_ORIGINS_ENV, HttpOptions};
 pub use rate_limit::{PeerAddr, RATE_LIMIT_ENV, RateLimit};
 pub use service::{McpService, serve, serve_with_shutdown};
+pub use session_store::{InMemorySessionStore, SessionStore, StoreError, StoreFuture, StoredSession};
 #[cfg(feature = "tls")]
 pub use tls::{TLS_CERT_ENV, TLS_KEY_ENV, TlsError, TlsFiles, TlsTermination};
 

@@ -66,6 +66,9 @@ pub struct HttpOptions {
     pub max_streams: usize,
     /// Where resumable legacy SSE events are kept (default: in memory, bounded).
     pub event_store: Option<Arc<dyn EventStore>>,
+    /// Where legacy sessions are shared with other replicas (default:
+    /// nowhere; each replica knows its own). See [`SessionStore`](super::SessionStore).
+    pub session_store: Option<Arc<dyn super::SessionStore>>,
     /// A connection that takes longer than this to send a request's headers
     /// is closed (default 10 s): a client sending half a header cannot hold
     /// a connection.
@@ -133,6 +136,7 @@ impl Default for HttpOptions {
             stateless: false,
             max_streams: 1000,
             event_store: None,
+            session_store: None,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_idle: Duration::from_secs(60),
             max_connections: 10_000,
@@ -168,6 +172,7 @@ impl std::fmt::Debug for HttpOptions {
             .field("stateless", &self.stateless)
             .field("max_streams", &self.max_streams)
             .field("event_store", &self.event_store.as_ref().map(|_| "custom"))
+            .field("session_store", &self.session_store.as_ref().map(|_| "custom"))
             .field("header_read_timeout", &self.header_read_timeout)
             .field("keep_alive_idle", &self.keep_alive_idle)
             .field("max_connections", &self.max_connections)
@@ -221,6 +226,22 @@ impl HttpOptions {
     #[must_use]
     pub fn event_store(mut self, store: Arc<dyn EventStore>) -> Self {
         self.event_store = Some(store);
+        self
+    }
+
+    /// Shares legacy sessions with other replicas through `store`: a request
+    /// naming a session this replica does not hold restores it from there
+    /// (see [`SessionStore`](super::SessionStore)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcp_serve::transport::http::{HttpOptions, InMemorySessionStore};
+    /// let o = HttpOptions::default().session_store(Arc::new(InMemorySessionStore::default()));
+    /// assert!(o.session_store.is_some());
+    /// ```
+    #[must_use]
+    pub fn session_store(mut self, store: Arc<dyn super::SessionStore>) -> Self {
+        self.session_store = Some(store);
         self
     }
 

@@ -128,7 +128,11 @@ where
     // headers must be checked against its body like any other's.
     let session_id = session_id.filter(|_| !modern_header && !body_is_modern);
     let (conn, session, modern) = if let Some(id) = &session_id {
-        match shared.sessions.get(id) {
+        let found = match shared.sessions.find(&shared.server, id).await {
+            Ok(found) => found,
+            Err(session::Unavailable(why)) => return plain(StatusCode::SERVICE_UNAVAILABLE, &why),
+        };
+        match found {
             // Another caller's session: refused as the spec says for a
             // request the credential does not allow.
             Some(s) if !s.belongs_to(&parts) => {
@@ -226,6 +230,9 @@ where
                 return json_response(bytes, rejection_status(code, modern));
             }
         }
+        if let Some(s) = &session {
+            shared.sessions.persist(s).await;
+        }
         return accepted();
     }
 
@@ -241,7 +248,11 @@ where
                 http: Some(Arc::clone(&parts)),
                 ..Default::default()
             };
-            return match conn.handle_inbound(&bytes, &via).resolve().await {
+            let refusal = conn.handle_inbound(&bytes, &via).resolve().await;
+            if let Some(s) = &session {
+                shared.sessions.persist(s).await;
+            }
+            return match refusal {
                 // The batch itself was refused (batches belong to 2025-03-26 only).
                 Some(refusal) => json_response(refusal, StatusCode::BAD_REQUEST),
                 None => accepted(),
@@ -272,6 +283,14 @@ where
         (Incoming::Batch(_), _) => conn.handle_inbound(&bytes, &via),
     };
     drop(via);
+    // State a request changes (initialize, logging/setLevel, subscriptions)
+    // is set when it is handled: saved before the answer goes out, so the
+    // client's next request may land on any replica.
+    if let Some(s) = &session {
+        if s.conn.legacy_version().is_some() {
+            shared.sessions.persist(s).await;
+        }
+    }
     let mut resp = match reply {
         Reply::None => accepted(),
         Reply::Now(bytes) => json_response(bytes, StatusCode::OK),

@@ -78,8 +78,8 @@ where
     } else {
         match parts.method {
             Method::POST => post(&shared, parts, body).await,
-            Method::GET => get(&shared, &parts),
-            Method::DELETE => delete(&shared, &parts),
+            Method::GET => get(&shared, &parts).await,
+            Method::DELETE => delete(&shared, &parts).await,
             Method::OPTIONS if shared.options.cors => preflight(),
             _ => {
                 let mut r = plain(

@@ -77,7 +77,12 @@ impl McpService {
             .clone()
             .unwrap_or_else(|| Arc::new(InMemoryEventStore::default()));
         let streams = events::Streams::new(store);
-        let sessions = Sessions::new(options.max_sessions, options.session_idle, streams.clone());
+        let sessions = Sessions::new(
+            options.max_sessions,
+            options.session_idle,
+            streams.clone(),
+            options.session_store.clone(),
+        );
         let options_requests = options.max_concurrent_requests;
         McpService {
             shared: Arc::new(Shared {

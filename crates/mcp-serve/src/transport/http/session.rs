@@ -22,6 +22,9 @@ pub(crate) struct Session {
     /// The subject whose credential opened the session (with authorization
     /// on): only it may use the session.
     owner: Option<String>,
+    /// The state generation last saved to the shared store, and when (ms).
+    saved: AtomicU64,
+    saved_at: AtomicU64,
 }
 
 /// The subject of the request's verified credential, if any.
@@ -62,20 +65,32 @@ pub(crate) struct Sessions {
     pub(crate) idle: Duration,
     /// The sessions' resumable streams, forgotten with the session.
     pub(crate) streams: super::events::Streams,
+    /// Where sessions are shared with other replicas, if anywhere.
+    store: Option<Arc<dyn super::SessionStore>>,
 }
 
 /// The store refused a new session.
 #[derive(Debug)]
 pub(crate) struct Full(pub(crate) usize);
 
+/// A session could not be looked up: what to tell the client.
+#[derive(Debug)]
+pub(crate) struct Unavailable(pub(crate) String);
+
 impl Sessions {
-    pub(crate) fn new(max: usize, idle: Duration, streams: super::events::Streams) -> Arc<Self> {
+    pub(crate) fn new(
+        max: usize,
+        idle: Duration,
+        streams: super::events::Streams,
+        shared: Option<Arc<dyn super::SessionStore>>,
+    ) -> Arc<Self> {
         let store = Arc::new(Sessions {
             map: Mutex::new(HashMap::new()),
             epoch: Instant::now(),
             max,
             idle,
             streams,
+            store: shared,
         });
         spawn_reaper(Arc::downgrade(&store), idle);
         store
@@ -108,20 +123,131 @@ impl Sessions {
         outbound: mpsc::Receiver<Vec<u8>>,
         owner: Option<&str>,
     ) -> Result<Arc<Session>, Full> {
+        self.insert_as(new_session_id(), conn, outbound, owner.map(str::to_owned))
+    }
+
+    fn insert_as(
+        &self,
+        id: String,
+        conn: Connection,
+        outbound: mpsc::Receiver<Vec<u8>>,
+        owner: Option<String>,
+    ) -> Result<Arc<Session>, Full> {
         let mut map = self.lock();
         if map.len() >= self.max {
             return Err(Full(self.max));
         }
-        let id = new_session_id();
         let session = Arc::new(Session {
             id: id.clone(),
             conn,
             outbound: Mutex::new(Some(outbound)),
             last_seen: AtomicU64::new(self.now()),
-            owner: owner.map(str::to_owned),
+            owner,
+            saved: AtomicU64::new(0),
+            saved_at: AtomicU64::new(0),
         });
-        map.insert(id, Arc::clone(&session));
-        Ok(session)
+        // Two requests restoring one session at once: the first one wins.
+        Ok(Arc::clone(map.entry(id).or_insert(session)))
+    }
+
+    /// Finds a session: with a shared store, as the store has it (another
+    /// replica may have changed or ended it), restoring it here when this
+    /// replica does not hold it; without one, here.
+    pub(crate) async fn find(
+        &self,
+        server: &crate::engine::ServerHandle,
+        id: &str,
+    ) -> Result<Option<Arc<Session>>, Unavailable> {
+        let local = self.get(id);
+        let Some(store) = &self.store else {
+            return Ok(local);
+        };
+        let stored = match store.load(id).await {
+            Ok(stored) => stored,
+            // A session held here goes on being served while the store is
+            // down; its changes are saved once the store is back.
+            Err(e) if local.is_some() => {
+                tracing::warn!(session = %id, error = %e, "the session store is unreachable; serving the session from this replica's copy");
+                return Ok(local);
+            }
+            Err(e) => return Err(Unavailable(format!("the session store is unreachable: {e}"))),
+        };
+        let Some(stored) = stored else {
+            if let Some(s) = local {
+                // Ended (DELETE) or expired elsewhere: ended here too, unless
+                // its first save is still due (the store was down).
+                if s.saved_at.load(Ordering::Relaxed) != 0 {
+                    self.remove(id);
+                    return Ok(None);
+                }
+                return Ok(Some(s));
+            }
+            return Ok(None);
+        };
+        if let Some(s) = local {
+            if s.conn.refresh_session(&stored.state) {
+                tracing::debug!(session = %id, "took another replica's changes to the session");
+            }
+            return Ok(Some(s));
+        }
+        let (tx, rx) = mpsc::channel(256);
+        let conn = server.connect(Some(tx));
+        if let Err(e) = conn.restore_session(stored.state) {
+            tracing::warn!(session = %id, error = %e, "a stored session could not be restored");
+            return Ok(None);
+        }
+        let session = self
+            .insert_as(id.to_owned(), conn, rx, stored.owner)
+            .map_err(|Full(max)| {
+                Unavailable(format!(
+                    "the server already has {max} sessions open; try again later"
+                ))
+            })?;
+        // What was loaded is what the store holds.
+        session
+            .saved
+            .store(session.conn.session_generation(), Ordering::Relaxed);
+        session.saved_at.store(self.now().max(1), Ordering::Relaxed);
+        tracing::debug!(session = %id, "restored a session from the shared store");
+        Ok(Some(session))
+    }
+
+    /// Saves the session to the shared store when its state changed, or to
+    /// keep it from expiring there while it is used.
+    pub(crate) async fn persist(&self, s: &Session) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let generation = s.conn.session_generation();
+        let now = self.now();
+        let refresh = u64::try_from((self.idle / 4).as_millis()).unwrap_or(u64::MAX);
+        let stale = now.saturating_sub(s.saved_at.load(Ordering::Relaxed)) >= refresh;
+        if s.saved.load(Ordering::Relaxed) == generation && !stale {
+            return;
+        }
+        let Some(state) = s.conn.session_state() else {
+            return;
+        };
+        let stored = super::StoredSession::new(state, s.owner.clone());
+        match store.save(&s.id, &stored, self.idle).await {
+            Ok(()) => {
+                s.saved.store(generation, Ordering::Relaxed);
+                s.saved_at.store(now.max(1), Ordering::Relaxed);
+            }
+            Err(e) => {
+                tracing::warn!(session = %s.id, error = %e, "the session could not be saved to the shared store; other replicas may not know it");
+            }
+        }
+    }
+
+    /// Removes a session here and from the shared store.
+    pub(crate) async fn end(&self, id: &str) {
+        self.remove(id);
+        if let Some(store) = &self.store {
+            if let Err(e) = store.remove(id).await {
+                tracing::warn!(session = %id, error = %e, "the session could not be removed from the shared store; it expires there on its own");
+            }
+        }
     }
 
     /// Finds a session and marks it used.

@@ -15,7 +15,7 @@ use super::service::{Shared, acquire_stream};
 use super::session::Session;
 use super::{McpBody, events, names};
 
-pub(super) fn session_from(
+pub(super) async fn session_from(
     shared: &Shared,
     parts: &http::request::Parts,
 ) -> Result<Arc<Session>, Response<McpBody>> {
@@ -25,7 +25,12 @@ pub(super) fn session_from(
             "missing Mcp-Session-Id header: GET and DELETE belong to a legacy session started with initialize",
         ));
     };
-    let session = shared.sessions.get(id).ok_or_else(|| {
+    let found = shared
+        .sessions
+        .find(&shared.server, id)
+        .await
+        .map_err(|super::session::Unavailable(why)| plain(StatusCode::SERVICE_UNAVAILABLE, &why))?;
+    let session = found.ok_or_else(|| {
         plain(
             StatusCode::NOT_FOUND,
             "unknown or expired session (Mcp-Session-Id): start a new one with initialize",
@@ -52,7 +57,7 @@ pub(super) fn stateless_refusal(what: &str) -> Response<McpBody> {
 }
 
 /// GET: the legacy session's stream of server-initiated messages.
-pub(super) fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+pub(super) async fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
     if shared.options.stateless {
         return stateless_refusal("it has no GET stream");
     }
@@ -71,7 +76,7 @@ pub(super) fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respons
             "GET opens an event stream: send Accept: text/event-stream",
         );
     }
-    let session = match session_from(shared, parts) {
+    let session = match session_from(shared, parts).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -135,14 +140,14 @@ pub(super) fn get(shared: &Arc<Shared>, parts: &http::request::Parts) -> Respons
 }
 
 /// DELETE: ends a legacy session.
-pub(super) fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
+pub(super) async fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -> Response<McpBody> {
     if shared.options.stateless {
         // The spec's answer for "this server does not let clients end sessions".
         return stateless_refusal("it has no sessions to end");
     }
-    match session_from(shared, parts) {
+    match session_from(shared, parts).await {
         Ok(s) => {
-            shared.sessions.remove(&s.id);
+            shared.sessions.end(&s.id).await;
             let mut r = Response::new(McpBody::empty());
             *r.status_mut() = StatusCode::OK;
             r

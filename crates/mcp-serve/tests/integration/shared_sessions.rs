@@ -1,0 +1,216 @@
+//! Legacy sessions shared by replicas through a `SessionStore`: two HTTP
+//! servers (separate engines, as two processes would be) on 127.0.0.1 with
+//! one store, and a session that moves between them request by request.
+
+use std::sync::Arc;
+
+use mcp_serve::prelude::*;
+use mcp_serve::protocol::types::LoggingLevel;
+use mcp_serve::server::ServerHandle;
+use mcp_serve::transport::http::{
+    HttpOptions, InMemorySessionStore, SessionStore, StoreError, StoreFuture, StoredSession, serve_listener,
+};
+use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Value, json};
+
+use super::http::{BOTH, LEGACY, client, initialize_body, json_body, send};
+
+/// Log at every level, then answer.
+#[tool]
+async fn chatty(ctx: Context) -> &'static str {
+    ctx.log(LoggingLevel::Debug, "debug line").await;
+    ctx.log(LoggingLevel::Error, "error line").await;
+    "said it"
+}
+
+/// The server's name (which replica answered).
+#[tool]
+fn replica(ctx: Context) -> String {
+    ctx.server().info().name.clone()
+}
+
+struct Replica {
+    url: String,
+    handle: ServerHandle,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn replica_with(name: &str, store: Arc<dyn SessionStore>) -> Replica {
+    let handle = Server::new(name, "1.0.0")
+        .tool(chatty)
+        .tool(replica)
+        .into_handle()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let h = handle.clone();
+    let options = HttpOptions::default().session_store(store);
+    tokio::spawn(async move {
+        serve_listener(&h, listener, options, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    Replica {
+        url,
+        handle,
+        _stop: tx,
+    }
+}
+
+async fn initialize(url: &str) -> String {
+    let resp = send(
+        client()
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .header("accept", BOTH)
+            .json(&initialize_body(LEGACY)),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.headers()["mcp-session-id"].to_str().unwrap().to_owned()
+}
+
+fn in_session(url: &str, sid: &str, body: &Value) -> reqwest::RequestBuilder {
+    client()
+        .post(url)
+        .header(CONTENT_TYPE, "application/json")
+        .header("accept", BOTH)
+        .header("mcp-session-id", sid)
+        .header("mcp-protocol-version", LEGACY)
+        .json(body)
+}
+
+/// Every JSON-RPC message of a response, whether JSON or an event stream.
+async fn messages(resp: reqwest::Response) -> Vec<Value> {
+    let is_sse = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/event-stream"));
+    if !is_sse {
+        return vec![json_body(resp).await];
+    }
+    let text = resp.text().await.unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str(d.trim()).ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_session_started_on_one_replica_is_served_by_another() {
+    let store: Arc<dyn SessionStore> = Arc::new(InMemorySessionStore::default());
+    let a = replica_with("a", Arc::clone(&store)).await;
+    let b = replica_with("b", Arc::clone(&store)).await;
+    let sid = initialize(&a.url).await;
+
+    // The handshake's end, then a call, each on the other replica.
+    let resp = send(in_session(
+        &b.url,
+        &sid,
+        &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    ))
+    .await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "replica", "arguments": {}}});
+    let v = &messages(send(in_session(&b.url, &sid, &call)).await).await[0];
+    assert_eq!(v["result"]["content"][0]["text"], "b", "{v}");
+
+    // The log level set on one replica filters the logs of a call on the other.
+    let set = json!({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel", "params": {"level": "error"}});
+    assert_eq!(
+        send(in_session(&b.url, &sid, &set)).await.status(),
+        StatusCode::OK
+    );
+    let call = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "chatty", "arguments": {}}});
+    let msgs = messages(send(in_session(&a.url, &sid, &call)).await).await;
+    let logs: Vec<&Value> = msgs
+        .iter()
+        .filter(|m| m["method"] == "notifications/message")
+        .map(|m| &m["params"]["data"])
+        .collect();
+    assert_eq!(logs, [&json!("error line")], "{msgs:?}");
+    assert_eq!(msgs.last().unwrap()["result"]["content"][0]["text"], "said it");
+
+    // Subscriptions made on one replica are the session's on the other.
+    let sub =
+        json!({"jsonrpc": "2.0", "id": 5, "method": "resources/subscribe", "params": {"uri": "config://x"}});
+    assert_eq!(
+        send(in_session(&a.url, &sid, &sub)).await.status(),
+        StatusCode::OK
+    );
+    let stored = store.load(&sid).await.unwrap().unwrap();
+    assert_eq!(stored.state.subscriptions, ["config://x"]);
+    assert!(stored.state.initialized);
+    assert_eq!(stored.state.log_level, Some(LoggingLevel::Error));
+    assert_eq!(stored.state.client_info.unwrap().name, "http-test-client");
+
+    // DELETE on one replica ends the session everywhere.
+    let resp = send(
+        client()
+            .delete(&b.url)
+            .header("mcp-session-id", &sid)
+            .header("mcp-protocol-version", LEGACY),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(store.load(&sid).await.unwrap().is_none());
+    let resp = send(in_session(&a.url, &sid, &call)).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::NOT_FOUND,
+        "ended on b, the session is gone on a too"
+    );
+    assert_eq!(a.handle.info().name, "a");
+}
+
+#[tokio::test]
+async fn without_a_shared_store_the_other_replica_does_not_know_the_session() {
+    let a = replica_with("a", Arc::new(InMemorySessionStore::default())).await;
+    let b = replica_with("b", Arc::new(InMemorySessionStore::default())).await;
+    let sid = initialize(&a.url).await;
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "replica", "arguments": {}}});
+    let resp = send(in_session(&b.url, &sid, &call)).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+/// A store that is down.
+struct Down;
+
+impl SessionStore for Down {
+    fn load<'a>(&'a self, _id: &'a str) -> StoreFuture<'a, Option<StoredSession>> {
+        Box::pin(std::future::ready(Err(StoreError::new("connection refused"))))
+    }
+    fn save<'a>(
+        &'a self,
+        _id: &'a str,
+        _s: &'a StoredSession,
+        _ttl: std::time::Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(std::future::ready(Err(StoreError::new("connection refused"))))
+    }
+    fn remove<'a>(&'a self, _id: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(std::future::ready(Err(StoreError::new("connection refused"))))
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_a_clear_503_not_a_404() {
+    let a = replica_with("a", Arc::new(Down)).await;
+    // The session lives on where it started, saved or not.
+    let sid = initialize(&a.url).await;
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "replica", "arguments": {}}});
+    let v = &messages(send(in_session(&a.url, &sid, &call)).await).await[0];
+    assert_eq!(v["result"]["content"][0]["text"], "a");
+    // A session this replica does not hold cannot be looked up.
+    let resp = send(in_session(&a.url, "0123456789abcdef0123456789abcdef", &call)).await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("session store is unreachable") && body.contains("connection refused"),
+        "{body}"
+    );
+}
