@@ -133,6 +133,9 @@ run_counted fuzz bash scripts/fuzz.sh
 step "OAuth: the auth_jwt example against a real authorization server (oidc-provider)"
 run_counted auth-interop bash scripts/auth-interop.sh
 
+step "three replicas of examples/interactive behind HAProxy in round-robin (no stickiness): MRTR retries across replicas, key rotation"
+run_counted replicas bash scripts/replicas-test.sh
+
 step "the mcp-serve dev web inspector in headless Chromium"
 out="$(mktemp)"
 set +e

@@ -309,6 +309,15 @@ pub enum RegistrationError {
         /// What is wrong, and what to do.
         reason: String,
     },
+    /// A server setting, given in code or in the environment, cannot be
+    /// used (e.g. `MCP_SERVE_REQUEST_STATE_KEY` that is not base64).
+    #[error("{setting}: {reason}")]
+    Setting {
+        /// The builder method or environment variable.
+        setting: String,
+        /// What is wrong, and what to write instead.
+        reason: String,
+    },
     /// A name is empty or too long.
     #[error("{kind} name {name:?} is invalid: use 1-128 characters of letters, digits, '_', '-', '.' or '/'")]
     InvalidName {

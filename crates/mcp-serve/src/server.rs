@@ -83,7 +83,7 @@ pub struct Server {
     state: StateMap,
     schema: SchemaSettings,
     options: Options,
-    state_key: Option<Vec<u8>>,
+    state_keys: Option<Vec<Vec<u8>>>,
     layers: Vec<crate::middleware::LayerFn>,
     extensions: Vec<crate::extension::Extension>,
     tag_rules: TagRules,
@@ -122,7 +122,7 @@ impl Server {
             state: StateMap::default(),
             schema: SchemaSettings::default(),
             options: Options::default(),
-            state_key: None,
+            state_keys: None,
             layers: Vec::new(),
             extensions: Vec::new(),
             tag_rules: TagRules::default(),
@@ -391,11 +391,35 @@ impl Server {
 
     /// The key that signs `requestState` for modern clients' multi round-trip
     /// requests. Give every replica the same secret (at least 32 random bytes)
-    /// so any of them can resume a request; by default each process makes its
-    /// own.
+    /// so any of them can resume a request. Without it the keys come from
+    /// [`MCP_SERVE_REQUEST_STATE_KEY`](crate::engine::REQUEST_STATE_KEY_ENV),
+    /// else each process makes its own. To rotate keys, see
+    /// [`request_state_keys`](Self::request_state_keys).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let _ = Server::new("demo", "1.0.0").request_state_key(*b"32 random bytes from your vault!");
+    /// ```
     #[must_use]
     pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
-        self.state_key = Some(key.into());
+        self.state_keys = Some(vec![key.into()]);
+        self
+    }
+
+    /// Several `requestState` keys: the first signs, any of them verifies.
+    /// To rotate, put the new key first and keep the old one until the states
+    /// it signed have expired (15 minutes). No key, an empty key or more than
+    /// 16 stop the server at its start. Overrides
+    /// [`MCP_SERVE_REQUEST_STATE_KEY`](crate::engine::REQUEST_STATE_KEY_ENV).
+    ///
+    /// ```
+    /// use mcp_serve::prelude::*;
+    /// let (new, old) = (*b"the key that signs from now on!!", *b"the key that signed until today");
+    /// let _ = Server::new("demo", "1.0.0").request_state_keys([new.to_vec(), old.to_vec()]);
+    /// ```
+    #[must_use]
+    pub fn request_state_keys<K: Into<Vec<u8>>>(mut self, keys: impl IntoIterator<Item = K>) -> Self {
+        self.state_keys = Some(keys.into_iter().map(Into::into).collect());
         self
     }
 
@@ -699,7 +723,7 @@ impl Server {
             options,
             self.state,
             catalog,
-            self.state_key,
+            crate::engine::RequestStateKeys::resolve(self.state_keys)?,
         ));
         ServerHandle {
             shared: Arc::clone(&shared),

@@ -13,7 +13,9 @@
 //! where the payload binds the answers to the method, a digest of the
 //! request's name/URI and arguments, and an expiry, so any replica holding the
 //! key can resume it and no client can forge, alter or move it to another
-//! request.
+//! request. The first of the server's [`RequestStateKeys`] signs; any of
+//! them verifies, so a key can be rotated while states signed with the one
+//! before are still in flight.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -28,6 +30,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::{Notify, oneshot};
 
+use crate::engine::RequestStateKeys;
 use crate::error::McpError;
 
 /// How long a `requestState` stays valid.
@@ -292,8 +295,8 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Signs the answers so far into a `requestState`.
-pub(crate) fn sign_state(key: &[u8], digest: &str, answers: &Map<String, Value>) -> String {
+/// Signs the answers so far into a `requestState`, with the signing key.
+pub(crate) fn sign_state(keys: &RequestStateKeys, digest: &str, answers: &Map<String, Value>) -> String {
     let payload = json!({
         "v": 1,
         "d": digest,
@@ -301,16 +304,20 @@ pub(crate) fn sign_state(key: &[u8], digest: &str, answers: &Map<String, Value>)
         "a": answers,
     })
     .to_string();
-    let sig = mac(key, payload.as_bytes());
+    let sig = mac(keys.signing(), payload.as_bytes());
     format!("{}.{}", B64.encode(payload.as_bytes()), B64.encode(sig))
 }
 
 /// Verifies a `requestState` and returns the answers it carries.
 ///
 /// # Errors
-/// `-32602` when the state was altered, signed by another key, belongs to
-/// another request, or has expired.
-pub(crate) fn verify_state(key: &[u8], digest: &str, state: &str) -> Result<Map<String, Value>, McpError> {
+/// `-32602` when the state was altered, signed by none of the keys, belongs
+/// to another request, or has expired.
+pub(crate) fn verify_state(
+    keys: &RequestStateKeys,
+    digest: &str,
+    state: &str,
+) -> Result<Map<String, Value>, McpError> {
     let bad = |why: &str| {
         McpError::invalid_params(format!(
             "requestState rejected: {why}; re-send the original request without it"
@@ -319,9 +326,15 @@ pub(crate) fn verify_state(key: &[u8], digest: &str, state: &str) -> Result<Map<
     let (payload_b64, sig_b64) = state.split_once('.').ok_or_else(|| bad("malformed"))?;
     let payload = B64.decode(payload_b64).map_err(|_| bad("malformed"))?;
     let sig = B64.decode(sig_b64).map_err(|_| bad("malformed"))?;
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    m.update(&payload);
-    m.verify_slice(&sig).map_err(|_| bad("integrity check failed"))?;
+    // Each comparison is constant-time; which key matched may show, not the MAC.
+    let signed = keys.verifying().any(|key| {
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        m.update(&payload);
+        m.verify_slice(&sig).is_ok()
+    });
+    if !signed {
+        return Err(bad("integrity check failed"));
+    }
     let v: Value = serde_json::from_slice(&payload).map_err(|_| bad("malformed"))?;
     if v["d"].as_str() != Some(digest) {
         return Err(bad("it belongs to a different request"));
@@ -338,7 +351,7 @@ mod tests {
 
     #[test]
     fn state_round_trips_and_rejects_tampering() {
-        let key = b"0123456789abcdef0123456789abcdef";
+        let key = &RequestStateKeys::new([b"0123456789abcdef0123456789abcdef"]).unwrap();
         let mut answers = Map::new();
         answers.insert(
             "user_name".into(),
@@ -368,7 +381,8 @@ mod tests {
         let s = sign_state(key, &d, &answers);
         assert_eq!(verify_state(key, &d, &s).unwrap(), answers);
         // Another key, another request, an altered payload: all refused.
-        assert!(verify_state(b"another key", &d, &s).is_err());
+        let another = RequestStateKeys::new([b"another key"]).unwrap();
+        assert!(verify_state(&another, &d, &s).is_err());
         params.insert("name".into(), json!("other"));
         assert!(verify_state(key, &request_digest("tools/call", &params), &s).is_err());
         let (p, sig) = s.split_once('.').unwrap();
@@ -376,5 +390,35 @@ mod tests {
         bytes[10] ^= 1;
         assert!(verify_state(key, &d, &format!("{}.{sig}", B64.encode(bytes))).is_err());
         assert!(verify_state(key, &d, "garbage").is_err());
+    }
+
+    #[test]
+    fn a_rotated_key_still_verifies_and_an_unknown_one_does_not() {
+        let (new, old, unknown) = (
+            b"the new key".to_vec(),
+            b"the old key".to_vec(),
+            b"unknown".to_vec(),
+        );
+        let before = RequestStateKeys::new([old.clone()]).unwrap();
+        let after = RequestStateKeys::new([new.clone(), old.clone()]).unwrap();
+        let d = request_digest("tools/call", &Map::new());
+        let answers: Map<String, Value> = [("k".to_owned(), json!(1))].into_iter().collect();
+        // Signed before the rotation, verified after it.
+        let old_state = sign_state(&before, &d, &answers);
+        assert_eq!(verify_state(&after, &d, &old_state).unwrap(), answers);
+        // After the rotation the new key signs, so replicas not yet rotated refuse it.
+        let new_state = sign_state(&after, &d, &answers);
+        assert_eq!(
+            verify_state(&RequestStateKeys::new([new]).unwrap(), &d, &new_state).unwrap(),
+            answers
+        );
+        assert!(verify_state(&before, &d, &new_state).is_err());
+        // Once the old key is dropped, what it signed is refused, as is an unknown key's.
+        let dropped = RequestStateKeys::new([b"the new key".to_vec()]).unwrap();
+        let err = verify_state(&dropped, &d, &old_state).unwrap_err();
+        assert!(err.to_string().contains("integrity check failed"), "{err}");
+        let forged = sign_state(&RequestStateKeys::new([unknown]).unwrap(), &d, &answers);
+        let err = verify_state(&after, &d, &forged).unwrap_err();
+        assert!(err.to_string().contains("integrity check failed"), "{err}");
     }
 }

@@ -21,6 +21,8 @@
 //! - `methods`: one function per MCP method, shared by both eras.
 //! - `shape`: how a result is dressed for each era (`resultType`, cache
 //!   hints, `serverInfo`).
+//! - [`RequestStateKeys`]: the keys that sign `requestState`, from the code
+//!   or [`REQUEST_STATE_KEY_ENV`], shared by replicas and rotated.
 //! - `tasks`: task-augmented tool calls (legacy sessions, and the modern
 //!   tasks extension backed by the server's task store).
 
@@ -38,6 +40,7 @@ pub(crate) mod mount;
 mod pagination;
 pub(crate) mod search;
 mod shape;
+mod state_keys;
 pub(crate) mod tasks;
 mod validate;
 
@@ -51,6 +54,7 @@ pub use bus::{Bus, LocalBus};
 pub use catalog::{ListKind, RegistrationError};
 pub use connection::{Answer, Connection, Inbound, MirroredHeaders, Reply, RestoreError, SessionState};
 pub use handle::ServerHandle;
+pub use state_keys::{REQUEST_STATE_KEY_ENV, RequestStateKeys};
 
 use crate::context::StateMap;
 use crate::schema::SchemaSettings;
@@ -133,8 +137,8 @@ pub(crate) struct Shared {
     pub(crate) info_value: serde_json::Value,
     /// `info_value` serialized, written as is into modern results.
     pub(crate) info_json: Box<[u8]>,
-    /// Signs `requestState` (Multi Round-Trip Requests).
-    pub(crate) state_key: Vec<u8>,
+    /// Sign and verify `requestState` (Multi Round-Trip Requests).
+    pub(crate) state_keys: RequestStateKeys,
     /// Tasks of modern clients (the tasks extension).
     pub(crate) tasks: tasks::modern::TaskRuntime,
     /// The servers this one is mounted in (see `Server::mount`).
@@ -151,7 +155,7 @@ impl Shared {
         options: Options,
         state: StateMap,
         catalog: Catalog,
-        state_key: Option<Vec<u8>>,
+        state_keys: RequestStateKeys,
     ) -> Self {
         let (changes, _) = broadcast::channel(64);
         let info_value = serde_json::to_value(&info).unwrap_or(serde_json::Value::Null);
@@ -169,8 +173,7 @@ impl Shared {
             changes,
             mounted_in: Mutex::new(Vec::new()),
             bus: std::sync::OnceLock::new(),
-            // A per-process key unless the server shares one across replicas.
-            state_key: state_key.unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec()),
+            state_keys,
         }
     }
 

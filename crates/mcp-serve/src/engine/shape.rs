@@ -331,7 +331,7 @@ mod tests {
             options,
             crate::context::StateMap::default(),
             crate::engine::catalog::Catalog::default(),
-            None,
+            crate::engine::RequestStateKeys::random(),
         )
     }
 

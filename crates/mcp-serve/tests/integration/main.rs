@@ -30,6 +30,7 @@ mod schema_conformance;
 mod scoped_lists;
 mod serving;
 mod shared_sessions;
+mod state_keys;
 mod stdio;
 mod subscriptions;
 mod tasks;

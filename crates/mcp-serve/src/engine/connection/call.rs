@@ -150,7 +150,7 @@ impl Connection {
                         () = token.cancelled(), if !shared_connection => None,
                         r = fut => Some(r),
                         () = mrtr.needed.notified() => {
-                            Some(Done::Other(Ok(input_required(&conn.inner.shared.state_key, &mrtr, &digest).await)))
+                            Some(Done::Other(Ok(input_required(&conn.inner.shared.state_keys, &mrtr, &digest).await)))
                         }
                     },
                 };
@@ -230,7 +230,7 @@ impl Connection {
                     crate::engine::input::request_digest(method, params),
                     subject.as_deref(),
                 );
-                let answers = crate::engine::input::verify_state(&self.inner.shared.state_key, &digest, &s)?;
+                let answers = crate::engine::input::verify_state(&self.inner.shared.state_keys, &digest, &s)?;
                 (answers, Digest::Ready(digest))
             }
             Some(_) => return Err(McpError::invalid_params("requestState: must be a string")),
@@ -311,13 +311,17 @@ impl Connection {
 /// The `InputRequiredResult` for a handler stopped by missing input: every
 /// input request it (and any concurrent branch of it) made, and the answers
 /// so far, signed.
-pub(in crate::engine) async fn input_required(key: &[u8], mrtr: &Mrtr, digest: &Digest) -> (Value, Cache) {
+pub(in crate::engine) async fn input_required(
+    keys: &crate::engine::RequestStateKeys,
+    mrtr: &Mrtr,
+    digest: &Digest,
+) -> (Value, Cache) {
     // Let concurrently started input requests of the same handler register.
     for _ in 0..3 {
         tokio::task::yield_now().await;
     }
     let requests: Map<String, Value> = mrtr.take_pending().into_iter().collect();
-    let state = crate::engine::input::sign_state(key, &digest.get(), &mrtr.answers());
+    let state = crate::engine::input::sign_state(keys, &digest.get(), &mrtr.answers());
     (
         json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }),
         Cache::No,

@@ -330,8 +330,8 @@ pub(crate) fn start_deferred(
             Step::Cancelled => None,
             Step::Done(r) => Some(conn.finish(&id, version, r)),
             Step::Input => {
-                let r =
-                    crate::engine::connection::input_required(&conn.shared().state_key, &mrtr, &digest).await;
+                let r = crate::engine::connection::input_required(&conn.shared().state_keys, &mrtr, &digest)
+                    .await;
                 Some(conn.finish(&id, version, Ok(r)))
             }
             Step::Begin => {

@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# Several replicas behind a real load balancer: three replicas of examples/interactive on
+# 127.0.0.1, and HAProxy in front of them in round-robin with no stickiness
+# (tests/replicas/haproxy.cfg, run as `haproxy -db`), so consecutive requests reach different
+# replicas (each answer names its replica in an X-Replica header).
+#
+#   scripts/replicas-test.sh
+#
+# Scenarios, with two stdlib-only Python clients (tests/replicas/mrtr_across.py for a modern
+# call, legacy_session.py for a legacy session) and the official Python SDK client
+# (official_mrtr.py, from the venv scripts/interop.sh installs, installed here when missing):
+#   - shared key: every replica has the same MCP_SERVE_REQUEST_STATE_KEY; a modern-era
+#     (2026-07-28) call answered `input_required` on one replica is retried, with the answer and
+#     the requestState, on another, and finishes; the official client's `book_trip` (a form,
+#     sampling and roots: three retries) is booked across replicas;
+#   - rotation: replicas in the middle of a key rotation ("OLD,NEW" on one, "NEW,OLD" on the
+#     others) finish each other's retries, in every direction;
+#   - per-process keys (no MCP_SERVE_REQUEST_STATE_KEY) and different keys per replica: the same
+#     retry is refused with "integrity check failed", and the client reports the failure (this
+#     shows the harness catches a replica that cannot resume another's request);
+#   - a legacy session in plain round-robin is lost at its next message (404): what shared
+#     session stores are for;
+#   - tests/replicas/haproxy-sticky.cfg, the alternative without them: a legacy session stays on
+#     the replica that created it (Mcp-Session-Id in a stick table) while modern calls still
+#     spread; `kill -9` of that replica loses the session (404 from another replica) and a new
+#     session serves on.
+# Each phase starts its replicas and HAProxy, and stops them by process id (also on exit).
+#
+# Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy, and
+# redis-server, which the shared-store scenarios to come will use. The apt log goes to
+# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and HAProxy's logs.
+#
+# Environment:
+#   REPLICAS_START_TIMEOUT   seconds to wait for a replica or HAProxy to listen (default 30)
+#   REPLICAS_STEP_TIMEOUT    seconds a client run may take (default 60)
+#
+# The last line is `replicas: N passed, M failed`; the exit status is non-zero on a failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SRC="$ROOT/tests/replicas"
+CACHE="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas"
+START_TIMEOUT="${REPLICAS_START_TIMEOUT:-30}"
+STEP_TIMEOUT="${REPLICAS_STEP_TIMEOUT:-60}"
+mkdir -p "$CACHE"
+cd "$ROOT"
+
+PASSED=0
+FAILED=0
+finish() {
+    echo "replicas: $PASSED passed, $FAILED failed"
+    [[ $FAILED -eq 0 ]]
+}
+pass() { PASSED=$((PASSED + 1)); echo "PASS $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
+die() { fail "$*"; finish || true; exit 1; }
+
+# ---- installs ------------------------------------------------------------------------------
+apt_install() { # apt_install PKG...: installs the missing ones
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    command -v apt-get >/dev/null 2>&1 || { echo "apt-get not found to install ${missing[*]}"; return 1; }
+    echo "[replicas] installing ${missing[*]} with apt-get (log: $CACHE/apt.log)"
+    # Waits for a dpkg lock another install holds instead of failing at once. Debian's
+    # policy-rc.d in containers keeps redis-server's service from starting.
+    if ! { timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+           DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+               "${missing[@]}"; } >"$CACHE/apt.log" 2>&1; then
+        tail -n 20 "$CACHE/apt.log" | sed 's/^/    | /'
+        return 1
+    fi
+}
+command -v python3 >/dev/null 2>&1 || die "python3 not found"
+command -v curl >/dev/null 2>&1 || apt_install curl || die "cannot install curl"
+apt_install haproxy redis-server || die "cannot install haproxy and redis-server (apt-get needs root)"
+HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
+[[ -x "$HAPROXY" ]] || die "haproxy is not on PATH after installing it"
+
+# The official Python SDK client, in the venv scripts/interop.sh keeps (same key, same place).
+PY_ENV=""
+install_python() {
+    local src="$ROOT/tests/interop" dir key log
+    dir="${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/interop"
+    key="$( { cat "$src/requirements.txt"; python3 -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)"
+    PY_ENV="$dir/venv-$key"
+    [[ -f "$PY_ENV/.installed" ]] && return 0
+    mkdir -p "$dir"
+    log="$CACHE/install-python.log"
+    rm -rf "$PY_ENV"
+    if { python3 -m venv "$PY_ENV" &&
+         "$PY_ENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+             -r "$src/requirements.txt"; } >"$log" 2>&1; then
+        touch "$PY_ENV/.installed"
+        return 0
+    fi
+    rm -rf "$PY_ENV"
+    tail -n 20 "$log" | sed 's/^/    | /'
+    PY_ENV=""
+    return 1
+}
+install_python || fail "pip install of the official Python client failed (log: $CACHE/install-python.log)"
+
+echo "[replicas] $("$HAPROXY" -v | head -1)"
+echo "[replicas] cargo build --example interactive"
+cargo build --quiet -p mcp-serve --example interactive
+SERVER="$ROOT/target/debug/examples/interactive"
+
+# ---- processes -----------------------------------------------------------------------------
+PIDS=()
+# stop_all: SIGTERM to every process this script started, then SIGKILL to those still there
+# after 10 s (a replica drains its streams first).
+stop_all() {
+    local pid deadline=$((SECONDS + 10))
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+new_key() { head -c 32 /dev/urandom | base64; }
+
+# wait_ready PID URL LOG NAME: waits until URL answers 200, bounded by START_TIMEOUT.
+wait_ready() {
+    local deadline=$((SECONDS + START_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        kill -0 "$1" 2>/dev/null || break
+        if curl -fsS -o /dev/null --max-time 2 "$2" 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    tail -n 30 "$3" | sed 's/^/    | /'
+    echo "$4 did not answer $2 within ${START_TIMEOUT}s"
+    return 1
+}
+
+# start CFG KEY1 KEY2 KEY3: three replicas, replica i with MCP_SERVE_REQUEST_STATE_KEY=KEYi
+# (unset when "-") and its process id in REPLICA_PID[i], and HAProxy with tests/replicas/CFG in
+# front of them at $LB.
+REPLICA_PID=()
+start() {
+    local cfg="$1" i key port pid
+    shift
+    for i in 1 2 3; do
+        key="${!i}"
+        port="$(free_port)"
+        export "MCP_REPLICA_$i=127.0.0.1:$port"
+        (
+            if [[ "$key" == "-" ]]; then unset MCP_SERVE_REQUEST_STATE_KEY; else export MCP_SERVE_REQUEST_STATE_KEY="$key"; fi
+            exec "$SERVER" --http "127.0.0.1:$port" </dev/null >"$CACHE/replica$i.log" 2>&1
+        ) &
+        pid=$!
+        PIDS+=("$pid")
+        REPLICA_PID[i]=$pid
+        wait_ready "$pid" "http://127.0.0.1:$port/readyz" "$CACHE/replica$i.log" "replica $i" || return 1
+    done
+    port="$(free_port)"
+    export MCP_LB_ADDR="127.0.0.1:$port"
+    LB="http://127.0.0.1:$port/mcp"
+    "$HAPROXY" -db -f "$SRC/$cfg" </dev/null >"$CACHE/haproxy.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    # HAProxy has no probe of its own: a replica's /readyz through it says it forwards.
+    wait_ready "$pid" "http://127.0.0.1:$port/readyz" "$CACHE/haproxy.log" "HAProxy" || return 1
+}
+
+# across NAME EXPECT: runs mrtr_across.py against $LB; EXPECT is `ok`, or `refused` when the
+# client must fail because the retry was refused with "integrity check failed".
+across() {
+    local name="$1" expect="$2" out st
+    out="$(mktemp)"
+    set +e
+    timeout "$STEP_TIMEOUT" python3 "$SRC/mrtr_across.py" "$LB" >"$out" 2>&1
+    st=$?
+    set -e
+    sed 's/^/    | /' "$out"
+    case "$expect" in
+        ok) if [[ $st -eq 0 ]]; then pass "$name"; else fail "$name (client exit $st)"; fi ;;
+        refused)
+            if [[ $st -ne 0 ]] && grep -q 'FAIL the retry was refused: -32602 .*integrity check failed' "$out"; then
+                pass "$name"
+            else
+                fail "$name: the retry was not refused as expected (client exit $st)"
+            fi ;;
+    esac
+    rm -f "$out"
+}
+
+# official NAME EXPECT: the official Python client books a trip through $LB (three multi
+# round-trip retries, which round-robin spreads); EXPECT is `ok` (booked, and HAProxy's log shows
+# the calls reached at least two replicas) or `refused` (a retry refused: integrity check).
+official() {
+    local name="$1" expect="$2" out st before spread
+    [[ -n "$PY_ENV" ]] || { fail "$name: no official Python client"; return; }
+    before=$(wc -l <"$CACHE/haproxy.log")
+    out="$(mktemp)"
+    set +e
+    timeout "$STEP_TIMEOUT" "$PY_ENV/bin/python" "$SRC/official_mrtr.py" "$LB" >"$out" 2>&1
+    st=$?
+    set -e
+    sed 's/^/    | /' "$out"
+    spread=$(tail -n +"$((before + 1))" "$CACHE/haproxy.log" | grep '"POST /mcp' | grep -o 'replicas/r[0-9]' | sort -u | wc -l)
+    echo "    | POST /mcp reached $spread replicas"
+    case "$expect" in
+        ok) if [[ $st -eq 0 && $spread -ge 2 ]] && grep -q '^PASS ' "$out"; then pass "$name"
+            else fail "$name (client exit $st, $spread replicas)"; fi ;;
+        refused)
+            if [[ $st -ne 0 ]] && grep -q '^REFUSED -32602 .*integrity check failed' "$out"; then pass "$name"
+            else fail "$name: the retry was not refused as expected (client exit $st)"; fi ;;
+    esac
+    rm -f "$out"
+}
+
+# legacy NAME ARGS...: runs legacy_session.py $LB ARGS..., its output in $OUT and its status in
+# $ST.
+legacy() {
+    set +e
+    OUT="$(timeout "$STEP_TIMEOUT" python3 "$SRC/legacy_session.py" "$LB" "$@" 2>&1)"
+    ST=$?
+    set -e
+    sed 's/^/    | /' <<<"$OUT"
+}
+
+# phase NAME CFG KEY1 KEY2 KEY3: starts the replicas and HAProxy for the checks that follow
+# (false when they did not start, counted as a failure).
+phase() {
+    echo "[replicas] $1"
+    stop_all
+    start "$2" "$3" "$4" "$5" || { fail "$1: could not start the replicas and HAProxy"; stop_all; return 1; }
+}
+
+OLD="$(new_key)"
+NEW="$(new_key)"
+
+if phase "round-robin, one shared key" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+    for n in 1 2 3; do across "shared key: an MRTR retry finishes on another replica (run $n)" ok; done
+    official "shared key: the official Python client's elicitation, sampling and roots retries cross replicas" ok
+    # What the shared stores are for: a legacy session lives in one replica's memory, so its
+    # very next message (notifications/initialized) reaches a replica that does not know it.
+    legacy init
+    if [[ $ST -ne 0 ]] && grep -q '^SESSION ' <<<"$OUT" && grep -q '^LOST 404 .*unknown or expired session' <<<"$OUT"; then
+        pass "round-robin without stickiness: a legacy session is unknown on the next replica (404)"
+    else
+        fail "round-robin without stickiness: expected the legacy session to be lost on another replica"
+    fi
+fi
+
+# Mid-rotation: one replica still signs with OLD (verifying NEW), the others sign with NEW
+# (verifying OLD); in round-robin, three runs make the three hops between them (r2->r3,
+# r1->r2, r3->r1: the readiness check through HAProxy took r1), so a state signed with each key
+# is verified by a replica signing with the other.
+if phase "round-robin, a key rotation under way" haproxy.cfg "$OLD,$NEW" "$NEW,$OLD" "$NEW,$OLD"; then
+    for n in 1 2 3; do
+        across "rotation: replicas signing with the old and the new key finish each other's retries (run $n)" ok
+    done
+fi
+
+if phase "round-robin, per-process keys (MCP_SERVE_REQUEST_STATE_KEY unset)" haproxy.cfg - - -; then
+    across "per-process keys: the retry on another replica is refused, and the client says so" refused
+    official "per-process keys: the official Python client's retry is refused too" refused
+fi
+
+if phase "round-robin, a different key per replica" haproxy.cfg "$(new_key)" "$(new_key)" "$(new_key)"; then
+    across "a different key per replica: the retry on another replica is refused, and the client says so" refused
+fi
+
+# The no-shared-store alternative for legacy sessions, and its failure mode.
+if phase "sticky legacy sessions (Mcp-Session-Id), one shared key" haproxy-sticky.cfg "$OLD" "$OLD" "$OLD"; then
+    across "sticky config: a modern MRTR retry still finishes on another replica" ok
+    legacy init
+    session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+    home="$(awk '/^SESSION/ {print $3}' <<<"$OUT")"
+    if [[ $ST -eq 0 ]]; then
+        legacy use "$session" 6
+        if [[ $ST -eq 0 ]] && [[ "$(grep '^OK' <<<"$OUT")" == "OK $home $home $home $home $home $home" ]]; then
+            pass "sticky: a legacy session's requests all reach the replica that created it ($home)"
+        else
+            fail "sticky: the legacy session's requests did not all reach $home"
+        fi
+        # Its replica dies: the session is gone, and the client is told to start a new one.
+        kill -KILL "${REPLICA_PID[${home#r}]}" 2>/dev/null || true
+        wait "${REPLICA_PID[${home#r}]}" 2>/dev/null || true
+        legacy use "$session" 1
+        if [[ $ST -ne 0 ]] && grep -q '^LOST 404 .*unknown or expired session' <<<"$OUT" \
+            && ! grep -q "^LOST 404 $home" <<<"$OUT"; then
+            pass "sticky, its replica killed: the session is unknown elsewhere (404, start a new one)"
+        else
+            fail "sticky, its replica killed: expected a 404 from another replica"
+        fi
+        legacy init
+        again="$(awk '/^SESSION/ {print $3}' <<<"$OUT")"
+        if [[ $ST -eq 0 && -n "$again" && "$again" != "$home" ]]; then
+            legacy use "$(awk '/^SESSION/ {print $2}' <<<"$OUT")" 3
+            if [[ $ST -eq 0 ]]; then
+                pass "sticky, its replica killed: a new session on $again serves on"
+            else
+                fail "sticky: the new session on $again did not serve"
+            fi
+        else
+            fail "sticky: no new session on a live replica after $home was killed"
+        fi
+    else
+        fail "sticky: the legacy session did not start"
+    fi
+fi
+
+stop_all
+finish
