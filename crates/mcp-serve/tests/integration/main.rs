@@ -30,6 +30,7 @@ mod serving;
 mod stdio;
 mod subscriptions;
 mod tasks;
+mod tasks_extension;
 mod telemetry;
 mod tls;
 mod ui;
