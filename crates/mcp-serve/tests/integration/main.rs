@@ -21,6 +21,7 @@ mod middleware;
 mod middleware_builtins;
 mod openapi;
 mod otel;
+mod otel_metrics;
 mod platform;
 mod policy;
 mod proxy;
