@@ -264,8 +264,9 @@ impl Extension {
     }
 }
 
-/// Methods and notifications of the core protocol (and the tasks
-/// extension, which the engine serves itself).
+/// Methods and notifications of the core protocol. `tasks/*` are core in
+/// the 2025-11-25 revision; the tasks extension's own (modern) methods are
+/// registered by the engine next to these (`engine::extensions`).
 fn is_core_method(m: &str) -> bool {
     matches!(
         m,

@@ -49,7 +49,7 @@ pub(crate) fn capabilities(version: ProtocolVersion) -> Value {
 
 pub(crate) fn initialize_result(shared: &Shared, version: ProtocolVersion) -> Value {
     let mut caps = capabilities(version);
-    shared.options.extensions.advertise(&mut caps);
+    shared.options.extensions.advertise(shared, version, &mut caps);
     let mut r = json!({
         "protocolVersion": version,
         "capabilities": caps,
@@ -61,20 +61,6 @@ pub(crate) fn initialize_result(shared: &Shared, version: ProtocolVersion) -> Va
     r
 }
 
-/// Whether any enabled tool may run as a task (then modern clients are
-/// offered the `io.modelcontextprotocol/tasks` extension).
-fn supports_tasks(shared: &Shared) -> bool {
-    use mcp_serve_core::types::TaskSupport;
-    shared.catalog.load().tools.values().any(|t| {
-        t.enabled
-            && t.def
-                .execution
-                .as_ref()
-                .and_then(|e| e.task_support)
-                .is_some_and(|s| s != TaskSupport::Forbidden)
-    })
-}
-
 pub(crate) fn discover(shared: &Shared) -> (Value, Cache) {
     let versions: Vec<&str> = ProtocolVersion::ALL
         .iter()
@@ -83,10 +69,10 @@ pub(crate) fn discover(shared: &Shared) -> (Value, Cache) {
         .map(|v| v.as_str())
         .collect();
     let mut caps = capabilities(ProtocolVersion::LATEST);
-    if supports_tasks(shared) {
-        caps["extensions"] = json!({ mcp_serve_core::meta::TASKS_EXTENSION: {} });
-    }
-    shared.options.extensions.advertise(&mut caps);
+    shared
+        .options
+        .extensions
+        .advertise(shared, ProtocolVersion::LATEST, &mut caps);
     let mut r = json!({
         "supportedVersions": versions,
         "capabilities": caps,

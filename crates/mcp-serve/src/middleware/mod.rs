@@ -76,6 +76,8 @@ pub use logging::Logging;
 pub use rate_limit::{RATE_LIMITED, RateLimit};
 pub use retry::Retry;
 pub use size_limit::SizeLimit;
+#[cfg(feature = "otel")]
+pub use timing::OPERATION_DURATION;
 pub use timing::{LatencyStats, OTHER_TOOLS, Timing, TimingSnapshot};
 pub use visibility::{Component, ComponentKind, Visibility};
 

@@ -1,4 +1,5 @@
-//! [`Timing`]: latency histograms per method and per tool.
+//! [`Timing`]: latency histograms per method and per tool, and (feature
+//! `otel`) the OpenTelemetry histogram `mcp.server.operation.duration`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,6 +16,15 @@ const BUCKETS: usize = 129;
 const MAX_TOOLS: usize = 1024;
 /// Where calls of tools beyond the first 1,024 names are counted.
 pub const OTHER_TOOLS: &str = "(other)";
+
+/// The OpenTelemetry histogram [`Timing::with_meter`] records into, named as
+/// the OpenTelemetry semantic conventions for MCP name it.
+///
+/// ```
+/// assert_eq!(mcp_serve::middleware::OPERATION_DURATION, "mcp.server.operation.duration");
+/// ```
+#[cfg(feature = "otel")]
+pub const OPERATION_DURATION: &str = "mcp.server.operation.duration";
 
 /// One latency histogram with fixed log-scale buckets.
 #[derive(Clone)]
@@ -170,8 +180,15 @@ struct Tables {
 ///     println!("{tool}: {} calls, p50 {:?}, p99 {:?}", stats.count, stats.p50, stats.p99);
 /// }
 /// ```
+///
+/// With the `otel` feature, [`Timing::with_meter`] also records every
+/// latency into an OpenTelemetry histogram.
 #[derive(Clone, Default)]
-pub struct Timing(Arc<Mutex<Tables>>);
+pub struct Timing {
+    tables: Arc<Mutex<Tables>>,
+    #[cfg(feature = "otel")]
+    otel: Option<opentelemetry::metrics::Histogram<f64>>,
+}
 
 impl std::fmt::Debug for Timing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -196,7 +213,7 @@ impl Timing {
     /// assert_eq!(timing.snapshot().methods.len(), 0);
     /// ```
     pub fn snapshot(&self) -> TimingSnapshot {
-        let tables = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         TimingSnapshot {
             methods: tables
                 .methods
@@ -214,11 +231,50 @@ impl Timing {
     /// timing.reset();
     /// ```
     pub fn reset(&self) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Tables::default();
+        *self.tables.lock().unwrap_or_else(PoisonError::into_inner) = Tables::default();
     }
 
-    fn record(&self, method: &str, tool: Option<&str>, d: Duration) {
-        let mut tables = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Also records every latency, in seconds, into the histogram
+    /// `mcp.server.operation.duration` of `meter` (from
+    /// [`telemetry::otel::meter`](crate::telemetry::otel::meter), or your own
+    /// meter provider), as the OpenTelemetry semantic conventions for MCP
+    /// describe it: attributes `mcp.method.name`, `mcp.protocol.version`,
+    /// and for a tool call `gen_ai.tool.name` (bounded like the snapshot's
+    /// tools) and `gen_ai.operation.name` = `execute_tool`; a failed request
+    /// adds `error.type` and `rpc.response.status_code` (the JSON-RPC error
+    /// code), a tool result with `isError` adds `error.type` =
+    /// `tool_error`. The snapshot keeps working alongside.
+    ///
+    /// ```no_run
+    /// use mcp_serve::prelude::*;
+    /// use mcp_serve::middleware::Timing;
+    ///
+    /// let (meter, _guard) = mcp_serve::telemetry::otel::meter("demo").unwrap();
+    /// let server = Server::new("demo", "1.0.0").middleware(Timing::new().with_meter(&meter));
+    /// # let _ = server;
+    /// ```
+    #[cfg(feature = "otel")]
+    #[must_use]
+    pub fn with_meter(mut self, meter: &opentelemetry::metrics::Meter) -> Self {
+        self.otel = Some(
+            meter
+                .f64_histogram(OPERATION_DURATION)
+                .with_unit("s")
+                .with_description(
+                    "MCP request duration as observed on the receiver from the time it was received until the result is sent",
+                )
+                // The boundaries the conventions advise for this histogram.
+                .with_boundaries(vec![
+                    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+                ])
+                .build(),
+        );
+        self
+    }
+
+    /// Records a latency; returns the name the tool is counted under.
+    fn record<'a>(&self, method: &str, tool: Option<&'a str>, d: Duration) -> Option<&'a str> {
+        let mut tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         // Only methods the server serves reach the chain: a bounded set.
         if let Some(h) = tables.methods.get_mut(method) {
             h.record(d);
@@ -237,7 +293,42 @@ impl Timing {
             } else {
                 tables.tools.entry(key.to_owned()).or_default().record(d);
             }
+            return Some(key);
         }
+        None
+    }
+
+    #[cfg(feature = "otel")]
+    fn export(
+        &self,
+        method: String,
+        tool: Option<&str>,
+        version: mcp_serve_core::version::ProtocolVersion,
+        out: &McpResult,
+        d: Duration,
+    ) {
+        use opentelemetry::KeyValue;
+        let Some(histogram) = &self.otel else { return };
+        let mut attrs = vec![
+            KeyValue::new("mcp.method.name", method),
+            KeyValue::new("mcp.protocol.version", version.as_str()),
+        ];
+        if let Some(tool) = tool {
+            attrs.push(KeyValue::new("gen_ai.tool.name", tool.to_owned()));
+            attrs.push(KeyValue::new("gen_ai.operation.name", "execute_tool"));
+        }
+        match out {
+            Err(e) => {
+                let code = e.0.code.to_string();
+                attrs.push(KeyValue::new("error.type", code.clone()));
+                attrs.push(KeyValue::new("rpc.response.status_code", code));
+            }
+            Ok(v) if tool.is_some() && v.get("isError") == Some(&serde_json::Value::Bool(true)) => {
+                attrs.push(KeyValue::new("error.type", "tool_error"));
+            }
+            Ok(_) => {}
+        }
+        histogram.record(d.as_secs_f64(), &attrs);
     }
 }
 
@@ -245,9 +336,14 @@ impl Middleware for Timing {
     async fn on_request(&self, req: McpRequest, next: Next) -> McpResult {
         let method = req.method().to_owned();
         let tool = (method == "tools/call").then(|| req.name().unwrap_or_default().to_owned());
+        #[cfg(feature = "otel")]
+        let version = req.context().protocol_version();
         let started = tokio::time::Instant::now();
         let out = next.run(req).await;
-        self.record(&method, tool.as_deref(), started.elapsed());
+        let elapsed = started.elapsed();
+        let _counted = self.record(&method, tool.as_deref(), elapsed);
+        #[cfg(feature = "otel")]
+        self.export(method, _counted, version, &out, elapsed);
         out
     }
 }

@@ -1,7 +1,9 @@
 //! OpenTelemetry export (feature `otel`): the `mcp.request` spans go to an
 //! OTLP collector over HTTP, each a child of the trace context the caller put
 //! in `_meta` (`traceparent`, `tracestate`, `baggage`), so a client's trace
-//! continues through the server.
+//! continues through the server; and [`meter`] exports metrics, such as the
+//! `mcp.server.operation.duration` histogram of
+//! [`Timing::with_meter`](crate::middleware::Timing::with_meter).
 //!
 //! The exporter follows the standard environment: `OTEL_EXPORTER_OTLP_ENDPOINT`
 //! (default `http://localhost:4318`), `OTEL_EXPORTER_OTLP_PROTOCOL`
@@ -22,10 +24,12 @@
 //! # Ok(()) }
 //! ```
 
+use opentelemetry::metrics::{Meter, MeterProvider as _};
 use opentelemetry::propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::{SdkTracerProvider, Tracer};
 use tracing::Subscriber;
@@ -114,17 +118,20 @@ pub fn layer_to<S>(
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let protocol = match protocol {
-        OtlpProtocol::Protobuf => opentelemetry_otlp::Protocol::HttpBinary,
-        OtlpProtocol::Json => opentelemetry_otlp::Protocol::HttpJson,
-    };
     build(
         service_name,
         opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .with_endpoint(traces_endpoint)
-            .with_protocol(protocol),
+            .with_protocol(wire(protocol)),
     )
+}
+
+fn wire(protocol: OtlpProtocol) -> opentelemetry_otlp::Protocol {
+    match protocol {
+        OtlpProtocol::Protobuf => opentelemetry_otlp::Protocol::HttpBinary,
+        OtlpProtocol::Json => opentelemetry_otlp::Protocol::HttpJson,
+    }
 }
 
 fn build<S>(
@@ -145,6 +152,87 @@ where
         tracing_opentelemetry::layer().with_tracer(tracer),
         OtelGuard { provider },
     ))
+}
+
+/// Flushes and shuts the metrics exporter down when dropped: keep it alive
+/// while the server runs.
+///
+/// ```no_run
+/// let (_meter, guard) = mcp_serve::telemetry::otel::meter("demo").unwrap();
+/// drop(guard); // exports what is left
+/// ```
+#[derive(Debug)]
+pub struct MetricsGuard {
+    provider: SdkMeterProvider,
+}
+
+impl Drop for MetricsGuard {
+    fn drop(&mut self) {
+        let _ = self.provider.force_flush();
+        let _ = self.provider.shutdown();
+    }
+}
+
+/// A [`Meter`] exporting over OTLP/HTTP as `service_name` (`OTEL_SERVICE_NAME`
+/// wins when set), every 60 s (`OTEL_METRIC_EXPORT_INTERVAL`), and the guard
+/// that exports the rest when dropped. Where to send them comes from the
+/// standard environment (see the module docs). Hand the meter to
+/// [`Timing::with_meter`](crate::middleware::Timing::with_meter) for the
+/// `mcp.server.operation.duration` histogram.
+///
+/// ```no_run
+/// use mcp_serve::middleware::Timing;
+/// let (meter, _guard) = mcp_serve::telemetry::otel::meter("demo").unwrap();
+/// let timing = Timing::new().with_meter(&meter);
+/// # let _ = timing;
+/// ```
+///
+/// # Errors
+/// The exporter could not be built from the environment.
+pub fn meter(service_name: &str) -> Result<(Meter, MetricsGuard), OtelError> {
+    build_meter(
+        service_name,
+        opentelemetry_otlp::MetricExporter::builder().with_http(),
+    )
+}
+
+/// [`meter`], sending to `metrics_endpoint` (the full URL, e.g.
+/// `http://collector:4318/v1/metrics`) in `protocol`, whatever the
+/// environment says.
+///
+/// ```no_run
+/// use mcp_serve::telemetry::otel::{meter_to, OtlpProtocol};
+/// let (_meter, _guard) = meter_to("demo", "http://127.0.0.1:4318/v1/metrics", OtlpProtocol::Json).unwrap();
+/// ```
+///
+/// # Errors
+/// The exporter could not be built (a malformed endpoint, say).
+pub fn meter_to(
+    service_name: &str,
+    metrics_endpoint: &str,
+    protocol: OtlpProtocol,
+) -> Result<(Meter, MetricsGuard), OtelError> {
+    build_meter(
+        service_name,
+        opentelemetry_otlp::MetricExporter::builder()
+            .with_http()
+            .with_endpoint(metrics_endpoint)
+            .with_protocol(wire(protocol)),
+    )
+}
+
+fn build_meter(
+    service_name: &str,
+    exporter: opentelemetry_otlp::MetricExporterBuilder<opentelemetry_otlp::HttpExporterBuilderSet>,
+) -> Result<(Meter, MetricsGuard), OtelError> {
+    let exporter = exporter.build().map_err(|e| OtelError(e.to_string()))?;
+    let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| service_name.to_owned());
+    let provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(exporter).build())
+        .with_resource(Resource::builder().with_service_name(name).build())
+        .build();
+    let meter = provider.meter("mcp-serve");
+    Ok((meter, MetricsGuard { provider }))
 }
 
 /// Reads W3C trace context from a request's `_meta`.

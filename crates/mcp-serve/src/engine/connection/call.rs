@@ -106,9 +106,11 @@ impl Connection {
                 let run = shared
                     .options
                     .extensions
-                    .methods
-                    .get(other)
-                    .map(|m| Arc::clone(&m.run));
+                    .method(other, version)
+                    .and_then(|m| match &m.serve {
+                        crate::engine::extensions::Serve::Handler(run) => Some(Arc::clone(run)),
+                        crate::engine::extensions::Serve::Engine(_) => None,
+                    });
                 let name = other.to_owned();
                 Call::Other(in_handler_scope(
                     log_scope,

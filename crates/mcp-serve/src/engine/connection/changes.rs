@@ -9,12 +9,14 @@ use std::sync::atomic::Ordering;
 
 use mcp_serve_core::jsonrpc::{ErrorObject, encode_notification};
 use mcp_serve_core::meta;
+use mcp_serve_core::meta::TASKS_EXTENSION;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Connection, Reply, Scope, error_reply};
 use crate::context::Peer;
+use crate::engine::extensions;
 use crate::engine::{Change, ListKind};
 
 impl Connection {
@@ -94,10 +96,10 @@ impl Connection {
         // SEP-2663: task status notifications (`notifications/tasks`) need the tasks extension.
         let task_ids: Vec<String> = match filter.get("taskIds") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(_)) if !crate::engine::tasks::modern::declares_extension(&scope) => {
+            Some(Value::Array(_)) if !extensions::declares(&scope, TASKS_EXTENSION) => {
                 return error_reply(
                     Some(&scope.id),
-                    &crate::engine::tasks::modern::missing_extension("notifications.taskIds"),
+                    &extensions::missing(TASKS_EXTENSION, "notifications.taskIds", scope.version),
                 );
             }
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),

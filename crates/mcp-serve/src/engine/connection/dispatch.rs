@@ -9,6 +9,7 @@ use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value};
 
 use super::{Answer, Connection, Reply, Scope, error_reply};
+use crate::engine::extensions::{self, Serve};
 use crate::engine::methods::{self, MethodResult};
 use crate::engine::shape::Cache;
 
@@ -30,8 +31,7 @@ impl Connection {
                     shared
                         .options
                         .extensions
-                        .methods
-                        .contains_key(method)
+                        .has_method(method)
                         .then(|| std::borrow::Cow::Owned(method.to_owned()))
                 });
             if let Some(method) = wrapped {
@@ -98,29 +98,33 @@ impl Connection {
                 }
                 return self.dispatch_call(scope, method, params, shared_connection);
             }
-            // The tasks extension (SEP-2663); tasks/result and tasks/list do not exist there.
-            "tasks/get" | "tasks/update" | "tasks/cancel" if scope.version.is_modern() => {
-                return crate::engine::tasks::modern::method(shared, &scope, method, params);
-            }
+            // Built-in extensions (tasks) may take a modern call over.
             "tools/call" if scope.version.is_modern() => {
-                use crate::engine::tasks::modern::{self as tasks, Plan};
-                return match tasks::plan(shared, &scope, &params) {
-                    Plan::Sync => self.dispatch_call(scope, method, params, shared_connection),
-                    Plan::Refuse(e) => error_reply(Some(&id), &e),
-                    Plan::Task { deferred: false } => tasks::start(self, &scope, params),
-                    Plan::Task { deferred: true } => {
-                        tasks::start_deferred(self, &scope, params, shared_connection)
+                let mut params = params;
+                for (_, hook) in shared.options.extensions.call_hooks() {
+                    match hook(self, &scope, params, shared_connection) {
+                        Ok(reply) => return reply,
+                        Err(back) => params = back,
                     }
-                };
+                }
+                return self.dispatch_call(scope, method, params, shared_connection);
             }
             "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {
                 return self.dispatch_call(scope, method, params, shared_connection);
             }
-            _ => match shared.options.extensions.methods.get(method) {
-                Some(m) if m.client_required && !declares(&scope, &m.extension) => {
-                    return error_reply(Some(&id), &missing_extension(&m.extension, method));
+            // Extension methods: the server's own and the built-in ones
+            // (the tasks extension's tasks/get|update|cancel in the modern era).
+            _ => match shared.options.extensions.method(method, scope.version) {
+                Some(m) if m.client_required && !extensions::declares(&scope, &m.extension) => {
+                    return error_reply(
+                        Some(&id),
+                        &extensions::missing(&m.extension, method, scope.version),
+                    );
                 }
-                Some(_) => return self.dispatch_call(scope, method, params, shared_connection),
+                Some(m) => match &m.serve {
+                    Serve::Handler(_) => return self.dispatch_call(scope, method, params, shared_connection),
+                    Serve::Engine(serve) => return serve(self, &scope, method, params),
+                },
                 None => return error_reply(Some(&id), &ErrorObject::method_not_found(method)),
             },
         };
@@ -155,22 +159,4 @@ impl Connection {
             }
         }
     }
-}
-
-/// Whether the client declared extension `id`.
-fn declares(scope: &Scope, id: &str) -> bool {
-    scope
-        .capabilities
-        .as_ref()
-        .and_then(|c| c.extensions.as_ref())
-        .is_some_and(|e| e.contains_key(id))
-}
-
-/// The error for a method of an extension the client did not declare.
-fn missing_extension(id: &str, method: &str) -> ErrorObject {
-    ErrorObject::new(
-        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-        format!("Missing required client capability: {method} needs the {id} extension; declare it under extensions in the client's capabilities"),
-    )
-    .with_data(serde_json::json!({ "requiredCapabilities": { "extensions": { id: {} } } }))
 }

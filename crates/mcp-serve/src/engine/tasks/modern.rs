@@ -25,17 +25,18 @@ use std::time::Duration;
 use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use mcp_serve_core::jsonrpc::{ErrorObject, RequestId};
+use mcp_serve_core::meta::TASKS_EXTENSION;
 use mcp_serve_core::types::{TaskStatus, TaskSupport};
 use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use super::requests::{TaskWatch, method};
+pub(crate) use super::requests::TaskWatch;
 use super::wire::{created, error_answer, rejected, result_answer, store_error};
-pub(crate) use super::wire::{declares_extension, missing_extension};
 use crate::engine::Shared;
 use crate::engine::connection::{Answer, Connection, Reply, Scope};
+use crate::engine::extensions::{self, Builtin};
 use crate::engine::input::Mrtr;
 use crate::engine::methods::{self, MethodResult};
 use crate::engine::shape::{Cache, shape};
@@ -65,8 +66,59 @@ pub(super) struct Runner {
     pub(super) wake: Notify,
 }
 
+/// The extension as the engine's registry serves it: offered on
+/// `server/discover` while some enabled tool may run as a task, modern era
+/// only (the legacy era has the core tasks utility, `capabilities.tasks`),
+/// its methods served from the store, and its part in `tools/call`.
+pub(crate) fn extension() -> Builtin {
+    Builtin {
+        id: TASKS_EXTENSION,
+        offered: supports_tasks,
+        legacy: false,
+        methods: &[
+            ("tasks/get", serve),
+            ("tasks/update", serve),
+            ("tasks/cancel", serve),
+        ],
+        tools_call: Some(on_tools_call),
+    }
+}
+
+/// Whether any enabled tool may run as a task.
+fn supports_tasks(shared: &Shared) -> bool {
+    shared.catalog.load().tools.values().any(|t| {
+        t.enabled
+            && t.def
+                .execution
+                .as_ref()
+                .and_then(|e| e.task_support)
+                .is_some_and(|s| s != TaskSupport::Forbidden)
+    })
+}
+
+/// `tasks/get`, `tasks/update`, `tasks/cancel` (the registry checked the
+/// client declared the extension).
+fn serve(conn: &Connection, scope: &Scope, method: &str, params: Map<String, Value>) -> Reply {
+    super::requests::method(conn.shared(), scope, method, params)
+}
+
+/// A modern `tools/call`: a task, refused, or (`Err`) an ordinary call.
+fn on_tools_call(
+    conn: &Connection,
+    scope: &Scope,
+    params: Map<String, Value>,
+    shared_connection: bool,
+) -> Result<Reply, Map<String, Value>> {
+    match plan(conn.shared(), scope, &params) {
+        Plan::Sync => Err(params),
+        Plan::Refuse(e) => Ok(rejected(&scope.id, &e)),
+        Plan::Task { deferred: false } => Ok(start(conn, scope, params)),
+        Plan::Task { deferred: true } => Ok(start_deferred(conn, scope, params, shared_connection)),
+    }
+}
+
 /// How a modern `tools/call` relates to tasks.
-pub(crate) enum Plan {
+enum Plan {
     /// An ordinary call.
     Sync,
     /// Refused before running (a task-required tool, a client without the
@@ -216,7 +268,7 @@ impl TaskRuntime {
 type Outcome = Result<MethodResult, ()>;
 
 /// Decides how a modern `tools/call` is served.
-pub(crate) fn plan(shared: &Shared, scope: &Scope, params: &Map<String, Value>) -> Plan {
+fn plan(shared: &Shared, scope: &Scope, params: &Map<String, Value>) -> Plan {
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return Plan::Sync;
     };
@@ -231,9 +283,13 @@ pub(crate) fn plan(shared: &Shared, scope: &Scope, params: &Map<String, Value>) 
         .as_ref()
         .and_then(|e| e.task_support)
         .unwrap_or(TaskSupport::Forbidden);
-    match (support, declares_extension(scope)) {
+    match (support, extensions::declares(scope, TASKS_EXTENSION)) {
         (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Plan::Sync,
-        (TaskSupport::Required, false) => Plan::Refuse(missing_extension(&format!("tool {name}"))),
+        (TaskSupport::Required, false) => Plan::Refuse(extensions::missing(
+            TASKS_EXTENSION,
+            &format!("tool {name}"),
+            scope.version,
+        )),
         (_, true) => Plan::Task {
             deferred: tool.deferred_task,
         },
@@ -261,7 +317,7 @@ fn detached(scope: &Scope) -> Scope {
 }
 
 /// A call that is a task from the start.
-pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Value>) -> Reply {
+fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Value>) -> Reply {
     // Multi round-trip fields belong to ordinary calls, not to tasks.
     params.remove("inputResponses");
     params.remove("requestState");
@@ -281,7 +337,7 @@ pub(crate) fn start(conn: &Connection, scope: &Scope, mut params: Map<String, Va
 
 /// A deferred task call: runs as an ordinary call (multi round-trip input)
 /// until the handler calls `Context::begin_task`, then continues as a task.
-pub(crate) fn start_deferred(
+fn start_deferred(
     conn: &Connection,
     scope: &Scope,
     mut params: Map<String, Value>,

@@ -9,10 +9,7 @@ use mcp_serve_core::types::TaskStatus;
 use serde_json::{Map, Value, json};
 
 use super::modern::TaskRuntime;
-use super::wire::{
-    declares_extension, detailed, error_answer, missing_extension, rejected, result_answer, store_error,
-    unknown,
-};
+use super::wire::{detailed, error_answer, rejected, result_answer, store_error, unknown};
 use crate::engine::Shared;
 use crate::engine::connection::{Reply, Scope};
 
@@ -25,16 +22,13 @@ enum Op {
 }
 
 /// `tasks/get`, `tasks/update`, `tasks/cancel` of a modern request.
-pub(crate) fn method(
+pub(super) fn method(
     shared: &Arc<Shared>,
     scope: &Scope,
     method: &str,
     mut params: Map<String, Value>,
 ) -> Reply {
     let id = scope.id.clone();
-    if !declares_extension(scope) {
-        return rejected(&id, &missing_extension(method));
-    }
     let op = match method {
         "tasks/get" => Op::Get,
         "tasks/update" => Op::Update,

@@ -1,38 +1,15 @@
 //! The extension's wire shapes (SEP-2663 names: `ttlMs`, `pollIntervalMs`,
 //! flat `CreateTaskResult`, `DetailedTask`) and its errors.
 
-use mcp_serve_core::error::code;
 use mcp_serve_core::jsonrpc::{ErrorObject, RequestId, encode_error, encode_result};
-use mcp_serve_core::meta::TASKS_EXTENSION;
 use mcp_serve_core::types::TaskStatus;
 use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value, json};
 
 use crate::engine::Shared;
-use crate::engine::connection::{Answer, Reply, Scope};
+use crate::engine::connection::{Answer, Reply};
 use crate::engine::shape::{Cache, shape};
 use crate::tasks::{TaskRecord, TaskStoreError};
-
-/// Whether the request declared the tasks extension.
-pub(crate) fn declares_extension(scope: &Scope) -> bool {
-    scope
-        .capabilities
-        .as_ref()
-        .and_then(|c| c.extensions.as_ref())
-        .and_then(|e| e.get(TASKS_EXTENSION))
-        .is_some_and(|v| !v.is_null())
-}
-
-/// `-32021` naming the extension, as SEP-2663 shows it.
-pub(crate) fn missing_extension(what: &str) -> ErrorObject {
-    ErrorObject::new(
-        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-        format!(
-            "Missing required client capability: {what} needs the {TASKS_EXTENSION} extension; declare it under extensions in _meta[\"io.modelcontextprotocol/clientCapabilities\"]"
-        ),
-    )
-    .with_data(json!({ "requiredCapabilities": { "extensions": { TASKS_EXTENSION: {} } } }))
-}
 
 pub(super) fn unknown(task_id: &str) -> ErrorObject {
     ErrorObject::invalid_params(format!(
