@@ -104,8 +104,9 @@ install_python() {
 install_python || fail "pip install of the official Python client failed (log: $CACHE/install-python.log)"
 
 echo "[replicas] $("$HAPROXY" -v | head -1)"
-echo "[replicas] cargo build --example interactive"
-cargo build --quiet -p mcp-serve --example interactive
+echo "[replicas] cargo build --example interactive (all features: the Redis stores too)"
+# All features, as `cargo test --workspace --all-features` built it: nothing to rebuild in CI.
+cargo build --quiet -p mcp-serve --all-features --example interactive
 SERVER="$ROOT/target/debug/examples/interactive"
 
 # ---- processes -----------------------------------------------------------------------------
@@ -312,5 +313,47 @@ if phase "sticky legacy sessions (Mcp-Session-Id), one shared key" haproxy-stick
     fi
 fi
 
+# Shared stores: the replicas keep legacy sessions in Redis (MCP_SERVE_REDIS_URL), so plain
+# round-robin serves them, and a session outlives the replica that started it.
+REDIS_PORT="$(free_port)"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/redis.log" 2>&1 &
+REDIS_PID=$!
+for _ in $(seq 1 50); do
+    if redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
+    sleep 0.1
+done
+export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
+if phase "round-robin, legacy sessions in Redis (MCP_SERVE_REDIS_URL), one shared key" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+    legacy init
+    session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+    home="$(awk '/^SESSION/ {print $3}' <<<"$OUT")"
+    if [[ $ST -eq 0 ]]; then
+        pass "Redis: a legacy session's notifications/initialized is accepted by another replica"
+        legacy use "$session" 6
+        served="$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)"
+        if [[ $ST -eq 0 && $served -ge 2 ]]; then
+            pass "Redis: one legacy session served by $served replicas in turn"
+        else
+            fail "Redis: the legacy session was not served by several replicas"
+        fi
+        # Its replica dies: the session lives on in Redis, and the others serve it.
+        kill -KILL "${REPLICA_PID[${home#r}]}" 2>/dev/null || true
+        wait "${REPLICA_PID[${home#r}]}" 2>/dev/null || true
+        # HAProxy takes the dead replica out after two failed checks, 1 s apart.
+        sleep 3
+        legacy use "$session" 4
+        if [[ $ST -eq 0 ]] && ! grep -q "^OK.*$home" <<<"$OUT"; then
+            pass "Redis, its first replica killed: the session is served on by the others"
+        else
+            fail "Redis, its first replica killed: the session was not served on"
+        fi
+    else
+        fail "Redis: the legacy session did not survive its first hop to another replica"
+    fi
+fi
+unset MCP_SERVE_REDIS_URL
+
 stop_all
+kill -TERM "$REDIS_PID" 2>/dev/null || true
+wait "$REDIS_PID" 2>/dev/null || true
 finish
