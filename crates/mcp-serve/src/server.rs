@@ -975,10 +975,11 @@ impl ServerHandle {
         {
             tracing::info!(
                 ?redis,
-                "legacy sessions shared through Redis ({})",
+                "sessions and changes shared through Redis ({})",
                 crate::cluster::REDIS_URL_ENV
             );
             options = options.session_store(Arc::new(redis.session_store()));
+            self.join_bus(Arc::new(redis.bus()));
         }
         #[cfg(feature = "auth")]
         if self.auth().is_none() {

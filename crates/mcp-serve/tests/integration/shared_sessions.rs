@@ -40,6 +40,9 @@ async fn replica_with(name: &str, store: Arc<dyn SessionStore>) -> Replica {
     let handle = Server::new(name, "1.0.0")
         .tool(chatty)
         .tool(replica)
+        // With middleware, initialize and the other session changes are
+        // answered later: they must still be saved before the answer.
+        .middleware(mcp_serve::middleware::Logging::new())
         .into_handle()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -284,8 +284,23 @@ where
     };
     drop(via);
     // State a request changes (initialize, logging/setLevel, subscriptions)
-    // is set when it is handled: saved before the answer goes out, so the
-    // client's next request may land on any replica.
+    // is saved before the answer goes out, so the client's next request may
+    // land on any replica. Through middleware those requests are answered
+    // later: with a shared store, wait for them first (they are quick).
+    let reply = match reply {
+        Reply::Later(fut)
+            if session.is_some()
+                && shared.sessions.is_shared()
+                && matches!(
+                    method.as_deref(),
+                    Some("initialize" | "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe")
+                ) =>
+        {
+            let answer = fut.await;
+            Reply::Later(Box::pin(std::future::ready(answer)))
+        }
+        other => other,
+    };
     if let Some(s) = &session {
         if s.conn.legacy_version().is_some() {
             shared.sessions.persist(s).await;

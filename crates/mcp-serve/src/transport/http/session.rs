@@ -212,6 +212,11 @@ impl Sessions {
         Ok(Some(session))
     }
 
+    /// Whether sessions are shared with other replicas.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.store.is_some()
+    }
+
     /// Saves the session to the shared store when its state changed, or to
     /// keep it from expiring there while it is used.
     pub(crate) async fn persist(&self, s: &Session) {
