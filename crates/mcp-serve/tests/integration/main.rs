@@ -9,6 +9,7 @@ mod catalog;
 mod client;
 mod engine;
 mod extensions;
+mod gateway;
 mod hardening;
 mod hostile;
 mod http;
