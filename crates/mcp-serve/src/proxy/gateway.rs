@@ -74,7 +74,18 @@ use crate::server::{Server, ServerHandle};
 pub const GATEWAY_META: &str = "io.mcp-serve/gateway";
 
 /// Makes a [`Client`] from the options the gateway needs it to have; see
-/// [`Transport::custom`].
+/// [`Transport::custom`], which builds one from a closure.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mcp_serve::client::{Client, ClientOptions};
+/// use mcp_serve::proxy::{Connector, Transport};
+/// let connect: Connector = Arc::new(|options: ClientOptions| {
+///     Box::pin(async move { Client::connect_http("http://127.0.0.1:8080/mcp", options).await })
+/// });
+/// let t = Transport::Custom(connect);
+/// # let _ = t;
+/// ```
 pub type Connector =
     Arc<dyn Fn(ClientOptions) -> BoxFuture<'static, Result<Client, ClientError>> + Send + Sync>;
 
