@@ -348,6 +348,8 @@ impl GatewayConfig {
             }
             targets.push((name.clone(), entry_transport(&entry).map_err(bad)?));
         }
+        // By name, whatever order the JSON map keeps.
+        targets.sort_by(|a, b| a.0.cmp(&b.0));
         if targets.is_empty() {
             return Err(ConfigError::Shape(format!(
                 "the config lists no (enabled) servers; {SHAPE}"
@@ -390,7 +392,7 @@ impl GatewayConfig {
         Ok(config)
     }
 
-    /// The targets' names, in order.
+    /// The targets' names, sorted.
     ///
     /// ```
     /// let c = mcp_serve::proxy::GatewayConfig::from_json(r#"{"mcpServers": {"a": {"command": "a"}}}"#)?;
@@ -401,7 +403,7 @@ impl GatewayConfig {
         self.targets.iter().map(|(n, _)| n.as_str())
     }
 
-    /// The targets, in order.
+    /// The targets, sorted by name.
     ///
     /// ```
     /// let c = mcp_serve::proxy::GatewayConfig::from_json(r#"{"mcpServers": {"a": {"url": "http://h/mcp"}}}"#)?;
@@ -1171,7 +1173,7 @@ mod tests {
         )
         .unwrap();
         let names: Vec<&str> = c.names().collect();
-        assert_eq!(names, ["a", "calc", "old", "typed", "web", "vs"]);
+        assert_eq!(names, ["a", "calc", "old", "typed", "vs", "web"]);
         let get = |n: &str| &c.targets().iter().find(|(m, _)| m == n).unwrap().1;
         assert!(matches!(get("calc"), Transport::Stdio(_)));
         assert!(matches!(get("old"), Transport::Sse { .. }));
