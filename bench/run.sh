@@ -44,6 +44,20 @@ done
 # The same server with one no-op middleware: what the chain costs.
 "$HARNESS" --name mcp-serve-middleware --server-cmd "$SERVER --middleware" \
   --proto 2026-07-28 http >/dev/null
+# The gateway (issue 15): the same server behind `--gateway`, one target over
+# Streamable HTTP; the row's p50 at c=1 minus the plain server's is what the
+# proxy hop adds to a tools/call.
+BACKEND_PORT=$((PORT + 1))
+PORT="$BACKEND_PORT" "$SERVER" >"$OUT/gateway-backend.log" 2>&1 &
+BACKEND_PID=$!
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$BACKEND_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+"$HARNESS" --name mcp-serve-gateway --server-cmd "$SERVER --gateway http://127.0.0.1:$BACKEND_PORT/mcp" \
+  --tool-prefix b_ --proto 2026-07-28 http >/dev/null
+kill "$BACKEND_PID" 2>/dev/null || true
+wait "$BACKEND_PID" 2>/dev/null || true
 # Authorization (issue 13): the same server and load, every request carrying a
 # credential it verifies: an HS256 JWT minted by the server for its own URI
 # (warm: a static key), and an API key. The secret stays in the environment.

@@ -171,6 +171,21 @@ def main():
                 f" | {fmt(v.get('rps16'), 'rps')}{ratio(v.get('rps16'), o.get('rps16'))}"
                 f" | {fmt(v.get('p50_1'), 'ms')} | {fmt(v.get('p99_16'), 'ms')} |"
             )
+    gw = f.get(OURS + "-gateway", {})
+    if gw and o:
+        added = None
+        if gw.get("p50_1") is not None and o.get("p50_1") is not None:
+            added = (gw["p50_1"] - o["p50_1"]) * 1000
+        print("\n## Issue 15: a tools/call through the gateway vs the same server called directly (HTTP, c=1)\n")
+        print("| path | p50 ms | req/s |")
+        print("|---|--:|--:|")
+        print(f"| direct | {fmt(o.get('p50_1'), 'ms')} | {fmt(o.get('rps1'), 'rps')} |")
+        print(f"| through the gateway | {fmt(gw.get('p50_1'), 'ms')} | {fmt(gw.get('rps1'), 'rps')} |")
+        if added is None:
+            print("\nadded p50: not measured")
+        else:
+            status = "**met**" if added < 100 else f"missed by {added - 100:.0f} µs"
+            print(f"\nadded p50: {added:.0f} µs (goal < 100 µs): {status}")
     auth_rows = [p for p in OURS_AUTH if p in f]
     if auth_rows:
         print("\n## Issue 13: authenticated tools/call throughput vs unauthenticated (same run)\n")

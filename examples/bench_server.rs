@@ -10,6 +10,8 @@
 //! PORT=8000 target/release/examples/bench_server --stdio      # stdio even with PORT set
 //! PORT=8000 target/release/examples/bench_server --legacy     # session revisions only
 //! PORT=8000 target/release/examples/bench_server --middleware # through a no-op middleware
+//! PORT=8001 target/release/examples/bench_server --gateway http://127.0.0.1:8000/mcp
+//!     # a gateway in front of that server: its tools as `b_echo` and `b_add`
 //! ```
 //!
 //! By default both protocol eras are served on every transport: 2026-07-28
@@ -137,8 +139,39 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(serve(args))
 }
 
+/// `--gateway URL`: the gateway's front at PORT, one target `b` at URL
+/// (Streamable HTTP, the modern era), for the proxy-overhead row.
+async fn gateway(url: &str) -> anyhow::Result<()> {
+    use mcp_serve::client::{ClientOptions, Era};
+    use mcp_serve::proxy::{Gateway, Transport};
+    let port: u16 = std::env::var("PORT")
+        .map_err(|_| anyhow::anyhow!("--gateway needs PORT"))?
+        .parse()
+        .map_err(|_| anyhow::anyhow!("PORT must be a port number"))?;
+    let gateway = Gateway::new(Server::new("mcp-serve-bench-gateway", env!("CARGO_PKG_VERSION")))
+        .target("b", Transport::http(url))
+        .client_options(ClientOptions::default().era(Era::Modern))
+        .start()
+        .await?;
+    anyhow::ensure!(
+        gateway.status()["b"].is_up(),
+        "the backend at {url} is not up: {:?}",
+        gateway.status()
+    );
+    gateway
+        .serve_http(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .await?;
+    Ok(())
+}
+
 async fn serve(args: Vec<String>) -> anyhow::Result<()> {
     let flag = |name: &str| args.iter().any(|a| a == name);
+    if let Some(i) = args.iter().position(|a| a == "--gateway") {
+        let url = args
+            .get(i + 1)
+            .ok_or_else(|| anyhow::anyhow!("--gateway takes the backend's URL"))?;
+        return gateway(url).await;
+    }
     let legacy = flag("--legacy") || std::env::var("MODE").is_ok_and(|m| m == "stateful");
     let mut server = Server::new("mcp-serve-bench", env!("CARGO_PKG_VERSION"))
         .tool(echo)

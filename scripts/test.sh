@@ -121,6 +121,9 @@ run_counted conformance-client bash scripts/conformance-client.sh
 step "the mcp-serve CLI against official TypeScript and Python servers (stdio, Streamable HTTP, HTTP+SSE, proxy)"
 run_counted cli-interop bash scripts/cli-interop.sh
 
+step "the gateway: mcp-serve proxy --config serving official TypeScript and Python servers to official clients"
+run_counted gateway-interop bash scripts/gateway-interop.sh
+
 step "mcp-serve openapi against a real FastAPI app serving its own OpenAPI document (official Python client; stdio and HTTP)"
 run_counted openapi bash scripts/openapi-test.sh
 

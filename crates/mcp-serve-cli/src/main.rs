@@ -47,7 +47,7 @@ enum Command {
     Prompt(script::PromptArgs),
     /// Add a server to an MCP client's configuration.
     Install(install::InstallArgs),
-    /// Expose a stdio server over HTTP, or an HTTP server over stdio.
+    /// Expose a stdio server over HTTP, an HTTP server over stdio, or a whole MCP config as one server.
     Proxy(proxy::ProxyArgs),
     /// Serve an HTTP API's OpenAPI document as MCP tools (stdio, or --http ADDR).
     Openapi(openapi::OpenApiArgs),

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 // Running the binary and the examples
 // ---------------------------------------------------------------------------
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-serve");
+pub(super) const BIN: &str = env!("CARGO_BIN_EXE_mcp-serve");
 
 /// How long one CLI run may take before the test fails (a hang is a bug).
 const RUN_LIMIT: Duration = Duration::from_secs(60);
@@ -77,16 +77,16 @@ fn build_examples() -> Result<(), String> {
 
 /// What a finished process printed.
 #[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    took: Duration,
+pub(super) struct Run {
+    pub(super) code: Option<i32>,
+    pub(super) stdout: String,
+    pub(super) stderr: String,
+    pub(super) took: Duration,
 }
 
 impl Run {
     /// Stdout as JSON.
-    fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
@@ -97,7 +97,7 @@ impl Run {
 
     /// Fails with everything printed unless the exit code is `code`.
     #[track_caller]
-    fn expect_code(&self, code: i32) -> &Self {
+    pub(super) fn expect_code(&self, code: i32) -> &Self {
         assert_eq!(
             self.code,
             Some(code),
@@ -109,7 +109,7 @@ impl Run {
     }
 
     /// The text of the first content block of a tool result.
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         let v = self.json();
         v["content"][0]["text"]
             .as_str()
@@ -159,7 +159,7 @@ fn read_all(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> 
 }
 
 /// `mcp-serve ARGS…` in the current directory.
-fn cli(args: &[&str]) -> Run {
+pub(super) fn cli(args: &[&str]) -> Run {
     cli_in(None, args)
 }
 
@@ -174,7 +174,7 @@ fn cli_in(dir: Option<&Path>, args: &[&str]) -> Run {
 }
 
 /// A child process that is killed when the test ends, however it ends.
-struct Guard(Child);
+pub(super) struct Guard(Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -184,7 +184,7 @@ impl Drop for Guard {
 }
 
 /// A port that was free a moment ago on 127.0.0.1.
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("bind 127.0.0.1:0")
@@ -193,7 +193,7 @@ fn free_port() -> u16 {
 
 /// Starts `program args` (which serves HTTP on `port`) and waits until it
 /// accepts connections.
-fn start_http(program: &str, args: &[&str], port: u16) -> Guard {
+pub(super) fn start_http(program: &str, args: &[&str], port: u16) -> Guard {
     let child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -215,7 +215,7 @@ fn start_http(program: &str, args: &[&str], port: u16) -> Guard {
     panic!("{program} {args:?} did not listen on 127.0.0.1:{port} within 30s");
 }
 
-fn names(items: &Value, key: &str) -> Vec<String> {
+pub(super) fn names(items: &Value, key: &str) -> Vec<String> {
     items
         .as_array()
         .unwrap_or_else(|| panic!("not a list: {items}"))
@@ -1113,7 +1113,7 @@ fn http_target_errors() {
 
 /// One JSON-RPC POST to a Streamable HTTP endpoint; the response's JSON-RPC
 /// message (from a JSON body or an SSE stream) and its session id.
-async fn post(
+pub(super) async fn post(
     http: &reqwest::Client,
     url: &str,
     headers: &[(&str, &str)],
@@ -1159,7 +1159,7 @@ async fn post(
     (status, session, message)
 }
 
-fn modern_meta() -> Value {
+pub(super) fn modern_meta() -> Value {
     json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},

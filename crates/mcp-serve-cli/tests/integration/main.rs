@@ -4,4 +4,5 @@
 
 mod cli;
 mod dev;
+mod gateway;
 mod install;

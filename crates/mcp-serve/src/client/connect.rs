@@ -416,6 +416,13 @@ impl Client {
         }
     }
 
+    /// Whether the connection is over: closed here, or nothing more can
+    /// arrive from the server (its process or stream ended). For the
+    /// gateway's watch on its targets.
+    pub(crate) fn gone(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire) || self.inner.reader_ended.load(Ordering::Acquire)
+    }
+
     fn is_sse(&self) -> bool {
         matches!(&self.inner.link, Link::Http(l) if l.is_sse())
     }

@@ -95,6 +95,16 @@ impl StdioCommand {
         self
     }
 
+    /// Makes a relative working directory relative to `base` (a config
+    /// file's directory, for the gateway).
+    pub(crate) fn rebase_cwd(&mut self, base: &std::path::Path) {
+        if let Some(dir) = &self.cwd {
+            if dir.is_relative() {
+                self.cwd = Some(base.join(dir));
+            }
+        }
+    }
+
     /// The program and its arguments, space-separated (for messages and the
     /// era cache).
     pub(crate) fn command_line(&self) -> String {

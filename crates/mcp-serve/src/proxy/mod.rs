@@ -28,9 +28,11 @@
 //! # Ok(()) }
 //! ```
 
+mod gateway;
 mod relay;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use mcp_serve_core::error::code;
 use mcp_serve_core::jsonrpc::ErrorObject;
@@ -50,6 +52,11 @@ use crate::resource::Resource;
 use crate::server::{Server, ServerHandle};
 use crate::tool::{CallError, SchemaSource, Tool};
 use relay::Relay;
+
+pub use gateway::{
+    ConfigError, Connector, GATEWAY_META, Gateway, GatewayConfig, GatewayError, GatewayHandle, TargetStatus,
+    Transport,
+};
 
 /// Forwards a backend server's catalog and calls; see the [module docs](self).
 ///
@@ -133,44 +140,54 @@ impl Proxy {
         }
         let handle = server.into_handle()?;
         let catalog = Catalog {
-            client: client.clone(),
+            client,
             relay: Arc::clone(&self.relay),
+            naming: None,
+            on_failure: None,
         };
         catalog.sync_all(&handle).await?;
-        if matches!(client.era(), Era::Legacy(_)) {
-            // A legacy session logs nothing until asked; the front filters per call.
-            let _ = client
-                .request_raw("logging/setLevel", Some(json!({ "level": "debug" })))
-                .await;
-        }
-        if let Some(mut rx) = client.notifications() {
-            let handle = handle.clone();
-            tokio::spawn(async move {
-                while let Some(n) = rx.recv().await {
-                    let kind = match n.method.as_str() {
-                        "notifications/tools/list_changed" => Some(ListKind::Tools),
-                        "notifications/resources/list_changed" => Some(ListKind::Resources),
-                        "notifications/prompts/list_changed" => Some(ListKind::Prompts),
-                        "notifications/resources/updated" => {
-                            if let Some(uri) = n.params.as_ref().and_then(|p| p["uri"].as_str()) {
-                                handle.notify_resource_updated(uri);
-                            }
-                            None
-                        }
-                        _ => {
-                            catalog.relay.notify(&n).await;
-                            None
-                        }
-                    };
-                    if let Some(kind) = kind {
-                        if let Err(e) = catalog.sync(&handle, kind).await {
-                            tracing::warn!(error = %e, "the proxy could not refresh a list after the backend changed it");
-                        }
-                    }
-                }
-            });
-        }
+        // The task ends with the backend's notification stream.
+        drop(catalog.follow(handle.clone()).await);
         Ok(handle)
+    }
+}
+
+impl Proxy {
+    /// Places `client`'s backend in the shared server `front` under
+    /// `prefix` (tool `add` becomes `prefix_add`, resource `file:///a`
+    /// becomes `prefix+file:///a`) and keeps it in sync. `on_failure` is
+    /// woken when a forwarded request fails for want of the backend.
+    pub(crate) async fn attach(
+        &self,
+        client: Client,
+        front: &ServerHandle,
+        prefix: &str,
+        on_failure: Arc<tokio::sync::Notify>,
+    ) -> Result<Attachment, ProxyError> {
+        let catalog = Catalog {
+            client,
+            relay: Arc::clone(&self.relay),
+            naming: Some(Arc::new(Naming {
+                prefix: prefix.to_owned(),
+                owned: Mutex::default(),
+            })),
+            on_failure: Some(on_failure),
+        };
+        if let Err(e) = catalog.sync_all(front).await {
+            let partial = Attachment {
+                catalog,
+                front: front.clone(),
+                follower: tokio::spawn(async {}),
+            };
+            partial.detach().await;
+            return Err(e);
+        }
+        let follower = catalog.follow(front.clone()).await;
+        Ok(Attachment {
+            catalog,
+            front: front.clone(),
+            follower,
+        })
     }
 }
 
@@ -179,6 +196,92 @@ impl Proxy {
 struct Catalog {
     client: Client,
     relay: Arc<Relay>,
+    /// Set when the backend shares the front with others (the gateway).
+    naming: Option<Arc<Naming>>,
+    /// Told when a forwarded request fails for want of the backend.
+    on_failure: Option<Arc<tokio::sync::Notify>>,
+}
+
+/// A backend's namespace in a shared front: tools and prompts are
+/// `prefix_name`, resources `prefix+uri`, and only the names it added are
+/// its to remove.
+struct Naming {
+    prefix: String,
+    /// The front names added, per list: tools, resources, prompts.
+    owned: Mutex<[HashSet<String>; 3]>,
+}
+
+impl Naming {
+    fn name(&self, name: &str) -> String {
+        format!("{}_{name}", self.prefix)
+    }
+
+    fn uri(&self, uri: &str) -> String {
+        format!("{}+{uri}", self.prefix)
+    }
+
+    /// The backend's URI of a front URI of this namespace.
+    fn backend_uri<'a>(&self, uri: &'a str) -> &'a str {
+        uri.strip_prefix(self.prefix.as_str())
+            .and_then(|u| u.strip_prefix('+'))
+            .unwrap_or(uri)
+    }
+
+    fn slot(kind: ListKind) -> usize {
+        match kind {
+            ListKind::Tools => 0,
+            ListKind::Resources => 1,
+            _ => 2,
+        }
+    }
+
+    /// Records `keep` as this namespace's names of `kind`; answers the ones
+    /// it had before and no longer has.
+    fn replace(&self, kind: ListKind, keep: &[String]) -> Vec<String> {
+        let mut owned = self.owned.lock().unwrap_or_else(PoisonError::into_inner);
+        let now: HashSet<String> = keep.iter().cloned().collect();
+        let old = std::mem::replace(&mut owned[Self::slot(kind)], now);
+        old.into_iter().filter(|n| !keep.contains(n)).collect()
+    }
+
+    fn take_all(&self) -> [HashSet<String>; 3] {
+        std::mem::take(&mut *self.owned.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// One backend placed in a shared front server under a namespace; see
+/// [`Proxy::attach`]. Dropping it leaves the front's entries in place:
+/// call [`Attachment::detach`].
+pub(crate) struct Attachment {
+    catalog: Catalog,
+    front: ServerHandle,
+    follower: tokio::task::JoinHandle<()>,
+}
+
+impl Attachment {
+    /// Removes the namespace's tools, resources and prompts from the front
+    /// (with list changes) and closes the backend connection.
+    pub(crate) async fn detach(self) {
+        self.follower.abort();
+        if let Some(naming) = &self.catalog.naming {
+            let [tools, resources, prompts] = naming.take_all();
+            for t in tools {
+                self.front.remove_tool(&t);
+            }
+            for r in resources {
+                self.front.remove_resource(&r);
+            }
+            for p in prompts {
+                self.front.remove_prompt(&p);
+            }
+        }
+        self.catalog.client.close().await;
+    }
+
+    /// The backend connection.
+    pub(crate) fn client(&self) -> &Client {
+        &self.catalog.client
+    }
 }
 
 fn rpc(e: ClientError) -> McpError {
@@ -197,6 +300,70 @@ fn decode<T: serde::de::DeserializeOwned>(v: Value, what: &str) -> Result<T, Mcp
 }
 
 impl Catalog {
+    /// Sets a legacy backend's log level, then follows the backend's
+    /// notifications: list changes re-sync, resource updates and the rest
+    /// are passed on. The task ends with the notification stream.
+    async fn follow(&self, handle: ServerHandle) -> tokio::task::JoinHandle<()> {
+        if matches!(self.client.era(), Era::Legacy(_)) {
+            // A legacy session logs nothing until asked; the front filters per call.
+            let _ = self
+                .client
+                .request_raw("logging/setLevel", Some(json!({ "level": "debug" })))
+                .await;
+        }
+        let Some(mut rx) = self.client.notifications() else {
+            return tokio::spawn(async {});
+        };
+        let catalog = self.clone();
+        tokio::spawn(async move {
+            while let Some(n) = rx.recv().await {
+                let kind = match n.method.as_str() {
+                    "notifications/tools/list_changed" => Some(ListKind::Tools),
+                    "notifications/resources/list_changed" => Some(ListKind::Resources),
+                    "notifications/prompts/list_changed" => Some(ListKind::Prompts),
+                    "notifications/resources/updated" => {
+                        if let Some(uri) = n.params.as_ref().and_then(|p| p["uri"].as_str()) {
+                            handle.notify_resource_updated(&catalog.front_uri(uri));
+                        }
+                        None
+                    }
+                    _ => {
+                        catalog.relay.notify(&n).await;
+                        None
+                    }
+                };
+                if let Some(kind) = kind {
+                    if let Err(e) = catalog.sync(&handle, kind).await {
+                        tracing::warn!(error = %e, "the proxy could not refresh a list after the backend changed it");
+                    }
+                }
+            }
+        })
+    }
+
+    fn front_name(&self, name: &str) -> String {
+        match &self.naming {
+            Some(n) => n.name(name),
+            None => name.to_owned(),
+        }
+    }
+
+    fn front_uri(&self, uri: &str) -> String {
+        match &self.naming {
+            Some(n) => n.uri(uri),
+            None => uri.to_owned(),
+        }
+    }
+
+    /// The front entries of `kind` to remove: those the backend no longer
+    /// lists (`keep`, front names), among this backend's own.
+    fn stale(&self, kind: ListKind, all: Vec<String>, keep: &[String]) -> Vec<String> {
+        match &self.naming {
+            Some(n) => n.replace(kind, keep),
+            None => all.into_iter().filter(|n| !keep.contains(n)).collect(),
+        }
+    }
+
     async fn sync_all(&self, handle: &ServerHandle) -> Result<(), ProxyError> {
         for kind in [ListKind::Tools, ListKind::Resources, ListKind::Prompts] {
             self.sync(handle, kind).await?;
@@ -219,12 +386,12 @@ impl Catalog {
                         });
                     }
                 };
-                let keep: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
-                for stale in handle.tool_names().into_iter().filter(|n| !keep.contains(n)) {
+                let keep: Vec<String> = tools.iter().map(|t| self.front_name(&t.name)).collect();
+                for stale in self.stale(kind, handle.tool_names(), &keep) {
                     handle.remove_tool(&stale);
                 }
                 for def in tools {
-                    let name = def.name.clone();
+                    let name = self.front_name(&def.name);
                     if let Err(e) = handle.add_tool(self.tool(def)) {
                         tracing::warn!(tool = %name, error = %e, "the proxy skips a backend tool it cannot serve");
                     }
@@ -251,13 +418,13 @@ impl Catalog {
                         });
                     }
                 };
-                let mut keep: Vec<String> = resources.iter().map(|r| r.uri.clone()).collect();
-                keep.extend(templates.iter().map(|t| t.uri_template.clone()));
-                for stale in handle.resource_uris().into_iter().filter(|u| !keep.contains(u)) {
+                let mut keep: Vec<String> = resources.iter().map(|r| self.front_uri(&r.uri)).collect();
+                keep.extend(templates.iter().map(|t| self.front_uri(&t.uri_template)));
+                for stale in self.stale(kind, handle.resource_uris(), &keep) {
                     handle.remove_resource(&stale);
                 }
                 for r in resources {
-                    let mut res = Resource::new(r.uri.clone());
+                    let mut res = Resource::new(self.front_uri(&r.uri));
                     res.name = r.name;
                     res.title = r.title;
                     res.description = r.description;
@@ -270,7 +437,7 @@ impl Catalog {
                     self.add_resource(handle, res, &r.uri);
                 }
                 for t in templates {
-                    let mut res = Resource::new(t.uri_template.clone());
+                    let mut res = Resource::new(self.front_uri(&t.uri_template));
                     res.name = t.name;
                     res.title = t.title;
                     res.description = t.description;
@@ -303,12 +470,12 @@ impl Catalog {
                         });
                     }
                 };
-                let keep: Vec<String> = prompts.iter().map(|p| p.name.clone()).collect();
-                for stale in handle.prompt_names().into_iter().filter(|n| !keep.contains(n)) {
+                let keep: Vec<String> = prompts.iter().map(|p| self.front_name(&p.name)).collect();
+                for stale in self.stale(kind, handle.prompt_names(), &keep) {
                     handle.remove_prompt(&stale);
                 }
                 for def in prompts {
-                    let name = def.name.clone();
+                    let name = self.front_name(&def.name);
                     if let Err(e) = handle.add_prompt(self.prompt(def)) {
                         tracing::warn!(prompt = %name, error = %e, "the proxy skips a backend prompt it cannot serve");
                     }
@@ -323,6 +490,10 @@ impl Catalog {
         res.handler = Some(Arc::new(move |uri: String, _vars, cx: Context| {
             let this = this.clone();
             Box::pin(async move {
+                let uri = match &this.naming {
+                    Some(n) => n.backend_uri(&uri).to_owned(),
+                    None => uri,
+                };
                 let v = this
                     .forward(&cx, "resources/read", json!({ "uri": uri }))
                     .await
@@ -346,6 +517,7 @@ impl Catalog {
             def: {
                 let mut def = def;
                 def.execution = None;
+                def.name = self.front_name(&def.name);
                 def
             },
             handler: Some(Arc::new(move |args: Map<String, Value>, cx: Context| {
@@ -379,6 +551,8 @@ impl Catalog {
             .flatten()
             .map(|a| (a.name.clone(), self.completer(reference.clone(), a.name.clone())))
             .collect();
+        let mut def = def;
+        def.name = self.front_name(&def.name);
         Prompt {
             def,
             args: None,
@@ -417,6 +591,20 @@ impl Catalog {
         }))
     }
 
+    /// Wakes whoever watches the backend when `e` says it may be gone.
+    fn failed(&self, e: &ClientError) {
+        let gone = match e {
+            ClientError::Transport(_) | ClientError::Timeout(_) => true,
+            ClientError::Http { status, .. } => *status >= 500,
+            _ => false,
+        };
+        if gone {
+            if let Some(n) = &self.on_failure {
+                n.notify_one();
+            }
+        }
+    }
+
     /// Sends one request on behalf of the front call `cx`, with a progress
     /// token that routes the backend's progress back to it.
     async fn forward(&self, cx: &Context, method: &str, mut params: Value) -> Result<Value, ClientError> {
@@ -428,7 +616,7 @@ impl Catalog {
         }
         let request = self.client.request_raw(method, Some(params));
         let mut result = tokio::select! {
-            r = Relay::scoped(&guard, request) => r?,
+            r = Relay::scoped(&guard, request) => r.inspect_err(|e| self.failed(e))?,
             () = cx.cancelled() => return Err(ClientError::Timeout(format!("{method} (cancelled by the client)"))),
         };
         // The backend's era markers (`resultType`, `serverInfo`, …) are not the

@@ -10,6 +10,7 @@ mod client;
 mod cluster_bus;
 mod engine;
 mod extensions;
+mod gateway;
 mod hardening;
 mod hostile;
 mod http;
