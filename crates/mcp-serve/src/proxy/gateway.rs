@@ -579,7 +579,7 @@ impl TargetStatus {
     }
 }
 
-/// Builds a gateway; see the [module docs](self).
+/// Builds a gateway; see the [`gateway` module docs](crate::proxy::gateway).
 ///
 /// ```
 /// use std::time::Duration;

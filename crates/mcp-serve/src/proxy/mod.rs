@@ -28,7 +28,7 @@
 //! # Ok(()) }
 //! ```
 
-mod gateway;
+pub mod gateway;
 mod relay;
 
 use std::collections::HashSet;
