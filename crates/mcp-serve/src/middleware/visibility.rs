@@ -131,10 +131,12 @@ impl Visibility {
     /// The result of a list with the hidden entries taken out.
     fn filter(&self, cx: &Context, mut result: Value, field: &str, kind: ComponentKind, key: &str) -> Value {
         if let Some(Value::Array(items)) = result.get_mut(field) {
+            // The tags' place in each item's `_meta`, made once per list.
+            let tags_at = format!("/_meta/{}", crate::tool::TAGS_META.replace('/', "~1"));
             items.retain(|item| {
                 let name = item.get(key).and_then(Value::as_str).unwrap_or_default();
                 let tags: Vec<String> = item
-                    .pointer(&format!("/_meta/{}", crate::tool::TAGS_META.replace('/', "~1")))
+                    .pointer(&tags_at)
                     .and_then(Value::as_array)
                     .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
                     .unwrap_or_default();
