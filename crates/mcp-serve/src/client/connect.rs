@@ -208,7 +208,7 @@ impl Client {
     async fn streamable(url: &reqwest::Url, options: ClientOptions, era: Era) -> Result<Client, ClientError> {
         let setup = http::setup(&options.headers, options.timeout, &options.root_certificates)?;
         let pending = Pending::default();
-        let (link, incoming) = HttpLink::streamable(setup, url.clone(), pending.clone());
+        let (link, incoming) = HttpLink::streamable(setup, url.clone());
         let probe = options.timeout.min(HTTP_PROBE);
         let client = Self::build(Link::Http(Box::new(link)), incoming, pending, None, options);
         client.handshake(era, probe).await?;
@@ -222,7 +222,7 @@ impl Client {
     ) -> Result<Client, ClientError> {
         let setup = http::setup(&options.headers, options.timeout, &options.root_certificates)?;
         let pending = Pending::default();
-        let (link, incoming) = HttpLink::sse(setup, url.clone(), pending.clone()).await?;
+        let (link, incoming) = HttpLink::sse(setup, url.clone()).await?;
         let client = Self::build(Link::Http(Box::new(link)), incoming, pending, None, options);
         client.initialize(version).await?;
         Ok(client)
@@ -241,6 +241,10 @@ impl Client {
             pending: Arc::clone(&pending),
             next_id: AtomicI64::new(1),
             next_token: AtomicU64::new(1),
+            identity: (
+                serde_json::to_value(&options.capabilities).unwrap_or_default(),
+                serde_json::to_value(&options.info).unwrap_or_default(),
+            ),
             options,
             era: Mutex::new(Era::Modern),
             facts: Mutex::default(),

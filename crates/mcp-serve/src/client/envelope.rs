@@ -49,11 +49,10 @@ impl Inner {
                 if modern {
                     meta.entry(meta::PROTOCOL_VERSION)
                         .or_insert_with(|| json!(ProtocolVersion::LATEST));
-                    meta.entry(meta::CLIENT_CAPABILITIES).or_insert_with(|| {
-                        serde_json::to_value(&self.options.capabilities).unwrap_or_default()
-                    });
+                    meta.entry(meta::CLIENT_CAPABILITIES)
+                        .or_insert_with(|| self.identity.0.clone());
                     meta.entry(meta::CLIENT_INFO)
-                        .or_insert_with(|| serde_json::to_value(&self.options.info).unwrap_or_default());
+                        .or_insert_with(|| self.identity.1.clone());
                     if let Some(level) = *lock(&self.log_level) {
                         meta.entry(meta::LOG_LEVEL).or_insert_with(|| json!(level));
                     }
@@ -78,7 +77,8 @@ impl Inner {
         match self.era() {
             Era::Modern => {
                 let version = params
-                    .pointer(&format!("/_meta/{}", meta::PROTOCOL_VERSION.replace('/', "~1")))
+                    .get("_meta")
+                    .and_then(|m| m.get(meta::PROTOCOL_VERSION))
                     .and_then(Value::as_str)
                     .unwrap_or(ProtocolVersion::LATEST.as_str());
                 let name_field = match method {

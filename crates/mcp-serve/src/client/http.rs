@@ -1,18 +1,18 @@
 //! The client's HTTP transports: Streamable HTTP in both eras, and the
 //! deprecated 2024-11-05 HTTP+SSE transport.
 //!
-//! Frames the server sends (JSON bodies, SSE events of POST responses, the
-//! legacy GET stream) go into the same channel stdio frames go into, so one
-//! reader routes them all. A failure that has no JSON-RPC answer (a refused
-//! connection, a 404 page, a stream that ended early) fails the waiting
-//! request directly through the pending map.
+//! A request's POST runs in the caller's own future: a JSON answer, or a
+//! failure that has no JSON-RPC answer (a refused connection, a 404 page, a
+//! stream that ended early), comes back from it directly. Frames on streams
+//! (SSE events of POST responses, the legacy GET stream) go into the same
+//! channel stdio frames go into, so one reader routes them all.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use mcp_serve_core::jsonrpc::RequestId;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -21,9 +21,9 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::lock;
 use super::options::ClientError;
 use super::sse::{Event, Parser};
-use super::{Pending, lock};
 use crate::transport::TransportError;
 
 /// The session header of legacy Streamable HTTP.
@@ -52,6 +52,10 @@ pub(crate) struct Head {
     pub(crate) params: Vec<(String, String)>,
 }
 
+/// A request's POST in flight: its JSON answer, or `None` when the answer
+/// came on an event stream (and went to the reader).
+pub(crate) type Posted = BoxFuture<'static, Result<Option<Value>, ClientError>>;
+
 /// One message to send.
 pub(crate) struct Outgoing {
     pub(crate) bytes: Vec<u8>,
@@ -76,7 +80,6 @@ struct Ctx {
     timeout: Duration,
     /// Frames for the reader.
     incoming: mpsc::Sender<Vec<u8>>,
-    pending: Pending,
     state: Arc<State>,
 }
 
@@ -88,7 +91,6 @@ struct State {
     legacy: Mutex<Option<String>>,
     /// A request got 404 for its session: it must be started again.
     expired: AtomicBool,
-    inflight: Mutex<HashMap<RequestId, AbortHandle>>,
 }
 
 /// An HTTP connection to one MCP server.
@@ -165,11 +167,7 @@ pub(crate) fn setup(
 
 impl HttpLink {
     /// A Streamable HTTP link; frames arrive on the returned receiver.
-    pub(crate) fn streamable(
-        setup: Setup,
-        url: Url,
-        pending: Pending,
-    ) -> (HttpLink, mpsc::Receiver<Vec<u8>>) {
+    pub(crate) fn streamable(setup: Setup, url: Url) -> (HttpLink, mpsc::Receiver<Vec<u8>>) {
         let (incoming, rx) = mpsc::channel(256);
         let link = HttpLink {
             ctx: Ctx {
@@ -178,7 +176,6 @@ impl HttpLink {
                 extra: setup.extra,
                 timeout: setup.timeout,
                 incoming,
-                pending,
                 state: Arc::default(),
             },
             mode: Mode::Streamable,
@@ -194,7 +191,6 @@ impl HttpLink {
     pub(crate) async fn sse(
         setup: Setup,
         url: Url,
-        pending: Pending,
     ) -> Result<(HttpLink, mpsc::Receiver<Vec<u8>>), ClientError> {
         let (incoming, rx) = mpsc::channel(256);
         let ctx = Ctx {
@@ -203,7 +199,6 @@ impl HttpLink {
             extra: setup.extra,
             timeout: setup.timeout,
             incoming,
-            pending,
             state: Arc::default(),
         };
         let opened = tokio::time::timeout(ENDPOINT_WAIT, ctx.open_get(None))
@@ -296,40 +291,34 @@ impl HttpLink {
         matches!(self.mode, Mode::Sse { .. })
     }
 
-    /// Sends one message. A request's answer (or failure) arrives through
-    /// the reader or the pending map; other messages are sent before this
-    /// returns.
-    pub(crate) async fn send(&self, out: Outgoing) -> Result<(), ClientError> {
+    /// Sends one message. A notification or response is sent before this
+    /// returns. A request on Streamable HTTP comes back as a [`Posted`]
+    /// future for the caller to drive: no task is spawned, its JSON answer
+    /// is the future's output rather than a frame for the reader (the hops a
+    /// proxied call would otherwise pay), and dropping it drops the POST,
+    /// which on modern HTTP is the cancellation. HTTP+SSE answers come on
+    /// its stream (`None`).
+    pub(crate) async fn send(&self, out: Outgoing) -> Result<Option<Posted>, ClientError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(TransportError::Closed.into());
         }
         match (&self.mode, out.request) {
             (Mode::Streamable, Some((id, method))) => {
                 let ctx = self.ctx.clone();
-                let task_id = id.clone();
-                // The entry is made before the task can finish, so the task's
-                // own removal always comes after it.
-                let mut inflight = lock(&self.ctx.state.inflight);
-                let task = tokio::spawn(async move {
-                    let result = ctx.post_request(&task_id, &method, out.bytes, &out.head).await;
-                    lock(&ctx.state.inflight).remove(&task_id);
-                    if let Err(e) = result {
-                        fail(&ctx.pending, &task_id, e);
-                    }
-                });
-                inflight.insert(id, task.abort_handle());
-                Ok(())
+                Ok(Some(Box::pin(async move {
+                    ctx.post_request(&id, &method, out.bytes, &out.head).await
+                })))
             }
-            (Mode::Streamable, None) => self.ctx.post_message(&self.ctx.url, out.bytes, &out.head).await,
-            (Mode::Sse { endpoint }, _) => self.ctx.post_message(endpoint, out.bytes, &Head::default()).await,
-        }
-    }
-
-    /// Stops waiting for a request: its POST is dropped, which on modern
-    /// HTTP is the cancellation itself.
-    pub(crate) fn abort(&self, id: &RequestId) {
-        if let Some(task) = lock(&self.ctx.state.inflight).remove(id) {
-            task.abort();
+            (Mode::Streamable, None) => self
+                .ctx
+                .post_message(&self.ctx.url, out.bytes, &out.head)
+                .await
+                .map(|()| None),
+            (Mode::Sse { endpoint }, _) => self
+                .ctx
+                .post_message(endpoint, out.bytes, &Head::default())
+                .await
+                .map(|()| None),
         }
     }
 
@@ -378,9 +367,6 @@ impl HttpLink {
         for task in lock(&self.background).drain(..) {
             task.abort();
         }
-        for (_, task) in lock(&self.ctx.state.inflight).drain() {
-            task.abort();
-        }
     }
 }
 
@@ -396,13 +382,6 @@ impl Drop for HttpLink {
                 let _ = tokio::time::timeout(Duration::from_secs(5), delete.send()).await;
             });
         }
-    }
-}
-
-/// Fails one waiting request.
-fn fail(pending: &Pending, id: &RequestId, error: ClientError) {
-    if let Some(waiter) = lock(pending).remove(id) {
-        let _ = waiter.send(Err(error));
     }
 }
 
@@ -466,14 +445,16 @@ impl Ctx {
     }
 
     /// A request: POST, then the answer as JSON or as an SSE stream (resumed
-    /// with `Last-Event-ID` on legacy sessions when it ends early).
+    /// with `Last-Event-ID` on legacy sessions when it ends early). A JSON
+    /// answer is returned for the caller to route; a stream's messages go to
+    /// the reader (`Ok(None)`).
     async fn post_request(
         &self,
         id: &RequestId,
         method: &str,
         bytes: Vec<u8>,
         head: &Head,
-    ) -> Result<(), ClientError> {
+    ) -> Result<Option<Value>, ClientError> {
         let initialize = method == "initialize";
         let sent_session = !initialize && lock(&self.state.session).is_some();
         let resp = self
@@ -500,7 +481,7 @@ impl Ctx {
             });
         }
         if status.is_success() && is_event_stream(&resp) {
-            return self.follow(resp, id, method).await;
+            return self.follow(resp, id, method).await.map(|()| None);
         }
         let body = read_body(resp).await?;
         let Some(mut message) = serde_json::from_slice::<Value>(&body)
@@ -517,14 +498,13 @@ impl Ctx {
         if message.get("error").is_some() && message.get("id").is_none_or(Value::is_null) {
             message["id"] = serde_json::to_value(id).unwrap_or(Value::Null);
         }
-        let answered = answers(&message, id);
-        let _ = self
-            .incoming
-            .send(serde_json::to_vec(&message).unwrap_or_default())
-            .await;
-        if answered {
-            Ok(())
+        if answers(&message, id) {
+            Ok(Some(message))
         } else {
+            let _ = self
+                .incoming
+                .send(serde_json::to_vec(&message).unwrap_or_default())
+                .await;
             Err(ClientError::Protocol(format!(
                 "{} answered `{method}` without a response to it",
                 self.url

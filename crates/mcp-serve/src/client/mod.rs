@@ -151,6 +151,9 @@ struct Inner {
     next_id: AtomicI64,
     next_token: AtomicU64,
     options: ClientOptions,
+    /// `options.capabilities` and `options.info` as JSON, made once: every
+    /// modern request carries them.
+    identity: (Value, Value),
     era: Mutex<Era>,
     facts: Mutex<Facts>,
     log_level: Mutex<Option<LoggingLevel>>,

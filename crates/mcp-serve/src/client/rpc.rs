@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use mcp_serve_core::error::code;
-use mcp_serve_core::jsonrpc::{Notification, Request, RequestId};
+use mcp_serve_core::jsonrpc::{Notification, Request, RequestId, Response};
 use mcp_serve_core::version::ProtocolVersion;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::connect::supported;
-use super::http::{Head, Outgoing};
+use super::http::{Head, Outgoing, Posted};
 use super::{Client, ClientError, Direction, Era, Inner, Link, RequestOptions, lock};
 use crate::transport::TransportError;
 
@@ -54,7 +54,7 @@ impl Client {
             .inner
             .head(Some(method), params.as_ref().unwrap_or(&Value::Null));
         let bytes = serde_json::to_vec(&Notification::new(method, params)).unwrap_or_default();
-        self.inner.send(bytes, None, head).await
+        self.inner.send(bytes, None, head).await.map(|_| ())
     }
 
     /// Sends a request with `params` (the era's `_meta` is added) and returns
@@ -266,36 +266,66 @@ impl Client {
             method,
             armed: true,
         };
-        if let Err(e) = inner.send(bytes, Some((id, method.to_owned())), head).await {
-            waiting.forget();
-            return Err(e);
-        }
+        let posted = match inner
+            .send(bytes, Some((id.clone(), method.to_owned())), head)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                waiting.forget();
+                return Err(e);
+            }
+        };
         let cancelled = async {
             match round.cancel {
                 Some(c) => c.cancelled().await,
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
-            r = rx => {
-                waiting.armed = false;
-                match r {
-                    Ok(Ok(response)) => response.into_result().map_err(ClientError::Rpc),
-                    Ok(Err(e)) => Err(e),
-                    Err(_) => Err(TransportError::Closed.into()),
+        let timeout = tokio::time::sleep(round.timeout);
+        let (mut rx, mut posted) = (rx, posted);
+        tokio::pin!(cancelled, timeout);
+        loop {
+            tokio::select! {
+                r = &mut rx => {
+                    waiting.armed = false;
+                    return match r {
+                        Ok(Ok(response)) => response.into_result().map_err(ClientError::Rpc),
+                        Ok(Err(e)) => Err(e),
+                        Err(_) => Err(TransportError::Closed.into()),
+                    };
                 }
-            }
-            () = tokio::time::sleep(round.timeout) => {
-                if round.quiet {
-                    waiting.forget();
-                } else {
-                    waiting.cancel("timeout");
+                // Streamable HTTP: the POST runs here, and a JSON answer is
+                // taken straight from it.
+                p = async { posted.as_mut().expect("guarded").await }, if posted.is_some() => {
+                    posted = None;
+                    match p {
+                        Ok(Some(answer)) => {
+                            waiting.armed = false;
+                            lock(&inner.pending).remove(&id);
+                            return inner.answer_of(answer);
+                        }
+                        // The answer went to the reader, which hands it to `rx`.
+                        Ok(None) => {}
+                        Err(e) => {
+                            waiting.armed = false;
+                            lock(&inner.pending).remove(&id);
+                            return Err(e);
+                        }
+                    }
                 }
-                Err(ClientError::Timeout(method.to_owned()))
-            }
-            () = cancelled => {
-                waiting.cancel("cancelled by the client");
-                Err(ClientError::Cancelled)
+                () = &mut timeout => {
+                    if round.quiet {
+                        waiting.forget();
+                    } else {
+                        waiting.cancel("timeout");
+                    }
+                    return Err(ClientError::Timeout(method.to_owned()));
+                }
+                () = &mut cancelled => {
+                    waiting.cancel("cancelled by the client");
+                    return Err(ClientError::Cancelled);
+                }
             }
         }
     }
@@ -345,13 +375,11 @@ struct Waiting<'a> {
 }
 
 impl Waiting<'_> {
-    /// Stops waiting without telling the server.
+    /// Stops waiting without telling the server (a POST in flight is
+    /// dropped with the request's future).
     fn forget(&mut self) {
         self.armed = false;
         lock(&self.inner.pending).remove(&self.id);
-        if let Link::Http(link) = &self.inner.link {
-            link.abort(&self.id);
-        }
     }
 
     /// Stops waiting and cancels the request on the wire.
@@ -371,12 +399,14 @@ impl Drop for Waiting<'_> {
 }
 
 impl Inner {
+    /// Sends a message; a Streamable HTTP request comes back as its POST,
+    /// for the caller to drive (see `HttpLink::send`).
     pub(super) async fn send(
         &self,
         bytes: Vec<u8>,
         request: Option<(RequestId, String)>,
         head: Head,
-    ) -> Result<(), ClientError> {
+    ) -> Result<Option<Posted>, ClientError> {
         if self.closed.load(Ordering::Acquire) || self.reader_ended.load(Ordering::Acquire) {
             return Err(TransportError::Closed.into());
         }
@@ -384,9 +414,28 @@ impl Inner {
             tap(Direction::Sent, &bytes);
         }
         match &self.link {
-            Link::Pipe(tx) => tx.send(bytes).await.map_err(|_| TransportError::Closed.into()),
+            Link::Pipe(tx) => tx
+                .send(bytes)
+                .await
+                .map(|()| None)
+                .map_err(|_| TransportError::Closed.into()),
             Link::Http(link) => link.send(Outgoing { bytes, request, head }).await,
         }
+    }
+
+    /// A JSON answer taken straight from its POST: shown to the traffic tap
+    /// as the reader would, then the request's result or error.
+    fn answer_of(&self, answer: Value) -> Result<Value, ClientError> {
+        if let Some(tap) = &self.options.traffic {
+            tap(
+                Direction::Received,
+                &serde_json::to_vec(&answer).unwrap_or_default(),
+            );
+        }
+        let response: Response = serde_json::from_value(answer).map_err(|e| {
+            ClientError::Protocol(format!("the server's answer is not a JSON-RPC response: {e}"))
+        })?;
+        response.into_result().map_err(ClientError::Rpc)
     }
 
     /// Tells the server a request is cancelled, the way the transport wants:
@@ -415,8 +464,9 @@ impl Inner {
                 let _ = tx.try_send(bytes);
             }
             Link::Pipe(_) => {}
+            // A modern request's POST is dropped with its future: that is
+            // the cancellation there.
             Link::Http(link) => {
-                link.abort(id);
                 if say && (link.is_sse() || matches!(self.era(), Era::Legacy(_))) {
                     let bytes = notice();
                     let inner = Arc::clone(self);
