@@ -23,7 +23,10 @@
 #   - tests/replicas/haproxy-sticky.cfg, the alternative without them: a legacy session stays on
 #     the replica that created it (Mcp-Session-Id in a stick table) while modern calls still
 #     spread; `kill -9` of that replica loses the session (404 from another replica) and a new
-#     session serves on.
+#     session serves on;
+#   - bus routing (a self-contained block at the end, own redis-server): the official client's
+#     legacy-session elicitation, sampling and roots answers, sent by round-robin to other
+#     replicas, reach the replica that asked (tests/replicas/official_legacy.py).
 # Each phase starts its replicas and HAProxy, and stops them by process id (also on exit).
 #
 # Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy, and
@@ -352,6 +355,50 @@ if phase "round-robin, legacy sessions in Redis (MCP_SERVE_REDIS_URL), one share
     fi
 fi
 unset MCP_SERVE_REDIS_URL
+
+# ---- bus routing (issue 16): a legacy session's server->client requests across replicas -------
+# Self-contained: its own redis-server, replicas with MCP_SERVE_REDIS_URL (sessions in Redis, the
+# cluster bus on pub/sub), and the official Python client in a legacy session calling
+# `book_trip` (tests/replicas/official_legacy.py). The call runs on one replica; round-robin
+# sends the client's three answers (form, sampling, roots) on to the next replicas, which forward
+# them on the bus. The replicas log the routing (RUST_LOG), so the check sees answers taken on
+# the replica that asked after another one received them.
+if [[ -n "$PY_ENV" ]]; then
+    BUS_REDIS_PORT="$(free_port)"
+    redis-server --port "$BUS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+        </dev/null >"$CACHE/bus-redis.log" 2>&1 &
+    BUS_REDIS_PID=$!
+    for _ in $(seq 1 50); do
+        if redis-cli -p "$BUS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
+        sleep 0.1
+    done
+    export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$BUS_REDIS_PORT/"
+    export RUST_LOG="warn,mcp_serve::engine::routes=debug"
+    if phase "round-robin, legacy server->client requests routed on the Redis bus" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+        PIDS+=("$BUS_REDIS_PID")
+        out="$(mktemp)"
+        set +e
+        timeout "$STEP_TIMEOUT" "$PY_ENV/bin/python" "$SRC/official_legacy.py" "$LB" >"$out" 2>&1
+        st=$?
+        set -e
+        sed 's/^/    | /' "$out"
+        taken=$(cat "$CACHE"/replica[123].log | grep -c 'took an answer another replica received' || true)
+        echo "    | answers taken after another replica received them: $taken"
+        if [[ $st -eq 0 ]] && grep -q '^PASS ' "$out" && [[ $taken -ge 1 ]]; then
+            pass "bus: the official Python client's legacy elicitation, sampling and roots answers reach the replica that asked"
+        else
+            fail "bus: legacy answers across replicas (client exit $st, $taken forwarded answers taken)"
+        fi
+        rm -f "$out"
+    else
+        kill -TERM "$BUS_REDIS_PID" 2>/dev/null || true
+        wait "$BUS_REDIS_PID" 2>/dev/null || true
+    fi
+    unset MCP_SERVE_REDIS_URL RUST_LOG
+else
+    fail "bus: no official Python client"
+fi
+# ---- end of bus routing --------------------------------------------------------------------
 
 stop_all
 kill -TERM "$REDIS_PID" 2>/dev/null || true

@@ -7,7 +7,8 @@
 //!   session's next request may land on any replica
 //!   ([`HttpOptions::session_store`](crate::transport::http::HttpOptions::session_store)).
 //! - [`RedisBus`]: the cluster bus on pub/sub, so list changes and resource
-//!   updates reach the clients of every replica
+//!   updates reach the clients of every replica, and a legacy session's
+//!   answers and cancellations the replica that runs the call
 //!   ([`ServerHandle::join_bus`](crate::engine::ServerHandle::join_bus)).
 //!
 //! `Server::run` and `ServerHandle::serve_http` use the store and join the

@@ -146,6 +146,9 @@ impl ServerHandle {
     /// updates made here reach the clients of every other replica that
     /// joined (legacy sessions subscribed to the resource, and
     /// `subscriptions/listen` streams), and theirs reach this replica's.
+    /// A legacy session's answers to server→client requests (elicitation,
+    /// sampling, roots) and its `notifications/cancelled` reach the replica
+    /// that runs the call, whichever replica received them.
     /// `false` when this server joined a bus already. Needs a tokio runtime.
     ///
     /// `Server::run` and `ServerHandle::serve_http` join the Redis bus on
@@ -168,6 +171,8 @@ impl ServerHandle {
         if self.shared.bus.set(tx).is_err() {
             return false;
         }
+        // Legacy answers and cancellations find the replica that awaits them.
+        super::routes::join(&self.shared, &bus);
         let origin = format!("{:032x}", rand::random::<u128>());
         // Published in order, by one task.
         let out = Arc::clone(&bus);

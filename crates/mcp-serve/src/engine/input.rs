@@ -37,13 +37,23 @@ use crate::error::McpError;
 pub(crate) const STATE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// Server→client requests of a legacy connection awaiting their response.
-#[derive(Default)]
 pub(crate) struct PendingRequests {
+    /// `mcp-serve-<replica tag>-`: whose ids they are, across replicas.
+    prefix: String,
     next: AtomicU64,
     waiting: Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>>,
 }
 
 impl PendingRequests {
+    /// For a connection of the replica tagged `tag` (see `engine::routes`).
+    pub(crate) fn tagged(tag: &str) -> Self {
+        PendingRequests {
+            prefix: format!("mcp-serve-{tag}-"),
+            next: AtomicU64::new(0),
+            waiting: Mutex::default(),
+        }
+    }
+
     fn lock(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>> {
@@ -52,11 +62,11 @@ impl PendingRequests {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A fresh id (distinct from any client id by its prefix) and the
-    /// receiver of its response.
+    /// A fresh id (distinct from any client id by its prefix, and from
+    /// other replicas' by its tag) and the receiver of its response.
     pub(crate) fn register(&self) -> (RequestId, oneshot::Receiver<Result<Value, ErrorObject>>) {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let id = RequestId::String(format!("mcp-serve-{n}"));
+        let id = RequestId::String(format!("{}{n}", self.prefix));
         let (tx, rx) = oneshot::channel();
         self.lock().insert(id.clone(), tx);
         (id, rx)

@@ -38,6 +38,7 @@ pub mod limits;
 mod methods;
 pub(crate) mod mount;
 mod pagination;
+mod routes;
 pub(crate) mod search;
 mod shape;
 mod state_keys;
@@ -145,6 +146,8 @@ pub(crate) struct Shared {
     pub(crate) mounted_in: Mutex<Vec<mount::Parent>>,
     /// Where changes go to reach the other replicas, once joined.
     pub(crate) bus: std::sync::OnceLock<bus::Outbox>,
+    /// Answers and cancellations routed to and from other replicas.
+    pub(crate) routes: routes::Routes,
 }
 
 impl Shared {
@@ -173,6 +176,7 @@ impl Shared {
             changes,
             mounted_in: Mutex::new(Vec::new()),
             bus: std::sync::OnceLock::new(),
+            routes: routes::Routes::default(),
             state_keys,
         }
     }

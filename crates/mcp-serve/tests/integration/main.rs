@@ -5,6 +5,7 @@
 //! `cargo test -p mcp-serve --test integration MODULE::` runs one area.
 
 mod auth;
+mod bus_routing;
 mod catalog;
 mod client;
 mod cluster_bus;

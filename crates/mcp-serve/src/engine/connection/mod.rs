@@ -52,6 +52,39 @@ pub(in crate::engine) use call::input_required;
 pub(crate) use era::Scope;
 pub use session_state::{RestoreError, SessionState};
 
+/// A client's response as the waiting request takes it; `None` when it
+/// carries neither a result nor an error.
+pub(in crate::engine) fn answer_of(
+    result: Option<&serde_json::value::RawValue>,
+    error: Option<&serde_json::value::RawValue>,
+) -> Option<Result<Value, ErrorObject>> {
+    Some(match (result, error) {
+        (_, Some(e)) => Err(serde_json::from_str::<ErrorObject>(e.get())
+            .unwrap_or_else(|_| ErrorObject::internal("the client sent an unreadable error"))),
+        (Some(r), None) => serde_json::from_str::<Value>(r.get())
+            .map_err(|e| ErrorObject::internal(format!("the client sent an unreadable result: {e}"))),
+        (None, None) => return None,
+    })
+}
+
+/// A connection that does not keep it alive (the session routes of a
+/// replica): the way back to it, and its address to tell it apart.
+pub(in crate::engine) struct WeakConnection {
+    weak: std::sync::Weak<Inner>,
+    addr: usize,
+}
+
+impl WeakConnection {
+    pub(in crate::engine) fn upgrade(&self) -> Option<Connection> {
+        self.weak.upgrade().map(|inner| Connection { inner })
+    }
+
+    /// The address of the connection's state, the same while it lives.
+    pub(in crate::engine) fn addr(&self) -> usize {
+        self.addr
+    }
+}
+
 /// What the transport should do with a frame's answer.
 pub enum Reply {
     /// Nothing to send (a notification, a cancelled request).
@@ -124,11 +157,19 @@ struct Inner {
     tasks: super::tasks::Tasks,
     /// What modern clients last declared about themselves.
     seen: SeenClients,
+    /// The legacy session this connection serves, as other replicas name it
+    /// on the cluster bus (HTTP sessions).
+    route: OnceLock<Box<str>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         self.closed.cancel();
+        if let Some(id) = self.route.get() {
+            // The address `route_as` registered: this state's own.
+            let addr = std::ptr::from_ref::<Inner>(self) as usize;
+            self.shared.routes.forget(id, addr);
+        }
         for token in self
             .in_flight
             .get_mut()
@@ -205,16 +246,17 @@ impl Connection {
     pub(crate) fn new(shared: Arc<Shared>, outbound: Option<mpsc::Sender<Vec<u8>>>) -> Self {
         Connection {
             inner: Arc::new(Inner {
-                shared,
                 peer: Peer(outbound),
                 legacy: OnceLock::new(),
                 in_flight: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
                 listening: CancellationToken::new(),
                 finishing: CancellationToken::new(),
-                requests: Arc::default(),
+                requests: Arc::new(super::input::PendingRequests::tagged(shared.routes.tag())),
                 tasks: super::tasks::Tasks::default(),
                 seen: SeenClients::default(),
+                route: OnceLock::new(),
+                shared,
             }),
         }
     }
@@ -348,19 +390,51 @@ impl Connection {
         }
     }
 
-    /// A client's answer to a server→client request (legacy era).
+    /// A client's answer to a server→client request (legacy era): for a
+    /// request of this connection, or forwarded to the replica that sent it.
     fn handle_response(&self, m: &RawMessage<'_>) {
         let Some(id) = m.id() else { return };
-        let result = match (m.result(), m.error()) {
-            (_, Some(e)) => Err(serde_json::from_str::<ErrorObject>(e.get())
-                .unwrap_or_else(|_| ErrorObject::internal("the client sent an unreadable error"))),
-            (Some(r), None) => serde_json::from_str::<Value>(r.get())
-                .map_err(|e| ErrorObject::internal(format!("the client sent an unreadable result: {e}"))),
-            (None, None) => return,
+        let Some(result) = answer_of(m.result(), m.error()) else {
+            return;
         };
-        if !self.inner.requests.resolve(&id, result) {
-            tracing::debug!(%id, "response to an unknown or expired server request");
+        if self.inner.requests.resolve(&id, result) {
+            return;
         }
+        let forwarded = self.inner.route.get().is_some_and(|session| {
+            self.inner
+                .shared
+                .routes
+                .forward_answer(session, &id, m.result(), m.error())
+        });
+        if !forwarded {
+            tracing::debug!(%id, "response to an unknown or expired server request; dropped");
+        }
+    }
+
+    /// Registers this connection as the one serving legacy session `id` on
+    /// this replica, so that what other replicas receive for the session
+    /// (answers to its requests, cancellations) reaches it over the cluster
+    /// bus. Once per connection; later calls change nothing.
+    pub(crate) fn route_as(&self, id: &str) {
+        if self.inner.route.set(id.into()).is_ok() {
+            let conn = WeakConnection {
+                weak: Arc::downgrade(&self.inner),
+                addr: Arc::as_ptr(&self.inner) as usize,
+            };
+            self.inner.shared.routes.register(id, conn);
+        }
+    }
+
+    /// Delivers an answer another replica received for a request of this
+    /// connection; `false` when none waits for it.
+    pub(in crate::engine) fn take_answer(&self, id: &RequestId, answer: Result<Value, ErrorObject>) -> bool {
+        self.inner.requests.resolve(id, answer)
+    }
+
+    /// Cancels the client's request `id` if it runs here; `true` if it did.
+    pub(in crate::engine) fn cancel_here(&self, id: &RequestId) -> bool {
+        let token = self.lock_in_flight().remove(id);
+        token.inspect(CancellationToken::cancel).is_some()
     }
 
     fn handle_notification(&self, method: &str, params: Option<&serde_json::value::RawValue>, via: &Inbound) {
@@ -378,9 +452,12 @@ impl Connection {
                     .and_then(|p| p.get("requestId").cloned())
                     .and_then(|id| serde_json::from_value::<RequestId>(id).ok());
                 if let Some(id) = id {
-                    let token = self.lock_in_flight().remove(&id);
-                    if let Some(token) = token {
-                        token.cancel();
+                    // Not running here: perhaps on another replica serving
+                    // this session.
+                    if !self.cancel_here(&id) {
+                        if let Some(session) = self.inner.route.get() {
+                            self.inner.shared.routes.forward_cancel(session, &id);
+                        }
                     }
                 }
             }

@@ -147,7 +147,10 @@ impl Sessions {
             saved_at: AtomicU64::new(0),
         });
         // Two requests restoring one session at once: the first one wins.
-        Ok(Arc::clone(map.entry(id).or_insert(session)))
+        let session = Arc::clone(map.entry(id).or_insert(session));
+        // What other replicas receive for the session finds it here.
+        session.conn.route_as(&session.id);
+        Ok(session)
     }
 
     /// Finds a session: with a shared store, as the store has it (another
