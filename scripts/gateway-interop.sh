@@ -13,6 +13,8 @@
 #   python-legacy  front_client.py --mode legacy: an `initialize` session
 #   ts-v1          front_client.mjs, npm `@modelcontextprotocol/sdk` 1.x (tests/interop), with
 #                  progress from the TypeScript target relayed through the gateway
+#   ts-v2          front_client_v2.mjs, npm `@modelcontextprotocol/client` 2.x: negotiates the
+#                  2026-07-28 era in front of legacy targets, progress relayed too
 #   down           pyhttp's server is stopped: its namespace answers with a tool error naming it,
 #                  its tools leave the list and tools/list's _meta reports it; the others serve on
 #   back           pyhttp's server is started again on the same port: its tools come back
@@ -174,6 +176,8 @@ run_case python-legacy "$PY" "$ROOT/tests/gateway/front_client.py" --url "$URL" 
 mkdir -p "$WORK/ts" && ln -s "$CLIENTS_NODE/node_modules" "$WORK/ts/node_modules"
 cp "$ROOT/tests/gateway/front_client.mjs" "$WORK/ts/"
 run_case ts-v1 node "$WORK/ts/front_client.mjs" --url "$URL"
+cp "$ROOT/tests/gateway/front_client_v2.mjs" "$WORK/ts/"
+run_case ts-v2 node "$WORK/ts/front_client_v2.mjs" --url "$URL"
 
 stop_pid "$PY_PID"
 run_case down "$PY" "$ROOT/tests/gateway/front_client.py" --url "$URL" --phase down
