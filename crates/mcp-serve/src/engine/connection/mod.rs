@@ -121,7 +121,7 @@ struct Inner {
     /// Server→client requests awaiting the client's response (legacy).
     requests: Arc<super::input::PendingRequests>,
     /// Task-augmented calls of this session (legacy 2025-11-25).
-    tasks: super::tasks::Tasks,
+    tasks: Arc<super::tasks::Tasks>,
     /// What modern clients last declared about themselves.
     seen: SeenClients,
 }
@@ -213,7 +213,7 @@ impl Connection {
                 listening: CancellationToken::new(),
                 finishing: CancellationToken::new(),
                 requests: Arc::default(),
-                tasks: super::tasks::Tasks::default(),
+                tasks: Arc::default(),
                 seen: SeenClients::default(),
             }),
         }
@@ -236,6 +236,7 @@ impl Connection {
             log_level: Mutex::new(None),
             subscriptions: Mutex::new(std::collections::HashSet::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            task_key: legacy::new_task_key(),
         });
     }
 
