@@ -175,6 +175,7 @@ impl Connection {
     /// let state: SessionState = serde_json::from_value(serde_json::json!({
     ///     "protocolVersion": "2025-06-18", "capabilities": {}, "initialized": true,
     ///     "logLevel": "error", "subscriptions": ["config://app"],
+    ///     "taskKey": "5f0c9a",
     /// })).unwrap();
     /// let conn = server.connect_detached();
     /// conn.restore_session(state.clone()).unwrap();
