@@ -346,6 +346,17 @@ async fn long_task(
     format!("finished all {steps} steps")
 }
 
+/// A background task: the client gets a task id at once and polls it (both
+/// eras; with MCP_SERVE_REDIS_URL set, on any replica).
+#[tool(task)]
+async fn slow_task(
+    #[arg(desc = "How many seconds to take (at most 600)", default = 5)] seconds: u64,
+) -> String {
+    let seconds = seconds.min(600);
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    format!("done after {seconds} s")
+}
+
 // ---------------------------------------------------------------------------
 // Resource updates and a server that changes at run time
 // ---------------------------------------------------------------------------
@@ -428,13 +439,14 @@ async fn main() -> anyhow::Result<()> {
         .instructions(
             "Tools that talk back: progress and logs (crunch), a form + the client's model + roots \
              (book_trip), a raw keyed elicitation (pick_color), a URL to visit (connect_account), a \
-             cancellable task (long_task), and a journal resource with update notifications (add_note).",
+             cancellable call (long_task), a background task (slow_task), and a journal resource with update notifications (add_note).",
         )
         .tool(crunch)
         .tool(book_trip)
         .tool(pick_color)
         .tool(connect_account)
         .tool(long_task)
+        .tool(slow_task)
         .tool(add_note)
         .tool(unlock_bonus)
         .resource(status)

@@ -400,6 +400,63 @@ else
 fi
 # ---- end of bus routing --------------------------------------------------------------------
 
+# ---- shared tasks (issue 16): tasks in Redis, polled on any replica; a dead owner detected ----
+# Self-contained: its own redis-server, replicas with MCP_SERVE_REDIS_URL (which puts tasks of both
+# eras in Redis too), and tests/replicas/shared_tasks.py on examples/interactive's slow_task.
+TASKS_REDIS_PORT="$(free_port)"
+redis-server --port "$TASKS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/redis-tasks.log" 2>&1 &
+TASKS_REDIS_PID=$!
+for _ in $(seq 1 50); do
+    if redis-cli -p "$TASKS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
+    sleep 0.1
+done
+export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$TASKS_REDIS_PORT/"
+# tasks CMD...: runs shared_tasks.py against $LB; output in $OUT, exit status in $ST.
+tasks() {
+    set +e
+    OUT="$(timeout "$STEP_TIMEOUT" python3 "$SRC/shared_tasks.py" "$LB" "$@" 2>&1)"
+    ST=$?
+    set -e
+    sed 's/^/    | /' <<<"$OUT"
+}
+if phase "round-robin, tasks in Redis (MCP_SERVE_REDIS_URL)" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+    tasks start 2
+    task="$(awk '/^CREATED/ {print $2}' <<<"$OUT")"
+    if [[ $ST -eq 0 && -n "$task" ]]; then
+        tasks wait "$task" completed 30
+        polled="$(awk '/^OK/ {for (i = 2; $i != "|"; i++) print $i}' <<<"$OUT" | sort -u | wc -l)"
+        if [[ $ST -eq 0 && $polled -ge 2 ]] && grep -q '^OK.*| done after 2 s' <<<"$OUT"; then
+            pass "Redis tasks: a task created through HAProxy was polled on $polled replicas to its result"
+        else
+            fail "Redis tasks: the task was not polled to completion across replicas"
+        fi
+    else
+        fail "Redis tasks: slow_task did not start as a task"
+    fi
+    # The replica running a task dies: once its lease (10 s) runs out, the others fail the task.
+    tasks start 600
+    task="$(awk '/^CREATED/ {print $2}' <<<"$OUT")"
+    owner="$(awk '/^CREATED/ {print $3}' <<<"$OUT")"
+    if [[ $ST -eq 0 && -n "$task" && "$owner" == r[123] ]]; then
+        kill -KILL "${REPLICA_PID[${owner#r}]}" 2>/dev/null || true
+        wait "${REPLICA_PID[${owner#r}]}" 2>/dev/null || true
+        tasks wait "$task" failed 40
+        if [[ $ST -eq 0 ]] && grep -q '^OK.*the replica running this task stopped' <<<"$OUT" &&
+            ! grep -q "^OK.* $owner " <<<"$OUT"; then
+            pass "Redis tasks: kill -9 of the task's replica ($owner) is seen by the others as failed"
+        else
+            fail "Redis tasks: the task of the killed replica $owner was not failed"
+        fi
+    else
+        fail "Redis tasks: the long slow_task did not start as a task"
+    fi
+fi
+unset MCP_SERVE_REDIS_URL
+stop_all
+kill -TERM "$TASKS_REDIS_PID" 2>/dev/null || true
+wait "$TASKS_REDIS_PID" 2>/dev/null || true
+# ---- end of shared tasks -------------------------------------------------------------------
+
 stop_all
 kill -TERM "$REDIS_PID" 2>/dev/null || true
 wait "$REDIS_PID" 2>/dev/null || true

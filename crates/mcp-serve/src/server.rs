@@ -980,6 +980,10 @@ impl ServerHandle {
             );
             options = options.session_store(Arc::new(redis.session_store()));
             self.join_bus(Arc::new(redis.bus()));
+            // Unless code chose a task store: tasks of both eras in Redis too.
+            if !self.shared.tasks.use_shared_store(Arc::new(redis.task_store())) {
+                tracing::info!("tasks stay in the task store the server was built with");
+            }
         }
         #[cfg(feature = "auth")]
         if self.auth().is_none() {

@@ -6,6 +6,9 @@
 //! - [`RedisSessionStore`]: legacy (`Mcp-Session-Id`) sessions, so a
 //!   session's next request may land on any replica
 //!   ([`HttpOptions::session_store`](crate::transport::http::HttpOptions::session_store)).
+//! - [`RedisTaskStore`]: tasks of both eras, so any replica answers for a
+//!   task and sees when the replica running it stopped
+//!   ([`TaskConfig::store`](crate::tasks::TaskConfig::store)).
 //! - [`RedisBus`]: the cluster bus on pub/sub, so list changes and resource
 //!   updates reach the clients of every replica, and a legacy session's
 //!   answers and cancellations the replica that runs the call
@@ -16,5 +19,7 @@
 //! reports whether Redis answers.
 
 mod redis;
+mod redis_tasks;
 
 pub use self::redis::{Error, REDIS_URL_ENV, Redis, RedisBus, RedisSessionStore};
+pub use self::redis_tasks::RedisTaskStore;

@@ -78,7 +78,7 @@ impl AskClient for TaskAsk {
 /// Sends a server→client request on the session and waits for the answer.
 async fn ask_session(
     pending: &PendingRequests,
-    task: Option<&TaskEntry>,
+    task: Option<&Arc<TaskEntry>>,
     cx: &Context,
     method: &str,
     params: Value,
@@ -101,7 +101,10 @@ async fn ask_session(
     let mut params = params;
     cx.tag_task(&mut params);
     // A task waiting for this answer is `input_required` until it comes.
-    let _waiting = task.map(|task| InputWait::new(task, peer));
+    let waiting = match task {
+        Some(task) => Some(InputWait::new(task, peer).await),
+        None => None,
+    };
     let frame =
         serde_json::to_vec(&Request::new(id.clone(), method, Some(params))).map_err(McpError::internal)?;
     peer.send(frame).await;
@@ -110,40 +113,69 @@ async fn ask_session(
         () = cx.cancelled() => Err(McpError::internal("the request was cancelled")),
         () = tokio::time::sleep(ANSWER_TIMEOUT) => Err(McpError::internal(format!("the client did not answer {method} in time"))),
     };
+    if let Some(waiting) = waiting {
+        // Recorded before the handler goes on, so `working` precedes its end.
+        waiting.done().await;
+    }
     outcome?.map_err(McpError::from)
 }
 
 /// Holds a legacy task in `input_required` while one of its input requests
 /// is unanswered, and tells the client of each status change
-/// (`notifications/tasks/status`, sent without waiting: it is advisory).
-struct InputWait<'a> {
-    task: &'a TaskEntry,
-    peer: &'a Peer,
+/// (`notifications/tasks/status`, advisory).
+struct InputWait {
+    task: Arc<TaskEntry>,
+    peer: Peer,
+    settled: bool,
 }
 
-impl<'a> InputWait<'a> {
-    fn new(task: &'a TaskEntry, peer: &'a Peer) -> Self {
-        let wait = InputWait { task, peer };
-        if task.input_asked() {
-            wait.tell();
+impl InputWait {
+    async fn new(task: &Arc<TaskEntry>, peer: &Peer) -> Self {
+        task.input_asked();
+        if let Some(t) = task.sync_input_status().await {
+            tell(peer, &t);
         }
-        wait
+        InputWait {
+            task: Arc::clone(task),
+            peer: peer.clone(),
+            settled: false,
+        }
     }
 
-    fn tell(&self) {
-        // Not awaited (this also runs in `Drop`): when the client is not
-        // reading, a status change can be missed; `tasks/get` still tells.
-        if let Some(tx) = &self.peer.0 {
-            let _ = tx.try_send(self.task.status_notification());
+    /// The request was answered (or given up).
+    async fn done(mut self) {
+        self.settled = true;
+        self.task.input_settled();
+        if let Some(t) = self.task.sync_input_status().await {
+            tell(&self.peer, &t);
         }
     }
 }
 
-impl Drop for InputWait<'_> {
+/// Not awaited (this also runs after `Drop`): when the client is not
+/// reading, a status change can be missed; `tasks/get` still tells.
+fn tell(peer: &Peer, t: &crate::tasks::TaskRecord) {
+    if let Some(tx) = &peer.0 {
+        let _ = tx.try_send(super::tasks::legacy::status_notification(t));
+    }
+}
+
+impl Drop for InputWait {
     fn drop(&mut self) {
-        if self.task.input_settled() {
-            self.tell();
+        if self.settled {
+            return;
         }
+        // Dropped while waiting (the handler was cancelled).
+        self.task.input_settled();
+        let task = Arc::clone(&self.task);
+        let peer = self.peer.clone();
+        // The store is async; the change is ordered after the one `new` made
+        // by the task's status lock.
+        tokio::spawn(async move {
+            if let Some(t) = task.sync_input_status().await {
+                tell(&peer, &t);
+            }
+        });
     }
 }
 

@@ -89,7 +89,7 @@ impl ServerHandle {
     pub async fn ready(&self) -> Result<(), String> {
         self.shared
             .tasks
-            .store
+            .store()
             .check()
             .await
             .map_err(|e| format!("the task store is unreachable: {e}"))

@@ -143,12 +143,31 @@ impl TaskStore for InMemoryTaskStore {
     fn replace<'a>(&'a self, task: &'a TaskRecord, expected_revision: u64) -> StoreFuture<'a, bool> {
         let mut map = self.lock();
         let replaced = match map.get_mut(&task.task_id) {
-            Some(stored) if stored.revision == expected_revision && !stored.is_expired() => {
+            Some(stored)
+                if stored.revision == expected_revision
+                    && !stored.status.is_terminal()
+                    && !stored.is_expired() =>
+            {
                 stored.clone_from(task);
                 true
             }
             _ => false,
         };
         Box::pin(std::future::ready(Ok(replaced)))
+    }
+
+    fn list_session<'a>(&'a self, session: &'a str, limit: usize) -> StoreFuture<'a, Vec<TaskRecord>> {
+        let now = super::now();
+        let map = self.lock();
+        let mut found: Vec<TaskRecord> = map
+            .values()
+            .filter(|t| t.session.as_deref() == Some(session) && !t.is_expired_at(now))
+            .cloned()
+            .collect();
+        drop(map);
+        // Insertion order is creation order: keep the newest.
+        let skip = found.len().saturating_sub(limit);
+        found.drain(..skip);
+        Box::pin(std::future::ready(Ok(found)))
     }
 }

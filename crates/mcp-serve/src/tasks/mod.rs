@@ -73,6 +73,10 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
 /// How often modern clients are asked to poll by default.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How long a replica's lease on a running task lasts by default: ten
+/// seconds, renewed every quarter of that while the work runs.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
+
 /// How a server keeps the tasks of modern clients: the [`TaskStore`], each
 /// task's time to live (after which it is stopped and forgotten) and the
 /// poll interval suggested to clients. Given to
@@ -91,6 +95,10 @@ pub struct TaskConfig {
     pub(crate) store: Arc<dyn TaskStore>,
     pub(crate) ttl: Duration,
     pub(crate) poll_interval: Duration,
+    pub(crate) lease: Duration,
+    /// Whether code chose the store (a shared store from the environment
+    /// then does not replace it).
+    pub(crate) custom_store: bool,
 }
 
 impl std::fmt::Debug for TaskConfig {
@@ -98,6 +106,7 @@ impl std::fmt::Debug for TaskConfig {
         f.debug_struct("TaskConfig")
             .field("ttl", &self.ttl)
             .field("poll_interval", &self.poll_interval)
+            .field("lease", &self.lease)
             .finish_non_exhaustive()
     }
 }
@@ -108,6 +117,8 @@ impl Default for TaskConfig {
             store: Arc::new(InMemoryTaskStore::default()),
             ttl: DEFAULT_TTL,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            lease: DEFAULT_LEASE,
+            custom_store: false,
         }
     }
 }
@@ -132,6 +143,7 @@ impl TaskConfig {
     #[must_use]
     pub fn store(mut self, store: impl TaskStore) -> Self {
         self.store = Arc::new(store);
+        self.custom_store = true;
         self
     }
 
@@ -147,6 +159,7 @@ impl TaskConfig {
     #[must_use]
     pub fn shared_store(mut self, store: Arc<dyn TaskStore>) -> Self {
         self.store = store;
+        self.custom_store = true;
         self
     }
 
@@ -175,6 +188,24 @@ impl TaskConfig {
     #[must_use]
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a replica's lease on a task it runs lasts (at least 40 ms;
+    /// renewed every quarter of it). When the replica stops without ending
+    /// the task, another one that reads the task after the lease ran out
+    /// fails it ("the replica running this task stopped") instead of leaving
+    /// it `working` until its time to live ends. Longer leases write less
+    /// often; shorter ones notice a dead replica sooner.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_serve::tasks::TaskConfig;
+    /// let _ = TaskConfig::new().lease(Duration::from_secs(30));
+    /// ```
+    #[must_use]
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(40));
         self
     }
 

@@ -137,6 +137,19 @@ pub struct TaskRecord {
     /// authorization on): only it may read, update or cancel the task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The legacy (2025-11-25) session the task belongs to: only requests
+    /// of that session see it. `None` for tasks of modern requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// The replica running the task's work (a random id per process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica: Option<String>,
+    /// Until when the replica's lease on the task holds, in milliseconds
+    /// since the Unix epoch. The replica renews it while the work runs; a
+    /// task that has not ended when its lease runs out has lost its replica,
+    /// and whoever reads it next fails it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until_ms: Option<u64>,
 }
 
 impl TaskRecord {
@@ -170,6 +183,9 @@ impl TaskRecord {
             result: None,
             error: None,
             owner: None,
+            session: None,
+            replica: None,
+            lease_until_ms: None,
         }
     }
 
@@ -195,6 +211,21 @@ impl TaskRecord {
     /// ```
     pub fn is_expired(&self) -> bool {
         self.is_expired_at(super::now())
+    }
+
+    /// Whether the task has not ended yet its replica's lease ran out before
+    /// `now`: the replica running it stopped.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use mcp_serve::tasks::TaskRecord;
+    /// let mut t = TaskRecord::new(Duration::from_secs(60), Duration::from_secs(1));
+    /// assert!(!t.is_orphaned_at(SystemTime::now()));   // no lease: never orphaned
+    /// t.lease_until_ms = Some(0);
+    /// assert!(t.is_orphaned_at(SystemTime::now()));
+    /// ```
+    pub fn is_orphaned_at(&self, now: SystemTime) -> bool {
+        !self.status.is_terminal() && self.lease_until_ms.is_some_and(|until| unix_ms(now) >= until)
     }
 
     /// Records a change: bumps the revision and the update time.
@@ -224,7 +255,11 @@ impl TaskRecord {
 ///   new record only if the stored one still has `expected_revision`, so
 ///   concurrent writers (the worker finishing, a client cancelling) never
 ///   lose each other's change. The engine reads, changes, bumps
-///   `revision`, and retries when `replace` returns `false`.
+///   `revision`, and retries when `replace` returns `false`. It never
+///   changes a task that has ended; the stores of this crate refuse to, too.
+/// - [`list_session`](TaskStore::list_session) lists a legacy session's
+///   tasks, for `tasks/list` (optional: by default a replica lists the
+///   tasks its own connection of the session started).
 ///
 /// Stores must be bounded: drop records once they expire, and refuse new
 /// ones with [`TaskStoreError::Full`] rather than grow without limit.
@@ -287,6 +322,18 @@ pub trait TaskStore: Send + Sync + 'static {
     /// # Errors
     /// A backend failure.
     fn replace<'a>(&'a self, task: &'a TaskRecord, expected_revision: u64) -> StoreFuture<'a, bool>;
+
+    /// The unexpired tasks of the legacy session `session` (those whose
+    /// [`TaskRecord::session`] is `session`), at most `limit` of them, the
+    /// newest last. The default lists none: `tasks/list` then shows the tasks
+    /// the session started on the replica that answers.
+    ///
+    /// # Errors
+    /// A backend failure.
+    fn list_session<'a>(&'a self, session: &'a str, limit: usize) -> StoreFuture<'a, Vec<TaskRecord>> {
+        let _ = (session, limit);
+        Box::pin(std::future::ready(Ok(Vec::new())))
+    }
 
     /// Whether the store is reachable, for the readiness probe (`/readyz`).
     /// A store behind a network should ping its backend; the default

@@ -33,6 +33,7 @@ mod schema_conformance;
 mod scoped_lists;
 mod serving;
 mod shared_sessions;
+mod shared_tasks;
 mod state_keys;
 mod stdio;
 mod subscriptions;

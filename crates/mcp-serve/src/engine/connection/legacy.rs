@@ -32,6 +32,14 @@ pub(super) struct LegacySession {
     /// Bumped by every change to the above, so a transport that keeps
     /// sessions in a shared store knows when to save one.
     pub(super) generation: std::sync::atomic::AtomicU64,
+    /// Tags the session's tasks in the task store (random, so unguessable,
+    /// and kept with the session so every replica finds its tasks).
+    pub(super) task_key: String,
+}
+
+/// A fresh session task key.
+pub(super) fn new_task_key() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 impl LegacySession {
@@ -109,6 +117,7 @@ impl Connection {
             log_level: Mutex::new(None),
             subscriptions: Mutex::new(std::collections::HashSet::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            task_key: new_task_key(),
         };
         if self.inner.legacy.set(session).is_err() {
             return error_reply(
@@ -200,105 +209,149 @@ impl Connection {
                 ),
             )),
             (Some(t), _) => {
-                let ttl = t.get("ttl").and_then(Value::as_u64);
-                let entry = match self.inner.tasks.create(ttl, &self.inner.closed) {
-                    Ok(e) => e,
-                    Err(e) => return Some(error_reply(Some(&scope.id), &e)),
+                let ttl_ms = t.get("ttl").and_then(Value::as_u64);
+                let Some(session) = self.inner.legacy.get().map(|s| s.task_key.clone()) else {
+                    return Some(error_reply(
+                        Some(&scope.id),
+                        &ErrorObject::invalid_request("tasks need an initialized session"),
+                    ));
                 };
-                // The call outlives this request: its messages go to the session stream.
-                let background = Scope {
-                    id: scope.id.clone(),
-                    version: scope.version,
-                    meta: scope.meta.clone(),
-                    client_info: scope.client_info.clone(),
-                    capabilities: scope.capabilities.clone(),
-                    log_level: scope.log_level,
-                    http: scope.http.clone(),
-                    stream: None,
-                    params_raw: None,
-                };
-                let ask = crate::engine::ask::TaskAsk {
-                    requests: Arc::clone(&self.inner.requests),
-                    task: Arc::clone(&entry),
-                };
-                let cx = self.task_context(
-                    background,
-                    entry.cancel.clone(),
-                    Some(Arc::new(ask)),
-                    Some(Arc::clone(&entry)),
-                );
+                let conn = self.clone();
+                let scope = scope.clone();
                 let mut call_params = params.clone();
                 call_params.remove("task");
-                let fut = methods::call_tool(&self.inner.shared, call_params, cx);
-                let runner = Arc::clone(&entry);
-                let peer = self.inner.peer.clone();
-                tokio::spawn(async move {
-                    tokio::select! {
-                        () = runner.cancel.cancelled() => {}
-                        r = fut => {
-                            if runner.finish(r.map(|(v, _)| v).map_err(McpError::into_error_object)) {
-                                // 2025-11-25 `notifications/tasks/status` (optional): the task ended.
-                                peer.notify(runner.status_notification()).await;
-                            }
-                        }
-                    }
-                });
-                let task = serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null);
-                Some(encode(&scope.id, &json!({ "task": task })))
+                Some(Reply::Later(Box::pin(async move {
+                    Some(conn.start_task(&scope, &session, ttl_ms, call_params).await)
+                })))
             }
         }
     }
 
-    /// `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`.
-    pub(super) fn task_method(&self, id: &RequestId, method: &str, params: &Map<String, Value>) -> Reply {
-        if method == "tasks/list" {
-            let tasks = serde_json::to_value(self.inner.tasks.list()).unwrap_or(Value::Null);
-            return encode(id, &json!({ "tasks": tasks }));
+    /// Creates a legacy task (durably: a `tasks/get` right after, on any
+    /// replica, finds it), starts its work, and answers `CreateTaskResult`.
+    async fn start_task(
+        &self,
+        scope: &Scope,
+        session: &str,
+        ttl_ms: Option<u64>,
+        call_params: Map<String, Value>,
+    ) -> Answer {
+        let shared = Arc::clone(&self.inner.shared);
+        let entry = match self
+            .inner
+            .tasks
+            .create(&shared, session, ttl_ms, &self.inner.closed)
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => return answer_error(&scope.id, &e),
+        };
+        let record = match crate::engine::tasks::legacy::read(&shared, session, &entry.id()).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return answer_error(&scope.id, &crate::engine::tasks::legacy::unknown(&entry.id())),
+            Err(e) => return answer_error(&scope.id, &e),
+        };
+        // The call outlives this request: its messages go to the session stream.
+        let background = Scope {
+            id: scope.id.clone(),
+            version: scope.version,
+            meta: scope.meta.clone(),
+            client_info: scope.client_info.clone(),
+            capabilities: scope.capabilities.clone(),
+            log_level: scope.log_level,
+            http: scope.http.clone(),
+            stream: None,
+            params_raw: None,
+        };
+        let ask = crate::engine::ask::TaskAsk {
+            requests: Arc::clone(&self.inner.requests),
+            task: Arc::clone(&entry),
+        };
+        let cx = self.task_context(
+            background,
+            entry.cancel.clone(),
+            Some(Arc::new(ask)),
+            Some(Arc::clone(&entry)),
+        );
+        let fut = methods::call_tool(&shared, call_params, cx);
+        let work = Box::pin(async move { fut.await.map(|(v, _)| v).map_err(McpError::into_error_object) });
+        let ttl = std::time::Duration::from_millis(record.ttl_ms);
+        tokio::spawn(crate::engine::tasks::legacy::run(
+            Arc::clone(&self.inner.tasks),
+            entry,
+            ttl,
+            work,
+            self.inner.peer.clone(),
+        ));
+        let task = serde_json::to_value(crate::engine::tasks::legacy::wire(&record)).unwrap_or(Value::Null);
+        match encode_result(&scope.id, &json!({ "task": task })) {
+            Ok(bytes) => Answer { bytes, error: None },
+            Err(e) => answer_error(&scope.id, &ErrorObject::internal(e)),
         }
-        let Some(task_id) = params.get("taskId").and_then(Value::as_str) else {
+    }
+
+    /// `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`: from the
+    /// task store, so any replica serving the session answers.
+    pub(super) fn task_method(&self, id: &RequestId, method: &str, params: &Map<String, Value>) -> Reply {
+        use crate::engine::tasks::legacy;
+        let Some(session) = self.inner.legacy.get().map(|s| s.task_key.clone()) else {
+            return error_reply(
+                Some(id),
+                &ErrorObject::invalid_request("tasks need an initialized session"),
+            );
+        };
+        let task_id = params.get("taskId").and_then(Value::as_str).map(str::to_owned);
+        if method != "tasks/list" && task_id.is_none() {
             return error_reply(
                 Some(id),
                 &ErrorObject::invalid_params("missing required string field `taskId`"),
             );
-        };
-        let Some(entry) = self.inner.tasks.get(task_id) else {
-            return error_reply(Some(id), &crate::engine::tasks::unknown(task_id));
-        };
-        let mut related = Map::new();
-        related.insert(meta::RELATED_TASK.into(), json!({ "taskId": task_id }));
-        let related = Value::Object(related);
-        match method {
-            "tasks/get" => encode(id, &serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null)),
-            "tasks/cancel" => {
-                if !entry.cancel() {
-                    return error_reply(
-                        Some(id),
-                        &ErrorObject::invalid_params(format!(
-                            "task {task_id} has already ended and cannot be cancelled"
-                        )),
-                    );
-                }
-                encode(id, &serde_json::to_value(entry.snapshot()).unwrap_or(Value::Null))
-            }
-            _ => {
-                let id = id.clone();
-                Reply::Later(Box::pin(async move {
-                    let bytes = match entry.outcome().await {
-                        Ok(mut v) => {
-                            if let Value::Object(m) = &mut v {
-                                let meta = m.entry("_meta").or_insert_with(|| json!({}));
-                                if let (Value::Object(meta), Value::Object(rel)) = (meta, related) {
-                                    meta.extend(rel);
-                                }
-                            }
-                            encode_result(&id, &v).unwrap_or_default()
-                        }
-                        Err(e) => encode_error(Some(&id), &e),
-                    };
-                    Some(Answer { bytes, error: None })
-                }))
-            }
         }
+        let task_id = task_id.unwrap_or_default();
+        let shared = Arc::clone(&self.inner.shared);
+        let tasks = Arc::clone(&self.inner.tasks);
+        let id = id.clone();
+        let method = method.to_owned();
+        Reply::Later(Box::pin(async move {
+            let value = match method.as_str() {
+                "tasks/list" => legacy::list(&shared, &tasks, &session)
+                    .await
+                    .map(|tasks| json!({ "tasks": tasks })),
+                "tasks/get" => match legacy::read(&shared, &session, &task_id).await {
+                    Ok(Some(t)) => Ok(serde_json::to_value(legacy::wire(&t)).unwrap_or(Value::Null)),
+                    Ok(None) => Err(legacy::unknown(&task_id)),
+                    Err(e) => Err(e),
+                },
+                "tasks/cancel" => legacy::cancel(&shared, &tasks, &session, &task_id)
+                    .await
+                    .map(|t| serde_json::to_value(t).unwrap_or(Value::Null)),
+                _ => legacy::outcome(&shared, &tasks, &session, &task_id)
+                    .await
+                    .map(|mut v| {
+                        if let Value::Object(m) = &mut v {
+                            let meta = m.entry("_meta").or_insert_with(|| json!({}));
+                            if let Value::Object(meta) = meta {
+                                meta.insert(meta::RELATED_TASK.into(), json!({ "taskId": task_id }));
+                            }
+                        }
+                        v
+                    }),
+            };
+            Some(match value {
+                Ok(v) => match encode_result(&id, &v) {
+                    Ok(bytes) => Answer { bytes, error: None },
+                    Err(e) => answer_error(&id, &ErrorObject::internal(e)),
+                },
+                Err(e) => answer_error(&id, &e),
+            })
+        }))
+    }
+}
+
+fn answer_error(id: &RequestId, e: &ErrorObject) -> Answer {
+    Answer {
+        bytes: encode_error(Some(id), e),
+        error: Some(e.code),
     }
 }
 

@@ -154,7 +154,7 @@ struct Inner {
     /// Server→client requests awaiting the client's response (legacy).
     requests: Arc<super::input::PendingRequests>,
     /// Task-augmented calls of this session (legacy 2025-11-25).
-    tasks: super::tasks::Tasks,
+    tasks: Arc<super::tasks::Tasks>,
     /// What modern clients last declared about themselves.
     seen: SeenClients,
     /// The legacy session this connection serves, as other replicas name it
@@ -253,7 +253,7 @@ impl Connection {
                 listening: CancellationToken::new(),
                 finishing: CancellationToken::new(),
                 requests: Arc::new(super::input::PendingRequests::tagged(shared.routes.tag())),
-                tasks: super::tasks::Tasks::default(),
+                tasks: Arc::default(),
                 seen: SeenClients::default(),
                 route: OnceLock::new(),
                 shared,
@@ -278,6 +278,7 @@ impl Connection {
             log_level: Mutex::new(None),
             subscriptions: Mutex::new(std::collections::HashSet::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            task_key: legacy::new_task_key(),
         });
     }
 

@@ -45,6 +45,11 @@ pub struct SessionState {
     /// Subscribed resource URIs, sorted.
     #[serde(default)]
     pub subscriptions: Vec<String>,
+    /// The random key that tags the session's tasks in the task store, so
+    /// that a replica restoring the session finds them (a fresh one when
+    /// absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_key: Option<String>,
 }
 
 /// Why a session state could not be restored.
@@ -99,6 +104,7 @@ impl Connection {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
             subscriptions,
+            task_key: Some(s.task_key.clone()),
         })
     }
 
@@ -169,6 +175,7 @@ impl Connection {
     /// let state: SessionState = serde_json::from_value(serde_json::json!({
     ///     "protocolVersion": "2025-06-18", "capabilities": {}, "initialized": true,
     ///     "logLevel": "error", "subscriptions": ["config://app"],
+    ///     "taskKey": "5f0c9a",
     /// })).unwrap();
     /// let conn = server.connect_detached();
     /// conn.restore_session(state.clone()).unwrap();
@@ -193,6 +200,7 @@ impl Connection {
             log_level: Mutex::new(state.log_level),
             subscriptions: Mutex::new(state.subscriptions.into_iter().collect()),
             generation: AtomicU64::new(0),
+            task_key: state.task_key.unwrap_or_else(super::legacy::new_task_key),
         };
         self.inner
             .legacy

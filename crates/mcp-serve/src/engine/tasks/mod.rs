@@ -13,4 +13,4 @@ pub(crate) mod modern;
 mod requests;
 mod wire;
 
-pub(crate) use legacy::{TaskEntry, Tasks, unknown};
+pub(crate) use legacy::{TaskEntry, Tasks};

@@ -52,11 +52,25 @@ const SETTLE_YIELDS: usize = 3;
 
 /// The server's tasks: the store, the policy, and the work running here.
 pub(crate) struct TaskRuntime {
-    pub(crate) store: Arc<dyn TaskStore>,
+    /// Swapped once at most, before serving, for a shared store from the
+    /// environment (see `use_shared_store`).
+    store: std::sync::RwLock<Arc<dyn TaskStore>>,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    custom_store: bool,
     ttl: Duration,
     poll_interval: Duration,
+    lease: Duration,
+    /// This process among the replicas: the holder of its tasks' leases.
+    replica: String,
     /// Tasks whose work runs in this process, by id.
     running: Mutex<HashMap<String, Arc<Runner>>>,
+}
+
+/// The error a task ends with when its replica stopped running it.
+pub(crate) fn orphaned() -> ErrorObject {
+    ErrorObject::internal(
+        "the replica running this task stopped before the task finished; start the task again",
+    )
 }
 
 /// The local handle on a running task.
@@ -132,10 +146,108 @@ enum Plan {
 impl TaskRuntime {
     pub(crate) fn new(config: &TaskConfig) -> Self {
         TaskRuntime {
-            store: Arc::clone(&config.store),
+            store: std::sync::RwLock::new(Arc::clone(&config.store)),
+            custom_store: config.custom_store,
             ttl: config.ttl,
             poll_interval: config.poll_interval,
+            lease: config.lease,
+            replica: format!("{:032x}", rand::random::<u128>()),
             running: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The task store.
+    pub(crate) fn store(&self) -> Arc<dyn TaskStore> {
+        Arc::clone(
+            &self
+                .store
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Keeps tasks in `store` from now on, unless code chose a store;
+    /// `false` when it did. For serving with a shared store from the
+    /// environment: tasks created before are no longer found.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn use_shared_store(&self, store: Arc<dyn TaskStore>) -> bool {
+        if self.custom_store {
+            return false;
+        }
+        *self
+            .store
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = store;
+        true
+    }
+
+    /// A new record for work starting here: leased to this replica.
+    pub(crate) fn new_record(&self, ttl: Duration, poll_interval: Duration) -> TaskRecord {
+        let mut record = TaskRecord::new(ttl, poll_interval);
+        record.replica = Some(self.replica.clone());
+        record.lease_until_ms = Some(self.lease_until());
+        record
+    }
+
+    fn lease_until(&self) -> u64 {
+        crate::tasks::now().checked_add(self.lease).map_or(u64::MAX, |t| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        })
+    }
+
+    /// Reads a task, failing it first when the replica that ran it stopped
+    /// (its lease ran out while it had not ended): every reader, on any
+    /// replica, sees the same end.
+    pub(crate) async fn read(&self, task_id: &str) -> Result<Option<TaskRecord>, TaskStoreError> {
+        let Some(t) = self.store().get(task_id).await? else {
+            return Ok(None);
+        };
+        // Work running here renews its own lease; a late renewal (a slow
+        // store) must not fail it.
+        if !t.is_orphaned_at(crate::tasks::now()) || self.runner(task_id).is_some() {
+            return Ok(Some(t));
+        }
+        let error = orphaned();
+        tracing::warn!(task = task_id, replica = ?t.replica, "a task's replica stopped; failing the task");
+        self.update(task_id, |t| {
+            if !t.is_orphaned_at(crate::tasks::now()) {
+                return false;
+            }
+            t.status = TaskStatus::Failed;
+            t.status_message = Some(error.message.clone());
+            t.error = Some(error.clone());
+            t.input_requests.clear();
+            true
+        })
+        .await
+    }
+
+    /// Renews this replica's lease on a task while its work runs here, at a
+    /// quarter of the lease; returns when the task ended elsewhere (cancelled
+    /// on another replica, failed because the lease was lost) or is gone, so
+    /// the caller stops the work.
+    pub(crate) async fn hold(&self, task_id: &str) {
+        let every = self.lease / 4;
+        loop {
+            tokio::time::sleep(every).await;
+            let until = self.lease_until();
+            let r = self
+                .update_quietly(task_id, |t| {
+                    if t.status.is_terminal() {
+                        return false;
+                    }
+                    t.lease_until_ms = Some(until);
+                    true
+                })
+                .await;
+            match r {
+                Ok(Some(t)) if !t.status.is_terminal() => {}
+                Ok(_) => return,
+                // The next renewal may get through; until the lease runs out
+                // the task is still this replica's.
+                Err(e) => tracing::warn!(task = task_id, error = %e, "could not renew a task's lease"),
+            }
         }
     }
 
@@ -157,21 +269,45 @@ impl TaskRuntime {
     /// Reads, changes and writes back a record, retrying when another writer
     /// got there first. `change` returns whether it changed anything (no
     /// write otherwise). `None` when the task is unknown or expired.
-    pub(super) async fn update(
+    pub(crate) async fn update(
         &self,
         task_id: &str,
+        change: impl FnMut(&mut TaskRecord) -> bool,
+    ) -> Result<Option<TaskRecord>, TaskStoreError> {
+        self.change(task_id, true, change).await
+    }
+
+    /// [`TaskRuntime::update`] without moving `lastUpdatedAt`: for changes
+    /// clients do not see (a lease renewal).
+    async fn update_quietly(
+        &self,
+        task_id: &str,
+        change: impl FnMut(&mut TaskRecord) -> bool,
+    ) -> Result<Option<TaskRecord>, TaskStoreError> {
+        self.change(task_id, false, change).await
+    }
+
+    async fn change(
+        &self,
+        task_id: &str,
+        visible: bool,
         mut change: impl FnMut(&mut TaskRecord) -> bool,
     ) -> Result<Option<TaskRecord>, TaskStoreError> {
+        let store = self.store();
         for _ in 0..CAS_ATTEMPTS {
-            let Some(mut t) = self.store.get(task_id).await? else {
+            let Some(mut t) = store.get(task_id).await? else {
                 return Ok(None);
             };
             let expected = t.revision;
             if !change(&mut t) {
                 return Ok(Some(t));
             }
-            t.touch();
-            if self.store.replace(&t, expected).await? {
+            if visible {
+                t.touch();
+            } else {
+                t.revision += 1;
+            }
+            if store.replace(&t, expected).await? {
                 return Ok(Some(t));
             }
         }
@@ -210,7 +346,7 @@ impl TaskRuntime {
     /// Hands answers stored by `tasks/update` to the waiting handler;
     /// `false` when the task is gone or already ended.
     async fn deliver(&self, task_id: &str, mrtr: &Mrtr, outstanding: &mut HashSet<String>) -> bool {
-        let t = match self.store.get(task_id).await {
+        let t = match self.store().get(task_id).await {
             Ok(Some(t)) => t,
             Ok(None) => return false,
             Err(e) => {
@@ -415,9 +551,9 @@ async fn launch(
     let request = id.clone();
     let created = tokio::spawn(async move {
         let rt = &shared.tasks;
-        let mut record = TaskRecord::new(rt.ttl, rt.poll_interval);
+        let mut record = rt.new_record(rt.ttl, rt.poll_interval);
         record.owner = owner;
-        if let Err(e) = rt.store.create(&record).await {
+        if let Err(e) = rt.store().create(&record).await {
             cancel.cancel();
             return error_answer(&id, &store_error(&e));
         }
@@ -480,6 +616,8 @@ async fn drive(
     let mut work = AssertUnwindSafe(fut).catch_unwind();
     let deadline = tokio::time::sleep(lifetime);
     tokio::pin!(deadline);
+    let held = rt.hold(task_id);
+    tokio::pin!(held);
     let mut outstanding: HashSet<String> = HashSet::new();
     loop {
         let waiting = !outstanding.is_empty();
@@ -488,6 +626,8 @@ async fn drive(
             () = runner.cancel.cancelled() => false,
             // Nothing runs unbounded: an expired task stops working too.
             () = &mut deadline => false,
+            // Cancelled or failed elsewhere: the result would be discarded.
+            () = &mut held => false,
             r = &mut work => return Some(r.map_err(|_| ())),
             () = mrtr.needed.notified() => {
                 for _ in 0..SETTLE_YIELDS {

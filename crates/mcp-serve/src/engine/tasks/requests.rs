@@ -12,6 +12,7 @@ use super::modern::TaskRuntime;
 use super::wire::{detailed, error_answer, rejected, result_answer, store_error, unknown};
 use crate::engine::Shared;
 use crate::engine::connection::{Reply, Scope};
+use crate::tasks::TaskRecord;
 
 /// Which task method.
 #[derive(Clone, Copy)]
@@ -85,7 +86,9 @@ pub(super) fn method(
 
 /// Refuses a task that belongs to another subject than `caller`.
 async fn owned_by(rt: &TaskRuntime, task_id: &str, caller: Option<&str>) -> Result<(), ErrorObject> {
-    match rt.store.get(task_id).await {
+    match rt.store().get(task_id).await {
+        // A legacy session's task is not a modern request's to see.
+        Ok(Some(t)) if t.session.is_some() => Err(unknown(task_id)),
         Ok(Some(t)) if t.owner.is_some() && t.owner.as_deref() != caller => Err(unknown(task_id)),
         Ok(_) => Ok(()),
         Err(e) => Err(store_error(&e)),
@@ -93,7 +96,7 @@ async fn owned_by(rt: &TaskRuntime, task_id: &str, caller: Option<&str>) -> Resu
 }
 
 async fn get(rt: &TaskRuntime, task_id: &str) -> Result<Value, ErrorObject> {
-    match rt.store.get(task_id).await {
+    match rt.read(task_id).await {
         Ok(Some(t)) => Ok(detailed(&t)),
         Ok(None) => Err(unknown(task_id)),
         Err(e) => Err(store_error(&e)),
@@ -184,8 +187,17 @@ pub(crate) const MAX_WATCHED: usize = 100;
 /// Watched by polling the store at the poll interval rather than by a
 /// process-local signal, so changes made on another replica are reported too.
 pub(crate) struct TaskWatch {
-    /// Task id and the revision last reported.
+    /// Task id and what was last reported of it (see `seen`).
     tasks: Vec<(String, u64)>,
+}
+
+/// A digest of what a client sees of a task: lease renewals change the
+/// record's revision but are not news to report.
+fn seen(t: &TaskRecord) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    detailed(t).to_string().hash(&mut h);
+    h.finish()
 }
 
 impl TaskWatch {
@@ -198,9 +210,10 @@ impl TaskWatch {
             if tasks.iter().any(|(t, _): &(String, u64)| t == id) {
                 continue;
             }
-            if let Ok(Some(t)) = rt.store.get(id).await {
-                if t.owner.is_none() || t.owner.as_deref() == caller {
-                    tasks.push((t.task_id, t.revision));
+            if let Ok(Some(t)) = rt.store().get(id).await {
+                if t.session.is_none() && (t.owner.is_none() || t.owner.as_deref() == caller) {
+                    let digest = seen(&t);
+                    tasks.push((t.task_id, digest));
                 }
             }
         }
@@ -221,19 +234,20 @@ impl TaskWatch {
     pub(crate) async fn changes(&mut self, rt: &TaskRuntime) -> Vec<Value> {
         let mut out = Vec::new();
         let mut keep = Vec::with_capacity(self.tasks.len());
-        for (id, seen) in std::mem::take(&mut self.tasks) {
-            match rt.store.get(&id).await {
+        for (id, before) in std::mem::take(&mut self.tasks) {
+            match rt.read(&id).await {
                 Ok(Some(t)) => {
-                    if t.revision != seen {
+                    let now = seen(&t);
+                    if now != before {
                         out.push(detailed(&t));
                     }
                     if !t.status.is_terminal() {
-                        keep.push((id, t.revision));
+                        keep.push((id, now));
                     }
                 }
                 Ok(None) => {}
                 // A failing store is tried again at the next tick.
-                Err(_) => keep.push((id, seen)),
+                Err(_) => keep.push((id, before)),
             }
         }
         self.tasks = keep;
