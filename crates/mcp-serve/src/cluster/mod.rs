@@ -9,11 +9,16 @@
 //! - [`RedisBus`]: the cluster bus on pub/sub, so list changes and resource
 //!   updates reach the clients of every replica
 //!   ([`ServerHandle::join_bus`](crate::engine::ServerHandle::join_bus)).
+//! - [`RedisEventStore`]: resumable legacy SSE streams in Redis Streams, so
+//!   a client resumes with `Last-Event-ID` on any replica
+//!   ([`HttpOptions::event_store`](crate::transport::http::HttpOptions::event_store)).
 //!
 //! `Server::run` and `ServerHandle::serve_http` use the store and join the
 //! bus on their own when `MCP_SERVE_REDIS_URL` is set, and `/readyz` then
 //! reports whether Redis answers.
 
 mod redis;
+mod redis_events;
 
 pub use self::redis::{Error, REDIS_URL_ENV, Redis, RedisBus, RedisSessionStore};
+pub use self::redis_events::RedisEventStore;

@@ -64,8 +64,8 @@ pub enum Error {
 /// ```
 #[derive(Clone)]
 pub struct Redis {
-    client: ::redis::Client,
-    conn: ConnectionManager,
+    pub(super) client: ::redis::Client,
+    pub(super) conn: ConnectionManager,
     prefix: Arc<str>,
 }
 
@@ -182,7 +182,7 @@ impl Redis {
         RedisBus { redis: self.clone() }
     }
 
-    fn key(&self, kind: &str, id: &str) -> String {
+    pub(super) fn key(&self, kind: &str, id: &str) -> String {
         format!("{}{kind}:{id}", self.prefix)
     }
 }

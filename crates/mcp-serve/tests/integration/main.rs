@@ -31,6 +31,7 @@ mod proxy;
 mod schema_conformance;
 mod scoped_lists;
 mod serving;
+mod shared_events;
 mod shared_sessions;
 mod state_keys;
 mod stdio;
