@@ -445,16 +445,20 @@ impl Streams {
     }
 
     /// Runs a request's handler detached, its messages and answer going to
-    /// `stream`, renewing the stream's lease while it runs.
+    /// `stream`, renewing the stream's lease while it runs. An answer that
+    /// comes before any other message goes to the returned receiver instead
+    /// while it is listened to (to be sent as JSON, with nothing stored).
     pub(crate) fn spawn_handler(
         &self,
         session: String,
         stream: u64,
         mut fut: futures::future::BoxFuture<'static, Option<crate::engine::Answer>>,
         mut rx: mpsc::Receiver<Vec<u8>>,
-    ) {
+    ) -> tokio::sync::oneshot::Receiver<Vec<u8>> {
         let this = self.clone();
         let running = Running::new(&self.running);
+        let (quick, quick_rx) = tokio::sync::oneshot::channel();
+        let mut quick = Some(quick);
         tokio::spawn(async move {
             let _running = running;
             let to_event = |m: Vec<u8>| {
@@ -470,13 +474,28 @@ impl Streams {
             loop {
                 tokio::select! {
                     biased;
-                    Some(m) = rx.recv() => this.append(&session, stream, to_event(m)).await,
+                    Some(m) = rx.recv() => {
+                        quick = None;
+                        this.append(&session, stream, to_event(m)).await;
+                    }
                     out = &mut fut => {
                         while let Ok(m) = rx.try_recv() {
+                            quick = None;
                             this.append(&session, stream, to_event(m)).await;
                         }
+                        // The answer alone: straight to the waiting POST, if it still waits.
+                        let out = match (out, quick.take()) {
+                            (Some(answer), Some(quick)) => match quick.send(answer.bytes) {
+                                Ok(()) => {
+                                    let _ = this.store.forget_stream(&session, stream).await;
+                                    break;
+                                }
+                                Err(bytes) => Some(bytes),
+                            },
+                            (out, _) => out.map(|a| a.bytes),
+                        };
                         if let Some(answer) = out {
-                            this.append(&session, stream, StoredEvent::Message(Bytes::from(answer.bytes))).await;
+                            this.append(&session, stream, StoredEvent::Message(Bytes::from(answer))).await;
                         }
                         if let Err(e) = this.store.finish(&session, stream).await {
                             tracing::warn!(%session, stream, error = %e, "the end of a stream could not be stored; its readers end when its lease expires");
@@ -491,6 +510,7 @@ impl Streams {
                 }
             }
         });
+        quick_rx
     }
 
     /// Stores server-initiated messages of a session (its outbound channel

@@ -177,8 +177,14 @@ pub(super) async fn respond_resumable(
             return respond_later(fut, rx, false, true).await;
         }
     };
-    streams.spawn_handler(sid.clone(), stream, fut, rx);
-    streams.wait_first(&sid, stream).await;
+    let mut quick = streams.spawn_handler(sid.clone(), stream, fut, rx);
+    tokio::select! {
+        biased;
+        Ok(bytes) = &mut quick => return json_response(bytes, StatusCode::OK),
+        () = streams.wait_first(&sid, stream) => {}
+    }
+    // An answer that came as the first event was stored meanwhile.
+    drop(quick);
     if let Some(bytes) = streams.single_final(&sid, stream).await {
         let _ = streams.store.forget_stream(&sid, stream).await;
         return json_response(bytes.to_vec(), StatusCode::OK);
