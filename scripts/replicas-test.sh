@@ -365,6 +365,8 @@ unset MCP_SERVE_REDIS_URL
 EVENTS_REDIS_PORT="$(free_port)"
 redis-server --port "$EVENTS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/events-redis.log" 2>&1 &
 EVENTS_REDIS_PID=$!
+# Stopped on an early exit too.
+trap 'stop_all; kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
     if redis-cli -p "$EVENTS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
     sleep 0.1
@@ -392,6 +394,7 @@ fi
 unset MCP_SERVE_REDIS_URL
 kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true
 wait "$EVENTS_REDIS_PID" 2>/dev/null || true
+trap stop_all EXIT
 # ---- end of events -------------------------------------------------------------------------
 
 stop_all

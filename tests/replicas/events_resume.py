@@ -119,6 +119,9 @@ def main():
     pid = int(pids[int(home.lstrip("r")) - 1])
 
     if mode == "kill":
+        # A few more events are stored (and sent) meanwhile, unread here: the
+        # resumed stream must bring them.
+        time.sleep(0.35)
         os.kill(pid, signal.SIGKILL)
         resp.close()
     else:
@@ -176,6 +179,8 @@ def main():
     if final is None or final.get("id") != 7:
         fail(f"no final message for the call: {final}")
     if mode == "kill":
+        if resumed == 0:
+            fail("the resumed stream brought none of the events stored before the kill")
         err = final.get("error") or {}
         if err.get("code") != -32603 or "send it again" not in err.get("message", ""):
             fail(f"expected the owner-died error, got {final}")
