@@ -457,6 +457,50 @@ kill -TERM "$TASKS_REDIS_PID" 2>/dev/null || true
 wait "$TASKS_REDIS_PID" 2>/dev/null || true
 # ---- end of shared tasks -------------------------------------------------------------------
 
+# ---- events: resumable streams on a shared event store (tests/replicas/events_resume.py) ----
+# The replicas keep resumable streams in Redis too (MCP_SERVE_REDIS_URL): the replica running a
+# legacy call (examples/interactive's long_task, progress every 100 ms) stops mid-stream, and
+# the client resumes with Last-Event-ID on another replica.
+#   - kill -9: every event the dead replica stored comes once, in order, then the call's
+#     JSON-RPC error (-32603) once the dead replica's lease (6 s) has expired;
+#   - SIGTERM: the draining replica ends the stream with `retry:`, the client resumes elsewhere
+#     and gets the remaining events once each and the result the draining replica still wrote.
+# Its own redis-server, stopped by process id at the end of the block.
+EVENTS_REDIS_PORT="$(free_port)"
+redis-server --port "$EVENTS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/events-redis.log" 2>&1 &
+EVENTS_REDIS_PID=$!
+# Stopped on an early exit too.
+trap 'stop_all; kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+    if redis-cli -p "$EVENTS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
+    sleep 0.1
+done
+export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$EVENTS_REDIS_PORT/"
+# events_resume MODE NAME: runs events_resume.py against $LB with the replicas' process ids.
+events_resume() {
+    local out st
+    out="$(mktemp)"
+    set +e
+    timeout "$STEP_TIMEOUT" python3 "$SRC/events_resume.py" "$LB" "$1" \
+        "${REPLICA_PID[1]}" "${REPLICA_PID[2]}" "${REPLICA_PID[3]}" >"$out" 2>&1
+    st=$?
+    set -e
+    sed 's/^/    | /' "$out"
+    if [[ $st -eq 0 ]] && grep -q '^PASS ' "$out"; then pass "$2"; else fail "$2 (client exit $st)"; fi
+    rm -f "$out"
+}
+if phase "events in Redis: kill -9 of the replica running a resumable stream" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+    events_resume kill "Redis events, kill -9 mid-stream: resumed on another replica, nothing lost or repeated, then the owner-died error"
+fi
+if phase "events in Redis: SIGTERM of the replica running a resumable stream" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+    events_resume term "Redis events, SIGTERM mid-stream: told to retry, resumed elsewhere with the full result"
+fi
+unset MCP_SERVE_REDIS_URL
+kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true
+wait "$EVENTS_REDIS_PID" 2>/dev/null || true
+trap stop_all EXIT
+# ---- end of events -------------------------------------------------------------------------
+
 stop_all
 kill -TERM "$REDIS_PID" 2>/dev/null || true
 wait "$REDIS_PID" 2>/dev/null || true

@@ -975,10 +975,12 @@ impl ServerHandle {
         {
             tracing::info!(
                 ?redis,
-                "sessions and changes shared through Redis ({})",
+                "sessions, resumable streams and changes shared through Redis ({})",
                 crate::cluster::REDIS_URL_ENV
             );
-            options = options.session_store(Arc::new(redis.session_store()));
+            options = options
+                .session_store(Arc::new(redis.session_store()))
+                .event_store(Arc::new(redis.event_store()));
             self.join_bus(Arc::new(redis.bus()));
             // Unless code chose a task store: tasks of both eras in Redis too.
             if !self.shared.tasks.use_shared_store(Arc::new(redis.task_store())) {

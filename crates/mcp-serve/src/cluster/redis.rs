@@ -64,7 +64,7 @@ pub enum Error {
 /// ```
 #[derive(Clone)]
 pub struct Redis {
-    client: ::redis::Client,
+    pub(super) client: ::redis::Client,
     pub(super) conn: ConnectionManager,
     prefix: Arc<str>,
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use mcp_serve::client::{Client, ClientOptions};
 use mcp_serve::prelude::*;
 use mcp_serve::transport::http::{
-    EventStore, HttpOptions, InMemoryEventStore, StoredEvent, StreamRead, serve_listener,
+    EventStore, HttpOptions, InMemoryEventStore, StoreFuture, StoredEvent, StreamRead, serve_listener,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -230,24 +230,46 @@ struct Counting {
 }
 
 impl EventStore for Counting {
-    fn open_stream(&self, session: &str) -> u64 {
-        self.inner.open_stream(session)
+    fn open_stream<'a>(
+        &'a self,
+        session: &'a str,
+        id: Option<&'a str>,
+        lease: Duration,
+    ) -> StoreFuture<'a, u64> {
+        self.inner.open_stream(session, id, lease)
     }
-    fn append(&self, session: &str, stream: u64, event: StoredEvent) -> u64 {
+    fn append<'a>(&'a self, session: &'a str, stream: u64, event: StoredEvent) -> StoreFuture<'a, u64> {
         self.appended.fetch_add(1, Ordering::SeqCst);
         self.inner.append(session, stream, event)
     }
-    fn finish(&self, session: &str, stream: u64) {
-        self.inner.finish(session, stream);
+    fn finish<'a>(&'a self, session: &'a str, stream: u64) -> StoreFuture<'a, ()> {
+        self.inner.finish(session, stream)
     }
-    fn read_after(&self, session: &str, stream: u64, after: u64) -> Option<StreamRead> {
+    fn renew_lease<'a>(&'a self, session: &'a str, stream: u64, ttl: Duration) -> StoreFuture<'a, ()> {
+        self.inner.renew_lease(session, stream, ttl)
+    }
+    fn read_after<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        after: u64,
+    ) -> StoreFuture<'a, Option<StreamRead>> {
         self.inner.read_after(session, stream, after)
     }
-    fn forget_stream(&self, session: &str, stream: u64) {
-        self.inner.forget_stream(session, stream);
+    fn wait_after<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        after: u64,
+        wait: Duration,
+    ) -> StoreFuture<'a, Option<StreamRead>> {
+        self.inner.wait_after(session, stream, after, wait)
     }
-    fn remove_session(&self, session: &str) {
-        self.inner.remove_session(session);
+    fn forget_stream<'a>(&'a self, session: &'a str, stream: u64) -> StoreFuture<'a, ()> {
+        self.inner.forget_stream(session, stream)
+    }
+    fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()> {
+        self.inner.remove_session(session)
     }
 }
 
@@ -269,32 +291,39 @@ async fn legacy_streams_go_through_a_custom_event_store() {
     let text = timeout(LIMIT, r.text()).await.unwrap().unwrap();
     assert!(text.contains("\"done\""), "{text}");
     assert!(
-        text.contains("id: 1-0"),
+        text.contains(&format!("id: {sid}-1-0")),
         "a priming event opens the stream: {text}"
     );
     // Two progress notifications and the response went through the store.
     assert_eq!(store.appended.load(Ordering::SeqCst), 3);
 }
 
-#[test]
-fn in_memory_store_is_bounded() {
+#[tokio::test]
+async fn in_memory_store_is_bounded() {
     let store = InMemoryEventStore::new(3, 2);
-    let s = store.open_stream("a");
+    let lease = Duration::from_secs(5);
+    let s = store.open_stream("a", None, lease).await.unwrap();
     for i in 0..10 {
-        store.append("a", s, StoredEvent::Message(format!("{i}").into()));
+        store
+            .append("a", s, StoredEvent::Message(format!("{i}").into()))
+            .await
+            .unwrap();
     }
-    let read = store.read_after("a", s, 0).unwrap();
+    let read = store.read_after("a", s, 0).await.unwrap().unwrap();
     assert_eq!(read.events.len(), 3, "only the newest events are kept");
     assert_eq!(read.last_seq, 10);
     // Only the two latest finished streams are kept.
-    let streams: Vec<u64> = (0..4).map(|_| store.open_stream("a")).collect();
-    for &id in &streams {
-        store.finish("a", id);
+    let mut streams = Vec::new();
+    for _ in 0..4 {
+        streams.push(store.open_stream("a", None, lease).await.unwrap());
     }
-    assert!(store.read_after("a", streams[0], 0).is_none());
-    assert!(store.read_after("a", streams[3], 0).is_some());
-    store.remove_session("a");
-    assert!(store.read_after("a", streams[3], 0).is_none());
+    for &id in &streams {
+        store.finish("a", id).await.unwrap();
+    }
+    assert!(store.read_after("a", streams[0], 0).await.unwrap().is_none());
+    assert!(store.read_after("a", streams[3], 0).await.unwrap().is_some());
+    store.remove_session("a").await.unwrap();
+    assert!(store.read_after("a", streams[3], 0).await.unwrap().is_none());
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ mod proxy;
 mod schema_conformance;
 mod scoped_lists;
 mod serving;
+mod shared_events;
 mod shared_sessions;
 mod shared_tasks;
 mod state_keys;

@@ -302,8 +302,12 @@ pub async fn serve_listener(
     // busy ones closing after their calls, before anything waits.
     drop(listener);
     service.drain();
+    let deadline = tokio::time::Instant::now() + grace;
     // Every connection holds a slot: all slots back means all closed.
-    let _ = tokio::time::timeout(grace, slots.acquire_many(max)).await;
+    let _ = tokio::time::timeout_at(deadline, slots.acquire_many(max)).await;
+    // Handlers whose clients went elsewhere (to resume from a shared event
+    // store) finish writing their streams there.
+    service.handlers_done(deadline).await;
     Ok(())
 }
 

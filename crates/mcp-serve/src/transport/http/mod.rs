@@ -79,7 +79,7 @@ mod tls;
 
 pub use accept::serve_listener;
 pub use body::McpBody;
-pub use events::{EventStore, InMemoryEventStore, StoredEvent, StreamRead};
+pub use events::{EventStore, GET_STREAM, InMemoryEventStore, StoredEvent, StreamRead};
 pub use options::{ALLOWED_HOSTS_ENV, ALLOWED_ORIGINS_ENV, HttpOptions};
 pub use rate_limit::{PeerAddr, RATE_LIMIT_ENV, RateLimit};
 pub use service::{McpService, serve, serve_with_shutdown};

@@ -66,6 +66,11 @@ pub struct HttpOptions {
     pub max_streams: usize,
     /// Where resumable legacy SSE events are kept (default: in memory, bounded).
     pub event_store: Option<Arc<dyn EventStore>>,
+    /// How long the lease a replica holds on a resumable stream whose
+    /// request it runs lasts unless renewed (default 6 s, renewed every
+    /// third of it): a reader on another replica that finds it expired ends
+    /// the stream with an error instead of waiting forever.
+    pub stream_lease: Duration,
     /// Where legacy sessions are shared with other replicas (default:
     /// nowhere; each replica knows its own). See [`SessionStore`](super::SessionStore).
     pub session_store: Option<Arc<dyn super::SessionStore>>,
@@ -136,6 +141,7 @@ impl Default for HttpOptions {
             stateless: false,
             max_streams: 1000,
             event_store: None,
+            stream_lease: Duration::from_secs(6),
             session_store: None,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_idle: Duration::from_secs(60),
@@ -172,6 +178,7 @@ impl std::fmt::Debug for HttpOptions {
             .field("stateless", &self.stateless)
             .field("max_streams", &self.max_streams)
             .field("event_store", &self.event_store.as_ref().map(|_| "custom"))
+            .field("stream_lease", &self.stream_lease)
             .field("session_store", &self.session_store.as_ref().map(|_| "custom"))
             .field("header_read_timeout", &self.header_read_timeout)
             .field("keep_alive_idle", &self.keep_alive_idle)
@@ -226,6 +233,21 @@ impl HttpOptions {
     #[must_use]
     pub fn event_store(mut self, store: Arc<dyn EventStore>) -> Self {
         self.event_store = Some(store);
+        self
+    }
+
+    /// How long a running stream's lease lasts unless renewed (see
+    /// [`HttpOptions::stream_lease`](HttpOptions#structfield.stream_lease)):
+    /// shorter detects a dead replica sooner, at more store writes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = mcp_serve::transport::http::HttpOptions::default().stream_lease(Duration::from_secs(3));
+    /// assert_eq!(o.stream_lease, Duration::from_secs(3));
+    /// ```
+    #[must_use]
+    pub fn stream_lease(mut self, lease: Duration) -> Self {
+        self.stream_lease = lease;
         self
     }
 

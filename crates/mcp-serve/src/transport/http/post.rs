@@ -311,7 +311,11 @@ where
         Reply::Now(bytes) => json_response(bytes, StatusCode::OK),
         Reply::Rejected { bytes, code } => json_response(bytes, rejection_status(code, modern)),
         Reply::Later(fut) => match &session {
-            Some(s) if accepts_sse => respond_resumable(shared, Arc::clone(s), fut, rx).await,
+            Some(s) if accepts_sse => {
+                // The request's id, for the error a reader on another replica sends if this one dies.
+                let request_id = parsed_id(&parsed).and_then(|id| serde_json::to_string(&id).ok());
+                respond_resumable(shared, Arc::clone(s), fut, rx, request_id).await
+            }
             _ => respond_later(fut, rx, modern, accepts_sse).await,
         },
     };

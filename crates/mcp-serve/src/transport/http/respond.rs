@@ -4,16 +4,15 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use mcp_serve_core::error::code;
 use mcp_serve_core::jsonrpc::{self, ErrorObject, encode_error};
 use tokio::sync::mpsc;
 
+use super::McpBody;
 use super::body::{SseStream, sse_event};
 use super::service::Shared;
 use super::session::Session;
-use super::{McpBody, StoredEvent};
 use crate::engine::Answer;
 
 pub(super) fn json_error(
@@ -153,52 +152,46 @@ pub(super) async fn respond_later(
 }
 
 /// A legacy session's answer: the handler runs detached, its events go to a
-/// resumable log, and this connection tails the log (JSON when the answer is
-/// all there is).
+/// resumable stream in the event store, and this connection tails it (JSON
+/// when the answer is all there is). `request_id` is the request's JSON-RPC
+/// id as JSON text, for the error a reader elsewhere sends if this replica
+/// dies first.
 pub(super) async fn respond_resumable(
     shared: &Arc<Shared>,
     session: Arc<Session>,
-    mut fut: futures::future::BoxFuture<'static, Option<Answer>>,
-    mut rx: mpsc::Receiver<Vec<u8>>,
+    fut: futures::future::BoxFuture<'static, Option<Answer>>,
+    rx: mpsc::Receiver<Vec<u8>>,
+    request_id: Option<String>,
 ) -> Response<McpBody> {
     let streams = shared.streams.clone();
     let sid = session.id.clone();
-    let stream = streams.store.open_stream(&sid);
-    let pump = streams.clone();
-    let pump_sid = sid.clone();
-    tokio::spawn(async move {
-        let to_event = |m: Vec<u8>| {
-            if m.is_empty() {
-                StoredEvent::CloseConnection
-            } else {
-                StoredEvent::Message(Bytes::from(m))
-            }
-        };
-        loop {
-            tokio::select! {
-                biased;
-                Some(m) = rx.recv() => pump.append(&pump_sid, stream, to_event(m)),
-                out = &mut fut => {
-                    while let Ok(m) = rx.try_recv() {
-                        pump.append(&pump_sid, stream, to_event(m));
-                    }
-                    if let Some(answer) = out {
-                        pump.append(&pump_sid, stream, StoredEvent::Message(Bytes::from(answer.bytes)));
-                    }
-                    pump.finish(&pump_sid, stream);
-                    break;
-                }
-            }
+    let opened = streams
+        .store
+        .open_stream(&sid, request_id.as_deref(), shared.options.stream_lease)
+        .await;
+    let stream = match opened {
+        Ok(stream) => stream,
+        Err(e) => {
+            // The call still runs; only its resumption is lost.
+            tracing::warn!(session = %sid, error = %e, "the event store is unreachable: this answer cannot be resumed");
+            return respond_later(fut, rx, false, true).await;
         }
-    });
-    streams.wait_first(&sid, stream).await;
-    if let Some(bytes) = streams.single_final(&sid, stream) {
-        streams.store.forget_stream(&sid, stream);
+    };
+    let mut quick = streams.spawn_handler(sid.clone(), stream, fut, rx);
+    tokio::select! {
+        biased;
+        Ok(bytes) = &mut quick => return json_response(bytes, StatusCode::OK),
+        () = streams.wait_first(&sid, stream) => {}
+    }
+    // An answer that came as the first event was stored meanwhile.
+    drop(quick);
+    if let Some(bytes) = streams.single_final(&sid, stream).await {
+        let _ = streams.store.forget_stream(&sid, stream).await;
         return json_response(bytes.to_vec(), StatusCode::OK);
     }
     sse_response(SseStream {
         queued: VecDeque::new(),
-        events: streams.tail(sid, stream, 0, true),
+        events: streams.tail(sid, stream, 0, true, None),
         raw: true,
         finish: None,
         end_after_finish: false,

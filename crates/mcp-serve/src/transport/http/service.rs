@@ -76,7 +76,8 @@ impl McpService {
             .event_store
             .clone()
             .unwrap_or_else(|| Arc::new(InMemoryEventStore::default()));
-        let streams = events::Streams::new(store);
+        let draining = CancellationToken::new();
+        let streams = events::Streams::new(store, options.stream_lease, draining.clone());
         let sessions = Sessions::new(
             options.max_sessions,
             options.session_idle,
@@ -92,7 +93,7 @@ impl McpService {
                 streams,
                 open_streams: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
                 requests: Arc::new(tokio::sync::Semaphore::new(options_requests)),
-                draining: CancellationToken::new(),
+                draining,
                 limiters: super::rate_limit::Limiters::new(&options.rate_limit),
                 at_root: false,
                 options,
@@ -120,6 +121,12 @@ impl McpService {
         shared.draining.cancel();
         shared.stateless.finish_subscriptions();
         shared.sessions.for_each(|s| s.conn.finish_subscriptions());
+    }
+
+    /// Waits until the requests whose handlers run detached here (legacy
+    /// resumable streams) have ended, at most until `deadline`.
+    pub(super) async fn handlers_done(&self, deadline: tokio::time::Instant) {
+        self.shared.streams.handlers_done(deadline).await;
     }
 
     /// Whether [`McpService::drain`] was called.

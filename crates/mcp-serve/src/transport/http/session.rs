@@ -2,7 +2,7 @@
 //! HTTP+SSE transport): bounded, reaped when idle, removed on DELETE.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -25,6 +25,14 @@ pub(crate) struct Session {
     /// The state generation last saved to the shared store, and when (ms).
     saved: AtomicU64,
     saved_at: AtomicU64,
+    /// Whether the outbound messages go to the session's stored GET stream
+    /// (from its first GET on this replica on).
+    pumping: AtomicBool,
+    /// The last GET-stream event a GET connection here sent: where the next
+    /// one starts.
+    pub(crate) get_delivered: Arc<AtomicU64>,
+    /// GET connections open here now.
+    pub(crate) get_open: Arc<AtomicUsize>,
 }
 
 /// The subject of the request's verified credential, if any.
@@ -49,12 +57,42 @@ impl Session {
             .take()
     }
 
-    pub(crate) fn return_outbound(&self, rx: mpsc::Receiver<Vec<u8>>) {
-        *self
-            .outbound
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(rx);
+    /// Sends the session's outbound messages on this replica to its stored
+    /// GET stream, from now on. Returns the last event stored before (where
+    /// a first GET here starts), `None` when it was already done; `Err`
+    /// when the `/sse` transport holds them.
+    pub(crate) async fn start_get_stream(
+        &self,
+        streams: &super::events::Streams,
+    ) -> Result<Option<u64>, StartError> {
+        if self.pumping.load(Ordering::SeqCst) {
+            return Ok(None);
+        }
+        // Where the stream stands before this replica's queued messages join it.
+        let last = streams
+            .store
+            .read_after(&self.id, super::GET_STREAM, u64::MAX - 1)
+            .await
+            .map_err(|e| StartError::Store(e.to_string()))?
+            .map_or(0, |r| r.last_seq);
+        if self.pumping.swap(true, Ordering::SeqCst) {
+            return Ok(None);
+        }
+        let Some(rx) = self.take_outbound() else {
+            self.pumping.store(false, Ordering::SeqCst);
+            return Err(StartError::Taken);
+        };
+        streams.spawn_get_pump(self.id.clone(), rx);
+        Ok(Some(last))
     }
+}
+
+/// Why a session's GET stream could not start.
+pub(crate) enum StartError {
+    /// Its messages go to a `/sse` stream.
+    Taken,
+    /// The event store is unreachable.
+    Store(String),
 }
 
 /// Every live session.
@@ -145,6 +183,9 @@ impl Sessions {
             owner,
             saved: AtomicU64::new(0),
             saved_at: AtomicU64::new(0),
+            pumping: AtomicBool::new(false),
+            get_delivered: Arc::new(AtomicU64::new(0)),
+            get_open: Arc::new(AtomicUsize::new(0)),
         });
         // Two requests restoring one session at once: the first one wins.
         let session = Arc::clone(map.entry(id).or_insert(session));
@@ -248,9 +289,14 @@ impl Sessions {
         }
     }
 
-    /// Removes a session here and from the shared store.
+    /// Removes a session here and from the shared stores.
     pub(crate) async fn end(&self, id: &str) {
         self.remove(id);
+        if self.streams.store.is_shared() {
+            if let Err(e) = self.streams.store.remove_session(id).await {
+                tracing::warn!(session = %id, error = %e, "the session's streams could not be removed from the event store; they expire there on their own");
+            }
+        }
         if let Some(store) = &self.store {
             if let Err(e) = store.remove(id).await {
                 tracing::warn!(session = %id, error = %e, "the session could not be removed from the shared store; it expires there on its own");
@@ -268,9 +314,23 @@ impl Sessions {
     pub(crate) fn remove(&self, id: &str) -> Option<Arc<Session>> {
         let removed = self.lock().remove(id);
         if removed.is_some() {
-            self.streams.store.remove_session(id);
+            self.forget_streams(id);
         }
         removed
+    }
+
+    /// Forgets a session's streams when no other replica reads them (a
+    /// shared store keeps them for the replica that serves the session next).
+    fn forget_streams(&self, id: &str) {
+        let store = &self.streams.store;
+        if store.is_shared() {
+            return;
+        }
+        let store = Arc::clone(store);
+        let id = id.to_owned();
+        tokio::spawn(async move {
+            let _ = store.remove_session(&id).await;
+        });
     }
 
     /// Drops sessions idle for longer than the limit; returns how many.
@@ -281,12 +341,14 @@ impl Sessions {
         let before = map.len();
         let mut expired = Vec::new();
         map.retain(|id, s| {
-            // A session whose stream is open (its receiver is taken) is in use.
-            let streaming = s
-                .outbound
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .is_none();
+            // A session whose stream is open (a GET here, or `/sse`, which
+            // takes its receiver) is in use.
+            let streaming = s.get_open.load(Ordering::Relaxed) > 0
+                || (!s.pumping.load(Ordering::Relaxed)
+                    && s.outbound
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .is_none());
             let keep = streaming || now.saturating_sub(s.last_seen.load(Ordering::Relaxed)) <= limit;
             if !keep {
                 expired.push(id.clone());
@@ -294,9 +356,11 @@ impl Sessions {
             keep
         });
         let reaped = before - map.len();
+        drop(map);
         for id in &expired {
-            self.streams.store.remove_session(id);
+            self.forget_streams(id);
         }
+        let mut map = self.lock();
         if map.capacity() > 64 && map.capacity() > map.len() * 4 {
             map.shrink_to_fit();
         }

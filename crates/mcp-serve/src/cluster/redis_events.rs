@@ -1,0 +1,436 @@
+//! [`RedisEventStore`]: resumable legacy SSE streams in Redis Streams, so a
+//! client resumes with `Last-Event-ID` on whichever replica it reaches.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ::redis::aio::MultiplexedConnection;
+use ::redis::{AsyncConnectionConfig, Value};
+use bytes::Bytes;
+
+use super::Redis;
+use crate::transport::http::{EventStore, GET_STREAM, StoreError, StoreFuture, StoredEvent, StreamRead};
+
+/// Appends one entry (`ARGV[3]` = `ARGV[4]`) to the stream `KEYS[1]` unless
+/// it has ended, or (with `ARGV[5]` = 1) was never opened (`KEYS[2]`, its
+/// request id, is gone); returns the entry's id, or 0. Ids are `0-<seq>`
+/// (Redis numbers the sequence), so events keep their numbers whichever
+/// replica wrote them. `ARGV[6]` = 1 ends the stream (and drops the lease,
+/// `KEYS[3]`).
+const APPEND: &str = r"
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] and last[1][2][1] == 'e' then return 0 end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', ARGV[3], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[5] == '1' then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+if ARGV[6] == '1' then redis.call('DEL', KEYS[3]) end
+return id
+";
+
+/// How long one blocking read may wait on its own connection.
+const MAX_BLOCK: Duration = Duration::from_secs(10);
+
+/// Idle blocking-read connections kept for the next readers.
+const POOL: usize = 16;
+
+/// Resumable legacy SSE streams in Redis: one Redis Stream per response
+/// stream (`<prefix>events:<session>:<stream>`, entries numbered `0-<seq>`,
+/// at most `max_events` of them), its request's id and its owner's lease
+/// beside it, all expiring `ttl` (default 30 min) after their last write.
+/// Readers block on `XREAD BLOCK` (on connections of their own, pooled)
+/// instead of polling. See [`EventStore`].
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use mcp_serve::transport::http::HttpOptions;
+/// # #[tokio::main] async fn main() -> anyhow::Result<()> {
+/// let redis = mcp_serve::cluster::Redis::connect("redis://127.0.0.1:6379")?;
+/// let options = HttpOptions::default()
+///     .session_store(Arc::new(redis.session_store()))
+///     .event_store(Arc::new(redis.event_store()));
+/// # let _ = options; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisEventStore {
+    redis: Redis,
+    ttl: Duration,
+    max_events: usize,
+    /// Connections for blocking reads, which would stall the shared one.
+    blocking: Arc<Mutex<Vec<MultiplexedConnection>>>,
+}
+
+impl std::fmt::Debug for RedisEventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisEventStore")
+            .field("redis", &self.redis)
+            .field("ttl", &self.ttl)
+            .field("max_events", &self.max_events)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Redis {
+    /// The resumable-stream store on this Redis.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let store = mcp_serve::cluster::Redis::connect("redis://127.0.0.1:6379").unwrap().event_store();
+    /// # let _ = store;
+    /// # }
+    /// ```
+    pub fn event_store(&self) -> RedisEventStore {
+        RedisEventStore {
+            redis: self.clone(),
+            ttl: Duration::from_secs(30 * 60),
+            max_events: 1024,
+            blocking: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+}
+
+impl RedisEventStore {
+    /// Keeps a stream `ttl` after its last event (default 30 min, the
+    /// default idle timeout of a session).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// let redis = mcp_serve::cluster::Redis::connect("redis://127.0.0.1:6379").unwrap();
+    /// let _ = redis.event_store().ttl(Duration::from_secs(600));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Keeps about the `n` latest events of a stream (default 1,024; Redis
+    /// trims in whole blocks, so a few more may stay).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let redis = mcp_serve::cluster::Redis::connect("redis://127.0.0.1:6379").unwrap();
+    /// let _ = redis.event_store().max_events(256);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn max_events(mut self, n: usize) -> Self {
+        self.max_events = n.max(1);
+        self
+    }
+
+    fn stream_key(&self, session: &str, stream: u64) -> String {
+        self.redis.key("events", &format!("{session}:{stream}"))
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    async fn add(
+        &self,
+        session: &str,
+        stream: u64,
+        field: &str,
+        value: &[u8],
+        end: bool,
+    ) -> Result<u64, StoreError> {
+        let key = self.stream_key(session, stream);
+        let mut conn = self.redis.conn.clone();
+        let id: Value = ::redis::cmd("EVAL")
+            .arg(APPEND)
+            .arg(3)
+            .arg(&key)
+            .arg(format!("{key}:req"))
+            .arg(format!("{key}:lease"))
+            .arg(self.max_events)
+            .arg(self.ttl_ms())
+            .arg(field)
+            .arg(value)
+            .arg(if stream == GET_STREAM { "0" } else { "1" })
+            .arg(if end { "1" } else { "0" })
+            .query_async(&mut conn)
+            .await
+            .map_err(store_error)?;
+        Ok(match id {
+            Value::BulkString(b) => seq_of(&b).unwrap_or(0),
+            _ => 0,
+        })
+    }
+
+    /// Waits (blocking in Redis) until the stream has an entry after `after`,
+    /// or `wait` passes.
+    async fn block(&self, session: &str, stream: u64, after: u64, wait: Duration) -> Result<(), StoreError> {
+        let wait = wait.min(MAX_BLOCK);
+        let pooled = self
+            .blocking
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => {
+                let config = AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(2)))
+                    .set_response_timeout(Some(MAX_BLOCK + Duration::from_secs(2)));
+                self.redis
+                    .client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await
+                    .map_err(store_error)?
+            }
+        };
+        let _: Value = ::redis::cmd("XREAD")
+            .arg("BLOCK")
+            .arg(u64::try_from(wait.as_millis()).unwrap_or(1).max(1))
+            .arg("STREAMS")
+            .arg(self.stream_key(session, stream))
+            .arg(format!("0-{after}"))
+            .query_async(&mut conn)
+            .await
+            .map_err(store_error)?;
+        let mut pool = self
+            .blocking
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pool.len() < POOL {
+            pool.push(conn);
+        }
+        Ok(())
+    }
+
+    async fn read(&self, session: &str, stream: u64, after: u64) -> Result<Option<StreamRead>, StoreError> {
+        let key = self.stream_key(session, stream);
+        let mut conn = self.redis.conn.clone();
+        // `(` makes the start exclusive; the last id cannot be passed over.
+        let start = format!("(0-{}", after.min(u64::MAX - 1));
+        type Entries = Vec<(String, Vec<Vec<u8>>)>;
+        let (entries, last, lease, request_id): (Entries, Entries, bool, Option<String>) = ::redis::pipe()
+            .cmd("XRANGE")
+            .arg(&key)
+            .arg(start)
+            .arg("+")
+            .cmd("XREVRANGE")
+            .arg(&key)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .cmd("EXISTS")
+            .arg(format!("{key}:lease"))
+            .cmd("GET")
+            .arg(format!("{key}:req"))
+            .query_async(&mut conn)
+            .await
+            .map_err(store_error)?;
+        if stream != GET_STREAM && request_id.is_none() {
+            return Ok(None);
+        }
+        let finished = last
+            .first()
+            .is_some_and(|(_, f)| f.first().map(Vec::as_slice) == Some(b"e"));
+        // In this crate, so the literal despite `#[non_exhaustive]`.
+        let mut read = StreamRead {
+            events: Vec::with_capacity(entries.len()),
+            finished,
+            last_seq: last
+                .first()
+                .and_then(|(id, _)| seq_of(id.as_bytes()))
+                .unwrap_or(0),
+            owner_alive: finished || stream == GET_STREAM || lease,
+            request_id: request_id.filter(|id| id != "null"),
+        };
+        for (id, fields) in entries {
+            let Some(seq) = seq_of(id.as_bytes()) else {
+                continue;
+            };
+            let event = match fields.as_slice() {
+                [f, v, ..] if f == b"m" => StoredEvent::Message(Bytes::from(v.clone())),
+                [f, ..] if f == b"c" => StoredEvent::CloseConnection,
+                _ => continue,
+            };
+            read.events.push((seq, event));
+        }
+        Ok(Some(read))
+    }
+}
+
+/// The sequence number of an entry id `0-<seq>`.
+fn seq_of(id: &[u8]) -> Option<u64> {
+    std::str::from_utf8(id).ok()?.strip_prefix("0-")?.parse().ok()
+}
+
+fn store_error(e: ::redis::RedisError) -> StoreError {
+    StoreError::new(format!("Redis: {e}"))
+}
+
+/// `s` with Redis glob characters escaped, for `SCAN MATCH`.
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl EventStore for RedisEventStore {
+    fn open_stream<'a>(
+        &'a self,
+        session: &'a str,
+        request_id: Option<&'a str>,
+        lease: Duration,
+    ) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let mut conn = self.redis.conn.clone();
+            let next = self.redis.key("events", &format!("{session}:next"));
+            let ttl = self.ttl_ms();
+            let (stream,): (u64,) = ::redis::pipe()
+                .atomic()
+                .incr(&next, 1)
+                .pexpire(&next, i64::try_from(ttl).unwrap_or(i64::MAX))
+                .ignore()
+                .query_async(&mut conn)
+                .await
+                .map_err(store_error)?;
+            let key = self.stream_key(session, stream);
+            let lease_ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+            ::redis::pipe()
+                .atomic()
+                .cmd("SET")
+                .arg(format!("{key}:req"))
+                .arg(request_id.unwrap_or("null"))
+                .arg("PX")
+                .arg(ttl)
+                .ignore()
+                .cmd("SET")
+                .arg(format!("{key}:lease"))
+                .arg(1)
+                .arg("PX")
+                .arg(lease_ms)
+                .ignore()
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(store_error)?;
+            Ok(stream)
+        })
+    }
+
+    fn append<'a>(&'a self, session: &'a str, stream: u64, event: StoredEvent) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            match event {
+                StoredEvent::Message(m) => self.add(session, stream, "m", &m, false).await,
+                StoredEvent::CloseConnection => self.add(session, stream, "c", b"", false).await,
+            }
+        })
+    }
+
+    fn finish<'a>(&'a self, session: &'a str, stream: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move { self.add(session, stream, "e", b"", true).await.map(drop) })
+    }
+
+    fn renew_lease<'a>(&'a self, session: &'a str, stream: u64, ttl: Duration) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut conn = self.redis.conn.clone();
+            ::redis::cmd("SET")
+                .arg(format!("{}:lease", self.stream_key(session, stream)))
+                .arg(1)
+                .arg("PX")
+                .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(store_error)
+        })
+    }
+
+    fn read_after<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        after: u64,
+    ) -> StoreFuture<'a, Option<StreamRead>> {
+        Box::pin(self.read(session, stream, after))
+    }
+
+    fn wait_after<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        after: u64,
+        wait: Duration,
+    ) -> StoreFuture<'a, Option<StreamRead>> {
+        Box::pin(async move {
+            let read = self.read(session, stream, after).await?;
+            match &read {
+                Some(r) if r.events.is_empty() && !r.finished => {}
+                _ => return Ok(read),
+            }
+            self.block(session, stream, after, wait).await?;
+            self.read(session, stream, after).await
+        })
+    }
+
+    fn forget_stream<'a>(&'a self, session: &'a str, stream: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let key = self.stream_key(session, stream);
+            let mut conn = self.redis.conn.clone();
+            ::redis::cmd("DEL")
+                .arg(&key)
+                .arg(format!("{key}:req"))
+                .arg(format!("{key}:lease"))
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(store_error)
+        })
+    }
+
+    fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let pattern = self.redis.key("events", &format!("{}:*", glob_escape(session)));
+            let mut conn = self.redis.conn.clone();
+            let mut cursor = 0u64;
+            loop {
+                let (next, keys): (u64, Vec<String>) = ::redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(500)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(store_error)?;
+                if !keys.is_empty() {
+                    ::redis::cmd("DEL")
+                        .arg(&keys)
+                        .query_async::<()>(&mut conn)
+                        .await
+                        .map_err(store_error)?;
+                }
+                if next == 0 {
+                    return Ok(());
+                }
+                cursor = next;
+            }
+        })
+    }
+
+    fn is_shared(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_ids_and_globs() {
+        assert_eq!(seq_of(b"0-17"), Some(17));
+        assert_eq!(seq_of(b"1700-1"), None);
+        assert_eq!(glob_escape("a*b?[c]"), "a\\*b\\?\\[c\\]");
+    }
+}
