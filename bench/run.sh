@@ -9,7 +9,8 @@
 #   OUT=/tmp/run DUR=5 REPEATS=3 bash bench/run.sh
 #
 # Knobs are bench/harness.sh's (DUR, WARMUP, REPEATS, CONCURRENCY, PIN, NICE,
-# PORT, ...; see bench/HARNESS.md) plus SESSIONS (idle legacy sessions to open,
+# PORT, ...; see bench/HARNESS.md) plus CPU_CALLS (calls over which the server's
+# CPU time per call is taken for the Redis comparison, default 50000) and SESSIONS (idle legacy sessions to open,
 # default 9999). The load generator and the peers are built/installed from
 # their lock files under $MCP_BENCH_CACHE (default ~/.cache/mcp-bench) on
 # first use (bench/run-peers.sh).
@@ -26,7 +27,8 @@ WHAT="${1:-all}"
 mkdir -p "$OUT"
 
 echo "[bench] building examples/bench_server (release)" >&2
-(cd "$ROOT" && cargo build --release --quiet --example bench_server)
+# With the `redis` feature: inactive unless MCP_SERVE_REDIS_URL is set (the Redis rows below).
+(cd "$ROOT" && cargo build --release --quiet --example bench_server --features redis)
 SERVER="$ROOT/target/release/examples/bench_server"
 
 case "$WHAT" in
@@ -74,6 +76,63 @@ done
   --proto 2025-11-25 http >/dev/null
 "$HARNESS" --name mcp-serve-legacy --server-cmd "$SERVER --legacy" \
   --proto 2025-11-25 cold >/dev/null
+
+# Shared state on Redis (issue 16): the same server and load with MCP_SERVE_REDIS_URL set, so
+# legacy sessions live in Redis (one read per request, a write when one changes) and the
+# server joins the bus; modern calls touch Redis only through the bus. Compared with the rows
+# above (in-memory stores) in this run. Needs redis-server (Debian's); skipped without it.
+cpu_per_call() { # name proto command...: server CPU time per call over CPU_CALLS calls at c=16
+  local name="$1" proto="$2"; shift 2
+  PORT="$PORT" "$@" >/dev/null 2>&1 &
+  local pid=$! ok=0
+  for _ in $(seq 1 100); do
+    if "$HARNESS_LG" http --url "http://127.0.0.1:$PORT/mcp" --proto "$proto" -c 1 -n 1 --warmup 0 >/dev/null 2>&1; then ok=1; break; fi
+    sleep 0.1
+  done
+  if [ $ok = 1 ]; then
+    local before after
+    before="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+    "$HARNESS_LG" http --url "http://127.0.0.1:$PORT/mcp" --proto "$proto" -c 16 -n "$CPU_CALLS" --warmup 0 >/dev/null 2>&1 || true
+    after="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+    # clock ticks -> microseconds per call
+    echo "{\"peer\":\"$name\",\"cpu_us_per_call\":$(( (after - before) * 1000000 / $(getconf CLK_TCK) / CPU_CALLS )),\"cpu_calls\":$CPU_CALLS}" >>"$OUT/cpu.jsonl"
+  else
+    echo "[bench] $name: server did not come up for the CPU measurement" >&2
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+HARNESS_LG="$CACHE/target/release/mcp-loadgen"
+CPU_CALLS="${CPU_CALLS:-50000}"
+if command -v redis-server >/dev/null; then
+  REDIS_PORT=$((PORT + 2))
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$OUT/redis.log" 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  for store in memory redis; do
+    if [ "$store" = redis ]; then export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"; fi
+    suffix=""; [ "$store" = redis ] && suffix="-redis"
+    if [ "$store" = redis ]; then
+      "$HARNESS" --name "mcp-serve-redis" --server-cmd "$SERVER" --proto 2026-07-28 http >/dev/null
+      "$HARNESS" --name "mcp-serve-legacy-redis" --server-cmd "$SERVER --legacy" --proto 2025-11-25 http >/dev/null
+    fi
+    cpu_per_call "mcp-serve$suffix" 2026-07-28 "$SERVER"
+    cpu_per_call "mcp-serve-legacy$suffix" 2025-11-25 "$SERVER" --legacy
+    unset MCP_SERVE_REDIS_URL
+  done
+  # Bytes per legacy session in Redis: MEMORY USAGE of the session hashes the runs left.
+  redis-cli -p "$REDIS_PORT" --scan --pattern 'mcp-serve:session:*' 2>/dev/null | head -200 \
+    | while read -r key; do redis-cli -p "$REDIS_PORT" MEMORY USAGE "$key"; done \
+    | awk '{s += $1; n++} END {if (n) printf "{\"peer\":\"mcp-serve-legacy-redis\",\"redis_bytes_per_session\":%d,\"sessions_sampled\":%d}\n", s / n, n}' \
+    >>"$OUT/cpu.jsonl"
+  kill "$REDIS_PID" 2>/dev/null || true
+  wait "$REDIS_PID" 2>/dev/null || true
+else
+  echo "[bench] redis-server not installed: the Redis rows are skipped (apt-get install redis-server)" >&2
+fi
 
 # Memory per idle legacy session: open SESSIONS sessions on a fresh server.
 sessions() { # name command...

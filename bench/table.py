@@ -19,6 +19,8 @@ from pathlib import Path
 OURS, OURS_LEGACY = "mcp-serve", "mcp-serve-legacy"
 # The same server and load with a credential on every request (bench/run.sh).
 OURS_AUTH = ["mcp-serve-jwt", "mcp-serve-api-key"]
+# The same server with its state on Redis (MCP_SERVE_REDIS_URL), against in-memory stores.
+OURS_REDIS = {"mcp-serve-redis": "mcp-serve", "mcp-serve-legacy-redis": "mcp-serve-legacy"}
 RMCP, RMCP_STATEFUL, LIMIT = "rust-rmcp", "rust-rmcp-stateful", "hyper-echo"
 ORDER = [OURS, *OURS_AUTH, OURS_LEGACY, LIMIT, RMCP, RMCP_STATEFUL, "ts-v2", "ts-v1", "py-mcp", "py-fastmcp"]
 
@@ -159,7 +161,9 @@ def main():
         print(f"| {name} | {v:.3g}{unit} | {op} {goal}{unit} | {status} |")
     # Our server with something added (middleware, authorization...): the
     # cost of each, as a ratio to the plain server in the same run.
-    variants = [p for p in peers if p.startswith(OURS + "-") and p != OURS_LEGACY and p not in OURS_AUTH]
+    variants = [
+        p for p in peers if p.startswith(OURS + "-") and p != OURS_LEGACY and p not in OURS_AUTH and p not in OURS_REDIS
+    ]
     if variants and o:
         print("\n## Variants of our server (ratio to plain mcp-serve, same run)\n")
         print("| server | req/s c=1 | req/s c=16 | p50 ms c=1 | p99 ms c=16 |")
@@ -202,6 +206,40 @@ def main():
             else:
                 status = f"missed by {0.9 - at16:.2f}x (c=16)"
             print(f"| {p} | " + " | ".join(cells) + f" | >= 0.9x | {status} |")
+    redis_rows = [p for p in OURS_REDIS if p in f]
+    extra = {}
+    path = Path(sys.argv[1]) / "cpu.jsonl"
+    if path.exists():
+        for l in path.read_text().splitlines():
+            if l.strip():
+                r = json.loads(l)
+                extra.setdefault(r.pop("peer"), {}).update(r)
+    if redis_rows:
+        print("\n## Issue 16: one replica with its state on Redis vs in-memory stores (same run)\n")
+        print("On this 2-core machine the load generator, the server and Redis share the cores, so")
+        print("scaling across replicas cannot show as throughput; the server's CPU time per call")
+        calls = next((e["cpu_calls"] for e in extra.values() if "cpu_calls" in e), None)
+        print(f"(user + system, over {calls or '?'} calls at c=16) is what a replica pays for the shared state.\n")
+        print("| server | req/s c=1 | req/s c=16 | p50 ms c=1 | added p50 µs | server CPU µs/call |")
+        print("|---|--:|--:|--:|--:|--:|")
+        for p in redis_rows:
+            base_name = OURS_REDIS[p]
+            v, base = f[p], f.get(base_name, {})
+            for name, row in ((base_name, base), (p, v)):
+                added = ""
+                if name == p and row.get("p50_1") is not None and base.get("p50_1") is not None:
+                    added = f"{(row['p50_1'] - base['p50_1']) * 1000:.0f}"
+                ratio16 = ratio(row.get("rps16"), base.get("rps16")) if name == p else ""
+                ratio1 = ratio(row.get("rps1"), base.get("rps1")) if name == p else ""
+                cpu = extra.get(name, {}).get("cpu_us_per_call")
+                print(
+                    f"| {name} | {fmt(row.get('rps1'), 'rps')}{ratio1} | {fmt(row.get('rps16'), 'rps')}{ratio16}"
+                    f" | {fmt(row.get('p50_1'), 'ms')} | {added} | {cpu if cpu is not None else '–'} |"
+                )
+        b = extra.get("mcp-serve-legacy-redis", {}).get("redis_bytes_per_session")
+        if b is not None:
+            n = extra["mcp-serve-legacy-redis"].get("sessions_sampled")
+            print(f"\nBytes per legacy session in Redis (MEMORY USAGE, {n} sessions sampled): {b}")
     bad = {p: f[p]["errors"] for p in peers if f[p]["errors"]}
     if bad:
         print(f"\nErrors (wrong or failed responses): {bad}")
