@@ -108,6 +108,7 @@ impl Routes {
     }
 
     /// Registers the connection serving session `id` here.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(super) fn register(&self, id: &str, conn: WeakConnection) {
         self.lock().insert(id.into(), conn);
     }

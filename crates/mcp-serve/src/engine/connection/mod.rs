@@ -416,6 +416,8 @@ impl Connection {
     /// this replica, so that what other replicas receive for the session
     /// (answers to its requests, cancellations) reaches it over the cluster
     /// bus. Once per connection; later calls change nothing.
+    // Only HTTP has sessions to route.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn route_as(&self, id: &str) {
         if self.inner.route.set(id.into()).is_ok() {
             let conn = WeakConnection {
