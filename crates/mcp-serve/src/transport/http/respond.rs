@@ -151,6 +151,29 @@ pub(super) async fn respond_later(
     }
 }
 
+/// The handler's answer when it came alone, straight from the handler;
+/// `None` once the stream holds something (or ended) and the answer, if any,
+/// is in the store.
+///
+/// The handler sends a lone answer and then forgets the stream, so the
+/// stream can be seen gone in the same poll that found `quick` still empty:
+/// look at `quick` again before giving up on it, or the answer is lost and
+/// the POST gets an empty stream. Seen as "0 messages" in about 1 of 50,000
+/// benchmark calls.
+async fn quick_or_stored(
+    quick: &mut tokio::sync::oneshot::Receiver<Vec<u8>>,
+    stored: impl std::future::Future<Output = ()>,
+) -> Option<Vec<u8>> {
+    tokio::select! {
+        biased;
+        Ok(bytes) = &mut *quick => return Some(bytes),
+        () = stored => {}
+    }
+    // Closed first, so a later send fails and the handler stores the answer.
+    quick.close();
+    quick.try_recv().ok()
+}
+
 /// A legacy session's answer: the handler runs detached, its events go to a
 /// resumable stream in the event store, and this connection tails it (JSON
 /// when the answer is all there is). `request_id` is the request's JSON-RPC
@@ -178,13 +201,10 @@ pub(super) async fn respond_resumable(
         }
     };
     let mut quick = streams.spawn_handler(sid.clone(), stream, fut, rx);
-    tokio::select! {
-        biased;
-        Ok(bytes) = &mut quick => return json_response(bytes, StatusCode::OK),
-        () = streams.wait_first(&sid, stream) => {}
+    if let Some(bytes) = quick_or_stored(&mut quick, streams.wait_first(&sid, stream)).await {
+        return json_response(bytes, StatusCode::OK);
     }
     // An answer that came as the first event was stored meanwhile.
-    drop(quick);
     if let Some(bytes) = streams.single_final(&sid, stream).await {
         let _ = streams.store.forget_stream(&sid, stream).await;
         return json_response(bytes.to_vec(), StatusCode::OK);
@@ -199,4 +219,29 @@ pub(super) async fn respond_resumable(
         done: false,
         on_drop: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quick_or_stored;
+
+    #[tokio::test]
+    async fn an_answer_sent_while_the_stream_is_seen_gone_is_not_lost() {
+        // The exact interleaving: `quick` is polled empty, then the handler
+        // sends the answer and forgets the stream before the store is read.
+        let (tx, mut quick) = tokio::sync::oneshot::channel();
+        let got = quick_or_stored(&mut quick, async move {
+            tx.send(b"answer".to_vec()).unwrap();
+        })
+        .await;
+        assert_eq!(got.as_deref(), Some(&b"answer"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_stream_with_events_is_tailed() {
+        // The handler sent a notification first: no quick answer will come.
+        let (tx, mut quick) = tokio::sync::oneshot::channel::<Vec<u8>>();
+        drop(tx);
+        assert!(quick_or_stored(&mut quick, async {}).await.is_none());
+    }
 }
