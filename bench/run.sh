@@ -58,6 +58,14 @@ for _ in $(seq 1 100); do
 done
 "$HARNESS" --name mcp-serve-gateway --server-cmd "$SERVER --gateway http://127.0.0.1:$BACKEND_PORT/mcp" \
   --tool-prefix b_ --proto 2026-07-28 http >/dev/null
+# The same hop through HAProxy (bytes only, no MCP work): the machine's cost of
+# one more hop, for reading the gateway's figure. Skipped without haproxy.
+if command -v haproxy >/dev/null; then
+  BACKEND_PORT="$BACKEND_PORT" "$HARNESS" --name haproxy-hop --server-cmd "$ROOT/bench/haproxy-hop.sh" \
+    --proto 2026-07-28 http >/dev/null
+else
+  echo "[bench] haproxy is not installed (apt-get install haproxy): the haproxy-hop row is skipped" >&2
+fi
 kill "$BACKEND_PID" 2>/dev/null || true
 wait "$BACKEND_PID" 2>/dev/null || true
 # Authorization (issue 13): the same server and load, every request carrying a
