@@ -28,6 +28,21 @@ if ARGV[6] == '1' then redis.call('DEL', KEYS[3]) end
 return id
 ";
 
+/// Ends the stream `KEYS[1]` with one entry (`ARGV[3]` = `ARGV[4]`) and the
+/// end marker, if its owner's lease (`KEYS[3]`) is gone while its request
+/// (`KEYS[2]`) is not and it has not ended; 1 if it did. One script, so
+/// readers on several replicas that find the same dead owner end the
+/// stream once.
+const END_ORPHANED: &str = r"
+if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] and last[1][2][1] == 'e' then return 0 end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', ARGV[3], ARGV[4])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', 'e', '')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+";
+
 /// How long one blocking read may wait on its own connection.
 const MAX_BLOCK: Duration = Duration::from_secs(10);
 
@@ -331,6 +346,45 @@ impl EventStore for RedisEventStore {
 
     fn finish<'a>(&'a self, session: &'a str, stream: u64) -> StoreFuture<'a, ()> {
         Box::pin(async move { self.add(session, stream, "e", b"", true).await.map(drop) })
+    }
+
+    fn end_orphaned<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        event: StoredEvent,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let key = self.stream_key(session, stream);
+            let (field, value): (&str, &[u8]) = match &event {
+                StoredEvent::Message(m) => ("m", m),
+                StoredEvent::CloseConnection => ("c", b""),
+            };
+            let mut conn = self.redis.conn.clone();
+            let ended: i64 = ::redis::cmd("EVAL")
+                .arg(END_ORPHANED)
+                .arg(3)
+                .arg(&key)
+                .arg(format!("{key}:req"))
+                .arg(format!("{key}:lease"))
+                .arg(self.max_events)
+                .arg(self.ttl_ms())
+                .arg(field)
+                .arg(value)
+                .query_async(&mut conn)
+                .await
+                .map_err(store_error)?;
+            Ok(ended == 1)
+        })
+    }
+
+    fn check(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.redis
+                .ping()
+                .await
+                .map_err(|e| StoreError::new(e.to_string()))
+        })
     }
 
     fn renew_lease<'a>(&'a self, session: &'a str, stream: u64, ttl: Duration) -> StoreFuture<'a, ()> {

@@ -452,6 +452,87 @@ async fn readiness_goes_down_while_draining() {
     );
 }
 
+#[tokio::test]
+async fn readiness_goes_down_while_a_shared_event_store_is_unreachable() {
+    use mcp_serve::transport::http::{
+        EventStore, InMemoryEventStore, StoreError, StoreFuture, StoredEvent, StreamRead,
+    };
+    use std::sync::atomic::AtomicBool;
+    /// A shared store whose connection can be cut.
+    #[derive(Default)]
+    struct Cut(InMemoryEventStore, AtomicBool);
+    impl EventStore for Cut {
+        fn open_stream<'a>(&'a self, s: &'a str, r: Option<&'a str>, l: Duration) -> StoreFuture<'a, u64> {
+            self.0.open_stream(s, r, l)
+        }
+        fn append<'a>(&'a self, s: &'a str, n: u64, e: StoredEvent) -> StoreFuture<'a, u64> {
+            self.0.append(s, n, e)
+        }
+        fn finish<'a>(&'a self, s: &'a str, n: u64) -> StoreFuture<'a, ()> {
+            self.0.finish(s, n)
+        }
+        fn renew_lease<'a>(&'a self, s: &'a str, n: u64, t: Duration) -> StoreFuture<'a, ()> {
+            self.0.renew_lease(s, n, t)
+        }
+        fn read_after<'a>(&'a self, s: &'a str, n: u64, a: u64) -> StoreFuture<'a, Option<StreamRead>> {
+            self.0.read_after(s, n, a)
+        }
+        fn wait_after<'a>(
+            &'a self,
+            s: &'a str,
+            n: u64,
+            a: u64,
+            w: Duration,
+        ) -> StoreFuture<'a, Option<StreamRead>> {
+            self.0.wait_after(s, n, a, w)
+        }
+        fn forget_stream<'a>(&'a self, s: &'a str, n: u64) -> StoreFuture<'a, ()> {
+            self.0.forget_stream(s, n)
+        }
+        fn remove_session<'a>(&'a self, s: &'a str) -> StoreFuture<'a, ()> {
+            self.0.remove_session(s)
+        }
+        fn check(&self) -> StoreFuture<'_, ()> {
+            let cut = self.1.load(Ordering::SeqCst);
+            Box::pin(async move {
+                if cut {
+                    Err(StoreError::new("connection refused"))
+                } else {
+                    Ok(())
+                }
+            })
+        }
+        fn is_shared(&self) -> bool {
+            true
+        }
+    }
+    let store = Arc::new(Cut::default());
+    let mut service = fixture_service(HttpOptions::default().event_store(store.clone()));
+    let mut ready = || {
+        let req = http::Request::get("/readyz")
+            .header("host", "10.0.0.7")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let fut = tower_service::Service::call(&mut service, req);
+        async move {
+            let resp = fut.await.expect("infallible");
+            let status = resp.status().as_u16();
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned())
+                .unwrap_or_default();
+            (status, body)
+        }
+    };
+    assert_eq!(ready().await.0, 200);
+    store.1.store(true, Ordering::SeqCst);
+    let (status, body) = ready().await;
+    assert_eq!(status, 503);
+    assert_eq!(body, "the event store is unreachable: connection refused");
+    store.1.store(false, Ordering::SeqCst);
+    assert_eq!(ready().await.0, 200, "ready again once the store answers");
+}
+
 #[tokio::test(start_paused = true)]
 async fn calls_over_http_stop_at_the_call_timeout() {
     let service = fixture_service(HttpOptions::default());

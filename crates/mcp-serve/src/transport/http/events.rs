@@ -142,6 +142,57 @@ pub trait EventStore: Send + Sync + 'static {
     /// Forgets every stream of a session (it ended).
     fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()>;
 
+    /// Ends a stream whose owner's lease ran out with `event` as its last
+    /// message, unless it ended or its lease was renewed meanwhile; `true`
+    /// when this call ended it. A shared store does this atomically, so
+    /// readers on several replicas that find the same dead owner store one
+    /// error, not one each. The default checks, then appends and finishes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// use mcp_serve::transport::http::{EventStore, InMemoryEventStore, StoredEvent};
+    /// tokio::time::pause();
+    /// let store = InMemoryEventStore::default();
+    /// let s = store.open_stream("s", Some("1"), Duration::from_millis(10)).await.unwrap();
+    /// // The lease is still held: nothing happens.
+    /// assert!(!store.end_orphaned("s", s, StoredEvent::Message("{}".into())).await.unwrap());
+    /// tokio::time::advance(Duration::from_millis(20)).await;
+    /// assert!(store.end_orphaned("s", s, StoredEvent::Message("{}".into())).await.unwrap());
+    /// // Only once.
+    /// assert!(!store.end_orphaned("s", s, StoredEvent::Message("{}".into())).await.unwrap());
+    /// # }
+    /// ```
+    fn end_orphaned<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        event: StoredEvent,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            match self.read_after(session, stream, u64::MAX).await? {
+                Some(r) if !r.finished && !r.owner_alive => {}
+                _ => return Ok(false),
+            }
+            self.append(session, stream, event).await?;
+            self.finish(session, stream).await?;
+            Ok(true)
+        })
+    }
+
+    /// Whether the store answers; `/readyz` reports a replica unready while
+    /// it does not. Always `Ok` unless the store overrides it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use mcp_serve::transport::http::{EventStore, InMemoryEventStore};
+    /// assert!(InMemoryEventStore::default().check().await.is_ok());
+    /// # }
+    /// ```
+    fn check(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
     /// Whether other replicas read this store: a draining replica then
     /// sends its readers elsewhere instead of keeping them until the end,
     /// and a session reaped here keeps its streams there. `false` unless
@@ -187,6 +238,34 @@ struct Log {
     request_id: Option<String>,
     /// Until when the handler's replica holds the lease (`None`: no lease).
     lease: Option<Instant>,
+}
+
+impl Log {
+    /// Appends an event (dropping the oldest past `max`); its sequence number.
+    fn push(&mut self, event: StoredEvent, max: usize) -> u64 {
+        self.last_seq += 1;
+        self.events.push_back((self.last_seq, event));
+        if self.events.len() > max {
+            self.events.pop_front();
+        }
+        self.last_seq
+    }
+}
+
+impl SessionStreams {
+    /// Ends `stream`, keeping only the `max` latest ended streams.
+    fn end(&mut self, stream: u64, max: usize) {
+        if let Some(log) = self.streams.get_mut(&stream).filter(|l| !l.finished) {
+            log.finished = true;
+            log.lease = None;
+            self.finished.push_back(stream);
+        }
+        while self.finished.len() > max {
+            if let Some(old) = self.finished.pop_front() {
+                self.streams.remove(&old);
+            }
+        }
+    }
 }
 
 impl InMemoryEventStore {
@@ -274,14 +353,7 @@ impl EventStore for InMemoryEventStore {
                 map.get_mut(session).and_then(|s| s.streams.get_mut(&stream))
             };
             match log {
-                Some(log) if !log.finished => {
-                    log.last_seq += 1;
-                    log.events.push_back((log.last_seq, event));
-                    if log.events.len() > self.max_events_per_stream {
-                        log.events.pop_front();
-                    }
-                    log.last_seq
-                }
+                Some(log) if !log.finished => log.push(event, self.max_events_per_stream),
                 _ => 0,
             }
         };
@@ -295,16 +367,7 @@ impl EventStore for InMemoryEventStore {
             let Some(s) = map.get_mut(session) else {
                 return ready(());
             };
-            if let Some(log) = s.streams.get_mut(&stream).filter(|l| !l.finished) {
-                log.finished = true;
-                log.lease = None;
-                s.finished.push_back(stream);
-            }
-            while s.finished.len() > self.max_finished_streams {
-                if let Some(old) = s.finished.pop_front() {
-                    s.streams.remove(&old);
-                }
-            }
+            s.end(stream, self.max_finished_streams);
         }
         self.changed.notify_waiters();
         ready(())
@@ -354,6 +417,33 @@ impl EventStore for InMemoryEventStore {
                 }
             }
         })
+    }
+
+    fn end_orphaned<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+        event: StoredEvent,
+    ) -> StoreFuture<'a, bool> {
+        // Under one lock: the check and the end cannot interleave with another reader's.
+        let ended = {
+            let mut map = self.lock();
+            let Some(s) = map.get_mut(session) else {
+                return ready(false);
+            };
+            match s.streams.get_mut(&stream) {
+                Some(log) if !log.finished && log.lease.is_some_and(|until| until <= Instant::now()) => {
+                    log.push(event, self.max_events_per_stream);
+                    s.end(stream, self.max_finished_streams);
+                    true
+                }
+                _ => false,
+            }
+        };
+        if ended {
+            self.changed.notify_waiters();
+        }
+        ready(ended)
     }
 
     fn forget_stream<'a>(&'a self, session: &'a str, stream: u64) -> StoreFuture<'a, ()> {
@@ -665,12 +755,11 @@ impl Streams {
                     let error = owner_gone(read.request_id.as_deref());
                     if let Err(e) = this
                         .store
-                        .append(&session, stream, StoredEvent::Message(error))
+                        .end_orphaned(&session, stream, StoredEvent::Message(error))
                         .await
                     {
                         tracing::warn!(%session, stream, error = %e, "could not store the end of an orphaned stream");
                     }
-                    let _ = this.store.finish(&session, stream).await;
                 }
             }
         });
@@ -793,6 +882,87 @@ mod tests {
         let text = collect(tail).await;
         assert!(text.contains("done") && !text.contains("-32603"), "{text}");
         renewer.abort();
+    }
+
+    /// Readers that all find the same dead owner end its stream once.
+    #[tokio::test(start_paused = true)]
+    async fn readers_racing_on_a_dead_owner_store_one_error() {
+        /// Yields after every read and write, as a store across a network
+        /// does, so the readers all see the stream orphaned before any of
+        /// them ends it.
+        struct Interleaving(InMemoryEventStore);
+        impl EventStore for Interleaving {
+            fn open_stream<'a>(
+                &'a self,
+                s: &'a str,
+                r: Option<&'a str>,
+                l: Duration,
+            ) -> StoreFuture<'a, u64> {
+                self.0.open_stream(s, r, l)
+            }
+            fn append<'a>(&'a self, s: &'a str, n: u64, e: StoredEvent) -> StoreFuture<'a, u64> {
+                Box::pin(async move {
+                    let r = self.0.append(s, n, e).await;
+                    tokio::task::yield_now().await;
+                    r
+                })
+            }
+            fn finish<'a>(&'a self, s: &'a str, n: u64) -> StoreFuture<'a, ()> {
+                self.0.finish(s, n)
+            }
+            fn renew_lease<'a>(&'a self, s: &'a str, n: u64, t: Duration) -> StoreFuture<'a, ()> {
+                self.0.renew_lease(s, n, t)
+            }
+            fn read_after<'a>(&'a self, s: &'a str, n: u64, a: u64) -> StoreFuture<'a, Option<StreamRead>> {
+                Box::pin(async move {
+                    let r = self.0.read_after(s, n, a).await;
+                    tokio::task::yield_now().await;
+                    r
+                })
+            }
+            fn wait_after<'a>(
+                &'a self,
+                s: &'a str,
+                n: u64,
+                a: u64,
+                w: Duration,
+            ) -> StoreFuture<'a, Option<StreamRead>> {
+                Box::pin(async move {
+                    let r = self.0.wait_after(s, n, a, w).await;
+                    tokio::task::yield_now().await;
+                    r
+                })
+            }
+            fn end_orphaned<'a>(&'a self, s: &'a str, n: u64, e: StoredEvent) -> StoreFuture<'a, bool> {
+                self.0.end_orphaned(s, n, e)
+            }
+            fn forget_stream<'a>(&'a self, s: &'a str, n: u64) -> StoreFuture<'a, ()> {
+                self.0.forget_stream(s, n)
+            }
+            fn remove_session<'a>(&'a self, s: &'a str) -> StoreFuture<'a, ()> {
+                self.0.remove_session(s)
+            }
+        }
+        let store: Arc<dyn EventStore> = Arc::new(Interleaving(InMemoryEventStore::default()));
+        let streams = Streams::new(
+            Arc::clone(&store),
+            Duration::from_secs(6),
+            CancellationToken::new(),
+        );
+        let s = store
+            .open_stream("a", Some("7"), Duration::from_secs(6))
+            .await
+            .unwrap();
+        let readers: Vec<_> = (0..3)
+            .map(|_| tokio::spawn(collect(streams.tail("a".into(), s, 0, false, None))))
+            .collect();
+        for reader in readers {
+            let text = reader.await.unwrap();
+            assert_eq!(text.matches(OWNER_GONE).count(), 1, "{text}");
+        }
+        let read = store.read_after("a", s, 0).await.unwrap().unwrap();
+        assert!(read.finished);
+        assert_eq!(read.events.len(), 1, "one error in the store: {:?}", read.events);
     }
 
     /// With a shared store, a draining replica sends its readers elsewhere.

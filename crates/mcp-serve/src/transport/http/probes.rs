@@ -1,6 +1,6 @@
 //! The liveness and readiness probes: `/healthz` answers 200 while the
 //! process serves; `/readyz` answers 503 while the server drains or its task
-//! store (or shared session store) is unreachable. Both skip the Host check (platform probes use the
+//! store (or shared session or event store) is unreachable. Both skip the Host check (platform probes use the
 //! pod's address) and the request cap.
 
 use std::time::Duration;
@@ -12,6 +12,18 @@ use super::service::Shared;
 
 /// How long a store may take to answer the readiness probe.
 const STORE_CHECK: Duration = Duration::from_secs(2);
+
+/// Whether a shared store answers, within [`STORE_CHECK`]; what is wrong if not.
+async fn reachable(
+    what: &str,
+    check: impl std::future::Future<Output = Result<(), super::StoreError>>,
+) -> Result<(), String> {
+    match tokio::time::timeout(STORE_CHECK, check).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(why)) => Err(format!("the {what} store is unreachable: {why}")),
+        Err(_) => Err(format!("the {what} store did not answer within 2 s")),
+    }
+}
 
 /// A plain-text answer: what probes and the people reading them expect.
 fn text(status: StatusCode, body: &str) -> Response<McpBody> {
@@ -41,20 +53,13 @@ pub(super) async fn answer(shared: &Shared, path: &str) -> Option<Response<McpBo
         return Some(text(StatusCode::SERVICE_UNAVAILABLE, "draining: shutting down"));
     }
     if let Some(store) = &options.session_store {
-        match tokio::time::timeout(STORE_CHECK, store.check()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(why)) => {
-                return Some(text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &format!("the session store is unreachable: {why}"),
-                ));
-            }
-            Err(_) => {
-                return Some(text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the session store did not answer within 2 s",
-                ));
-            }
+        if let Err(why) = reachable("session", store.check()).await {
+            return Some(text(StatusCode::SERVICE_UNAVAILABLE, &why));
+        }
+    }
+    if shared.streams.store.is_shared() {
+        if let Err(why) = reachable("event", shared.streams.store.check()).await {
+            return Some(text(StatusCode::SERVICE_UNAVAILABLE, &why));
         }
     }
     Some(
