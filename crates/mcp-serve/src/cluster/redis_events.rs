@@ -1,12 +1,13 @@
 //! [`RedisEventStore`]: resumable legacy SSE streams in Redis Streams, so a
 //! client resumes with `Last-Event-ID` on whichever replica it reaches.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
-use ::redis::aio::MultiplexedConnection;
-use ::redis::{AsyncConnectionConfig, Value};
+use ::redis::Value;
 use bytes::Bytes;
+use tokio::sync::Notify;
 
 use super::Redis;
 use crate::transport::http::{EventStore, GET_STREAM, StoreError, StoreFuture, StoredEvent, StreamRead};
@@ -16,7 +17,8 @@ use crate::transport::http::{EventStore, GET_STREAM, StoreError, StoreFuture, St
 /// request id, is gone); returns the entry's id, or 0. Ids are `0-<seq>`
 /// (Redis numbers the sequence), so events keep their numbers whichever
 /// replica wrote them. `ARGV[6]` = 1 ends the stream (and drops the lease,
-/// `KEYS[3]`).
+/// `KEYS[3]`). The stream's key is then published on `ARGV[7]`, which wakes
+/// its readers on every replica.
 const APPEND: &str = r"
 if ARGV[5] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -25,6 +27,7 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', ARGV[3], A
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if ARGV[5] == '1' then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 if ARGV[6] == '1' then redis.call('DEL', KEYS[3]) end
+redis.call('PUBLISH', ARGV[7], KEYS[1])
 return id
 ";
 
@@ -32,7 +35,7 @@ return id
 /// end marker, if its owner's lease (`KEYS[3]`) is gone while its request
 /// (`KEYS[2]`) is not and it has not ended; 1 if it did. One script, so
 /// readers on several replicas that find the same dead owner end the
-/// stream once.
+/// stream once. Publishes like [`APPEND`].
 const END_ORPHANED: &str = r"
 if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -40,21 +43,22 @@ if last[1] and last[1][2][1] == 'e' then return 0 end
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', ARGV[3], ARGV[4])
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', 'e', '')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[5], KEYS[1])
 return 1
 ";
 
-/// How long one blocking read may wait on its own connection.
-const MAX_BLOCK: Duration = Duration::from_secs(10);
-
-/// Idle blocking-read connections kept for the next readers.
-const POOL: usize = 16;
+/// The bus topic (`<prefix>bus:<topic>`) on which appends name their stream.
+const WAKE_TOPIC: &str = "event-streams";
 
 /// Resumable legacy SSE streams in Redis: one Redis Stream per response
 /// stream (`<prefix>events:<session>:<stream>`, entries numbered `0-<seq>`,
 /// at most `max_events` of them), its request's id and its owner's lease
 /// beside it, all expiring `ttl` (default 30 min) after their last write.
-/// Readers block on `XREAD BLOCK` (on connections of their own, pooled)
-/// instead of polling. See [`EventStore`].
+/// Readers wait instead of polling: every append publishes its stream's key,
+/// and one subscription per replica wakes the readers of that stream, so
+/// waiting readers hold no Redis connection of their own. A wake-up lost
+/// while the subscription reconnects costs a reader at most its wait (a
+/// second), after which it reads again. See [`EventStore`].
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -71,8 +75,62 @@ pub struct RedisEventStore {
     redis: Redis,
     ttl: Duration,
     max_events: usize,
-    /// Connections for blocking reads, which would stall the shared one.
-    blocking: Arc<Mutex<Vec<MultiplexedConnection>>>,
+    /// The readers waiting here, by stream key.
+    waiters: Arc<Waiters>,
+}
+
+/// Readers waiting for streams' next entries, and the subscription that
+/// wakes them (started by the first reader).
+#[derive(Default)]
+struct Waiters {
+    by_key: Mutex<HashMap<String, Weak<Notify>>>,
+    listening: OnceLock<()>,
+}
+
+impl Waiters {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Weak<Notify>>> {
+        self.by_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The wake-up of `key`'s readers, shared by all of them while one waits.
+    fn register(&self, key: &str) -> Arc<Notify> {
+        let mut map = self.lock();
+        if let Some(n) = map.get(key).and_then(Weak::upgrade) {
+            return n;
+        }
+        // Readers that have gone leave dead entries: sweep them as the map grows.
+        if map.len() >= 64 && map.len().is_power_of_two() {
+            map.retain(|_, w| w.strong_count() > 0);
+        }
+        let n = Arc::new(Notify::new());
+        map.insert(key.to_owned(), Arc::downgrade(&n));
+        n
+    }
+
+    fn wake(&self, key: &[u8]) {
+        let Ok(key) = std::str::from_utf8(key) else { return };
+        let found = self.lock().get(key).and_then(Weak::upgrade);
+        if let Some(n) = found {
+            n.notify_waiters();
+        }
+    }
+
+    /// Subscribes (once) to the appends' announcements on `redis`'s bus.
+    fn listen(self: &Arc<Self>, redis: &Redis) {
+        self.listening.get_or_init(|| {
+            use futures::StreamExt;
+            let mut wakes = crate::engine::Bus::subscribe(&redis.bus(), WAKE_TOPIC);
+            let waiters = Arc::downgrade(self);
+            tokio::spawn(async move {
+                while let Some(key) = wakes.next().await {
+                    let Some(waiters) = waiters.upgrade() else { return };
+                    waiters.wake(&key);
+                }
+            });
+        });
+    }
 }
 
 impl std::fmt::Debug for RedisEventStore {
@@ -99,7 +157,7 @@ impl Redis {
             redis: self.clone(),
             ttl: Duration::from_secs(30 * 60),
             max_events: 1024,
-            blocking: Arc::new(Mutex::new(Vec::new())),
+            waiters: Arc::default(),
         }
     }
 }
@@ -166,6 +224,7 @@ impl RedisEventStore {
             .arg(value)
             .arg(if stream == GET_STREAM { "0" } else { "1" })
             .arg(if end { "1" } else { "0" })
+            .arg(self.redis.key("bus", WAKE_TOPIC))
             .query_async(&mut conn)
             .await
             .map_err(store_error)?;
@@ -173,47 +232,6 @@ impl RedisEventStore {
             Value::BulkString(b) => seq_of(&b).unwrap_or(0),
             _ => 0,
         })
-    }
-
-    /// Waits (blocking in Redis) until the stream has an entry after `after`,
-    /// or `wait` passes.
-    async fn block(&self, session: &str, stream: u64, after: u64, wait: Duration) -> Result<(), StoreError> {
-        let wait = wait.min(MAX_BLOCK);
-        let pooled = self
-            .blocking
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        let mut conn = match pooled {
-            Some(c) => c,
-            None => {
-                let config = AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(Duration::from_secs(2)))
-                    .set_response_timeout(Some(MAX_BLOCK + Duration::from_secs(2)));
-                self.redis
-                    .client
-                    .get_multiplexed_async_connection_with_config(&config)
-                    .await
-                    .map_err(store_error)?
-            }
-        };
-        let _: Value = ::redis::cmd("XREAD")
-            .arg("BLOCK")
-            .arg(u64::try_from(wait.as_millis()).unwrap_or(1).max(1))
-            .arg("STREAMS")
-            .arg(self.stream_key(session, stream))
-            .arg(format!("0-{after}"))
-            .query_async(&mut conn)
-            .await
-            .map_err(store_error)?;
-        let mut pool = self
-            .blocking
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if pool.len() < POOL {
-            pool.push(conn);
-        }
-        Ok(())
     }
 
     async fn read(&self, session: &str, stream: u64, after: u64) -> Result<Option<StreamRead>, StoreError> {
@@ -371,6 +389,7 @@ impl EventStore for RedisEventStore {
                 .arg(self.ttl_ms())
                 .arg(field)
                 .arg(value)
+                .arg(self.redis.key("bus", WAKE_TOPIC))
                 .query_async(&mut conn)
                 .await
                 .map_err(store_error)?;
@@ -418,12 +437,18 @@ impl EventStore for RedisEventStore {
         wait: Duration,
     ) -> StoreFuture<'a, Option<StreamRead>> {
         Box::pin(async move {
+            self.waiters.listen(&self.redis);
+            // Registered before reading, so an append in between still wakes us.
+            let wake = self.waiters.register(&self.stream_key(session, stream));
+            let woken = wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
             let read = self.read(session, stream, after).await?;
             match &read {
                 Some(r) if r.events.is_empty() && !r.finished => {}
                 _ => return Ok(read),
             }
-            self.block(session, stream, after, wait).await?;
+            let _ = tokio::time::timeout(wait, woken).await;
             self.read(session, stream, after).await
         })
     }

@@ -454,4 +454,99 @@ mod with_redis {
         store.remove_session("s").await.unwrap();
         assert!(store.read_after("s", n, 0).await.unwrap().is_none());
     }
+
+    /// Waiting readers hold no Redis connection each: fifty readers of
+    /// fifty streams wait on one subscription, and an append on another
+    /// replica's store wakes its reader at once.
+    #[tokio::test]
+    async fn waiting_readers_share_one_subscription() {
+        let server = RedisServer::start().await;
+        let here = Redis::connect(&server.url())
+            .unwrap()
+            .prefix("ev-g:")
+            .event_store();
+        let there = Redis::connect(&server.url())
+            .unwrap()
+            .prefix("ev-g:")
+            .event_store();
+        let mut streams = Vec::new();
+        for i in 0..50 {
+            let n = there
+                .open_stream(&format!("s{i}"), Some("1"), Duration::from_secs(30))
+                .await
+                .unwrap();
+            streams.push(n);
+        }
+        let readers: Vec<_> = streams
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let here = here.clone();
+                tokio::spawn(async move {
+                    // Far longer than `within` allows: only a wake-up ends it in time.
+                    here.wait_after(&format!("s{i}"), n, 0, Duration::from_secs(600))
+                        .await
+                        .unwrap()
+                        .unwrap()
+                })
+            })
+            .collect();
+        // Give every reader time to reach its wait.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut conn = ::redis::Client::open(server.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let clients: String = ::redis::cmd("CLIENT")
+            .arg("LIST")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let n = clients.lines().count();
+        assert!(n <= 6, "{n} connections for 50 waiting readers:\n{clients}");
+        for (i, &n) in streams.iter().enumerate() {
+            there
+                .append(&format!("s{i}"), n, StoredEvent::Message(format!("{i}").into()))
+                .await
+                .unwrap();
+        }
+        for (i, reader) in readers.into_iter().enumerate() {
+            let read = within("a woken reader", reader).await.unwrap();
+            assert_eq!(read.events.len(), 1, "reader {i}");
+        }
+    }
+
+    /// Two replicas' readers finding the same dead owner store one error.
+    #[tokio::test]
+    async fn a_dead_owner_stream_is_ended_once_through_redis() {
+        let server = RedisServer::start().await;
+        let a = Redis::connect(&server.url())
+            .unwrap()
+            .prefix("ev-h:")
+            .event_store();
+        let b = Redis::connect(&server.url())
+            .unwrap()
+            .prefix("ev-h:")
+            .event_store();
+        let n = a
+            .open_stream("s", Some("9"), Duration::from_millis(50))
+            .await
+            .unwrap();
+        let error = || StoredEvent::Message(r#"{"error":1}"#.into());
+        assert!(
+            !a.end_orphaned("s", n, error()).await.unwrap(),
+            "not while the lease is held"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let (x, y) = tokio::join!(a.end_orphaned("s", n, error()), b.end_orphaned("s", n, error()));
+        assert!(x.unwrap() ^ y.unwrap(), "exactly one of them ends it");
+        let read = b.read_after("s", n, 0).await.unwrap().unwrap();
+        assert!(read.finished);
+        assert_eq!(read.events.len(), 1);
+        assert!(
+            !a.end_orphaned("s", n, error()).await.unwrap(),
+            "an ended stream stays ended"
+        );
+    }
 }
