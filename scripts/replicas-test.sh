@@ -30,7 +30,7 @@
 # Each phase starts its replicas and HAProxy, and stops them by process id (also on exit).
 #
 # Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy, and
-# redis-server, which the shared-store scenarios to come will use. The apt log goes to
+# redis-server (each Redis block starts its own with start_redis). The apt log goes to
 # ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and HAProxy's logs.
 #
 # Environment:
@@ -126,7 +126,6 @@ stop_all() {
     done
     PIDS=()
 }
-trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -145,6 +144,47 @@ wait_ready() {
     echo "$4 did not answer $2 within ${START_TIMEOUT}s"
     return 1
 }
+
+# start_redis NAME LOG [PORT]: a redis-server of its own on 127.0.0.1 (on PORT, else a free
+# port), with nothing saved to disk, logging to $CACHE/LOG; sets ${NAME}_PORT and ${NAME}_PID and
+# waits, bounded by START_TIMEOUT, until it answers PING. stop_redis NAME stops it by process id.
+REDIS_PIDS=()
+start_redis() {
+    local name="$1" log="$2" port="${3:-}" pid deadline=$((SECONDS + START_TIMEOUT))
+    [[ -n "$port" ]] || { port="$(free_port)"; : >"$CACHE/$log"; }
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no </dev/null >>"$CACHE/$log" 2>&1 &
+    pid=$!
+    REDIS_PIDS+=("$pid")
+    printf -v "${name}_PORT" '%s' "$port"
+    printf -v "${name}_PID" '%s' "$pid"
+    while ((SECONDS < deadline)); do
+        kill -0 "$pid" 2>/dev/null || break
+        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then return 0; fi
+        sleep 0.1
+    done
+    tail -n 20 "$CACHE/$log" | sed 's/^/    | /'
+    echo "redis-server ($name) did not answer on port $port within ${START_TIMEOUT}s"
+    return 1
+}
+stop_redis() {
+    local var="${1}_PID" pid deadline=$((SECONDS + 10)) kept=() p
+    pid="${!var:-}"
+    [[ -n "$pid" ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${REDIS_PIDS[@]}"; do [[ "$p" == "$pid" ]] || kept+=("$p"); done
+    REDIS_PIDS=("${kept[@]}")
+}
+# On exit: the replicas and load balancers, then every redis-server still running.
+cleanup() {
+    local pid
+    stop_all
+    for pid in "${REDIS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${REDIS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
 
 # start CFG KEY1 KEY2 KEY3: three replicas, replica i with MCP_SERVE_REQUEST_STATE_KEY=KEYi
 # (unset when "-") and its process id in REPLICA_PID[i], and HAProxy with tests/replicas/CFG in
@@ -318,13 +358,7 @@ fi
 
 # Shared stores: the replicas keep legacy sessions in Redis (MCP_SERVE_REDIS_URL), so plain
 # round-robin serves them, and a session outlives the replica that started it.
-REDIS_PORT="$(free_port)"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/redis.log" 2>&1 &
-REDIS_PID=$!
-for _ in $(seq 1 50); do
-    if redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-    sleep 0.1
-done
+start_redis REDIS redis.log || fail "Redis: redis-server did not start"
 export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
 if phase "round-robin, legacy sessions in Redis (MCP_SERVE_REDIS_URL), one shared key" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
     legacy init
@@ -355,6 +389,8 @@ if phase "round-robin, legacy sessions in Redis (MCP_SERVE_REDIS_URL), one share
     fi
 fi
 unset MCP_SERVE_REDIS_URL
+stop_all
+stop_redis REDIS
 
 # ---- bus routing (issue 16): a legacy session's server->client requests across replicas -------
 # Self-contained: its own redis-server, replicas with MCP_SERVE_REDIS_URL (sessions in Redis, the
@@ -364,18 +400,10 @@ unset MCP_SERVE_REDIS_URL
 # them on the bus. The replicas log the routing (RUST_LOG), so the check sees answers taken on
 # the replica that asked after another one received them.
 if [[ -n "$PY_ENV" ]]; then
-    BUS_REDIS_PORT="$(free_port)"
-    redis-server --port "$BUS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-        </dev/null >"$CACHE/bus-redis.log" 2>&1 &
-    BUS_REDIS_PID=$!
-    for _ in $(seq 1 50); do
-        if redis-cli -p "$BUS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-        sleep 0.1
-    done
+    start_redis BUS_REDIS bus-redis.log || fail "bus: redis-server did not start"
     export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$BUS_REDIS_PORT/"
     export RUST_LOG="warn,mcp_serve::engine::routes=debug"
     if phase "round-robin, legacy server->client requests routed on the Redis bus" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
-        PIDS+=("$BUS_REDIS_PID")
         out="$(mktemp)"
         set +e
         timeout "$STEP_TIMEOUT" "$PY_ENV/bin/python" "$SRC/official_legacy.py" "$LB" >"$out" 2>&1
@@ -390,10 +418,9 @@ if [[ -n "$PY_ENV" ]]; then
             fail "bus: legacy answers across replicas (client exit $st, $taken forwarded answers taken)"
         fi
         rm -f "$out"
-    else
-        kill -TERM "$BUS_REDIS_PID" 2>/dev/null || true
-        wait "$BUS_REDIS_PID" 2>/dev/null || true
     fi
+    stop_all
+    stop_redis BUS_REDIS
     unset MCP_SERVE_REDIS_URL RUST_LOG
 else
     fail "bus: no official Python client"
@@ -403,13 +430,7 @@ fi
 # ---- shared tasks (issue 16): tasks in Redis, polled on any replica; a dead owner detected ----
 # Self-contained: its own redis-server, replicas with MCP_SERVE_REDIS_URL (which puts tasks of both
 # eras in Redis too), and tests/replicas/shared_tasks.py on examples/interactive's slow_task.
-TASKS_REDIS_PORT="$(free_port)"
-redis-server --port "$TASKS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/redis-tasks.log" 2>&1 &
-TASKS_REDIS_PID=$!
-for _ in $(seq 1 50); do
-    if redis-cli -p "$TASKS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-    sleep 0.1
-done
+start_redis TASKS_REDIS redis-tasks.log || fail "Redis tasks: redis-server did not start"
 export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$TASKS_REDIS_PORT/"
 # tasks CMD...: runs shared_tasks.py against $LB; output in $OUT, exit status in $ST.
 tasks() {
@@ -453,8 +474,7 @@ if phase "round-robin, tasks in Redis (MCP_SERVE_REDIS_URL)" haproxy.cfg "$OLD" 
 fi
 unset MCP_SERVE_REDIS_URL
 stop_all
-kill -TERM "$TASKS_REDIS_PID" 2>/dev/null || true
-wait "$TASKS_REDIS_PID" 2>/dev/null || true
+stop_redis TASKS_REDIS
 # ---- end of shared tasks -------------------------------------------------------------------
 
 # ---- events: resumable streams on a shared event store (tests/replicas/events_resume.py) ----
@@ -466,15 +486,7 @@ wait "$TASKS_REDIS_PID" 2>/dev/null || true
 #   - SIGTERM: the draining replica ends the stream with `retry:`, the client resumes elsewhere
 #     and gets the remaining events once each and the result the draining replica still wrote.
 # Its own redis-server, stopped by process id at the end of the block.
-EVENTS_REDIS_PORT="$(free_port)"
-redis-server --port "$EVENTS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/events-redis.log" 2>&1 &
-EVENTS_REDIS_PID=$!
-# Stopped on an early exit too.
-trap 'stop_all; kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do
-    if redis-cli -p "$EVENTS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-    sleep 0.1
-done
+start_redis EVENTS_REDIS events-redis.log || fail "Redis events: redis-server did not start"
 export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$EVENTS_REDIS_PORT/"
 # events_resume MODE NAME: runs events_resume.py against $LB with the replicas' process ids.
 events_resume() {
@@ -496,12 +508,9 @@ if phase "events in Redis: SIGTERM of the replica running a resumable stream" ha
     events_resume term "Redis events, SIGTERM mid-stream: told to retry, resumed elsewhere with the full result"
 fi
 unset MCP_SERVE_REDIS_URL
-kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true
-wait "$EVENTS_REDIS_PID" 2>/dev/null || true
-trap stop_all EXIT
+stop_all
+stop_redis EVENTS_REDIS
 # ---- end of events -------------------------------------------------------------------------
 
 stop_all
-kill -TERM "$REDIS_PID" 2>/dev/null || true
-wait "$REDIS_PID" 2>/dev/null || true
 finish
