@@ -24,9 +24,13 @@
 #     the replica that created it (Mcp-Session-Id in a stick table) while modern calls still
 #     spread; `kill -9` of that replica loses the session (404 from another replica) and a new
 #     session serves on;
-#   - bus routing (a self-contained block at the end, own redis-server): the official client's
-#     legacy-session elicitation, sampling and roots answers, sent by round-robin to other
-#     replicas, reach the replica that asked (tests/replicas/official_legacy.py).
+#   - shared stores on Redis (MCP_SERVE_REDIS_URL; each block below with a redis-server of its
+#     own, start_redis/stop_redis): a legacy session served by every replica and outliving its
+#     first one; legacy server->client answers routed on the bus (official_legacy.py); tasks
+#     polled on any replica and a dead owner detected (shared_tasks.py); a resumable stream
+#     resumed elsewhere after kill -9 and SIGTERM (events_resume.py);
+#   - a Redis restart in the middle of a run: /readyz, clear errors while it is down, recovery
+#     after, and a listener hearing changes again (listen_across.py).
 # Each phase starts its replicas and HAProxy, and stops them by process id (also on exit).
 #
 # Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy, and
@@ -34,7 +38,8 @@
 # ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and HAProxy's logs.
 #
 # Environment:
-#   REPLICAS_START_TIMEOUT   seconds to wait for a replica or HAProxy to listen (default 30)
+#   REPLICAS_START_TIMEOUT   seconds to wait for a replica, HAProxy or redis-server to listen,
+#                            or for the replicas' /readyz to change (default 30)
 #   REPLICAS_STEP_TIMEOUT    seconds a client run may take (default 60)
 #
 # The last line is `replicas: N passed, M failed`; the exit status is non-zero on a failure.
@@ -511,6 +516,114 @@ unset MCP_SERVE_REDIS_URL
 stop_all
 stop_redis EVENTS_REDIS
 # ---- end of events -------------------------------------------------------------------------
+
+# ---- a Redis restart in the middle of a run --------------------------------------------------
+# Replicas with MCP_SERVE_REDIS_URL behind HAProxy; a legacy session served by all of them; then
+# redis-server is stopped (by process id) and started again on the same port. It keeps nothing on
+# disk (--save ''), so what it held is gone, as after a failover to an empty replica. Expected:
+#   - while it is down, every replica's /readyz answers 503 naming the session store (HAProxy
+#     takes them out); a replica asked for a session it does not hold answers 503 at once with
+#     the same reason (no hang, no misleading 404); one that holds the session goes on serving
+#     it from its copy;
+#   - once it is back, every replica is ready again by itself (the connection reconnects);
+#   - the old session is gone from Redis, so every replica answers it 404 "unknown or expired
+#     session" (dropping its own copy too), which tells the client to initialize again; a new
+#     session is served by the replicas in turn, and a `subscriptions/listen` stream on one
+#     replica hears a change made on another (tests/replicas/listen_across.py): the cluster bus
+#     subscribed again.
+# ready_all STATUS: waits, bounded by START_TIMEOUT, until every replica's /readyz answers
+# STATUS; prints what each answered last.
+ready_all() {
+    local deadline=$((SECONDS + START_TIMEOUT)) i code ok addr
+    while :; do
+        ok=1
+        for i in 1 2 3; do
+            addr="MCP_REPLICA_$i"
+            code="$(curl -sS -o "$CACHE/readyz$i" -w '%{http_code}' --max-time 5 "http://${!addr}/readyz" 2>/dev/null || true)"
+            [[ "$code" == "$1" ]] || ok=0
+        done
+        if [[ $ok -eq 1 ]] || ((SECONDS >= deadline)); then break; fi
+        sleep 0.2
+    done
+    for i in 1 2 3; do echo "    | r$i /readyz: $(head -c 200 "$CACHE/readyz$i" 2>/dev/null)"; done
+    [[ $ok -eq 1 ]]
+}
+start_redis RESTART_REDIS restart-redis.log || fail "Redis restart: redis-server did not start"
+export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$RESTART_REDIS_PORT/"
+if phase "round-robin, Redis restarted in the middle of a run" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+    legacy init
+    session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+    if [[ $ST -eq 0 ]]; then legacy use "$session" 3; fi
+    if [[ $ST -eq 0 ]] && [[ "$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)" -eq 3 ]]; then
+        stop_redis RESTART_REDIS
+        if ready_all 503 && grep -q 'session store is unreachable' "$CACHE/readyz1"; then
+            pass "Redis down: every replica's /readyz answers 503, naming the session store"
+        else
+            fail "Redis down: the replicas' /readyz did not all answer 503"
+        fi
+        # Straight to a replica: HAProxy has taken them all out by now.
+        started=$SECONDS
+        LB_SAVED="$LB"
+        LB="http://$MCP_REPLICA_1/mcp"
+        legacy use "no-such-session-$RANDOM" 1
+        unknown_out="$OUT" unknown_st=$ST
+        legacy use "$session" 1
+        LB="$LB_SAVED"
+        echo "    | both answered within $((SECONDS - started)) s"
+        if [[ $unknown_st -ne 0 ]] && grep -q '^LOST 503 .*session store is unreachable' <<<"$unknown_out" &&
+            [[ $ST -eq 0 ]] && ((SECONDS - started <= 10)); then
+            pass "Redis down: a session the replica does not hold gets 503 (store unreachable) at once; the one it holds is served from its copy"
+        else
+            fail "Redis down: expected 503 for an unknown session and the held session served on"
+        fi
+        start_redis RESTART_REDIS restart-redis.log "$RESTART_REDIS_PORT" || fail "Redis restart: redis-server did not start again"
+        if ready_all 200; then
+            pass "Redis back: every replica is ready again by itself"
+        else
+            fail "Redis back: the replicas did not all become ready again within ${START_TIMEOUT}s"
+        fi
+        # HAProxy takes a replica back after one passed check, 1 s apart.
+        sleep 3
+        lost=""
+        for _ in 1 2 3; do
+            legacy use "$session" 1
+            lost="$lost $(awk '/^LOST 404 .*unknown or expired session/ {print $3}' <<<"$OUT" | tr -d :)"
+        done
+        lost="$(tr ' ' '\n' <<<"$lost" | grep '^r' | sort -u | wc -l)"
+        if [[ $lost -eq 3 ]]; then
+            pass "Redis back, empty: the old session is 404 on every replica (the client initializes again)"
+        else
+            fail "Redis back, empty: expected 404 for the old session on the three replicas ($lost did)"
+        fi
+        legacy init
+        session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+        if [[ $ST -eq 0 ]]; then legacy use "$session" 6; fi
+        served="$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)"
+        if [[ $ST -eq 0 && $served -eq 3 ]]; then
+            pass "Redis back: a new legacy session is served by the three replicas in turn"
+        else
+            fail "Redis back: the new legacy session was not served across the replicas"
+        fi
+        # The cluster bus: each replica's subscriber connection was cut with Redis.
+        set +e
+        OUT="$(timeout "$STEP_TIMEOUT" python3 "$SRC/listen_across.py" \
+            "http://$MCP_REPLICA_1/mcp" "http://$MCP_REPLICA_2/mcp" 20 2>&1)"
+        ST=$?
+        set -e
+        sed 's/^/    | /' <<<"$OUT"
+        if [[ $ST -eq 0 ]] && grep -q '^PASS ' <<<"$OUT"; then
+            pass "Redis back: a subscriptions/listen stream on r1 hears a change made on r2 (the bus subscribed again)"
+        else
+            fail "Redis back: the listener on r1 did not hear the change made on r2 (exit $ST)"
+        fi
+    else
+        fail "Redis restart: the legacy session was not served by the three replicas before the restart"
+    fi
+fi
+unset MCP_SERVE_REDIS_URL
+stop_all
+stop_redis RESTART_REDIS
+# ---- end of the Redis restart --------------------------------------------------------------
 
 stop_all
 finish
