@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Several replicas behind a real load balancer: three replicas of examples/interactive on
 # 127.0.0.1, and HAProxy in front of them in round-robin with no stickiness
-# (tests/replicas/haproxy.cfg, run as `haproxy -db`), so consecutive requests reach different
-# replicas (each answer names its replica in an X-Replica header).
+# (tests/replicas/haproxy.cfg, run as `haproxy -db`; nginx with tests/replicas/nginx.conf in the
+# last phase), so consecutive requests reach different replicas (each answer names its replica
+# in an X-Replica header).
 #
 #   scripts/replicas-test.sh
 #
@@ -30,16 +31,19 @@
 #     polled on any replica and a dead owner detected (shared_tasks.py); a resumable stream
 #     resumed elsewhere after kill -9 and SIGTERM (events_resume.py);
 #   - a Redis restart in the middle of a run: /readyz, clear errors while it is down, recovery
-#     after, and a listener hearing changes again (listen_across.py).
-# Each phase starts its replicas and HAProxy, and stops them by process id (also on exit).
+#     after, and a listener hearing changes again (listen_across.py);
+#   - nginx (tests/replicas/nginx.conf) in place of HAProxy: MRTR retries, a legacy session over
+#     the three replicas (checked in nginx's access log too) and a kill -9 resume through it.
+# Each phase starts its replicas and load balancer, and stops them by process id (also on exit).
 #
-# Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy, and
-# redis-server (each Redis block starts its own with start_redis). The apt log goes to
-# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and HAProxy's logs.
+# Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy,
+# nginx and redis-server, with their services kept from starting. The apt log goes to
+# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and load balancers'
+# logs (nginx's under nginx/).
 #
 # Environment:
-#   REPLICAS_START_TIMEOUT   seconds to wait for a replica, HAProxy or redis-server to listen,
-#                            or for the replicas' /readyz to change (default 30)
+#   REPLICAS_START_TIMEOUT   seconds to wait for a replica, load balancer or redis-server to
+#                            listen, or for the replicas' /readyz to change (default 30)
 #   REPLICAS_STEP_TIMEOUT    seconds a client run may take (default 60)
 #
 # The last line is `replicas: N passed, M failed`; the exit status is non-zero on a failure.
@@ -72,11 +76,19 @@ apt_install() { # apt_install PKG...: installs the missing ones
     [[ ${#missing[@]} -eq 0 ]] && return 0
     command -v apt-get >/dev/null 2>&1 || { echo "apt-get not found to install ${missing[*]}"; return 1; }
     echo "[replicas] installing ${missing[*]} with apt-get (log: $CACHE/apt.log)"
-    # Waits for a dpkg lock another install holds instead of failing at once. Debian's
-    # policy-rc.d in containers keeps redis-server's service from starting.
-    if ! { timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
-           DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
-               "${missing[@]}"; } >"$CACHE/apt.log" 2>&1; then
+    # The packages' services (redis-server, nginx on port 80) must not start: Debian's
+    # policy-rc.d, which containers have, forbids it; made for the install where missing.
+    local policy=/usr/sbin/policy-rc.d made="" st=0
+    if [[ ! -e "$policy" ]] && printf '#!/bin/sh\nexit 101\n' >"$policy" 2>/dev/null; then
+        chmod +x "$policy"
+        made=1
+    fi
+    # Waits for a dpkg lock another install holds instead of failing at once.
+    { timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+      DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+          "${missing[@]}"; } >"$CACHE/apt.log" 2>&1 || st=$?
+    [[ -z "$made" ]] || rm -f "$policy"
+    if [[ $st -ne 0 ]]; then
         tail -n 20 "$CACHE/apt.log" | sed 's/^/    | /'
         return 1
     fi
@@ -86,6 +98,9 @@ command -v curl >/dev/null 2>&1 || apt_install curl || die "cannot install curl"
 apt_install haproxy redis-server || die "cannot install haproxy and redis-server (apt-get needs root)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 [[ -x "$HAPROXY" ]] || die "haproxy is not on PATH after installing it"
+apt_install nginx || die "cannot install nginx (apt-get needs root)"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+[[ -x "$NGINX" ]] || die "nginx is not on PATH after installing it"
 
 # The official Python SDK client, in the venv scripts/interop.sh keeps (same key, same place).
 PY_ENV=""
@@ -111,7 +126,7 @@ install_python() {
 }
 install_python || fail "pip install of the official Python client failed (log: $CACHE/install-python.log)"
 
-echo "[replicas] $("$HAPROXY" -v | head -1)"
+echo "[replicas] $("$HAPROXY" -v | head -1); $("$NGINX" -v 2>&1)"
 echo "[replicas] cargo build --example interactive (all features: the Redis stores too)"
 # All features, as `cargo test --workspace --all-features` built it: nothing to rebuild in CI.
 cargo build --quiet -p mcp-serve --all-features --example interactive
@@ -192,8 +207,9 @@ cleanup() {
 trap cleanup EXIT
 
 # start CFG KEY1 KEY2 KEY3: three replicas, replica i with MCP_SERVE_REQUEST_STATE_KEY=KEYi
-# (unset when "-") and its process id in REPLICA_PID[i], and HAProxy with tests/replicas/CFG in
-# front of them at $LB.
+# (unset when "-") and its process id in REPLICA_PID[i], and in front of them at $LB HAProxy
+# with tests/replicas/CFG, or nginx when CFG is nginx.conf; $LB_LOG is the load balancer's log
+# of requests, one line per request naming the replica.
 REPLICA_PID=()
 start() {
     local cfg="$1" i key port pid
@@ -214,11 +230,43 @@ start() {
     port="$(free_port)"
     export MCP_LB_ADDR="127.0.0.1:$port"
     LB="http://127.0.0.1:$port/mcp"
-    "$HAPROXY" -db -f "$SRC/$cfg" </dev/null >"$CACHE/haproxy.log" 2>&1 &
+    if [[ "$cfg" == nginx.conf ]]; then
+        start_nginx || return 1
+        return 0
+    fi
+    LB_LOG="$CACHE/haproxy.log"
+    "$HAPROXY" -db -f "$SRC/$cfg" </dev/null >"$LB_LOG" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     # HAProxy has no probe of its own: a replica's /readyz through it says it forwards.
-    wait_ready "$pid" "http://127.0.0.1:$port/readyz" "$CACHE/haproxy.log" "HAProxy" || return 1
+    wait_ready "$pid" "http://127.0.0.1:$port/readyz" "$LB_LOG" "HAProxy" || return 1
+}
+
+# start_nginx: nginx in the foreground with tests/replicas/nginx.conf, the addresses written in
+# place of its ${...} placeholders, everything it writes (pid, logs, temporary files) under
+# $CACHE/nginx, so it runs as root without touching /etc, /var or /run.
+start_nginx() {
+    local dir="$CACHE/nginx" pid global="daemon off;"
+    rm -rf "$dir"
+    mkdir -p "$dir/temp"
+    sed -e "s|\${MCP_LB_ADDR}|$MCP_LB_ADDR|g" -e "s|\${MCP_REPLICA_1}|$MCP_REPLICA_1|g" \
+        -e "s|\${MCP_REPLICA_2}|$MCP_REPLICA_2|g" -e "s|\${MCP_REPLICA_3}|$MCP_REPLICA_3|g" \
+        "$SRC/nginx.conf" >"$dir/nginx.conf"
+    # As root, nginx's workers would run as `nobody`, who cannot reach $HOME/.cache.
+    [[ $(id -u) -ne 0 ]] || global="$global user root;"
+    LB_LOG="$dir/access.log"
+    : >"$LB_LOG"
+    "$NGINX" -p "$dir/" -e stderr -c "$dir/nginx.conf" -g "$global" </dev/null >"$CACHE/nginx.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    wait_ready "$pid" "http://$MCP_LB_ADDR/readyz" "$CACHE/nginx.log" "nginx" || return 1
+}
+
+# lb_spread FROM: how many replicas the POST /mcp lines of $LB_LOG after its first FROM lines
+# name.
+lb_spread() {
+    tail -n +"$(($1 + 1))" "$LB_LOG" | grep '"POST /mcp' | grep -oE '(replicas/| )r[0-9]( |$)' \
+        | tr -d ' ' | sed 's|^replicas/||' | sort -u | wc -l
 }
 
 # across NAME EXPECT: runs mrtr_across.py against $LB; EXPECT is `ok`, or `refused` when the
@@ -249,14 +297,14 @@ across() {
 official() {
     local name="$1" expect="$2" out st before spread
     [[ -n "$PY_ENV" ]] || { fail "$name: no official Python client"; return; }
-    before=$(wc -l <"$CACHE/haproxy.log")
+    before=$(wc -l <"$LB_LOG")
     out="$(mktemp)"
     set +e
     timeout "$STEP_TIMEOUT" "$PY_ENV/bin/python" "$SRC/official_mrtr.py" "$LB" >"$out" 2>&1
     st=$?
     set -e
     sed 's/^/    | /' "$out"
-    spread=$(tail -n +"$((before + 1))" "$CACHE/haproxy.log" | grep '"POST /mcp' | grep -o 'replicas/r[0-9]' | sort -u | wc -l)
+    spread=$(lb_spread "$before")
     echo "    | POST /mcp reached $spread replicas"
     case "$expect" in
         ok) if [[ $st -eq 0 && $spread -ge 2 ]] && grep -q '^PASS ' "$out"; then pass "$name"
@@ -624,6 +672,38 @@ unset MCP_SERVE_REDIS_URL
 stop_all
 stop_redis RESTART_REDIS
 # ---- end of the Redis restart --------------------------------------------------------------
+
+# ---- nginx (tests/replicas/nginx.conf): the same round-robin, with sessions in Redis -----------
+# nginx in front instead of HAProxy, with the settings SSE needs (no buffering, long reads), its
+# access log naming the replica of each request. Its own redis-server.
+start_redis NGINX_REDIS nginx-redis.log || fail "nginx: redis-server did not start"
+export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$NGINX_REDIS_PORT/"
+if phase "nginx in round-robin, sessions and events in Redis, one shared key" nginx.conf "$OLD" "$OLD" "$OLD"; then
+    across "nginx: an MRTR retry finishes on another replica" ok
+    official "nginx: the official Python client's elicitation, sampling and roots retries cross replicas" ok
+    before=$(wc -l <"$LB_LOG")
+    legacy init
+    session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+    if [[ $ST -eq 0 ]]; then
+        legacy use "$session" 6
+        served="$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)"
+        spread=$(lb_spread "$before")
+        echo "    | nginx's access log: the session's POST /mcp reached $spread replicas"
+        if [[ $ST -eq 0 && $served -eq 3 && $spread -eq 3 ]]; then
+            pass "nginx: one legacy session served by all three replicas in turn (X-Replica and the access log agree)"
+        else
+            fail "nginx: the legacy session was not served by the three replicas ($served by X-Replica, $spread in the log)"
+        fi
+    else
+        fail "nginx: the legacy session did not survive its first hop to another replica"
+    fi
+    # Last: it kills a replica. nginx skips the dead one (connection refused) for the resume.
+    events_resume kill "nginx, kill -9 mid-stream: the SSE stream resumed on another replica, nothing lost or repeated"
+fi
+unset MCP_SERVE_REDIS_URL
+stop_all
+stop_redis NGINX_REDIS
+# ---- end of nginx --------------------------------------------------------------------------
 
 stop_all
 finish
