@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Several replicas behind a real load balancer: three replicas of examples/interactive on
 # 127.0.0.1, and HAProxy in front of them in round-robin with no stickiness
-# (tests/replicas/haproxy.cfg, run as `haproxy -db`), so consecutive requests reach different
-# replicas (each answer names its replica in an X-Replica header).
+# (tests/replicas/haproxy.cfg, run as `haproxy -db`; nginx with tests/replicas/nginx.conf in the
+# last phase), so consecutive requests reach different replicas (each answer names its replica
+# in an X-Replica header).
 #
 #   scripts/replicas-test.sh
 #
@@ -24,17 +25,25 @@
 #     the replica that created it (Mcp-Session-Id in a stick table) while modern calls still
 #     spread; `kill -9` of that replica loses the session (404 from another replica) and a new
 #     session serves on;
-#   - bus routing (a self-contained block at the end, own redis-server): the official client's
-#     legacy-session elicitation, sampling and roots answers, sent by round-robin to other
-#     replicas, reach the replica that asked (tests/replicas/official_legacy.py).
-# Each phase starts its replicas and HAProxy, and stops them by process id (also on exit).
+#   - shared stores on Redis (MCP_SERVE_REDIS_URL; each block below with a redis-server of its
+#     own, start_redis/stop_redis): a legacy session served by every replica and outliving its
+#     first one; legacy server->client answers routed on the bus (official_legacy.py); tasks
+#     polled on any replica and a dead owner detected (shared_tasks.py); a resumable stream
+#     resumed elsewhere after kill -9 and SIGTERM (events_resume.py);
+#   - a Redis restart in the middle of a run: /readyz, clear errors while it is down, recovery
+#     after, and a listener hearing changes again (listen_across.py);
+#   - nginx (tests/replicas/nginx.conf) in place of HAProxy: MRTR retries, a legacy session over
+#     the three replicas (checked in nginx's access log too) and a kill -9 resume through it.
+# Each phase starts its replicas and load balancer, and stops them by process id (also on exit).
 #
-# Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy, and
-# redis-server, which the shared-store scenarios to come will use. The apt log goes to
-# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and HAProxy's logs.
+# Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy,
+# nginx and redis-server, with their services kept from starting. The apt log goes to
+# ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and load balancers'
+# logs (nginx's under nginx/).
 #
 # Environment:
-#   REPLICAS_START_TIMEOUT   seconds to wait for a replica or HAProxy to listen (default 30)
+#   REPLICAS_START_TIMEOUT   seconds to wait for a replica, load balancer or redis-server to
+#                            listen, or for the replicas' /readyz to change (default 30)
 #   REPLICAS_STEP_TIMEOUT    seconds a client run may take (default 60)
 #
 # The last line is `replicas: N passed, M failed`; the exit status is non-zero on a failure.
@@ -67,11 +76,19 @@ apt_install() { # apt_install PKG...: installs the missing ones
     [[ ${#missing[@]} -eq 0 ]] && return 0
     command -v apt-get >/dev/null 2>&1 || { echo "apt-get not found to install ${missing[*]}"; return 1; }
     echo "[replicas] installing ${missing[*]} with apt-get (log: $CACHE/apt.log)"
-    # Waits for a dpkg lock another install holds instead of failing at once. Debian's
-    # policy-rc.d in containers keeps redis-server's service from starting.
-    if ! { timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
-           DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
-               "${missing[@]}"; } >"$CACHE/apt.log" 2>&1; then
+    # The packages' services (redis-server, nginx on port 80) must not start: Debian's
+    # policy-rc.d, which containers have, forbids it; made for the install where missing.
+    local policy=/usr/sbin/policy-rc.d made="" st=0
+    if [[ ! -e "$policy" ]] && printf '#!/bin/sh\nexit 101\n' >"$policy" 2>/dev/null; then
+        chmod +x "$policy"
+        made=1
+    fi
+    # Waits for a dpkg lock another install holds instead of failing at once.
+    { timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+      DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+          "${missing[@]}"; } >"$CACHE/apt.log" 2>&1 || st=$?
+    [[ -z "$made" ]] || rm -f "$policy"
+    if [[ $st -ne 0 ]]; then
         tail -n 20 "$CACHE/apt.log" | sed 's/^/    | /'
         return 1
     fi
@@ -81,6 +98,9 @@ command -v curl >/dev/null 2>&1 || apt_install curl || die "cannot install curl"
 apt_install haproxy redis-server || die "cannot install haproxy and redis-server (apt-get needs root)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 [[ -x "$HAPROXY" ]] || die "haproxy is not on PATH after installing it"
+apt_install nginx || die "cannot install nginx (apt-get needs root)"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+[[ -x "$NGINX" ]] || die "nginx is not on PATH after installing it"
 
 # The official Python SDK client, in the venv scripts/interop.sh keeps (same key, same place).
 PY_ENV=""
@@ -106,7 +126,7 @@ install_python() {
 }
 install_python || fail "pip install of the official Python client failed (log: $CACHE/install-python.log)"
 
-echo "[replicas] $("$HAPROXY" -v | head -1)"
+echo "[replicas] $("$HAPROXY" -v | head -1); $("$NGINX" -v 2>&1)"
 echo "[replicas] cargo build --example interactive (all features: the Redis stores too)"
 # All features, as `cargo test --workspace --all-features` built it: nothing to rebuild in CI.
 cargo build --quiet -p mcp-serve --all-features --example interactive
@@ -126,7 +146,6 @@ stop_all() {
     done
     PIDS=()
 }
-trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -146,9 +165,51 @@ wait_ready() {
     return 1
 }
 
+# start_redis NAME LOG [PORT]: a redis-server of its own on 127.0.0.1 (on PORT, else a free
+# port), with nothing saved to disk, logging to $CACHE/LOG; sets ${NAME}_PORT and ${NAME}_PID and
+# waits, bounded by START_TIMEOUT, until it answers PING. stop_redis NAME stops it by process id.
+REDIS_PIDS=()
+start_redis() {
+    local name="$1" log="$2" port="${3:-}" pid deadline=$((SECONDS + START_TIMEOUT))
+    [[ -n "$port" ]] || { port="$(free_port)"; : >"$CACHE/$log"; }
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no </dev/null >>"$CACHE/$log" 2>&1 &
+    pid=$!
+    REDIS_PIDS+=("$pid")
+    printf -v "${name}_PORT" '%s' "$port"
+    printf -v "${name}_PID" '%s' "$pid"
+    while ((SECONDS < deadline)); do
+        kill -0 "$pid" 2>/dev/null || break
+        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then return 0; fi
+        sleep 0.1
+    done
+    tail -n 20 "$CACHE/$log" | sed 's/^/    | /'
+    echo "redis-server ($name) did not answer on port $port within ${START_TIMEOUT}s"
+    return 1
+}
+stop_redis() {
+    local var="${1}_PID" pid deadline=$((SECONDS + 10)) kept=() p
+    pid="${!var:-}"
+    [[ -n "$pid" ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${REDIS_PIDS[@]}"; do [[ "$p" == "$pid" ]] || kept+=("$p"); done
+    REDIS_PIDS=("${kept[@]}")
+}
+# On exit: the replicas and load balancers, then every redis-server still running.
+cleanup() {
+    local pid
+    stop_all
+    for pid in "${REDIS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${REDIS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
 # start CFG KEY1 KEY2 KEY3: three replicas, replica i with MCP_SERVE_REQUEST_STATE_KEY=KEYi
-# (unset when "-") and its process id in REPLICA_PID[i], and HAProxy with tests/replicas/CFG in
-# front of them at $LB.
+# (unset when "-") and its process id in REPLICA_PID[i], and in front of them at $LB HAProxy
+# with tests/replicas/CFG, or nginx when CFG is nginx.conf; $LB_LOG is the load balancer's log
+# of requests, one line per request naming the replica.
 REPLICA_PID=()
 start() {
     local cfg="$1" i key port pid
@@ -169,11 +230,43 @@ start() {
     port="$(free_port)"
     export MCP_LB_ADDR="127.0.0.1:$port"
     LB="http://127.0.0.1:$port/mcp"
-    "$HAPROXY" -db -f "$SRC/$cfg" </dev/null >"$CACHE/haproxy.log" 2>&1 &
+    if [[ "$cfg" == nginx.conf ]]; then
+        start_nginx || return 1
+        return 0
+    fi
+    LB_LOG="$CACHE/haproxy.log"
+    "$HAPROXY" -db -f "$SRC/$cfg" </dev/null >"$LB_LOG" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     # HAProxy has no probe of its own: a replica's /readyz through it says it forwards.
-    wait_ready "$pid" "http://127.0.0.1:$port/readyz" "$CACHE/haproxy.log" "HAProxy" || return 1
+    wait_ready "$pid" "http://127.0.0.1:$port/readyz" "$LB_LOG" "HAProxy" || return 1
+}
+
+# start_nginx: nginx in the foreground with tests/replicas/nginx.conf, the addresses written in
+# place of its ${...} placeholders, everything it writes (pid, logs, temporary files) under
+# $CACHE/nginx, so it runs as root without touching /etc, /var or /run.
+start_nginx() {
+    local dir="$CACHE/nginx" pid global="daemon off;"
+    rm -rf "$dir"
+    mkdir -p "$dir/temp"
+    sed -e "s|\${MCP_LB_ADDR}|$MCP_LB_ADDR|g" -e "s|\${MCP_REPLICA_1}|$MCP_REPLICA_1|g" \
+        -e "s|\${MCP_REPLICA_2}|$MCP_REPLICA_2|g" -e "s|\${MCP_REPLICA_3}|$MCP_REPLICA_3|g" \
+        "$SRC/nginx.conf" >"$dir/nginx.conf"
+    # As root, nginx's workers would run as `nobody`, who cannot reach $HOME/.cache.
+    [[ $(id -u) -ne 0 ]] || global="$global user root;"
+    LB_LOG="$dir/access.log"
+    : >"$LB_LOG"
+    "$NGINX" -p "$dir/" -e stderr -c "$dir/nginx.conf" -g "$global" </dev/null >"$CACHE/nginx.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    wait_ready "$pid" "http://$MCP_LB_ADDR/readyz" "$CACHE/nginx.log" "nginx" || return 1
+}
+
+# lb_spread FROM: how many replicas the POST /mcp lines of $LB_LOG after its first FROM lines
+# name.
+lb_spread() {
+    tail -n +"$(($1 + 1))" "$LB_LOG" | grep '"POST /mcp' | grep -oE '(replicas/| )r[0-9]( |$)' \
+        | tr -d ' ' | sed 's|^replicas/||' | sort -u | wc -l
 }
 
 # across NAME EXPECT: runs mrtr_across.py against $LB; EXPECT is `ok`, or `refused` when the
@@ -204,14 +297,14 @@ across() {
 official() {
     local name="$1" expect="$2" out st before spread
     [[ -n "$PY_ENV" ]] || { fail "$name: no official Python client"; return; }
-    before=$(wc -l <"$CACHE/haproxy.log")
+    before=$(wc -l <"$LB_LOG")
     out="$(mktemp)"
     set +e
     timeout "$STEP_TIMEOUT" "$PY_ENV/bin/python" "$SRC/official_mrtr.py" "$LB" >"$out" 2>&1
     st=$?
     set -e
     sed 's/^/    | /' "$out"
-    spread=$(tail -n +"$((before + 1))" "$CACHE/haproxy.log" | grep '"POST /mcp' | grep -o 'replicas/r[0-9]' | sort -u | wc -l)
+    spread=$(lb_spread "$before")
     echo "    | POST /mcp reached $spread replicas"
     case "$expect" in
         ok) if [[ $st -eq 0 && $spread -ge 2 ]] && grep -q '^PASS ' "$out"; then pass "$name"
@@ -318,13 +411,7 @@ fi
 
 # Shared stores: the replicas keep legacy sessions in Redis (MCP_SERVE_REDIS_URL), so plain
 # round-robin serves them, and a session outlives the replica that started it.
-REDIS_PORT="$(free_port)"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/redis.log" 2>&1 &
-REDIS_PID=$!
-for _ in $(seq 1 50); do
-    if redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-    sleep 0.1
-done
+start_redis REDIS redis.log || fail "Redis: redis-server did not start"
 export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
 if phase "round-robin, legacy sessions in Redis (MCP_SERVE_REDIS_URL), one shared key" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
     legacy init
@@ -355,6 +442,8 @@ if phase "round-robin, legacy sessions in Redis (MCP_SERVE_REDIS_URL), one share
     fi
 fi
 unset MCP_SERVE_REDIS_URL
+stop_all
+stop_redis REDIS
 
 # ---- bus routing (issue 16): a legacy session's server->client requests across replicas -------
 # Self-contained: its own redis-server, replicas with MCP_SERVE_REDIS_URL (sessions in Redis, the
@@ -364,18 +453,10 @@ unset MCP_SERVE_REDIS_URL
 # them on the bus. The replicas log the routing (RUST_LOG), so the check sees answers taken on
 # the replica that asked after another one received them.
 if [[ -n "$PY_ENV" ]]; then
-    BUS_REDIS_PORT="$(free_port)"
-    redis-server --port "$BUS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-        </dev/null >"$CACHE/bus-redis.log" 2>&1 &
-    BUS_REDIS_PID=$!
-    for _ in $(seq 1 50); do
-        if redis-cli -p "$BUS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-        sleep 0.1
-    done
+    start_redis BUS_REDIS bus-redis.log || fail "bus: redis-server did not start"
     export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$BUS_REDIS_PORT/"
     export RUST_LOG="warn,mcp_serve::engine::routes=debug"
     if phase "round-robin, legacy server->client requests routed on the Redis bus" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
-        PIDS+=("$BUS_REDIS_PID")
         out="$(mktemp)"
         set +e
         timeout "$STEP_TIMEOUT" "$PY_ENV/bin/python" "$SRC/official_legacy.py" "$LB" >"$out" 2>&1
@@ -390,10 +471,9 @@ if [[ -n "$PY_ENV" ]]; then
             fail "bus: legacy answers across replicas (client exit $st, $taken forwarded answers taken)"
         fi
         rm -f "$out"
-    else
-        kill -TERM "$BUS_REDIS_PID" 2>/dev/null || true
-        wait "$BUS_REDIS_PID" 2>/dev/null || true
     fi
+    stop_all
+    stop_redis BUS_REDIS
     unset MCP_SERVE_REDIS_URL RUST_LOG
 else
     fail "bus: no official Python client"
@@ -403,13 +483,7 @@ fi
 # ---- shared tasks (issue 16): tasks in Redis, polled on any replica; a dead owner detected ----
 # Self-contained: its own redis-server, replicas with MCP_SERVE_REDIS_URL (which puts tasks of both
 # eras in Redis too), and tests/replicas/shared_tasks.py on examples/interactive's slow_task.
-TASKS_REDIS_PORT="$(free_port)"
-redis-server --port "$TASKS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/redis-tasks.log" 2>&1 &
-TASKS_REDIS_PID=$!
-for _ in $(seq 1 50); do
-    if redis-cli -p "$TASKS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-    sleep 0.1
-done
+start_redis TASKS_REDIS redis-tasks.log || fail "Redis tasks: redis-server did not start"
 export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$TASKS_REDIS_PORT/"
 # tasks CMD...: runs shared_tasks.py against $LB; output in $OUT, exit status in $ST.
 tasks() {
@@ -453,8 +527,7 @@ if phase "round-robin, tasks in Redis (MCP_SERVE_REDIS_URL)" haproxy.cfg "$OLD" 
 fi
 unset MCP_SERVE_REDIS_URL
 stop_all
-kill -TERM "$TASKS_REDIS_PID" 2>/dev/null || true
-wait "$TASKS_REDIS_PID" 2>/dev/null || true
+stop_redis TASKS_REDIS
 # ---- end of shared tasks -------------------------------------------------------------------
 
 # ---- events: resumable streams on a shared event store (tests/replicas/events_resume.py) ----
@@ -466,15 +539,7 @@ wait "$TASKS_REDIS_PID" 2>/dev/null || true
 #   - SIGTERM: the draining replica ends the stream with `retry:`, the client resumes elsewhere
 #     and gets the remaining events once each and the result the draining replica still wrote.
 # Its own redis-server, stopped by process id at the end of the block.
-EVENTS_REDIS_PORT="$(free_port)"
-redis-server --port "$EVENTS_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no </dev/null >"$CACHE/events-redis.log" 2>&1 &
-EVENTS_REDIS_PID=$!
-# Stopped on an early exit too.
-trap 'stop_all; kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do
-    if redis-cli -p "$EVENTS_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
-    sleep 0.1
-done
+start_redis EVENTS_REDIS events-redis.log || fail "Redis events: redis-server did not start"
 export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$EVENTS_REDIS_PORT/"
 # events_resume MODE NAME: runs events_resume.py against $LB with the replicas' process ids.
 events_resume() {
@@ -496,12 +561,149 @@ if phase "events in Redis: SIGTERM of the replica running a resumable stream" ha
     events_resume term "Redis events, SIGTERM mid-stream: told to retry, resumed elsewhere with the full result"
 fi
 unset MCP_SERVE_REDIS_URL
-kill -TERM "$EVENTS_REDIS_PID" 2>/dev/null || true
-wait "$EVENTS_REDIS_PID" 2>/dev/null || true
-trap stop_all EXIT
+stop_all
+stop_redis EVENTS_REDIS
 # ---- end of events -------------------------------------------------------------------------
 
+# ---- a Redis restart in the middle of a run --------------------------------------------------
+# Replicas with MCP_SERVE_REDIS_URL behind HAProxy; a legacy session served by all of them; then
+# redis-server is stopped (by process id) and started again on the same port. It keeps nothing on
+# disk (--save ''), so what it held is gone, as after a failover to an empty replica. Expected:
+#   - while it is down, every replica's /readyz answers 503 naming the session store (HAProxy
+#     takes them out); a replica asked for a session it does not hold answers 503 at once with
+#     the same reason (no hang, no misleading 404); one that holds the session goes on serving
+#     it from its copy;
+#   - once it is back, every replica is ready again by itself (the connection reconnects);
+#   - the old session is gone from Redis, so every replica answers it 404 "unknown or expired
+#     session" (dropping its own copy too), which tells the client to initialize again; a new
+#     session is served by the replicas in turn, and a `subscriptions/listen` stream on one
+#     replica hears a change made on another (tests/replicas/listen_across.py): the cluster bus
+#     subscribed again.
+# ready_all STATUS: waits, bounded by START_TIMEOUT, until every replica's /readyz answers
+# STATUS; prints what each answered last.
+ready_all() {
+    local deadline=$((SECONDS + START_TIMEOUT)) i code ok addr
+    while :; do
+        ok=1
+        for i in 1 2 3; do
+            addr="MCP_REPLICA_$i"
+            code="$(curl -sS -o "$CACHE/readyz$i" -w '%{http_code}' --max-time 5 "http://${!addr}/readyz" 2>/dev/null || true)"
+            [[ "$code" == "$1" ]] || ok=0
+        done
+        if [[ $ok -eq 1 ]] || ((SECONDS >= deadline)); then break; fi
+        sleep 0.2
+    done
+    for i in 1 2 3; do echo "    | r$i /readyz: $(head -c 200 "$CACHE/readyz$i" 2>/dev/null)"; done
+    [[ $ok -eq 1 ]]
+}
+start_redis RESTART_REDIS restart-redis.log || fail "Redis restart: redis-server did not start"
+export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$RESTART_REDIS_PORT/"
+if phase "round-robin, Redis restarted in the middle of a run" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+    legacy init
+    session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+    if [[ $ST -eq 0 ]]; then legacy use "$session" 3; fi
+    if [[ $ST -eq 0 ]] && [[ "$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)" -eq 3 ]]; then
+        stop_redis RESTART_REDIS
+        if ready_all 503 && grep -q 'session store is unreachable' "$CACHE/readyz1"; then
+            pass "Redis down: every replica's /readyz answers 503, naming the session store"
+        else
+            fail "Redis down: the replicas' /readyz did not all answer 503"
+        fi
+        # Straight to a replica: HAProxy has taken them all out by now.
+        started=$SECONDS
+        LB_SAVED="$LB"
+        LB="http://$MCP_REPLICA_1/mcp"
+        legacy use "no-such-session-$RANDOM" 1
+        unknown_out="$OUT" unknown_st=$ST
+        legacy use "$session" 1
+        LB="$LB_SAVED"
+        echo "    | both answered within $((SECONDS - started)) s"
+        if [[ $unknown_st -ne 0 ]] && grep -q '^LOST 503 .*session store is unreachable' <<<"$unknown_out" &&
+            [[ $ST -eq 0 ]] && ((SECONDS - started <= 10)); then
+            pass "Redis down: a session the replica does not hold gets 503 (store unreachable) at once; the one it holds is served from its copy"
+        else
+            fail "Redis down: expected 503 for an unknown session and the held session served on"
+        fi
+        start_redis RESTART_REDIS restart-redis.log "$RESTART_REDIS_PORT" || fail "Redis restart: redis-server did not start again"
+        if ready_all 200; then
+            pass "Redis back: every replica is ready again by itself"
+        else
+            fail "Redis back: the replicas did not all become ready again within ${START_TIMEOUT}s"
+        fi
+        # HAProxy takes a replica back after one passed check, 1 s apart.
+        sleep 3
+        lost=""
+        for _ in 1 2 3; do
+            legacy use "$session" 1
+            lost="$lost $(awk '/^LOST 404 .*unknown or expired session/ {print $3}' <<<"$OUT" | tr -d :)"
+        done
+        lost="$(tr ' ' '\n' <<<"$lost" | grep '^r' | sort -u | wc -l)"
+        if [[ $lost -eq 3 ]]; then
+            pass "Redis back, empty: the old session is 404 on every replica (the client initializes again)"
+        else
+            fail "Redis back, empty: expected 404 for the old session on the three replicas ($lost did)"
+        fi
+        legacy init
+        session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+        if [[ $ST -eq 0 ]]; then legacy use "$session" 6; fi
+        served="$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)"
+        if [[ $ST -eq 0 && $served -eq 3 ]]; then
+            pass "Redis back: a new legacy session is served by the three replicas in turn"
+        else
+            fail "Redis back: the new legacy session was not served across the replicas"
+        fi
+        # The cluster bus: each replica's subscriber connection was cut with Redis.
+        set +e
+        OUT="$(timeout "$STEP_TIMEOUT" python3 "$SRC/listen_across.py" \
+            "http://$MCP_REPLICA_1/mcp" "http://$MCP_REPLICA_2/mcp" 20 2>&1)"
+        ST=$?
+        set -e
+        sed 's/^/    | /' <<<"$OUT"
+        if [[ $ST -eq 0 ]] && grep -q '^PASS ' <<<"$OUT"; then
+            pass "Redis back: a subscriptions/listen stream on r1 hears a change made on r2 (the bus subscribed again)"
+        else
+            fail "Redis back: the listener on r1 did not hear the change made on r2 (exit $ST)"
+        fi
+    else
+        fail "Redis restart: the legacy session was not served by the three replicas before the restart"
+    fi
+fi
+unset MCP_SERVE_REDIS_URL
 stop_all
-kill -TERM "$REDIS_PID" 2>/dev/null || true
-wait "$REDIS_PID" 2>/dev/null || true
+stop_redis RESTART_REDIS
+# ---- end of the Redis restart --------------------------------------------------------------
+
+# ---- nginx (tests/replicas/nginx.conf): the same round-robin, with sessions in Redis -----------
+# nginx in front instead of HAProxy, with the settings SSE needs (no buffering, long reads), its
+# access log naming the replica of each request. Its own redis-server.
+start_redis NGINX_REDIS nginx-redis.log || fail "nginx: redis-server did not start"
+export MCP_SERVE_REDIS_URL="redis://127.0.0.1:$NGINX_REDIS_PORT/"
+if phase "nginx in round-robin, sessions and events in Redis, one shared key" nginx.conf "$OLD" "$OLD" "$OLD"; then
+    across "nginx: an MRTR retry finishes on another replica" ok
+    official "nginx: the official Python client's elicitation, sampling and roots retries cross replicas" ok
+    before=$(wc -l <"$LB_LOG")
+    legacy init
+    session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+    if [[ $ST -eq 0 ]]; then
+        legacy use "$session" 6
+        served="$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)"
+        spread=$(lb_spread "$before")
+        echo "    | nginx's access log: the session's POST /mcp reached $spread replicas"
+        if [[ $ST -eq 0 && $served -eq 3 && $spread -eq 3 ]]; then
+            pass "nginx: one legacy session served by all three replicas in turn (X-Replica and the access log agree)"
+        else
+            fail "nginx: the legacy session was not served by the three replicas ($served by X-Replica, $spread in the log)"
+        fi
+    else
+        fail "nginx: the legacy session did not survive its first hop to another replica"
+    fi
+    # Last: it kills a replica. nginx skips the dead one (connection refused) for the resume.
+    events_resume kill "nginx, kill -9 mid-stream: the SSE stream resumed on another replica, nothing lost or repeated"
+fi
+unset MCP_SERVE_REDIS_URL
+stop_all
+stop_redis NGINX_REDIS
+# ---- end of nginx --------------------------------------------------------------------------
+
+stop_all
 finish

@@ -136,7 +136,7 @@ run_counted fuzz bash scripts/fuzz.sh
 step "OAuth: the auth_jwt example against a real authorization server (oidc-provider)"
 run_counted auth-interop bash scripts/auth-interop.sh
 
-step "three replicas of examples/interactive behind HAProxy in round-robin (no stickiness): MRTR retries across replicas, key rotation"
+step "three replicas of examples/interactive behind HAProxy and nginx in round-robin (no stickiness): MRTR retries, key rotation, shared state on Redis, a Redis restart"
 run_counted replicas bash scripts/replicas-test.sh
 
 step "the mcp-serve dev web inspector in headless Chromium"

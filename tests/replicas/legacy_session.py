@@ -95,7 +95,7 @@ def use(url, session, n):
         if status != 200 or not msg or "result" not in msg:
             print(f"LOST {status} {replica}: {why(msg)}")
             return 1
-        seen.append(replica)
+        seen.append(str(replica))
     print("OK " + " ".join(seen))
     return 0
 
