@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcp_serve::prelude::*;
+use mcp_serve::protocol::types::TaskStatus;
 use mcp_serve::tasks::{InMemoryTaskStore, TaskConfig, TaskRecord, TaskStore};
 use mcp_serve::transport::http::{HttpOptions, InMemorySessionStore, SessionStore, serve_listener};
 use reqwest::header::CONTENT_TYPE;
@@ -89,6 +90,10 @@ struct Replica {
 
 impl Replica {
     fn start(name: &'static str, stores: &Stores) -> Replica {
+        Replica::start_with(name, stores, HttpOptions::default())
+    }
+
+    fn start_with(name: &'static str, stores: &Stores, options: HttpOptions) -> Replica {
         let stores = stores.clone();
         let (url_tx, url_rx) = std::sync::mpsc::channel();
         let (kill, killed) = tokio::sync::oneshot::channel::<()>();
@@ -110,7 +115,7 @@ impl Replica {
                 url_tx
                     .send(format!("http://{}/mcp", listener.local_addr().unwrap()))
                     .unwrap();
-                let options = HttpOptions::default().session_store(sessions);
+                let options = options.session_store(sessions);
                 tokio::spawn(async move {
                     let _ = serve_listener(&handle, listener, options, std::future::pending()).await;
                 });
@@ -387,6 +392,54 @@ async fn a_dead_owner_is_detected(stores: Stores, tag: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_copy_of_a_session_dropped_here_leaves_its_tasks_running() {
+    let stores = Stores::memory();
+    // Sessions idle out quickly: A forgets its copy while the session lives
+    // on in the store, kept fresh by B, which the client uses.
+    let idle = || HttpOptions::default().session_idle(Duration::from_millis(300));
+    let a = Replica::start_with("a", &stores, idle());
+    let b = Replica::start_with("b", &stores, idle());
+    let sid = legacy_session(&a.url).await;
+    let id = legacy_task(&a.url, &sid, "slow", json!({ "ms": 1500 })).await;
+    // Only B sees the client from now on, long past A's idle limit.
+    let v = poll_until(PATIENCE, "completed", || legacy_get(&b.url, &sid, &id)).await;
+    assert_eq!(v["result"]["status"], "completed", "{v}");
+    let v = legacy(&b.url, &sid, "tasks/result", json!({ "taskId": id })).await;
+    assert_eq!(v["result"]["content"][0]["text"], "slept", "{v}");
+}
+
+/// Ending the session (DELETE) on one replica stops its tasks on another.
+#[tokio::test]
+async fn a_session_ended_on_one_replica_stops_its_tasks_on_another() {
+    let stores = Stores::memory();
+    let a = Replica::start("a", &stores);
+    let b = Replica::start("b", &stores);
+    let sid = legacy_session(&a.url).await;
+    let id = legacy_task(&a.url, &sid, "hang", json!({ "tag": "ended-session" })).await;
+    let resp = client()
+        .delete(&b.url)
+        .header("mcp-session-id", &sid)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    let start = tokio::time::Instant::now();
+    while !stopped("ended-session") {
+        assert!(start.elapsed() < PATIENCE, "the task's replica did not stop it");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The record says why it ended.
+    let (store, _) = stores.open();
+    let t = store.get(&id).await.unwrap().unwrap();
+    assert_eq!(t.status, TaskStatus::Cancelled);
+    assert_eq!(
+        t.status_message.as_deref(),
+        Some("the session ended before the task finished")
+    );
+}
+
+#[tokio::test]
 async fn tasks_created_on_one_replica_are_polled_on_another() {
     created_on_a_polled_on_b(Stores::memory()).await;
 }

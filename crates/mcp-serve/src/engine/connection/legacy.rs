@@ -240,7 +240,7 @@ impl Connection {
         let entry = match self
             .inner
             .tasks
-            .create(&shared, session, ttl_ms, &self.inner.closed)
+            .create(&shared, session, ttl_ms, &self.inner.session_end)
             .await
         {
             Ok(e) => e,

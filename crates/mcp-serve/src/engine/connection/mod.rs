@@ -160,11 +160,20 @@ struct Inner {
     /// The legacy session this connection serves, as other replicas name it
     /// on the cluster bus (HTTP sessions).
     route: OnceLock<Box<str>>,
+    /// Cancelled when the session ends (not merely this copy of it): the
+    /// parent of its legacy tasks.
+    session_end: CancellationToken,
+    /// This is one replica's copy of a session kept in a shared store, so
+    /// dropping it does not end the session (see `hold_shared_copy`).
+    shared_copy: AtomicBool,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         self.closed.cancel();
+        if !self.shared_copy.load(Ordering::Relaxed) {
+            self.session_end.cancel();
+        }
         if let Some(id) = self.route.get() {
             // The address `route_as` registered: this state's own.
             let addr = std::ptr::from_ref::<Inner>(self) as usize;
@@ -256,6 +265,8 @@ impl Connection {
                 tasks: Arc::default(),
                 seen: SeenClients::default(),
                 route: OnceLock::new(),
+                session_end: CancellationToken::new(),
+                shared_copy: AtomicBool::new(false),
                 shared,
             }),
         }
@@ -425,6 +436,28 @@ impl Connection {
                 addr: Arc::as_ptr(&self.inner) as usize,
             };
             self.inner.shared.routes.register(id, conn);
+        }
+    }
+
+    /// Marks this connection as one replica's copy of a session that lives
+    /// in a shared store: dropping it (the session idled out here while the
+    /// client uses other replicas) leaves the session's tasks running, to
+    /// their end or their time to live. [`Connection::end_session`] still
+    /// stops them.
+    // Only HTTP has shared sessions.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn hold_shared_copy(&self) {
+        self.inner.shared_copy.store(true, Ordering::Relaxed);
+    }
+
+    /// Ends the session for good (the client's DELETE): its legacy tasks
+    /// stop here at once, and, through the task store, wherever else they
+    /// run (at that replica's next lease renewal).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) async fn end_session(&self) {
+        self.inner.session_end.cancel();
+        if let Some(key) = self.inner.legacy.get().map(|s| s.task_key.clone()) {
+            crate::engine::tasks::legacy::cancel_session(&self.inner.shared, &key).await;
         }
     }
 

@@ -382,6 +382,36 @@ pub(crate) async fn cancel(
     Ok(wire(&t))
 }
 
+/// Cancels every task of the session still running, in the store, as the
+/// session ends: the replicas running them stop at their next renewal.
+/// Best effort: a store that cannot be reached leaves them to their time
+/// to live.
+pub(crate) async fn cancel_session(shared: &Shared, session: &str) {
+    let running = match shared.tasks.store().list_session(session, MAX_LISTED).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "the ended session's tasks could not be listed; they end with their time to live");
+            return;
+        }
+    };
+    for t in running.iter().filter(|t| !t.status.is_terminal()) {
+        let r = shared
+            .tasks
+            .update(&t.task_id, |t| {
+                if t.status.is_terminal() {
+                    return false;
+                }
+                t.status = TaskStatus::Cancelled;
+                t.status_message = Some("the session ended before the task finished".into());
+                true
+            })
+            .await;
+        if let Err(e) = r {
+            tracing::warn!(task = %t.task_id, error = %e, "an ended session's task could not be cancelled; it ends with its time to live");
+        }
+    }
+}
+
 /// Waits for the task to end and returns what it yields (`tasks/result`).
 /// Reads the store at the poll interval (the work may run on another
 /// replica), or as soon as work running here ends.

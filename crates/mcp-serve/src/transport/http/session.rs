@@ -191,6 +191,10 @@ impl Sessions {
         let session = Arc::clone(map.entry(id).or_insert(session));
         // What other replicas receive for the session finds it here.
         session.conn.route_as(&session.id);
+        if self.store.is_some() {
+            // Other replicas serve it too: idling out here does not end it.
+            session.conn.hold_shared_copy();
+        }
         Ok(session)
     }
 

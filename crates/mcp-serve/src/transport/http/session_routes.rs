@@ -221,6 +221,7 @@ pub(super) async fn delete(shared: &Arc<Shared>, parts: &http::request::Parts) -
     }
     match session_from(shared, parts).await {
         Ok(s) => {
+            s.conn.end_session().await;
             shared.sessions.end(&s.id).await;
             let mut r = Response::new(McpBody::empty());
             *r.status_mut() = StatusCode::OK;
