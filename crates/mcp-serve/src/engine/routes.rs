@@ -1,7 +1,10 @@
 //! Routing between replicas on the cluster bus: a legacy client's answer to
 //! a server→client request (elicitation, sampling, roots), and its
 //! `notifications/cancelled`, may reach a replica other than the one running
-//! the call when a load balancer spreads a session's requests. The replica
+//! the call when a load balancer spreads a session's requests; so may a
+//! task's cancellation or input answers (both eras), which reach the
+//! runner through the task store and are announced here so it looks at
+//! once. The replica
 //! that gets it forwards it on the bus (topic `calls`); the one holding the
 //! call takes it. Nothing waits for a forwarded message: one that no replica
 //! can use is dropped with a debug log.
@@ -93,6 +96,9 @@ struct Routed {
 enum RoutedKind {
     Answer,
     Cancel,
+    /// A task changed in the store (cancelled, answered): `id` is the task's
+    /// id; the replica running it looks at it at once.
+    Task,
 }
 
 impl Routes {
@@ -193,6 +199,25 @@ impl Routes {
         )
     }
 
+    /// Tells the other replicas that task `task_id` changed in the store.
+    fn forward_task(&self, task_id: &str) -> bool {
+        let Some(out) = self.out.get() else {
+            return false;
+        };
+        self.send(
+            out,
+            &Routed {
+                origin: self.tag.to_string(),
+                kind: RoutedKind::Task,
+                session: String::new(),
+                id: RequestId::String(task_id.to_owned()),
+                to: None,
+                result: None,
+                error: None,
+            },
+        )
+    }
+
     fn send(&self, out: &mpsc::Sender<Vec<u8>>, msg: &Routed) -> bool {
         let Ok(payload) = serde_json::to_vec(msg) else {
             return false;
@@ -226,6 +251,12 @@ pub(super) fn join(shared: &Arc<Shared>, bus: &Arc<dyn Bus>) {
         }
     });
     let weak: Weak<Shared> = Arc::downgrade(shared);
+    let announcer = weak.clone();
+    shared.tasks.announce_with(move |task_id| {
+        if let Some(shared) = announcer.upgrade() {
+            shared.routes.forward_task(task_id);
+        }
+    });
     let mut incoming = bus.subscribe(CALLS);
     tokio::spawn(async move {
         while let Some(payload) = incoming.next().await {
@@ -269,6 +300,11 @@ fn take(shared: &Shared, payload: &[u8]) {
                 tracing::debug!(id = %msg.id, "took an answer another replica received");
             } else {
                 tracing::debug!(id = %msg.id, "an answer forwarded by another replica matched no waiting request here; dropped");
+            }
+        }
+        RoutedKind::Task => {
+            if let RequestId::String(task_id) = &msg.id {
+                shared.tasks.poke(task_id);
             }
         }
         RoutedKind::Cancel => {

@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use mcp_serve::engine::{Bus, LocalBus};
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::types::TaskStatus;
 use mcp_serve::tasks::{InMemoryTaskStore, TaskConfig, TaskRecord, TaskStore};
@@ -94,6 +95,16 @@ impl Replica {
     }
 
     fn start_with(name: &'static str, stores: &Stores, options: HttpOptions) -> Replica {
+        Replica::start_full(name, stores, options, LEASE, None)
+    }
+
+    fn start_full(
+        name: &'static str,
+        stores: &Stores,
+        options: HttpOptions,
+        lease: Duration,
+        bus: Option<Arc<dyn Bus>>,
+    ) -> Replica {
         let stores = stores.clone();
         let (url_tx, url_rx) = std::sync::mpsc::channel();
         let (kill, killed) = tokio::sync::oneshot::channel::<()>();
@@ -108,9 +119,12 @@ impl Replica {
                 let handle = Server::new(name, "1.0.0")
                     .tool(slow)
                     .tool(hang)
-                    .tasks(TaskConfig::new().shared_store(tasks).lease(LEASE))
+                    .tasks(TaskConfig::new().shared_store(tasks).lease(lease))
                     .into_handle()
                     .unwrap();
+                if let Some(bus) = bus {
+                    handle.join_bus(bus);
+                }
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 url_tx
                     .send(format!("http://{}/mcp", listener.local_addr().unwrap()))
@@ -406,6 +420,35 @@ async fn the_idle_copy_of_a_session_dropped_here_leaves_its_tasks_running() {
     assert_eq!(v["result"]["status"], "completed", "{v}");
     let v = legacy(&b.url, &sid, "tasks/result", json!({ "taskId": id })).await;
     assert_eq!(v["result"]["content"][0]["text"], "slept", "{v}");
+}
+
+/// With a cluster bus, a cancellation on one replica stops the work on
+/// another at once, not at its next lease renewal (a quarter of a minute
+/// here, longer than the test waits).
+#[tokio::test]
+async fn on_a_bus_a_cancellation_elsewhere_stops_the_work_at_once() {
+    let stores = Stores::memory();
+    let bus: Arc<dyn Bus> = Arc::new(LocalBus::default());
+    let long = Duration::from_secs(60);
+    let a = Replica::start_full("a", &stores, HttpOptions::default(), long, Some(Arc::clone(&bus)));
+    let b = Replica::start_full("b", &stores, HttpOptions::default(), long, Some(bus));
+
+    let id = modern_task(&a.url, "hang", json!({ "tag": "bus-modern" })).await;
+    let v = modern(&b.url, "tasks/cancel", json!({ "taskId": id })).await;
+    assert!(v.get("result").is_some(), "{v}");
+    let sid = legacy_session(&a.url).await;
+    let lid = legacy_task(&a.url, &sid, "hang", json!({ "tag": "bus-legacy" })).await;
+    let v = legacy(&b.url, &sid, "tasks/cancel", json!({ "taskId": lid })).await;
+    assert_eq!(v["result"]["status"], "cancelled", "{v}");
+
+    let start = tokio::time::Instant::now();
+    while !(stopped("bus-modern") && stopped("bus-legacy")) {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the owner did not hear of the cancellation"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Ending the session (DELETE) on one replica stops its tasks on another.

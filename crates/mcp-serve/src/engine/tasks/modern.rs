@@ -6,11 +6,12 @@
 //! work runs here, in a spawned runner. `tasks/get`, `tasks/update` and
 //! `tasks/cancel` (in `requests`) read and change the record in the store
 //! only, so any replica sharing the store serves them. A runner in this
-//! process is woken (answers) or stopped (cancellation) at once; one on
-//! another replica finds answers, and a cancellation, when it next reads the
-//! store — at the poll interval while it waits for input. Otherwise a
-//! cancelled task's work runs on and its result is discarded (cancellation
-//! is cooperative in SEP-2663).
+//! process is woken (answers) or stopped (cancellation) at once. One on
+//! another replica hears of the change on the cluster bus when the servers
+//! share one, and looks at once; without a bus (or if the message is lost)
+//! it finds answers, and a cancellation, when it next reads the store: at
+//! the poll interval while it waits for input, at its next lease renewal
+//! otherwise.
 //!
 //! Input inside a task: the handler's `Mrtr` is live, so an input request
 //! waits instead of ending the handler. The runner moves the task to
@@ -64,7 +65,17 @@ pub(crate) struct TaskRuntime {
     replica: String,
     /// Tasks whose work runs in this process, by id.
     running: Mutex<HashMap<String, Arc<Runner>>>,
+    /// Tasks whose lease this process holds (`hold`), by id: woken to look
+    /// at the store at once when another replica changed them.
+    held: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Tells the other replicas a task changed (set when the server joins a
+    /// cluster bus), so the one running it acts at once instead of at its
+    /// next lease renewal or poll.
+    announce: std::sync::OnceLock<Announce>,
 }
+
+/// How a task change is told to the other replicas.
+type Announce = Box<dyn Fn(&str) + Send + Sync>;
 
 /// The error a task ends with when its replica stopped running it.
 pub(crate) fn orphaned() -> ErrorObject {
@@ -153,7 +164,32 @@ impl TaskRuntime {
             lease: config.lease,
             replica: format!("{:032x}", rand::random::<u128>()),
             running: Mutex::new(HashMap::new()),
+            held: Mutex::new(HashMap::new()),
+            announce: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets how task changes are told to the other replicas (once).
+    pub(crate) fn announce_with(&self, announce: impl Fn(&str) + Send + Sync + 'static) {
+        let _ = self.announce.set(Box::new(announce));
+    }
+
+    /// Another replica changed `task_id`: if it runs here, look at the store
+    /// now (a cancellation stops it, answers reach its handler).
+    pub(crate) fn poke(&self, task_id: &str) {
+        let held = self.lock_held().get(task_id).cloned();
+        if let Some(held) = held {
+            held.notify_one();
+        }
+        if let Some(runner) = self.runner(task_id) {
+            runner.wake.notify_one();
+        }
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Notify>>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The task store.
@@ -228,9 +264,20 @@ impl TaskRuntime {
     /// on another replica, failed because the lease was lost) or is gone, so
     /// the caller stops the work.
     pub(crate) async fn hold(&self, task_id: &str) {
+        /// Unregisters the hold however it ends.
+        struct Held<'a>(&'a TaskRuntime, &'a str);
+        impl Drop for Held<'_> {
+            fn drop(&mut self) {
+                self.0.lock_held().remove(self.1);
+            }
+        }
+        let poked = Arc::new(Notify::new());
+        self.lock_held().insert(task_id.to_owned(), Arc::clone(&poked));
+        let _held = Held(self, task_id);
         let every = self.lease / 4;
         loop {
-            tokio::time::sleep(every).await;
+            // Renewed on time, or at once when another replica changed it.
+            let _ = tokio::time::timeout(every, poked.notified()).await;
             let until = self.lease_until();
             let r = self
                 .update_quietly(task_id, |t| {
@@ -308,6 +355,12 @@ impl TaskRuntime {
                 t.revision += 1;
             }
             if store.replace(&t, expected).await? {
+                if visible && !self.lock_held().contains_key(task_id) {
+                    // Its work runs elsewhere, if anywhere: tell that replica.
+                    if let Some(announce) = self.announce.get() {
+                        announce(task_id);
+                    }
+                }
                 return Ok(Some(t));
             }
         }
