@@ -33,11 +33,14 @@
 #   - a Redis restart in the middle of a run: /readyz, clear errors while it is down, recovery
 #     after, and a listener hearing changes again (listen_across.py);
 #   - nginx (tests/replicas/nginx.conf) in place of HAProxy: MRTR retries, a legacy session over
-#     the three replicas (checked in nginx's access log too) and a kill -9 resume through it.
+#     the three replicas (checked in nginx's access log too) and a kill -9 resume through it;
+#   - Redis over TLS with a password, both from a rediss:// URL (the CA trusted through
+#     SSL_CERT_FILE): a legacy session over the three replicas; a wrong password and an untrusted
+#     certificate keep a replica unready with the reason in /readyz.
 # Each phase starts its replicas and load balancer, and stops them by process id (also on exit).
 #
 # Installs what it needs when missing, with Debian's apt-get (as root, as CI runs): haproxy,
-# nginx and redis-server, with their services kept from starting. The apt log goes to
+# nginx, redis-server and openssl, with their services kept from starting. The apt log goes to
 # ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/replicas/, with the replicas' and load balancers'
 # logs (nginx's under nginx/).
 #
@@ -95,6 +98,7 @@ apt_install() { # apt_install PKG...: installs the missing ones
 }
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
 command -v curl >/dev/null 2>&1 || apt_install curl || die "cannot install curl"
+command -v openssl >/dev/null 2>&1 || apt_install openssl || die "cannot install openssl"
 apt_install haproxy redis-server || die "cannot install haproxy and redis-server (apt-get needs root)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 [[ -x "$HAPROXY" ]] || die "haproxy is not on PATH after installing it"
@@ -704,6 +708,94 @@ unset MCP_SERVE_REDIS_URL
 stop_all
 stop_redis NGINX_REDIS
 # ---- end of nginx --------------------------------------------------------------------------
+
+# ---- Redis over TLS with a password, both from the URL -----------------------------------------
+# A redis-server that speaks only TLS (a certificate from a CA made here) and wants a password;
+# the replicas get both from MCP_SERVE_REDIS_URL (rediss://:PASSWORD@HOST:PORT/) and trust the CA
+# through SSL_CERT_FILE, as they would a private CA in production. A wrong password, or a CA the
+# replica does not trust, keeps it unready with the reason in /readyz.
+tls_dir="$CACHE/redis-tls"
+rm -rf "$tls_dir"
+mkdir -p "$tls_dir"
+if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.pem" -days 2 \
+        -subj "/CN=mcp-serve test CA" >"$tls_dir/openssl.log" 2>&1 \
+    && openssl req -newkey rsa:2048 -nodes -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" \
+        -subj "/CN=127.0.0.1" >>"$tls_dir/openssl.log" 2>&1 \
+    && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls_dir/ext.cnf" \
+    && openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" \
+        -CAcreateserial -out "$tls_dir/server.pem" -days 2 -extfile "$tls_dir/ext.cnf" >>"$tls_dir/openssl.log" 2>&1; then
+    TLS_PORT="$(free_port)"
+    TLS_PASSWORD="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    redis-server --port 0 --tls-port "$TLS_PORT" --bind 127.0.0.1 --tls-cert-file "$tls_dir/server.pem" \
+        --tls-key-file "$tls_dir/server.key" --tls-ca-cert-file "$tls_dir/ca.pem" --tls-auth-clients no \
+        --requirepass "$TLS_PASSWORD" --save '' --appendonly no </dev/null >"$CACHE/redis-tls.log" 2>&1 &
+    TLS_REDIS_PID=$!
+    REDIS_PIDS+=("$TLS_REDIS_PID")
+    tls_up=0
+    for _ in $(seq 1 $((START_TIMEOUT * 10))); do
+        if REDISCLI_AUTH="$TLS_PASSWORD" redis-cli --tls --cacert "$tls_dir/ca.pem" -p "$TLS_PORT" ping 2>/dev/null | grep -q PONG; then
+            tls_up=1
+            break
+        fi
+        sleep 0.1
+    done
+    if [[ $tls_up -eq 1 ]]; then
+        export SSL_CERT_FILE="$tls_dir/ca.pem"
+        export MCP_SERVE_REDIS_URL="rediss://:$TLS_PASSWORD@127.0.0.1:$TLS_PORT/"
+        if phase "round-robin, Redis over TLS with a password (rediss:// URL)" haproxy.cfg "$OLD" "$OLD" "$OLD"; then
+            pass "TLS Redis: three replicas ready with the password and the CA from the URL and SSL_CERT_FILE"
+            legacy init
+            session="$(awk '/^SESSION/ {print $2}' <<<"$OUT")"
+            if [[ $ST -eq 0 ]]; then legacy use "$session" 6; fi
+            served="$(grep '^OK' <<<"$OUT" | tr ' ' '\n' | grep '^r' | sort -u | wc -l)"
+            if [[ $ST -eq 0 && $served -eq 3 ]]; then
+                pass "TLS Redis: one legacy session served by all three replicas in turn"
+            else
+                fail "TLS Redis: the legacy session was not served by the three replicas (exit $ST, $served replicas)"
+            fi
+        fi
+        stop_all
+        # unready PORT WANT LOG: waits, bounded, for /readyz on PORT to answer 503 with WANT in it.
+        unready() {
+            local deadline=$((SECONDS + START_TIMEOUT)) body=""
+            while ((SECONDS < deadline)); do
+                body="$(curl -s --max-time 3 "http://127.0.0.1:$1/readyz" || true)"
+                if grep -qi "$2" <<<"$body"; then echo "    | /readyz: $body"; return 0; fi
+                sleep 0.2
+            done
+            echo "    | /readyz said: ${body:-nothing}"
+            tail -n 10 "$3" | sed 's/^/    | /'
+            return 1
+        }
+        port="$(free_port)"
+        MCP_SERVE_REDIS_URL="rediss://:wrong@127.0.0.1:$TLS_PORT/" "$SERVER" --http "127.0.0.1:$port" \
+            </dev/null >"$CACHE/replica-badpass.log" 2>&1 &
+        PIDS+=("$!")
+        if unready "$port" "authentication failed" "$CACHE/replica-badpass.log"; then
+            pass "TLS Redis: a wrong password keeps the replica unready, saying so in /readyz"
+        else
+            fail "TLS Redis: a wrong password was not reported in /readyz"
+        fi
+        port="$(free_port)"
+        (unset SSL_CERT_FILE; exec "$SERVER" --http "127.0.0.1:$port" </dev/null >"$CACHE/replica-untrusted.log" 2>&1) &
+        PIDS+=("$!")
+        if unready "$port" "certificate" "$CACHE/replica-untrusted.log"; then
+            pass "TLS Redis: a CA the replica does not trust keeps it unready, saying so in /readyz"
+        else
+            fail "TLS Redis: an untrusted certificate was not reported in /readyz"
+        fi
+        unset SSL_CERT_FILE MCP_SERVE_REDIS_URL
+    else
+        tail -n 20 "$CACHE/redis-tls.log" | sed 's/^/    | /'
+        fail "TLS Redis: redis-server with TLS did not answer within ${START_TIMEOUT}s"
+    fi
+    stop_all
+    stop_redis TLS_REDIS
+else
+    sed 's/^/    | /' "$tls_dir/openssl.log"
+    fail "TLS Redis: could not make the test certificates with openssl"
+fi
+# ---- end of TLS Redis ----------------------------------------------------------------------
 
 stop_all
 finish
