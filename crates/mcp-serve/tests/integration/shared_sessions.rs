@@ -8,13 +8,14 @@ use mcp_serve::prelude::*;
 use mcp_serve::protocol::types::LoggingLevel;
 use mcp_serve::server::ServerHandle;
 use mcp_serve::transport::http::{
-    HttpOptions, InMemorySessionStore, SessionStore, StoreError, StoreFuture, StoredSession, serve_listener,
+    HttpOptions, InMemorySessionStore, SessionStore, StoreError, StoreFuture, StoredSession,
 };
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use super::http::{BOTH, LEGACY, client, initialize_body, json_body, send};
+use super::http::{LEGACY, client, initialize_body, json_body, send};
+use super::replicas::{Served, in_session, initialize_with, serve};
 
 /// Log at every level, then answer.
 #[tool]
@@ -33,7 +34,7 @@ fn replica(ctx: Context) -> String {
 struct Replica {
     url: String,
     handle: ServerHandle,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _served: Served,
 }
 
 async fn replica_with(name: &str, store: Arc<dyn SessionStore>) -> Replica {
@@ -45,46 +46,16 @@ async fn replica_with(name: &str, store: Arc<dyn SessionStore>) -> Replica {
         .middleware(mcp_serve::middleware::Logging::new())
         .into_handle()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let h = handle.clone();
-    let options = HttpOptions::default().session_store(store);
-    tokio::spawn(async move {
-        serve_listener(&h, listener, options, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let served = serve(&handle, HttpOptions::default().session_store(store)).await;
     Replica {
-        url,
+        url: served.url.clone(),
         handle,
-        _stop: tx,
+        _served: served,
     }
 }
 
 async fn initialize(url: &str) -> String {
-    let resp = send(
-        client()
-            .post(url)
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .json(&initialize_body(LEGACY)),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    resp.headers()["mcp-session-id"].to_str().unwrap().to_owned()
-}
-
-fn in_session(url: &str, sid: &str, body: &Value) -> reqwest::RequestBuilder {
-    client()
-        .post(url)
-        .header(CONTENT_TYPE, "application/json")
-        .header("accept", BOTH)
-        .header("mcp-session-id", sid)
-        .header("mcp-protocol-version", LEGACY)
-        .json(body)
+    initialize_with(url, &initialize_body(LEGACY)).await
 }
 
 /// Every JSON-RPC message of a response, whether JSON or an event stream.
@@ -227,8 +198,7 @@ async fn an_unreachable_store_is_a_clear_503_not_a_404() {
 /// `redis-server` on 127.0.0.1 (Debian's `redis-server`; `scripts/test.sh`
 /// installs it).
 #[cfg(feature = "redis")]
-pub(super) mod with_redis {
-    use std::process::{Child, Command, Stdio};
+mod with_redis {
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -238,57 +208,8 @@ pub(super) mod with_redis {
     use serde_json::json;
 
     use super::super::http::{client, send};
+    use super::super::replicas::redis::RedisServer;
     use super::{exercise, in_session, initialize, messages, replica_with};
-
-    /// A `redis-server` child, killed on drop.
-    pub(crate) struct RedisServer {
-        child: Child,
-        pub(crate) port: u16,
-    }
-
-    impl RedisServer {
-        pub(crate) async fn start_on(port: u16) -> RedisServer {
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server must be installed (Debian: apt-get install redis-server; scripts/test.sh does it)");
-            let server = RedisServer { child, port };
-            let redis = Redis::connect(&server.url()).unwrap();
-            for _ in 0..100 {
-                if redis.ping().await.is_ok() {
-                    return server;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            panic!("redis-server did not answer on port {port} within 5 s");
-        }
-
-        pub(crate) async fn start() -> RedisServer {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            RedisServer::start_on(port).await
-        }
-
-        pub(crate) fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}/", self.port)
-        }
-
-        pub(crate) fn stop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    impl Drop for RedisServer {
-        fn drop(&mut self) {
-            self.stop();
-        }
-    }
 
     #[tokio::test]
     async fn replicas_share_sessions_through_redis() {
