@@ -89,6 +89,15 @@ fn tokio_stream_like<T: Clone + Send + 'static>(
     }))
 }
 
+impl ServerHandle {
+    /// The bus this server joined, if any: the HTTP transport announces
+    /// legacy session changes on it.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn joined_bus(&self) -> Option<&Arc<dyn Bus>> {
+        self.shared.joined.get()
+    }
+}
+
 /// The bus topic of catalog and resource changes.
 const CHANGES: &str = "changes";
 
@@ -173,6 +182,7 @@ impl ServerHandle {
         }
         // Legacy answers and cancellations find the replica that awaits them.
         super::routes::join(&self.shared, &bus);
+        let _ = self.shared.joined.set(Arc::clone(&bus));
         let origin = format!("{:032x}", rand::random::<u128>());
         // Published in order, by one task.
         let out = Arc::clone(&bus);

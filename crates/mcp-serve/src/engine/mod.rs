@@ -146,6 +146,8 @@ pub(crate) struct Shared {
     pub(crate) mounted_in: Mutex<Vec<mount::Parent>>,
     /// Where changes go to reach the other replicas, once joined.
     pub(crate) bus: std::sync::OnceLock<bus::Outbox>,
+    /// The bus joined, for the transports' own topics (legacy sessions).
+    pub(crate) joined: std::sync::OnceLock<Arc<dyn bus::Bus>>,
     /// Answers and cancellations routed to and from other replicas.
     pub(crate) routes: routes::Routes,
 }
@@ -176,6 +178,7 @@ impl Shared {
             changes,
             mounted_in: Mutex::new(Vec::new()),
             bus: std::sync::OnceLock::new(),
+            joined: std::sync::OnceLock::new(),
             routes: routes::Routes::default(),
             state_keys,
         }

@@ -11,13 +11,13 @@ use std::time::Duration;
 use mcp_serve::context::Elicitation;
 use mcp_serve::engine::{Bus, LocalBus};
 use mcp_serve::prelude::*;
-use mcp_serve::transport::http::{HttpOptions, InMemorySessionStore, SessionStore, serve_listener};
+use mcp_serve::transport::http::{HttpOptions, InMemorySessionStore, SessionStore};
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use super::http::{BOTH, LEGACY, Sse, client, send, within};
+use super::http::{LEGACY, Sse, send, within};
+use super::replicas::{Served, in_session, initialize_with, serve};
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Name {
@@ -67,7 +67,7 @@ async fn hold(ctx: Context, held: State<Held>) -> String {
 struct Replica {
     url: String,
     held: Held,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _served: Served,
 }
 
 async fn replica(name: &str, store: Arc<dyn SessionStore>, bus: Option<Arc<dyn Bus>>) -> Replica {
@@ -93,18 +93,12 @@ async fn replica_with(
     if let Some(bus) = bus {
         assert!(handle.join_bus(bus));
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let options = options.session_store(store);
-    tokio::spawn(async move {
-        serve_listener(&handle, listener, options, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    Replica { url, held, _stop: tx }
+    let served = serve(&handle, options.session_store(store)).await;
+    Replica {
+        url: served.url.clone(),
+        held,
+        _served: served,
+    }
 }
 
 /// Two replicas sharing `store` and, when given, `bus`.
@@ -117,16 +111,6 @@ async fn pair(store: Arc<dyn SessionStore>, bus: Option<Arc<dyn Bus>>) -> (Repli
     (a, b)
 }
 
-fn in_session(url: &str, sid: &str, body: &Value) -> reqwest::RequestBuilder {
-    client()
-        .post(url)
-        .header(CONTENT_TYPE, "application/json")
-        .header("accept", BOTH)
-        .header("mcp-session-id", sid)
-        .header("mcp-protocol-version", LEGACY)
-        .json(body)
-}
-
 /// A legacy session that can answer elicitation and sampling, started on
 /// `url`, its handshake finished.
 async fn session(url: &str) -> String {
@@ -135,16 +119,7 @@ async fn session(url: &str) -> String {
         "capabilities": {"elicitation": {}, "sampling": {}},
         "clientInfo": {"name": "bus-routing-test", "version": "0.0.1"},
     }});
-    let resp = send(
-        client()
-            .post(url)
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .json(&init),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let sid = resp.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let sid = initialize_with(url, &init).await;
     let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
     assert_eq!(
         send(in_session(url, &sid, &done)).await.status(),
@@ -381,7 +356,7 @@ mod with_redis {
     use mcp_serve::engine::Bus;
     use mcp_serve::transport::http::SessionStore;
 
-    use super::super::shared_sessions::with_redis::RedisServer;
+    use super::super::replicas::redis::RedisServer;
     use super::{answers_cross, cancel_crosses, pair};
 
     #[tokio::test]

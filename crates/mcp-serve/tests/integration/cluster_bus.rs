@@ -108,7 +108,7 @@ mod with_redis {
     use mcp_serve::client::Era;
     use mcp_serve::cluster::Redis;
 
-    use super::super::shared_sessions::with_redis::RedisServer;
+    use super::super::replicas::redis::RedisServer;
     use super::{exercise, listening, replica};
 
     #[tokio::test]

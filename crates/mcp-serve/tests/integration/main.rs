@@ -29,6 +29,7 @@ mod otel_metrics;
 mod platform;
 mod policy;
 mod proxy;
+mod replicas;
 mod schema_conformance;
 mod scoped_lists;
 mod serving;

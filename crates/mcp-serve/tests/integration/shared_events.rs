@@ -12,13 +12,12 @@ use mcp_serve::prelude::*;
 use mcp_serve::server::ServerHandle;
 use mcp_serve::transport::http::{
     EventStore, HttpOptions, InMemoryEventStore, InMemorySessionStore, SessionStore, StoredEvent,
-    serve_listener,
 };
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use super::http::{BOTH, LEGACY, Sse, client, initialize_body, send, within};
+use super::http::{LEGACY, Sse, client, initialize_body, send, within};
+use super::replicas::{Served, in_session, initialize_with, serve};
 
 /// Gates the tests open to let a `paced` call go on, by key.
 static GATES: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Notify>>>> = LazyLock::new(Default::default);
@@ -52,52 +51,23 @@ struct Replica {
 
 async fn replica(name: &str, sessions: Arc<dyn SessionStore>, events: Arc<dyn EventStore>) -> Replica {
     let handle = Server::new(name, "1.0.0").tool(paced).into_handle().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let h = handle.clone();
     let options = HttpOptions::default()
         .session_store(sessions)
         .event_store(events)
         .stream_lease(Duration::from_secs(1))
         .shutdown_grace(Duration::from_secs(10));
-    let served = tokio::spawn(async move {
-        serve_listener(&h, listener, options, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let Served { url, stop, served } = serve(&handle, options).await;
     Replica {
         url,
         handle,
-        stop: Some(tx),
+        stop,
         served,
     }
 }
 
-fn in_session(url: &str, sid: &str, body: &Value) -> reqwest::RequestBuilder {
-    client()
-        .post(url)
-        .header(CONTENT_TYPE, "application/json")
-        .header("accept", BOTH)
-        .header("mcp-session-id", sid)
-        .header("mcp-protocol-version", LEGACY)
-        .json(body)
-}
-
 /// A session started on `url`, initialized, subscribed to `config://x` and `config://y`.
 async fn session(url: &str) -> String {
-    let resp = send(
-        client()
-            .post(url)
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .json(&initialize_body(LEGACY)),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let sid = resp.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let sid = initialize_with(url, &initialize_body(LEGACY)).await;
     let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
     assert_eq!(
         send(in_session(url, &sid, &done)).await.status(),
@@ -329,7 +299,7 @@ async fn a_last_event_id_of_another_session_is_refused() {
 /// store allows: a draining replica sends its readers elsewhere.
 #[cfg(feature = "redis")]
 mod with_redis {
-    use super::super::shared_sessions::with_redis::RedisServer;
+    use super::super::replicas::redis::RedisServer;
     use super::*;
     use mcp_serve::cluster::Redis;
 

@@ -3,18 +3,24 @@
 //! one store, and a session that moves between them request by request.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use mcp_serve::engine::{Bus, LocalBus};
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::types::LoggingLevel;
 use mcp_serve::server::ServerHandle;
 use mcp_serve::transport::http::{
-    HttpOptions, InMemorySessionStore, SessionStore, StoreError, StoreFuture, StoredSession, serve_listener,
+    HttpOptions, InMemorySessionStore, SessionStore, StoreError, StoreFuture, StoredSession,
 };
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use super::http::{BOTH, LEGACY, client, initialize_body, json_body, send};
+use super::http::{LEGACY, Sse, client, initialize_body, json_body, send, within};
+use super::replicas::{Served, in_session, initialize_with, serve};
 
 /// Log at every level, then answer.
 #[tool]
@@ -33,10 +39,21 @@ fn replica(ctx: Context) -> String {
 struct Replica {
     url: String,
     handle: ServerHandle,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _served: Served,
 }
 
 async fn replica_with(name: &str, store: Arc<dyn SessionStore>) -> Replica {
+    replica_on(name, store, None, HttpOptions::default()).await
+}
+
+/// A replica sharing `store`, on `bus` when given, trusting its copies of
+/// sessions as `options` say.
+async fn replica_on(
+    name: &str,
+    store: Arc<dyn SessionStore>,
+    bus: Option<Arc<dyn Bus>>,
+    options: HttpOptions,
+) -> Replica {
     let handle = Server::new(name, "1.0.0")
         .tool(chatty)
         .tool(replica)
@@ -45,46 +62,32 @@ async fn replica_with(name: &str, store: Arc<dyn SessionStore>) -> Replica {
         .middleware(mcp_serve::middleware::Logging::new())
         .into_handle()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let h = handle.clone();
-    let options = HttpOptions::default().session_store(store);
-    tokio::spawn(async move {
-        serve_listener(&h, listener, options, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    if let Some(bus) = bus {
+        assert!(handle.join_bus(bus));
+    }
+    let options = options.session_store(store);
+    let served = serve(&handle, options).await;
     Replica {
-        url,
+        url: served.url.clone(),
         handle,
-        _stop: tx,
+        _served: served,
     }
 }
 
 async fn initialize(url: &str) -> String {
+    initialize_with(url, &initialize_body(LEGACY)).await
+}
+
+/// Ends session `sid` with a DELETE to `url`.
+async fn end_session(url: &str, sid: &str) {
     let resp = send(
         client()
-            .post(url)
-            .header(CONTENT_TYPE, "application/json")
-            .header("accept", BOTH)
-            .json(&initialize_body(LEGACY)),
+            .delete(url)
+            .header("mcp-session-id", sid)
+            .header("mcp-protocol-version", LEGACY),
     )
     .await;
     assert_eq!(resp.status(), StatusCode::OK);
-    resp.headers()["mcp-session-id"].to_str().unwrap().to_owned()
-}
-
-fn in_session(url: &str, sid: &str, body: &Value) -> reqwest::RequestBuilder {
-    client()
-        .post(url)
-        .header(CONTENT_TYPE, "application/json")
-        .header("accept", BOTH)
-        .header("mcp-session-id", sid)
-        .header("mcp-protocol-version", LEGACY)
-        .json(body)
 }
 
 /// Every JSON-RPC message of a response, whether JSON or an event stream.
@@ -157,14 +160,7 @@ async fn exercise(store: Arc<dyn SessionStore>) {
     assert_eq!(stored.state.client_info.unwrap().name, "http-test-client");
 
     // DELETE on one replica ends the session everywhere.
-    let resp = send(
-        client()
-            .delete(&b.url)
-            .header("mcp-session-id", &sid)
-            .header("mcp-protocol-version", LEGACY),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    end_session(&b.url, &sid).await;
     assert!(store.load(&sid).await.unwrap().is_none());
     let resp = send(in_session(&a.url, &sid, &call)).await;
     assert_eq!(
@@ -223,12 +219,270 @@ async fn an_unreachable_store_is_a_clear_503_not_a_404() {
     );
 }
 
+/// A store that counts its loads.
+#[derive(Default)]
+struct Counting {
+    inner: InMemorySessionStore,
+    loads: AtomicUsize,
+}
+
+impl Counting {
+    fn loads(&self) -> usize {
+        self.loads.load(Ordering::SeqCst)
+    }
+}
+
+impl SessionStore for Counting {
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredSession>> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.load(id)
+    }
+    fn save<'a>(&'a self, id: &'a str, s: &'a StoredSession, ttl: Duration) -> StoreFuture<'a, ()> {
+        self.inner.save(id, s, ttl)
+    }
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        self.inner.remove(id)
+    }
+}
+
+/// A bus that loses every session notice (as pub/sub does while a
+/// subscriber reconnects), and carries the rest.
+struct Lossy(LocalBus);
+
+impl Bus for Lossy {
+    fn publish<'a>(&'a self, topic: &'a str, payload: Vec<u8>) -> BoxFuture<'a, Result<(), String>> {
+        if topic == "sessions" {
+            return Box::pin(std::future::ready(Ok(())));
+        }
+        self.0.publish(topic, payload)
+    }
+    fn subscribe(&self, topic: &str) -> BoxStream<'static, Vec<u8>> {
+        self.0.subscribe(topic)
+    }
+}
+
+/// Options that trust a copy for `d`.
+fn trusting(d: Duration) -> HttpOptions {
+    HttpOptions::default().session_revalidate(d)
+}
+
+/// Long enough that within a test only a bus notice refreshes a copy.
+const FOREVER: Duration = Duration::from_secs(3600);
+
+fn call_replica(id: i64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "replica", "arguments": {}}})
+}
+
+/// The logs a `chatty` call in `sid` on `url` sends.
+async fn chatty_logs(url: &str, sid: &str) -> Vec<Value> {
+    let call = json!({"jsonrpc": "2.0", "id": 40, "method": "tools/call", "params": {"name": "chatty", "arguments": {}}});
+    messages(send(in_session(url, sid, &call)).await)
+        .await
+        .into_iter()
+        .filter(|m| m["method"] == "notifications/message")
+        .map(|m| m["params"]["data"].clone())
+        .collect()
+}
+
+/// Tries `check` every 20 ms until it holds, for at most 5 s.
+async fn eventually<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    for _ in 0..250 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{what}: not within 5 s");
+}
+
+/// The status of a call in `sid` on `url`.
+async fn status(url: &str, sid: &str) -> StatusCode {
+    send(in_session(url, sid, &call_replica(50))).await.status()
+}
+
+#[tokio::test]
+async fn with_a_bus_a_replica_serves_its_copy_without_reading_the_store() {
+    let store = Arc::new(Counting::default());
+    let bus: Arc<dyn Bus> = Arc::new(LocalBus::default());
+    let a = replica_on("a", store.clone(), Some(Arc::clone(&bus)), trusting(FOREVER)).await;
+    let b = replica_on("b", store.clone(), Some(bus), trusting(FOREVER)).await;
+    let sid: &str = &initialize(&a.url).await;
+    let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert_eq!(
+        send(in_session(&a.url, sid, &done)).await.status(),
+        StatusCode::ACCEPTED
+    );
+    // The handshake's end changes the session: it starts from the store's.
+    assert_eq!(store.loads(), 1);
+    for i in 0..10 {
+        let v = &messages(send(in_session(&a.url, sid, &call_replica(i))).await).await[0];
+        assert_eq!(v["result"]["content"][0]["text"], "a", "{v}");
+    }
+    assert_eq!(
+        store.loads(),
+        1,
+        "calls on the replica that holds the session do not read it"
+    );
+    // b restores it once, then serves its copy.
+    for i in 0..10 {
+        let v = &messages(send(in_session(&b.url, sid, &call_replica(i))).await).await[0];
+        assert_eq!(v["result"]["content"][0]["text"], "b", "{v}");
+    }
+    assert_eq!(store.loads(), 2, "one load, to restore it on b");
+
+    // The control: without a bus, every request reads the store.
+    let store = Arc::new(Counting::default());
+    let c = replica_on("c", store.clone(), None, trusting(FOREVER)).await;
+    let sid = initialize(&c.url).await;
+    for i in 0..10 {
+        send(in_session(&c.url, &sid, &call_replica(i))).await;
+    }
+    assert_eq!(store.loads(), 10);
+}
+
+/// Three replicas holding one session, on `bus`, with copies trusted for
+/// an hour: a change on one and its end reach the others through the bus.
+async fn copies_follow_the_bus(store: Arc<dyn SessionStore>, bus: Arc<dyn Bus>) {
+    let a = replica_on("a", Arc::clone(&store), Some(Arc::clone(&bus)), trusting(FOREVER)).await;
+    let b = replica_on("b", Arc::clone(&store), Some(Arc::clone(&bus)), trusting(FOREVER)).await;
+    let c = replica_on("c", store, Some(bus), trusting(FOREVER)).await;
+    // A real broker takes a moment to have the subscriptions in place.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sid: &str = &initialize(&a.url).await;
+    let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert_eq!(
+        send(in_session(&a.url, sid, &done)).await.status(),
+        StatusCode::ACCEPTED
+    );
+    for r in [&a, &b, &c] {
+        assert_eq!(chatty_logs(&r.url, sid).await.len(), 2, "no level set: every log");
+    }
+
+    // A level set on b filters the logs on a and c.
+    let set = json!({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel", "params": {"level": "error"}});
+    assert_eq!(send(in_session(&b.url, sid, &set)).await.status(), StatusCode::OK);
+    for r in [&a, &c] {
+        eventually("the level set on b filters the logs elsewhere", || async move {
+            chatty_logs(&r.url, sid).await == [json!("error line")]
+        })
+        .await;
+    }
+
+    // A subscription made on c is the session's on a: an update there
+    // reaches the session's GET stream.
+    let sub =
+        json!({"jsonrpc": "2.0", "id": 5, "method": "resources/subscribe", "params": {"uri": "config://x"}});
+    assert_eq!(send(in_session(&c.url, sid, &sub)).await.status(), StatusCode::OK);
+    // The notice's way to a (immediate on the local bus, a moment on Redis).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let get = client()
+        .get(&a.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", sid)
+        .header("mcp-protocol-version", LEGACY);
+    let mut sse = Sse::new(send(get).await);
+    a.handle.notify_resource_updated("config://x");
+    let (_, msg) = within("the update on a's GET stream", sse.next_message()).await;
+    assert_eq!(msg["method"], "notifications/resources/updated", "{msg}");
+    assert_eq!(msg["params"]["uri"], "config://x", "{msg}");
+    drop(sse);
+
+    // DELETE on c: a and b answer 404.
+    end_session(&c.url, sid).await;
+    for r in [&a, &b] {
+        eventually("the session ended on c is gone elsewhere", || async move {
+            status(&r.url, sid).await == StatusCode::NOT_FOUND
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn changes_and_ends_reach_the_other_replicas_through_the_bus() {
+    copies_follow_the_bus(
+        Arc::new(InMemorySessionStore::default()),
+        Arc::new(LocalBus::default()),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_lost_notice_is_made_up_by_the_periodic_check() {
+    let store: Arc<dyn SessionStore> = Arc::new(InMemorySessionStore::default());
+    let bus: Arc<dyn Bus> = Arc::new(Lossy(LocalBus::default()));
+    let every = Duration::from_millis(300);
+    let a = replica_on("a", Arc::clone(&store), Some(Arc::clone(&bus)), trusting(every)).await;
+    let b = replica_on("b", store, Some(bus), trusting(every)).await;
+    let b_url = b.url.as_str();
+    let sid: &str = &initialize(&a.url).await;
+    let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert_eq!(
+        send(in_session(&a.url, sid, &done)).await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(chatty_logs(&b.url, sid).await.len(), 2);
+    let set = json!({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel", "params": {"level": "error"}});
+    assert_eq!(send(in_session(&a.url, sid, &set)).await.status(), StatusCode::OK);
+    eventually("b's copy takes the level within the interval", || async move {
+        chatty_logs(b_url, sid).await == [json!("error line")]
+    })
+    .await;
+    end_session(&a.url, sid).await;
+    eventually(
+        "b's copy of the ended session goes within the interval",
+        || async move { status(b_url, sid).await == StatusCode::NOT_FOUND },
+    )
+    .await;
+}
+
+/// A copy that missed a notice does not write over the change it missed:
+/// a change made on it starts from the store's state, and so does the save
+/// that only keeps the session from expiring.
+#[tokio::test]
+async fn a_stale_copy_does_not_write_over_another_replicas_change() {
+    let store: Arc<dyn SessionStore> = Arc::new(InMemorySessionStore::default());
+    let bus: Arc<dyn Bus> = Arc::new(Lossy(LocalBus::default()));
+    // Saved again to stay alive every 500 ms of use.
+    let options = || trusting(FOREVER).session_idle(Duration::from_secs(2));
+    let a = replica_on("a", Arc::clone(&store), Some(Arc::clone(&bus)), options()).await;
+    let b = replica_on("b", Arc::clone(&store), Some(bus), options()).await;
+    let sid: &str = &initialize(&a.url).await;
+    let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert_eq!(
+        send(in_session(&a.url, sid, &done)).await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(chatty_logs(&b.url, sid).await.len(), 2, "b holds a copy");
+
+    // a sets the level; b never hears of it, and subscribes.
+    let set = json!({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel", "params": {"level": "error"}});
+    assert_eq!(send(in_session(&a.url, sid, &set)).await.status(), StatusCode::OK);
+    let sub =
+        json!({"jsonrpc": "2.0", "id": 5, "method": "resources/subscribe", "params": {"uri": "config://x"}});
+    assert_eq!(send(in_session(&b.url, sid, &sub)).await.status(), StatusCode::OK);
+    let stored = store.load(sid).await.unwrap().unwrap();
+    assert_eq!(stored.state.log_level, Some(LoggingLevel::Error));
+    assert_eq!(stored.state.subscriptions, ["config://x"]);
+
+    // a unsubscribes; b, used past a quarter of the idle timeout, saves
+    // the session to keep it alive, and keeps a's change.
+    let unsub = json!({"jsonrpc": "2.0", "id": 6, "method": "resources/unsubscribe", "params": {"uri": "config://x"}});
+    assert_eq!(
+        send(in_session(&a.url, sid, &unsub)).await.status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(status(&b.url, sid).await, StatusCode::OK);
+    let stored = store.load(sid).await.unwrap().unwrap();
+    assert!(stored.state.subscriptions.is_empty(), "{stored:?}");
+    assert_eq!(stored.state.log_level, Some(LoggingLevel::Error));
+}
+
 /// The same, and Redis going away and coming back, with a real
 /// `redis-server` on 127.0.0.1 (Debian's `redis-server`; `scripts/test.sh`
 /// installs it).
 #[cfg(feature = "redis")]
-pub(super) mod with_redis {
-    use std::process::{Child, Command, Stdio};
+mod with_redis {
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -238,63 +492,21 @@ pub(super) mod with_redis {
     use serde_json::json;
 
     use super::super::http::{client, send};
-    use super::{exercise, in_session, initialize, messages, replica_with};
-
-    /// A `redis-server` child, killed on drop.
-    pub(crate) struct RedisServer {
-        child: Child,
-        pub(crate) port: u16,
-    }
-
-    impl RedisServer {
-        pub(crate) async fn start_on(port: u16) -> RedisServer {
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server must be installed (Debian: apt-get install redis-server; scripts/test.sh does it)");
-            let server = RedisServer { child, port };
-            let redis = Redis::connect(&server.url()).unwrap();
-            for _ in 0..100 {
-                if redis.ping().await.is_ok() {
-                    return server;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            panic!("redis-server did not answer on port {port} within 5 s");
-        }
-
-        pub(crate) async fn start() -> RedisServer {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            RedisServer::start_on(port).await
-        }
-
-        pub(crate) fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}/", self.port)
-        }
-
-        pub(crate) fn stop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    impl Drop for RedisServer {
-        fn drop(&mut self) {
-            self.stop();
-        }
-    }
+    use super::super::replicas::redis::RedisServer;
+    use super::{copies_follow_the_bus, exercise, in_session, initialize, messages, replica_with};
 
     #[tokio::test]
     async fn replicas_share_sessions_through_redis() {
         let server = RedisServer::start().await;
         let redis = Redis::connect(&server.url()).unwrap().prefix("test-a:");
         exercise(Arc::new(redis.session_store())).await;
+    }
+
+    #[tokio::test]
+    async fn changes_and_ends_reach_the_other_replicas_through_redis() {
+        let server = RedisServer::start().await;
+        let redis = Redis::connect(&server.url()).unwrap().prefix("test-d:");
+        copies_follow_the_bus(Arc::new(redis.session_store()), Arc::new(redis.bus())).await;
     }
 
     #[tokio::test]

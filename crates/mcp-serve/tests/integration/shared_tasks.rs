@@ -17,6 +17,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 use super::http::{BOTH, LEGACY, client, initialize_body, modern_request};
+use super::replicas::in_session;
 
 const TASKS: &str = "io.modelcontextprotocol/tasks";
 /// Short, so a dead replica is noticed within a test's patience.
@@ -226,16 +227,6 @@ async fn legacy_session(url: &str) -> String {
     .unwrap();
     assert!(resp.status().is_success());
     sid
-}
-
-fn in_session(url: &str, sid: &str, body: &Value) -> reqwest::RequestBuilder {
-    client()
-        .post(url)
-        .header(CONTENT_TYPE, "application/json")
-        .header("accept", BOTH)
-        .header("mcp-session-id", sid)
-        .header("mcp-protocol-version", LEGACY)
-        .json(body)
 }
 
 async fn legacy(url: &str, sid: &str, method: &str, params: Value) -> Value {
@@ -597,7 +588,7 @@ async fn a_lease_runs_out_on_the_paused_clock() {
 
 #[cfg(feature = "redis")]
 mod with_redis {
-    use super::super::shared_sessions::with_redis::RedisServer;
+    use super::super::replicas::redis::RedisServer;
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,6 +72,7 @@ mod routing;
 mod security;
 mod service;
 mod session;
+mod session_bus;
 mod session_routes;
 mod session_store;
 #[cfg(feature = "tls")]

@@ -74,6 +74,16 @@ pub struct HttpOptions {
     /// Where legacy sessions are shared with other replicas (default:
     /// nowhere; each replica knows its own). See [`SessionStore`](super::SessionStore).
     pub session_store: Option<Arc<dyn super::SessionStore>>,
+    /// With a [`session_store`](HttpOptions#structfield.session_store) and
+    /// a cluster bus joined ([`ServerHandle::join_bus`](crate::engine::ServerHandle::join_bus)),
+    /// how long a replica serves its own copy of a legacy session without
+    /// reading the store (default 1 s). Other replicas announce their
+    /// changes to a session, and its end, on the bus, and a copy is read
+    /// again at its next use after such a notice; this interval bounds how
+    /// stale a copy can be when a notice is lost (pub/sub drops what is sent
+    /// while a subscriber reconnects). Without a bus the store is read on
+    /// every request; `Duration::ZERO` does that with a bus too.
+    pub session_revalidate: Duration,
     /// A connection that takes longer than this to send a request's headers
     /// is closed (default 10 s): a client sending half a header cannot hold
     /// a connection.
@@ -133,6 +143,7 @@ impl Default for HttpOptions {
             max_body_bytes: 4 * 1024 * 1024,
             max_sessions: 10_000,
             session_idle: Duration::from_secs(30 * 60),
+            session_revalidate: Duration::from_secs(1),
             allowed_hosts: Some(loopback.clone()),
             allowed_origins: Some(loopback),
             cors: true,
@@ -180,6 +191,7 @@ impl std::fmt::Debug for HttpOptions {
             .field("event_store", &self.event_store.as_ref().map(|_| "custom"))
             .field("stream_lease", &self.stream_lease)
             .field("session_store", &self.session_store.as_ref().map(|_| "custom"))
+            .field("session_revalidate", &self.session_revalidate)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("keep_alive_idle", &self.keep_alive_idle)
             .field("max_connections", &self.max_connections)
@@ -264,6 +276,23 @@ impl HttpOptions {
     #[must_use]
     pub fn session_store(mut self, store: Arc<dyn super::SessionStore>) -> Self {
         self.session_store = Some(store);
+        self
+    }
+
+    /// Serves a replica's own copy of a shared legacy session for up to `d`
+    /// after it last read it from the store (see
+    /// [`HttpOptions::session_revalidate`](HttpOptions#structfield.session_revalidate)):
+    /// longer saves store reads, shorter bounds how stale a copy can be
+    /// when a bus notice is lost.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = mcp_serve::transport::http::HttpOptions::default().session_revalidate(Duration::from_millis(500));
+    /// assert_eq!(o.session_revalidate, Duration::from_millis(500));
+    /// ```
+    #[must_use]
+    pub fn session_revalidate(mut self, d: Duration) -> Self {
+        self.session_revalidate = d;
         self
     }
 

@@ -128,7 +128,18 @@ where
     // headers must be checked against its body like any other's.
     let session_id = session_id.filter(|_| !modern_header && !body_is_modern);
     let (conn, session, modern) = if let Some(id) = &session_id {
-        let found = match shared.sessions.find(&shared.server, id).await {
+        // What may change the session (a batch may hold anything).
+        let changes = kind.is_none()
+            || matches!(
+                method.as_deref(),
+                Some(
+                    "notifications/initialized"
+                        | "logging/setLevel"
+                        | "resources/subscribe"
+                        | "resources/unsubscribe"
+                )
+            );
+        let found = match shared.sessions.find_for(&shared.server, id, changes).await {
             Ok(found) => found,
             Err(session::Unavailable(why)) => return plain(StatusCode::SERVICE_UNAVAILABLE, &why),
         };

@@ -83,7 +83,10 @@ impl McpService {
             options.session_idle,
             streams.clone(),
             options.session_store.clone(),
+            options.session_revalidate,
         );
+        // Subscribed from the start: notices sent before are lost.
+        sessions.link(server);
         let options_requests = options.max_concurrent_requests;
         McpService {
             shared: Arc::new(Shared {

@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::session_bus::{Notice, SessionBus};
 use crate::engine::Connection;
 
 /// One legacy session.
@@ -25,6 +26,12 @@ pub(crate) struct Session {
     /// The state generation last saved to the shared store, and when (ms).
     saved: AtomicU64,
     saved_at: AtomicU64,
+    /// When (ms) this copy was last found to be the store's, 0 when it must
+    /// be checked at its next use (another replica changed it).
+    checked_at: AtomicU64,
+    /// How many notices said this copy is stale: a check that began before
+    /// one arrived does not make the copy trusted.
+    notices: AtomicU64,
     /// Whether the outbound messages go to the session's stored GET stream
     /// (from its first GET on this replica on).
     pumping: AtomicBool,
@@ -105,6 +112,15 @@ pub(crate) struct Sessions {
     pub(crate) streams: super::events::Streams,
     /// Where sessions are shared with other replicas, if anywhere.
     store: Option<Arc<dyn super::SessionStore>>,
+    /// How long (ms) a copy checked against the store is trusted, once the
+    /// bus tells of other replicas' changes.
+    revalidate: u64,
+    /// The other replicas' session notices, once the server joined a bus.
+    bus: OnceLock<SessionBus>,
+    /// Session notices taken: a session restored while one arrived is
+    /// checked again at its next use.
+    notices: AtomicU64,
+    me: Weak<Sessions>,
 }
 
 /// The store refused a new session.
@@ -121,14 +137,19 @@ impl Sessions {
         idle: Duration,
         streams: super::events::Streams,
         shared: Option<Arc<dyn super::SessionStore>>,
+        revalidate: Duration,
     ) -> Arc<Self> {
-        let store = Arc::new(Sessions {
+        let store = Arc::new_cyclic(|me| Sessions {
             map: Mutex::new(HashMap::new()),
             epoch: Instant::now(),
             max,
             idle,
             streams,
             store: shared,
+            revalidate: u64::try_from(revalidate.as_millis()).unwrap_or(u64::MAX),
+            bus: OnceLock::new(),
+            notices: AtomicU64::new(0),
+            me: me.clone(),
         });
         spawn_reaper(Arc::downgrade(&store), idle);
         store
@@ -183,6 +204,9 @@ impl Sessions {
             owner,
             saved: AtomicU64::new(0),
             saved_at: AtomicU64::new(0),
+            // Made here (initialize) or just loaded: as the store has it.
+            checked_at: AtomicU64::new(self.now().max(1)),
+            notices: AtomicU64::new(0),
             pumping: AtomicBool::new(false),
             get_delivered: Arc::new(AtomicU64::new(0)),
             get_open: Arc::new(AtomicUsize::new(0)),
@@ -200,16 +224,40 @@ impl Sessions {
 
     /// Finds a session: with a shared store, as the store has it (another
     /// replica may have changed or ended it), restoring it here when this
-    /// replica does not hold it; without one, here.
+    /// replica does not hold it; without one, here. A copy held here is
+    /// taken as it is, without reading the store, while the server is on a
+    /// bus that tells of other replicas' changes and the copy was checked
+    /// within the revalidation interval.
     pub(crate) async fn find(
         &self,
         server: &crate::engine::ServerHandle,
         id: &str,
     ) -> Result<Option<Arc<Session>>, Unavailable> {
+        self.find_for(server, id, false).await
+    }
+
+    /// [`Sessions::find`], for a request that may change the session
+    /// (`changes`): such a request starts from the store's state, not from
+    /// a copy that may have missed a notice, since what it saves replaces
+    /// the whole session there.
+    pub(crate) async fn find_for(
+        &self,
+        server: &crate::engine::ServerHandle,
+        id: &str,
+        changes: bool,
+    ) -> Result<Option<Arc<Session>>, Unavailable> {
         let local = self.get(id);
         let Some(store) = &self.store else {
             return Ok(local);
         };
+        self.link(server);
+        if !changes && local.as_ref().is_some_and(|s| self.trusted(s)) {
+            return Ok(local);
+        }
+        // Notices that arrive while the store is read make what it returns
+        // untrusted (it may be older than the change they announce).
+        let seen = local.as_ref().map(|s| s.notices.load(Ordering::SeqCst));
+        let seen_all = self.notices.load(Ordering::SeqCst);
         let stored = match store.load(id).await {
             Ok(stored) => stored,
             // A session held here goes on being served while the store is
@@ -236,6 +284,12 @@ impl Sessions {
             if s.conn.refresh_session(&stored.state) {
                 tracing::debug!(session = %id, "took another replica's changes to the session");
             }
+            // Set, then undone if a notice came meanwhile: a notice that
+            // comes after the second look finds the mark set and clears it.
+            s.checked_at.store(self.now().max(1), Ordering::SeqCst);
+            if Some(s.notices.load(Ordering::SeqCst)) != seen {
+                s.checked_at.store(0, Ordering::SeqCst);
+            }
             return Ok(Some(s));
         }
         let (tx, rx) = mpsc::channel(256);
@@ -256,8 +310,55 @@ impl Sessions {
             .saved
             .store(session.conn.session_generation(), Ordering::Relaxed);
         session.saved_at.store(self.now().max(1), Ordering::Relaxed);
+        // A notice for it that came before it was in the map found nothing
+        // to mark: checked again at its next use.
+        if self.notices.load(Ordering::SeqCst) != seen_all {
+            session.checked_at.store(0, Ordering::SeqCst);
+        }
         tracing::debug!(session = %id, "restored a session from the shared store");
         Ok(Some(session))
+    }
+
+    /// Whether the copy `s` may be used without reading the store: only
+    /// with a bus (which tells of other replicas' changes), and only for the
+    /// revalidation interval after its last check (a notice may be lost).
+    fn trusted(&self, s: &Session) -> bool {
+        if self.bus.get().is_none() {
+            return false;
+        }
+        let checked = s.checked_at.load(Ordering::SeqCst);
+        checked != 0 && self.now().saturating_sub(checked) < self.revalidate
+    }
+
+    /// Joins the bus of `server` for session notices, once it has one
+    /// (at the start, and at each lookup for a server that joins later).
+    pub(crate) fn link(&self, server: &crate::engine::ServerHandle) {
+        if self.store.is_none() || self.bus.get().is_some() {
+            return;
+        }
+        if let Some(bus) = server.joined_bus() {
+            self.bus
+                .get_or_init(|| SessionBus::join(Arc::clone(bus), self.me.clone()));
+        }
+    }
+
+    /// Acts on another replica's notice about session `id`.
+    pub(super) fn take_notice(&self, id: &str, notice: Notice) {
+        self.notices.fetch_add(1, Ordering::SeqCst);
+        match notice {
+            Notice::Changed => {
+                if let Some(s) = self.lock().get(id) {
+                    s.notices.fetch_add(1, Ordering::SeqCst);
+                    s.checked_at.store(0, Ordering::SeqCst);
+                    tracing::debug!(session = %id, "another replica changed the session; checking it at its next use");
+                }
+            }
+            Notice::Ended => {
+                if self.remove(id).is_some() {
+                    tracing::debug!(session = %id, "another replica ended the session");
+                }
+            }
+        }
     }
 
     /// Whether sessions are shared with other replicas.
@@ -275,7 +376,9 @@ impl Sessions {
         let now = self.now();
         let refresh = u64::try_from((self.idle / 4).as_millis()).unwrap_or(u64::MAX);
         let stale = now.saturating_sub(s.saved_at.load(Ordering::Relaxed)) >= refresh;
-        if s.saved.load(Ordering::Relaxed) == generation && !stale {
+        // Unchanged: saved again only to keep it from expiring.
+        if s.saved.load(Ordering::Relaxed) == generation && (!stale || !self.current(store.as_ref(), s).await)
+        {
             return;
         }
         let Some(state) = s.conn.session_state() else {
@@ -284,12 +387,42 @@ impl Sessions {
         let stored = super::StoredSession::new(state, s.owner.clone());
         match store.save(&s.id, &stored, self.idle).await {
             Ok(()) => {
-                s.saved.store(generation, Ordering::Relaxed);
-                s.saved_at.store(now.max(1), Ordering::Relaxed);
+                let before = s.saved.swap(generation, Ordering::Relaxed);
+                let first = s.saved_at.swap(now.max(1), Ordering::Relaxed) == 0;
+                // Nobody else can hold a session before its first save.
+                if before != generation && !first {
+                    if let Some(bus) = self.bus.get() {
+                        bus.announce(&s.id, Notice::Changed).await;
+                    }
+                }
             }
             Err(e) => {
                 tracing::warn!(session = %s.id, error = %e, "the session could not be saved to the shared store; other replicas may not know it");
             }
+        }
+    }
+
+    /// Before a save that only keeps the session from expiring: takes what
+    /// the store has, so that a copy that missed another replica's change
+    /// does not write over it. `false` when there is nothing to save (ended
+    /// elsewhere, or the store is unreachable).
+    async fn current(&self, store: &dyn super::SessionStore, s: &Session) -> bool {
+        let seen = s.notices.load(Ordering::SeqCst);
+        match store.load(&s.id).await {
+            Ok(Some(stored)) => {
+                s.conn.refresh_session(&stored.state);
+                s.checked_at.store(self.now().max(1), Ordering::SeqCst);
+                if s.notices.load(Ordering::SeqCst) != seen {
+                    s.checked_at.store(0, Ordering::SeqCst);
+                }
+                true
+            }
+            // The next lookup ends it here.
+            Ok(None) => {
+                s.checked_at.store(0, Ordering::SeqCst);
+                false
+            }
+            Err(_) => false,
         }
     }
 
@@ -304,6 +437,9 @@ impl Sessions {
         if let Some(store) = &self.store {
             if let Err(e) = store.remove(id).await {
                 tracing::warn!(session = %id, error = %e, "the session could not be removed from the shared store; it expires there on its own");
+            }
+            if let Some(bus) = self.bus.get() {
+                bus.announce(id, Notice::Ended).await;
             }
         }
     }

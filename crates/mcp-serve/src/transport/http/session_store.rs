@@ -82,6 +82,20 @@ pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
 /// request naming a session the replica does not hold loads it from here.
 /// DELETE removes it.
 ///
+/// A request naming a session the replica holds reads it here too, to see
+/// another replica's changes, unless the server joined a cluster bus
+/// ([`ServerHandle::join_bus`](crate::engine::ServerHandle::join_bus)). On
+/// a bus, a replica announces a change it saved and a DELETE (topic
+/// `sessions`), the others drop or re-read their copy at its next use, and
+/// a copy is trusted without reading the store for at most
+/// [`HttpOptions::session_revalidate`](super::HttpOptions#structfield.session_revalidate)
+/// (default 1 s) since it was last read: that bounds how stale it can be
+/// when a notice is lost. A request that changes the session, and the save
+/// that only keeps it alive, read it here first, so a copy that missed a
+/// notice does not write over another replica's change. While the store is
+/// unreachable, a replica serves the copies it holds and answers 503 for
+/// the others.
+///
 /// ```
 /// use std::sync::Arc;
 /// use mcp_serve::transport::http::{HttpOptions, InMemorySessionStore};
