@@ -245,6 +245,73 @@ impl SessionStore for Counting {
     }
 }
 
+/// A store that can be cut off (every call fails) and brought back with
+/// what it held.
+#[derive(Default)]
+struct Flaky {
+    inner: InMemorySessionStore,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Flaky {
+    /// `op` on the inner store, unless it is down (checked first: the
+    /// in-memory store does its work when called, not when awaited).
+    fn check<'a, T: Send + 'a>(&'a self, op: impl FnOnce() -> StoreFuture<'a, T>) -> StoreFuture<'a, T> {
+        if self.down.load(Ordering::SeqCst) {
+            return Box::pin(std::future::ready(Err(StoreError::new("connection refused"))));
+        }
+        op()
+    }
+}
+
+impl SessionStore for Flaky {
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredSession>> {
+        self.check(|| self.inner.load(id))
+    }
+    fn save<'a>(&'a self, id: &'a str, s: &'a StoredSession, ttl: Duration) -> StoreFuture<'a, ()> {
+        self.check(|| self.inner.save(id, s, ttl))
+    }
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        self.check(|| self.inner.remove(id))
+    }
+}
+
+/// A change made while the store is down is served meanwhile, and, once
+/// the store is back with its older copy, kept and saved rather than
+/// replaced by that copy.
+#[tokio::test]
+async fn a_change_made_while_the_store_was_down_survives_its_return() {
+    let store = Arc::new(Flaky::default());
+    let a = replica_with("a", store.clone()).await;
+    let sid = initialize(&a.url).await;
+    store.down.store(true, Ordering::SeqCst);
+    let set = json!({"jsonrpc": "2.0", "id": 9, "method": "logging/setLevel", "params": {"level": "error"}});
+    assert_eq!(
+        send(in_session(&a.url, &sid, &set)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        chatty_logs(&a.url, &sid).await,
+        [json!("error line")],
+        "served from the copy"
+    );
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        chatty_logs(&a.url, &sid).await,
+        [json!("error line")],
+        "the copy's level, not the store's older one"
+    );
+    let saved = store.inner.load(&sid).await.unwrap().unwrap();
+    assert_eq!(
+        saved.state.log_level,
+        Some(LoggingLevel::Error),
+        "saved once the store is back"
+    );
+    // Another replica now gets it from the store.
+    let b = replica_with("b", store).await;
+    assert_eq!(chatty_logs(&b.url, &sid).await, [json!("error line")]);
+}
+
 /// A bus that loses every session notice (as pub/sub does while a
 /// subscriber reconnects), and carries the rest.
 struct Lossy(LocalBus);

@@ -281,7 +281,11 @@ impl Sessions {
             return Ok(None);
         };
         if let Some(s) = local {
-            if s.conn.refresh_session(&stored.state) {
+            if s.saved.load(Ordering::Relaxed) != s.conn.session_generation() {
+                // Changed here while the store could not take it: this copy
+                // is newer than the store's, and is saved after this request.
+                tracing::debug!(session = %id, "kept this replica's unsaved changes over the stored session");
+            } else if s.conn.refresh_session(&stored.state) {
                 tracing::debug!(session = %id, "took another replica's changes to the session");
             }
             // Set, then undone if a notice came meanwhile: a notice that
