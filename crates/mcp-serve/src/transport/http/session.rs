@@ -258,6 +258,7 @@ impl Sessions {
         // untrusted (it may be older than the change they announce).
         let seen = local.as_ref().map(|s| s.notices.load(Ordering::SeqCst));
         let seen_all = self.notices.load(Ordering::SeqCst);
+        let saved_before = local.as_ref().map_or(0, |s| s.saved.load(Ordering::SeqCst));
         let stored = match store.load(id).await {
             Ok(stored) => stored,
             // A session held here goes on being served while the store is
@@ -281,11 +282,7 @@ impl Sessions {
             return Ok(None);
         };
         if let Some(s) = local {
-            if s.saved.load(Ordering::Relaxed) != s.conn.session_generation() {
-                // Changed here while the store could not take it: this copy
-                // is newer than the store's, and is saved after this request.
-                tracing::debug!(session = %id, "kept this replica's unsaved changes over the stored session");
-            } else if s.conn.refresh_session(&stored.state) {
+            if take_stored(&s, &stored.state, saved_before) {
                 tracing::debug!(session = %id, "took another replica's changes to the session");
             }
             // Set, then undone if a notice came meanwhile: a notice that
@@ -391,10 +388,11 @@ impl Sessions {
         let stored = super::StoredSession::new(state, s.owner.clone());
         match store.save(&s.id, &stored, self.idle).await {
             Ok(()) => {
-                let before = s.saved.swap(generation, Ordering::Relaxed);
+                // Two saves finishing out of order: the later generation stays.
+                let before = s.saved.fetch_max(generation, Ordering::SeqCst);
                 let first = s.saved_at.swap(now.max(1), Ordering::Relaxed) == 0;
                 // Nobody else can hold a session before its first save.
-                if before != generation && !first {
+                if before < generation && !first {
                     if let Some(bus) = self.bus.get() {
                         bus.announce(&s.id, Notice::Changed).await;
                     }
@@ -412,9 +410,10 @@ impl Sessions {
     /// elsewhere, or the store is unreachable).
     async fn current(&self, store: &dyn super::SessionStore, s: &Session) -> bool {
         let seen = s.notices.load(Ordering::SeqCst);
+        let saved_before = s.saved.load(Ordering::SeqCst);
         match store.load(&s.id).await {
             Ok(Some(stored)) => {
-                s.conn.refresh_session(&stored.state);
+                take_stored(s, &stored.state, saved_before);
                 s.checked_at.store(self.now().max(1), Ordering::SeqCst);
                 if s.notices.load(Ordering::SeqCst) != seen {
                     s.checked_at.store(0, Ordering::SeqCst);
@@ -510,6 +509,19 @@ impl Sessions {
         }
         reaped
     }
+}
+
+/// Takes the store's `state` into the copy `s`; `false` (and the copy
+/// kept) when the copy is newer: it holds changes not saved yet (made while
+/// the store could not take them, or by a request still running), or a save
+/// of it finished while `state` was being read (`saved_before` is what was
+/// saved when the read began), so `state` may predate that save.
+fn take_stored(s: &Session, state: &crate::engine::SessionState, saved_before: u64) -> bool {
+    let saved = s.saved.load(Ordering::SeqCst);
+    if saved != s.conn.session_generation() || saved != saved_before {
+        return false;
+    }
+    s.conn.refresh_session(state)
 }
 
 fn spawn_reaper(store: Weak<Sessions>, idle: Duration) {

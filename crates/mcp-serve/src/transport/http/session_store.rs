@@ -90,9 +90,11 @@ pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
 /// a copy is trusted without reading the store for at most
 /// [`HttpOptions::session_revalidate`](super::HttpOptions#structfield.session_revalidate)
 /// (default 1 s) since it was last read: that bounds how stale it can be
-/// when a notice is lost. A request that changes the session, and the save
-/// that only keeps it alive, read it here first, so a copy that missed a
-/// notice does not write over another replica's change. While the store is
+/// for the session's requests when a notice is lost. A request that changes
+/// the session, and the save that only keeps it alive, read it here first,
+/// so a copy that missed a notice does not write an old state back. Saves
+/// replace the whole session (last writer wins), so two replicas changing
+/// one session at the same moment may lose one change. While the store is
 /// unreachable, a replica serves the copies it holds and answers 503 for
 /// the others.
 ///
