@@ -182,25 +182,16 @@ impl Routes {
     /// Tells the other replicas that the client cancelled request `id` of
     /// `session`; `false` without a bus.
     pub(crate) fn forward_cancel(&self, session: &str, id: &RequestId) -> bool {
-        let Some(out) = self.out.get() else {
-            return false;
-        };
-        self.send(
-            out,
-            &Routed {
-                origin: self.tag.to_string(),
-                kind: RoutedKind::Cancel,
-                session: session.to_owned(),
-                id: id.clone(),
-                to: None,
-                result: None,
-                error: None,
-            },
-        )
+        self.tell(RoutedKind::Cancel, session, id.clone())
     }
 
     /// Tells the other replicas that task `task_id` changed in the store.
     fn forward_task(&self, task_id: &str) -> bool {
+        self.tell(RoutedKind::Task, "", RequestId::String(task_id.to_owned()))
+    }
+
+    /// Publishes a message that carries no answer; `false` without a bus.
+    fn tell(&self, kind: RoutedKind, session: &str, id: RequestId) -> bool {
         let Some(out) = self.out.get() else {
             return false;
         };
@@ -208,9 +199,9 @@ impl Routes {
             out,
             &Routed {
                 origin: self.tag.to_string(),
-                kind: RoutedKind::Task,
-                session: String::new(),
-                id: RequestId::String(task_id.to_owned()),
+                kind,
+                session: session.to_owned(),
+                id,
                 to: None,
                 result: None,
                 error: None,

@@ -376,8 +376,9 @@ pub(crate) async fn cancel(
             "task {task_id} has already ended and cannot be cancelled"
         )));
     }
-    if let Some(entry) = tasks.get(task_id) {
-        entry.cancel.cancel();
+    match tasks.get(task_id) {
+        Some(entry) => entry.cancel.cancel(),
+        None => shared.tasks.announce(task_id),
     }
     Ok(wire(&t))
 }
@@ -406,8 +407,11 @@ pub(crate) async fn cancel_session(shared: &Shared, session: &str) {
                 true
             })
             .await;
-        if let Err(e) = r {
-            tracing::warn!(task = %t.task_id, error = %e, "an ended session's task could not be cancelled; it ends with its time to live");
+        match r {
+            Ok(_) => shared.tasks.announce(&t.task_id),
+            Err(e) => {
+                tracing::warn!(task = %t.task_id, error = %e, "an ended session's task could not be cancelled; it ends with its time to live");
+            }
         }
     }
 }

@@ -186,6 +186,17 @@ impl TaskRuntime {
         }
     }
 
+    /// Tells the replica running `task_id` that a client changed it here
+    /// (cancelled it, answered its input), unless its work runs here.
+    pub(crate) fn announce(&self, task_id: &str) {
+        if self.runner(task_id).is_some() || self.lock_held().contains_key(task_id) {
+            return;
+        }
+        if let Some(announce) = self.announce.get() {
+            announce(task_id);
+        }
+    }
+
     fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Notify>>> {
         self.held
             .lock()
@@ -355,12 +366,6 @@ impl TaskRuntime {
                 t.revision += 1;
             }
             if store.replace(&t, expected).await? {
-                if visible && !self.lock_held().contains_key(task_id) {
-                    // Its work runs elsewhere, if anywhere: tell that replica.
-                    if let Some(announce) = self.announce.get() {
-                        announce(task_id);
-                    }
-                }
                 return Ok(Some(t));
             }
         }

@@ -143,8 +143,9 @@ async fn update(
     }
     match r {
         Ok(Some(_)) => {
-            if let Some(runner) = rt.runner(task_id) {
-                runner.wake.notify_one();
+            match rt.runner(task_id) {
+                Some(runner) => runner.wake.notify_one(),
+                None => rt.announce(task_id),
             }
             Ok(json!({}))
         }
@@ -169,8 +170,9 @@ async fn cancel(rt: &TaskRuntime, task_id: &str) -> Result<Value, ErrorObject> {
         .await;
     match r {
         Ok(Some(_)) => {
-            if let Some(runner) = rt.runner(task_id) {
-                runner.cancel.cancel();
+            match rt.runner(task_id) {
+                Some(runner) => runner.cancel.cancel(),
+                None => rt.announce(task_id),
             }
             Ok(json!({}))
         }
