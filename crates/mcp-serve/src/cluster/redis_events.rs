@@ -31,6 +31,20 @@ redis.call('PUBLISH', ARGV[7], KEYS[1])
 return id
 ";
 
+/// Opens the next stream of a session: numbers it with the session's counter
+/// (`KEYS[1]`), and stores its request id (`ARGV[3]`) and its owner's lease
+/// (`ARGV[4]` ms) beside `ARGV[2]<n>`, all expiring after `ARGV[1]` ms. One
+/// round trip on every legacy request, so one script. (The stream's keys are
+/// made here, not declared: this store does not target Redis Cluster.)
+const OPEN: &str = r"
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local key = ARGV[2] .. n
+redis.call('SET', key .. ':req', ARGV[3], 'PX', ARGV[1])
+redis.call('SET', key .. ':lease', 1, 'PX', ARGV[4])
+return n
+";
+
 /// Ends the stream `KEYS[1]` with one entry (`ARGV[3]` = `ARGV[4]`) and the
 /// end marker, if its owner's lease (`KEYS[3]`) is gone while its request
 /// (`KEYS[2]`) is not and it has not ended; 1 if it did. One script, so
@@ -43,6 +57,7 @@ if last[1] and last[1][2][1] == 'e' then return 0 end
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', ARGV[3], ARGV[4])
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-*', 'e', '')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[5], KEYS[1])
 return 1
 ";
@@ -57,8 +72,9 @@ const WAKE_TOPIC: &str = "event-streams";
 /// Readers wait instead of polling: every append publishes its stream's key,
 /// and one subscription per replica wakes the readers of that stream, so
 /// waiting readers hold no Redis connection of their own. A wake-up lost
-/// while the subscription reconnects costs a reader at most its wait (a
-/// second), after which it reads again. See [`EventStore`].
+/// while the subscription reconnects costs a reader the rest of its wait
+/// (the transport waits a second at a time), after which it reads again.
+/// See [`EventStore`].
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -202,6 +218,22 @@ impl RedisEventStore {
         u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// `EVAL script` on a stream, with what both scripts take first: the
+    /// stream, its request id and its lease (`KEYS[1..3]`), the length bound
+    /// and the time to live (`ARGV[1..2]`). The caller adds the rest.
+    fn script(&self, script: &str, session: &str, stream: u64) -> ::redis::Cmd {
+        let key = self.stream_key(session, stream);
+        let mut cmd = ::redis::cmd("EVAL");
+        cmd.arg(script)
+            .arg(3)
+            .arg(&key)
+            .arg(format!("{key}:req"))
+            .arg(format!("{key}:lease"))
+            .arg(self.max_events)
+            .arg(self.ttl_ms());
+        cmd
+    }
+
     async fn add(
         &self,
         session: &str,
@@ -210,16 +242,9 @@ impl RedisEventStore {
         value: &[u8],
         end: bool,
     ) -> Result<u64, StoreError> {
-        let key = self.stream_key(session, stream);
         let mut conn = self.redis.conn.clone();
-        let id: Value = ::redis::cmd("EVAL")
-            .arg(APPEND)
-            .arg(3)
-            .arg(&key)
-            .arg(format!("{key}:req"))
-            .arg(format!("{key}:lease"))
-            .arg(self.max_events)
-            .arg(self.ttl_ms())
+        let id: Value = self
+            .script(APPEND, session, stream)
             .arg(field)
             .arg(value)
             .arg(if stream == GET_STREAM { "0" } else { "1" })
@@ -320,33 +345,16 @@ impl EventStore for RedisEventStore {
     ) -> StoreFuture<'a, u64> {
         Box::pin(async move {
             let mut conn = self.redis.conn.clone();
-            let next = self.redis.key("events", &format!("{session}:next"));
-            let ttl = self.ttl_ms();
-            let (stream,): (u64,) = ::redis::pipe()
-                .atomic()
-                .incr(&next, 1)
-                .pexpire(&next, i64::try_from(ttl).unwrap_or(i64::MAX))
-                .ignore()
-                .query_async(&mut conn)
-                .await
-                .map_err(store_error)?;
-            let key = self.stream_key(session, stream);
             let lease_ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
-            ::redis::pipe()
-                .atomic()
-                .cmd("SET")
-                .arg(format!("{key}:req"))
-                .arg(request_id.unwrap_or("null"))
-                .arg("PX")
-                .arg(ttl)
-                .ignore()
-                .cmd("SET")
-                .arg(format!("{key}:lease"))
+            let stream: u64 = ::redis::cmd("EVAL")
+                .arg(OPEN)
                 .arg(1)
-                .arg("PX")
+                .arg(self.redis.key("events", &format!("{session}:next")))
+                .arg(self.ttl_ms())
+                .arg(self.redis.key("events", &format!("{session}:")))
+                .arg(request_id.unwrap_or("null"))
                 .arg(lease_ms)
-                .ignore()
-                .query_async::<()>(&mut conn)
+                .query_async(&mut conn)
                 .await
                 .map_err(store_error)?;
             Ok(stream)
@@ -373,20 +381,13 @@ impl EventStore for RedisEventStore {
         event: StoredEvent,
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let key = self.stream_key(session, stream);
             let (field, value): (&str, &[u8]) = match &event {
                 StoredEvent::Message(m) => ("m", m),
                 StoredEvent::CloseConnection => ("c", b""),
             };
             let mut conn = self.redis.conn.clone();
-            let ended: i64 = ::redis::cmd("EVAL")
-                .arg(END_ORPHANED)
-                .arg(3)
-                .arg(&key)
-                .arg(format!("{key}:req"))
-                .arg(format!("{key}:lease"))
-                .arg(self.max_events)
-                .arg(self.ttl_ms())
+            let ended: i64 = self
+                .script(END_ORPHANED, session, stream)
                 .arg(field)
                 .arg(value)
                 .arg(self.redis.key("bus", WAKE_TOPIC))

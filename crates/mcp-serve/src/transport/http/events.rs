@@ -490,6 +490,15 @@ pub(crate) struct Streams {
     draining: CancellationToken,
 }
 
+/// A request's handler running detached ([`Streams::spawn_handler`]).
+pub(crate) struct Handled {
+    /// The answer, when it came alone while this was listened to.
+    pub(crate) quick: tokio::sync::oneshot::Receiver<Vec<u8>>,
+    /// Resolves once the stream holds an event or has ended (an error when
+    /// the handler sent its answer through `quick` instead, or stopped).
+    pub(crate) stored: tokio::sync::oneshot::Receiver<()>,
+}
+
 /// Counts a running handler until dropped.
 struct Running(Arc<(AtomicUsize, Notify)>);
 
@@ -536,19 +545,29 @@ impl Streams {
 
     /// Runs a request's handler detached, its messages and answer going to
     /// `stream`, renewing the stream's lease while it runs. An answer that
-    /// comes before any other message goes to the returned receiver instead
-    /// while it is listened to (to be sent as JSON, with nothing stored).
+    /// comes before any other message goes to [`Handled::quick`] instead
+    /// while it is listened to (to be sent as JSON, with nothing stored);
+    /// [`Handled::stored`] tells, without asking the store, when the stream
+    /// holds its first event or has ended.
     pub(crate) fn spawn_handler(
         &self,
         session: String,
         stream: u64,
         mut fut: futures::future::BoxFuture<'static, Option<crate::engine::Answer>>,
         mut rx: mpsc::Receiver<Vec<u8>>,
-    ) -> tokio::sync::oneshot::Receiver<Vec<u8>> {
+    ) -> Handled {
         let this = self.clone();
         let running = Running::new(&self.running);
         let (quick, quick_rx) = tokio::sync::oneshot::channel();
         let mut quick = Some(quick);
+        let (stored, stored_rx) = tokio::sync::oneshot::channel();
+        let mut stored = Some(stored);
+        // Once the store has something a reader can see.
+        let mut tell_stored = move || {
+            if let Some(stored) = stored.take() {
+                let _ = stored.send(());
+            }
+        };
         tokio::spawn(async move {
             let _running = running;
             let to_event = |m: Vec<u8>| {
@@ -567,11 +586,13 @@ impl Streams {
                     Some(m) = rx.recv() => {
                         quick = None;
                         this.append(&session, stream, to_event(m)).await;
+                        tell_stored();
                     }
                     out = &mut fut => {
                         while let Ok(m) = rx.try_recv() {
                             quick = None;
                             this.append(&session, stream, to_event(m)).await;
+                            tell_stored();
                         }
                         // The answer alone: straight to the waiting POST, if it still waits.
                         let out = match (out, quick.take()) {
@@ -590,6 +611,7 @@ impl Streams {
                         if let Err(e) = this.store.finish(&session, stream).await {
                             tracing::warn!(%session, stream, error = %e, "the end of a stream could not be stored; its readers end when its lease expires");
                         }
+                        tell_stored();
                         break;
                     }
                     _ = renew.tick() => {
@@ -600,7 +622,10 @@ impl Streams {
                 }
             }
         });
-        quick_rx
+        Handled {
+            quick: quick_rx,
+            stored: stored_rx,
+        }
     }
 
     /// Stores server-initiated messages of a session (its outbound channel
@@ -636,17 +661,6 @@ impl Streams {
             tokio::select! {
                 () = notified => {}
                 () = tokio::time::sleep_until(deadline) => return,
-            }
-        }
-    }
-
-    /// Waits until the stream has any event, or has ended.
-    pub(crate) async fn wait_first(&self, session: &str, stream: u64) {
-        loop {
-            match self.store.wait_after(session, stream, 0, WAIT).await {
-                Ok(Some(r)) if !r.finished && r.events.is_empty() => {}
-                // Nothing to wait for, or the store is down: the tail says so.
-                _ => return,
             }
         }
     }

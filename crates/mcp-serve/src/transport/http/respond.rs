@@ -200,8 +200,12 @@ pub(super) async fn respond_resumable(
             return respond_later(fut, rx, false, true).await;
         }
     };
-    let mut quick = streams.spawn_handler(sid.clone(), stream, fut, rx);
-    if let Some(bytes) = quick_or_stored(&mut quick, streams.wait_first(&sid, stream)).await {
+    let handled = streams.spawn_handler(sid.clone(), stream, fut, rx);
+    let mut quick = handled.quick;
+    let stored = async move {
+        let _ = handled.stored.await;
+    };
+    if let Some(bytes) = quick_or_stored(&mut quick, stored).await {
         return json_response(bytes, StatusCode::OK);
     }
     // An answer that came as the first event was stored meanwhile.
