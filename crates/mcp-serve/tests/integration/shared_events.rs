@@ -461,13 +461,27 @@ mod with_redis {
                 })
             })
             .collect();
-        // Give every reader time to reach its wait.
-        tokio::time::sleep(Duration::from_millis(300)).await;
         let mut conn = ::redis::Client::open(server.url())
             .unwrap()
             .get_multiplexed_async_connection()
             .await
             .unwrap();
+        // The readers' subscription is up (appends before it would wake nobody).
+        within("the readers' subscription", async {
+            loop {
+                let (_, n): (String, u64) = ::redis::cmd("PUBSUB")
+                    .arg("NUMSUB")
+                    .arg("ev-g:bus:event-streams")
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                if n >= 1 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
         let clients: String = ::redis::cmd("CLIENT")
             .arg("LIST")
             .query_async(&mut conn)
@@ -500,7 +514,7 @@ mod with_redis {
             .prefix("ev-h:")
             .event_store();
         let n = a
-            .open_stream("s", Some("9"), Duration::from_millis(50))
+            .open_stream("s", Some("9"), Duration::from_millis(800))
             .await
             .unwrap();
         let error = || StoredEvent::Message(r#"{"error":1}"#.into());
@@ -508,7 +522,7 @@ mod with_redis {
             !a.end_orphaned("s", n, error()).await.unwrap(),
             "not while the lease is held"
         );
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
         let (x, y) = tokio::join!(a.end_orphaned("s", n, error()), b.end_orphaned("s", n, error()));
         assert!(x.unwrap() ^ y.unwrap(), "exactly one of them ends it");
         let read = b.read_after("s", n, 0).await.unwrap().unwrap();

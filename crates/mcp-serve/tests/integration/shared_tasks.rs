@@ -401,11 +401,11 @@ async fn the_idle_copy_of_a_session_dropped_here_leaves_its_tasks_running() {
     let stores = Stores::memory();
     // Sessions idle out quickly: A forgets its copy while the session lives
     // on in the store, kept fresh by B, which the client uses.
-    let idle = || HttpOptions::default().session_idle(Duration::from_millis(300));
+    let idle = || HttpOptions::default().session_idle(Duration::from_secs(1));
     let a = Replica::start_with("a", &stores, idle());
     let b = Replica::start_with("b", &stores, idle());
     let sid = legacy_session(&a.url).await;
-    let id = legacy_task(&a.url, &sid, "slow", json!({ "ms": 1500 })).await;
+    let id = legacy_task(&a.url, &sid, "slow", json!({ "ms": 3000 })).await;
     // Only B sees the client from now on, long past A's idle limit.
     let v = poll_until(PATIENCE, "completed", || legacy_get(&b.url, &sid, &id)).await;
     assert_eq!(v["result"]["status"], "completed", "{v}");

@@ -52,15 +52,23 @@ pub(super) async fn answer(shared: &Shared, path: &str) -> Option<Response<McpBo
     if shared.draining.is_cancelled() {
         return Some(text(StatusCode::SERVICE_UNAVAILABLE, "draining: shutting down"));
     }
-    if let Some(store) = &options.session_store {
-        if let Err(why) = reachable("session", store.check()).await {
-            return Some(text(StatusCode::SERVICE_UNAVAILABLE, &why));
+    // Side by side: a slow store costs the probe one timeout, not one each.
+    let sessions = async {
+        match &options.session_store {
+            Some(store) => reachable("session", store.check()).await,
+            None => Ok(()),
         }
-    }
-    if shared.streams.store.is_shared() {
-        if let Err(why) = reachable("event", shared.streams.store.check()).await {
-            return Some(text(StatusCode::SERVICE_UNAVAILABLE, &why));
+    };
+    let events = async {
+        if shared.streams.store.is_shared() {
+            reachable("event", shared.streams.store.check()).await
+        } else {
+            Ok(())
         }
+    };
+    let (sessions, events) = tokio::join!(sessions, events);
+    if let Err(why) = sessions.and(events) {
+        return Some(text(StatusCode::SERVICE_UNAVAILABLE, &why));
     }
     Some(
         match tokio::time::timeout(STORE_CHECK, shared.server.ready()).await {
