@@ -19,7 +19,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use super::http::{LEGACY, Sse, client, initialize_body, json_body, send, within};
+use super::http::{LEGACY, Sse, client, initialize_body, json_body, send};
 use super::replicas::{Served, in_session, initialize_with, serve};
 
 /// Log at every level, then answer.
@@ -409,12 +409,17 @@ async fn with_a_bus_a_replica_serves_its_copy_without_reading_the_store() {
 
 /// Three replicas holding one session, on `bus`, with copies trusted for
 /// an hour: a change on one and its end reach the others through the bus.
-async fn copies_follow_the_bus(store: Arc<dyn SessionStore>, bus: Arc<dyn Bus>) {
+/// `subscribed` says whether the three replicas' session-notice
+/// subscriptions are in place (each replica subscribes at its first session
+/// lookup; a real broker takes a moment).
+async fn copies_follow_the_bus<F: std::future::Future<Output = bool>>(
+    store: Arc<dyn SessionStore>,
+    bus: Arc<dyn Bus>,
+    subscribed: impl FnMut() -> F,
+) {
     let a = replica_on("a", Arc::clone(&store), Some(Arc::clone(&bus)), trusting(FOREVER)).await;
     let b = replica_on("b", Arc::clone(&store), Some(Arc::clone(&bus)), trusting(FOREVER)).await;
     let c = replica_on("c", store, Some(bus), trusting(FOREVER)).await;
-    // A real broker takes a moment to have the subscriptions in place.
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let sid: &str = &initialize(&a.url).await;
     let done = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
     assert_eq!(
@@ -424,6 +429,7 @@ async fn copies_follow_the_bus(store: Arc<dyn SessionStore>, bus: Arc<dyn Bus>) 
     for r in [&a, &b, &c] {
         assert_eq!(chatty_logs(&r.url, sid).await.len(), 2, "no level set: every log");
     }
+    eventually("the replicas' subscriptions to session notices", subscribed).await;
 
     // A level set on b filters the logs on a and c.
     let set = json!({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel", "params": {"level": "error"}});
@@ -440,19 +446,26 @@ async fn copies_follow_the_bus(store: Arc<dyn SessionStore>, bus: Arc<dyn Bus>) 
     let sub =
         json!({"jsonrpc": "2.0", "id": 5, "method": "resources/subscribe", "params": {"uri": "config://x"}});
     assert_eq!(send(in_session(&c.url, sid, &sub)).await.status(), StatusCode::OK);
-    // The notice's way to a (immediate on the local bus, a moment on Redis).
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let get = client()
-        .get(&a.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", sid)
-        .header("mcp-protocol-version", LEGACY);
-    let mut sse = Sse::new(send(get).await);
-    a.handle.notify_resource_updated("config://x");
-    let (_, msg) = within("the update on a's GET stream", sse.next_message()).await;
+    // The notice's way to a is immediate on the local bus and a moment on
+    // Redis: until a's copy has the subscription, its update goes nowhere,
+    // so try again (a's copy is trusted for an hour: only the notice helps).
+    let mut heard = None;
+    for _ in 0..25 {
+        let get = client()
+            .get(&a.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", sid)
+            .header("mcp-protocol-version", LEGACY);
+        let mut sse = Sse::new(send(get).await);
+        a.handle.notify_resource_updated("config://x");
+        if let Ok((_, msg)) = tokio::time::timeout(Duration::from_millis(200), sse.next_message()).await {
+            heard = Some(msg);
+            break;
+        }
+    }
+    let msg = heard.expect("the update on a's GET stream within 5 s");
     assert_eq!(msg["method"], "notifications/resources/updated", "{msg}");
     assert_eq!(msg["params"]["uri"], "config://x", "{msg}");
-    drop(sse);
 
     // DELETE on c: a and b answer 404.
     end_session(&c.url, sid).await;
@@ -466,9 +479,11 @@ async fn copies_follow_the_bus(store: Arc<dyn SessionStore>, bus: Arc<dyn Bus>) 
 
 #[tokio::test]
 async fn changes_and_ends_reach_the_other_replicas_through_the_bus() {
+    // The local bus subscribes at once.
     copies_follow_the_bus(
         Arc::new(InMemorySessionStore::default()),
         Arc::new(LocalBus::default()),
+        || async { true },
     )
     .await;
 }
@@ -573,7 +588,26 @@ mod with_redis {
     async fn changes_and_ends_reach_the_other_replicas_through_redis() {
         let server = RedisServer::start().await;
         let redis = Redis::connect(&server.url()).unwrap().prefix("test-d:");
-        copies_follow_the_bus(Arc::new(redis.session_store()), Arc::new(redis.bus())).await;
+        let url = server.url();
+        let subscribed = || {
+            let url = url.clone();
+            async move {
+                let Ok(mut conn) = ::redis::Client::open(url)
+                    .unwrap()
+                    .get_multiplexed_async_connection()
+                    .await
+                else {
+                    return false;
+                };
+                let n: Result<(String, u64), _> = ::redis::cmd("PUBSUB")
+                    .arg("NUMSUB")
+                    .arg("test-d:bus:sessions")
+                    .query_async(&mut conn)
+                    .await;
+                n.is_ok_and(|(_, n)| n >= 3)
+            }
+        };
+        copies_follow_the_bus(Arc::new(redis.session_store()), Arc::new(redis.bus()), subscribed).await;
     }
 
     #[tokio::test]
