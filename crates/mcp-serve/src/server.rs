@@ -84,7 +84,7 @@ pub struct Server {
     schema: SchemaSettings,
     options: Options,
     state_keys: Option<Vec<Vec<u8>>>,
-    layers: Vec<crate::middleware::LayerFn>,
+    layers: Vec<crate::middleware::Layer>,
     extensions: Vec<crate::extension::Extension>,
     tag_rules: TagRules,
     search: Option<crate::tool::ToolSearch>,
@@ -616,7 +616,26 @@ impl Server {
             Into<crate::middleware::BoxError>,
         <L::Service as tower_service::Service<crate::middleware::McpRequest>>::Future: Send + 'static,
     {
-        self.layers.push(crate::middleware::erase(layer));
+        self.layers.push(crate::middleware::Layer {
+            wrap: crate::middleware::erase(layer),
+            bypass: None,
+        });
+        self
+    }
+
+    /// Like [`Server::middleware`], for middleware that can say cheaply
+    /// which requests it would pass on untouched: those skip the chain
+    /// when every layer agrees (see `Chain::passes`).
+    #[cfg(feature = "client")]
+    pub(crate) fn middleware_passing<M: crate::middleware::Middleware>(
+        mut self,
+        middleware: M,
+        passes: impl Fn(&str) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.layers.push(crate::middleware::Layer {
+            wrap: crate::middleware::erase(crate::middleware::MiddlewareLayer::new(middleware)),
+            bypass: Some(Arc::new(passes)),
+        });
         self
     }
 

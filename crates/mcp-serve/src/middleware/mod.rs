@@ -91,6 +91,17 @@ pub type McpResult = Result<serde_json::Value, crate::error::McpError>;
 /// A layer, type-erased: wraps the rest of the chain.
 pub(crate) type LayerFn = Box<dyn Fn(Next) -> Next + Send + Sync>;
 
+/// Says, per request method, whether a layer would pass the request on
+/// untouched right now.
+pub(crate) type Bypass = std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// A layer of the server's chain, and when it may be skipped.
+pub(crate) struct Layer {
+    pub(crate) wrap: LayerFn,
+    /// `None`: the layer sees every request.
+    pub(crate) bypass: Option<Bypass>,
+}
+
 /// Erases a tower layer over [`Next`].
 pub(crate) fn erase<L>(layer: L) -> LayerFn
 where

@@ -188,7 +188,13 @@ impl Service<McpRequest> for Engine {
 }
 
 /// The server's whole chain, built once; each request gets a copy.
-pub(crate) struct Chain(Mutex<Next>);
+pub(crate) struct Chain {
+    next: Mutex<Next>,
+    /// Set when every layer says when it may be skipped: a request all of
+    /// them pass untouched goes straight to the engine, without the chain's
+    /// cost (the result made into JSON and back, a future per layer).
+    bypass: Option<Vec<super::Bypass>>,
+}
 
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -198,18 +204,28 @@ impl std::fmt::Debug for Chain {
 
 impl Chain {
     /// Layers in the order they were added: the first is the outermost.
-    pub(crate) fn build(layers: &[super::LayerFn]) -> Self {
+    pub(crate) fn build(layers: &[super::Layer]) -> Self {
         let next = layers
             .iter()
             .rev()
-            .fold(Next::engine(), |inner, layer| layer(inner));
-        Chain(Mutex::new(next))
+            .fold(Next::engine(), |inner, layer| (layer.wrap)(inner));
+        Chain {
+            next: Mutex::new(next),
+            bypass: layers.iter().map(|l| l.bypass.clone()).collect(),
+        }
+    }
+
+    /// Whether every layer would pass a request of `method` on untouched.
+    pub(crate) fn passes(&self, method: &str) -> bool {
+        self.bypass
+            .as_ref()
+            .is_some_and(|all| all.iter().all(|passes| passes(method)))
     }
 
     /// A copy of the chain for one request (tower services are called
     /// through `&mut`, so each request gets its own).
     pub(crate) fn service(&self) -> Next {
-        self.0
+        self.next
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()

@@ -50,6 +50,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -806,10 +807,16 @@ impl Gateway {
                     .collect(),
             ),
             by_length,
+            any_down: AtomicBool::new(true),
         });
+        // While every target is up, the middleware has nothing to do: calls
+        // skip it, and with it the cost of a middleware chain.
+        let all_up = Arc::clone(&shared);
         let front = self
             .server
-            .middleware(Report(Arc::clone(&shared)))
+            .middleware_passing(Report(Arc::clone(&shared)), move |_| {
+                !all_up.any_down.load(Ordering::Acquire)
+            })
             .into_handle()?;
         let cancel = CancellationToken::new();
         let mut first = Vec::new();
@@ -940,14 +947,16 @@ impl GatewayHandle {
 struct Shared {
     status: RwLock<BTreeMap<String, TargetStatus>>,
     by_length: Vec<String>,
+    /// Whether any target is down (kept with `status`, read without its lock).
+    any_down: AtomicBool,
 }
 
 impl Shared {
     fn set(&self, name: &str, status: TargetStatus) {
-        self.status
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(name.to_owned(), status);
+        let mut all = self.status.write().unwrap_or_else(PoisonError::into_inner);
+        all.insert(name.to_owned(), status);
+        let down = all.values().any(|s| matches!(s, TargetStatus::Down { .. }));
+        self.any_down.store(down, Ordering::Release);
     }
 
     /// The down target whose namespace `name` is in, and why it is down.
@@ -1239,6 +1248,7 @@ mod tests {
                 .into(),
             ),
             by_length: vec!["a_b".into(), "a".into()],
+            any_down: AtomicBool::new(true),
         };
         assert_eq!(shared.down_for("a_b_tool", '_'), None);
         assert_eq!(shared.down_for("a_tool", '_'), Some(("a".into(), "x".into())));

@@ -23,7 +23,14 @@ impl Connection {
         params: Map<String, Value>,
         shared_connection: bool,
     ) -> Reply {
-        if let Some(chain) = &self.inner.shared.options.middleware {
+        if let Some(chain) = self
+            .inner
+            .shared
+            .options
+            .middleware
+            .as_ref()
+            .filter(|c| !c.passes(method))
+        {
             let wrapped = super::layered::wrapped(method, scope.version)
                 .map(std::borrow::Cow::Borrowed)
                 .or_else(|| {
