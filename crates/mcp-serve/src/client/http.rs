@@ -14,13 +14,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use mcp_serve_core::jsonrpc::RequestId;
+use mcp_serve_core::jsonrpc::{RequestId, Response};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::conn_pool::{ConnPool, PoolError, ReplyBody};
 use super::lock;
 use super::options::ClientError;
 use super::sse::{Event, Parser};
@@ -36,6 +37,8 @@ const STREAM_OPEN_WAIT: Duration = Duration::from_secs(2);
 const MAX_EMPTY_RESUMES: u32 = 10;
 /// Largest JSON body read.
 const MAX_BODY: usize = 64 * 1024 * 1024;
+/// What the client calls itself.
+const USER_AGENT: &str = concat!("mcp-serve-client/", env!("CARGO_PKG_VERSION"));
 /// How long the HTTP+SSE transport may take to name its POST endpoint.
 const ENDPOINT_WAIT: Duration = Duration::from_secs(10);
 
@@ -54,7 +57,7 @@ pub(crate) struct Head {
 
 /// A request's POST in flight: its JSON answer, or `None` when the answer
 /// came on an event stream (and went to the reader).
-pub(crate) type Posted = BoxFuture<'static, Result<Option<Value>, ClientError>>;
+pub(crate) type Posted = BoxFuture<'static, Result<Option<Response>, ClientError>>;
 
 /// One message to send.
 pub(crate) struct Outgoing {
@@ -75,6 +78,8 @@ enum Mode {
 #[derive(Clone)]
 struct Ctx {
     http: reqwest::Client,
+    /// Requests' POSTs to a plain `http://` endpoint (see `conn_pool`).
+    pool: Option<Arc<ConnPool>>,
     url: Url,
     extra: HeaderMap,
     timeout: Duration,
@@ -91,6 +96,9 @@ struct State {
     legacy: Mutex<Option<String>>,
     /// A request got 404 for its session: it must be started again.
     expired: AtomicBool,
+    /// The endpoint redirected a POST: requests go through reqwest, which
+    /// follows redirects.
+    redirected: AtomicBool,
 }
 
 /// An HTTP connection to one MCP server.
@@ -159,7 +167,7 @@ pub(crate) fn setup(
     let http = reqwest::Client::builder()
         .tls_certs_merge(trusted)
         .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("mcp-serve-client/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .build()
         .map_err(|e| ClientError::Config(format!("could not set up the HTTP client: {e}")))?;
     Ok(Setup { http, extra, timeout })
@@ -172,6 +180,7 @@ impl HttpLink {
         let link = HttpLink {
             ctx: Ctx {
                 http: setup.http,
+                pool: ConnPool::for_url(&url).map(Arc::new),
                 url,
                 extra: setup.extra,
                 timeout: setup.timeout,
@@ -195,6 +204,7 @@ impl HttpLink {
         let (incoming, rx) = mpsc::channel(256);
         let ctx = Ctx {
             http: setup.http,
+            pool: None,
             url: url.clone(),
             extra: setup.extra,
             timeout: setup.timeout,
@@ -418,14 +428,89 @@ impl Ctx {
         h
     }
 
-    fn post(&self, url: &Url, bytes: Vec<u8>, head: &Head, with_session: bool) -> reqwest::RequestBuilder {
+    /// The headers of a POST: the common ones, then what a POST says it sends and takes.
+    fn post_headers(&self, head: &Head, with_session: bool) -> HeaderMap {
         let mut headers = self.headers(head, with_session);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(
             ACCEPT,
             HeaderValue::from_static("application/json, text/event-stream"),
         );
+        headers
+    }
+
+    fn post(
+        &self,
+        url: &Url,
+        bytes: impl Into<reqwest::Body>,
+        head: &Head,
+        with_session: bool,
+    ) -> reqwest::RequestBuilder {
+        let headers = self.post_headers(head, with_session);
         self.http.post(url.clone()).headers(headers).body(bytes)
+    }
+
+    /// A request's POST on the pooled connections where the URL allows,
+    /// else on reqwest; the body is read unless it is an event stream.
+    async fn exchange(&self, bytes: Vec<u8>, head: &Head, with_session: bool) -> Result<Reply, ClientError> {
+        let bytes = bytes::Bytes::from(bytes);
+        let pool = self
+            .pool
+            .as_ref()
+            .filter(|_| !self.state.redirected.load(Ordering::Acquire));
+        if let Some(pool) = pool {
+            let mut headers = self.post_headers(head, with_session);
+            headers.insert(reqwest::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+            let reply = pool
+                .post(headers, bytes.clone(), MAX_BODY)
+                .await
+                .map_err(|e| pool_error(&self.url, &e))?;
+            if reply.status.is_redirection() {
+                // reqwest follows redirects (`/mcp` to `/mcp/` is common) as
+                // it always has; this endpoint's requests go to it from now on.
+                self.state.redirected.store(true, Ordering::Release);
+                return self.exchange_reqwest(bytes, head, with_session).await;
+            }
+            return Ok(Reply {
+                status: reply.status,
+                headers: reply.headers,
+                body: match reply.body {
+                    ReplyBody::Full(b) => Body::Full(b.to_vec()),
+                    ReplyBody::Stream(incoming) => Body::Stream(
+                        http_body_util::BodyDataStream::new(incoming)
+                            .take_while(|r| std::future::ready(r.is_ok()))
+                            .filter_map(|r| std::future::ready(r.ok()))
+                            .boxed(),
+                    ),
+                },
+            });
+        }
+        self.exchange_reqwest(bytes, head, with_session).await
+    }
+
+    async fn exchange_reqwest(
+        &self,
+        bytes: bytes::Bytes,
+        head: &Head,
+        with_session: bool,
+    ) -> Result<Reply, ClientError> {
+        let resp = self
+            .post(&self.url, bytes, head, with_session)
+            .send()
+            .await
+            .map_err(|e| unreachable_error(&self.url, &e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = if is_event_stream(&resp) {
+            Body::Stream(chunks(resp))
+        } else {
+            Body::Full(read_body(resp).await?)
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// A notification or response: the server accepts it (202) or says why not.
@@ -454,18 +539,14 @@ impl Ctx {
         method: &str,
         bytes: Vec<u8>,
         head: &Head,
-    ) -> Result<Option<Value>, ClientError> {
+    ) -> Result<Option<Response>, ClientError> {
         let initialize = method == "initialize";
         let sent_session = !initialize && lock(&self.state.session).is_some();
-        let resp = self
-            .post(&self.url, bytes, head, !initialize)
-            .send()
-            .await
-            .map_err(|e| unreachable_error(&self.url, &e))?;
-        let status = resp.status();
+        let reply = self.exchange(bytes, head, !initialize).await?;
+        let status = reply.status;
         if initialize && status.is_success() {
-            let sid = resp
-                .headers()
+            let sid = reply
+                .headers
                 .get(SESSION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
@@ -480,10 +561,25 @@ impl Ctx {
                 message: format!("{} no longer knows this session", self.url),
             });
         }
-        if status.is_success() && is_event_stream(&resp) {
-            return self.follow(resp, id, method).await.map(|()| None);
+        let body = match reply.body {
+            Body::Stream(stream) if status.is_success() => {
+                return self.follow(stream, id, method).await.map(|()| None);
+            }
+            Body::Stream(stream) => collect(&self.url, stream).await?,
+            Body::Full(body) => body,
+        };
+        // The usual case, parsed straight into the response it is.
+        if let Ok(mut response) = serde_json::from_slice::<Response>(&body) {
+            if response.result.is_some() || response.error.is_some() {
+                // Errors refused before the body was read carry no id: they are ours.
+                if response.error.is_some() && response.id.is_none() {
+                    response.id = Some(id.clone());
+                }
+                if response.id.as_ref() == Some(id) {
+                    return Ok(Some(response));
+                }
+            }
         }
-        let body = read_body(resp).await?;
         let Some(mut message) = serde_json::from_slice::<Value>(&body)
             .ok()
             .filter(|v| v.get("jsonrpc").is_some())
@@ -499,7 +595,12 @@ impl Ctx {
             message["id"] = serde_json::to_value(id).unwrap_or(Value::Null);
         }
         if answers(&message, id) {
-            Ok(Some(message))
+            serde_json::from_value(message).map(Some).map_err(|e| {
+                ClientError::Protocol(format!(
+                    "{} answered `{method}` with a malformed response: {e}",
+                    self.url
+                ))
+            })
         } else {
             let _ = self
                 .incoming
@@ -513,12 +614,12 @@ impl Ctx {
     }
 
     /// Reads a response stream until it carries the answer.
-    async fn follow(&self, resp: reqwest::Response, id: &RequestId, method: &str) -> Result<(), ClientError> {
+    async fn follow(&self, stream: Chunks, id: &RequestId, method: &str) -> Result<(), ClientError> {
         let mut parser = Parser::default();
-        let mut resp = resp;
+        let mut stream = stream;
         let mut empty = 0u32;
         loop {
-            let (answered, events) = self.pump(resp, &mut parser, Some(id)).await;
+            let (answered, events) = self.pump(stream, &mut parser, Some(id)).await;
             if answered {
                 return Ok(());
             }
@@ -542,23 +643,17 @@ impl Ctx {
             }
             // The server said how long to wait (`retry:`); the spec says to honour it.
             tokio::time::sleep(parser.retry.unwrap_or(DEFAULT_RETRY)).await;
-            resp = self.open_get(Some(&last)).await?;
+            stream = chunks(self.open_get(Some(&last)).await?);
         }
     }
 
     /// Passes a stream's messages to the reader until it ends or (when `id`
     /// is given) carries that request's answer. Returns whether it did, and
     /// how many events came.
-    async fn pump(
-        &self,
-        resp: reqwest::Response,
-        parser: &mut Parser,
-        id: Option<&RequestId>,
-    ) -> (bool, usize) {
-        let mut body = resp.bytes_stream();
+    async fn pump(&self, mut body: Chunks, parser: &mut Parser, id: Option<&RequestId>) -> (bool, usize) {
         let mut events = Vec::new();
         let mut count = 0;
-        while let Some(Ok(chunk)) = body.next().await {
+        while let Some(chunk) = body.next().await {
             parser.feed(&chunk, &mut events);
             let mut answered = false;
             for e in events.drain(..) {
@@ -639,7 +734,7 @@ impl Ctx {
                     continue;
                 }
             };
-            let (_, events) = self.pump(resp, &mut parser, None).await;
+            let (_, events) = self.pump(chunks(resp), &mut parser, None).await;
             // The server closed it: poll again after the delay it asked for,
             // backing off while reconnections bring nothing.
             let retry = parser.retry.unwrap_or(DEFAULT_RETRY);
@@ -687,6 +782,44 @@ fn is_event_stream(resp: &reqwest::Response) -> bool {
         })
 }
 
+/// A response body's chunks, from either HTTP stack; a failure ends it.
+type Chunks = BoxStream<'static, bytes::Bytes>;
+
+/// A POST's response: its head, and its body unless that is an event stream.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Body,
+}
+
+enum Body {
+    Full(Vec<u8>),
+    Stream(Chunks),
+}
+
+fn chunks(resp: reqwest::Response) -> Chunks {
+    resp.bytes_stream()
+        .take_while(|r| std::future::ready(r.is_ok()))
+        .filter_map(|r| std::future::ready(r.ok()))
+        .boxed()
+}
+
+/// An event stream that came where JSON was expected, read as a body.
+async fn collect(url: &Url, mut stream: Chunks) -> Result<Vec<u8>, ClientError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large(url));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn too_large(url: &Url) -> ClientError {
+    ClientError::Protocol(format!("{url} sent a response larger than {MAX_BODY} bytes"))
+}
+
 async fn read_body(resp: reqwest::Response) -> Result<Vec<u8>, ClientError> {
     let url = resp.url().clone();
     let mut body = Vec::new();
@@ -694,9 +827,7 @@ async fn read_body(resp: reqwest::Response) -> Result<Vec<u8>, ClientError> {
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| unreachable_error(&url, &e))?;
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(ClientError::Protocol(format!(
-                "{url} sent a response larger than {MAX_BODY} bytes"
-            )));
+            return Err(too_large(&url));
         }
         body.extend_from_slice(&chunk);
     }
@@ -763,6 +894,23 @@ fn http_error(url: &Url, status: StatusCode, body: &[u8]) -> ClientError {
     }
 }
 
+/// A pooled POST that got no answer.
+fn pool_error(url: &Url, e: &PoolError) -> ClientError {
+    let kind = match e {
+        PoolError::TooLarge(_) => return too_large(url),
+        PoolError::Connect(io) => io.kind(),
+        PoolError::Http(_) => std::io::ErrorKind::Other,
+    };
+    unreachable_io(url, kind, &e.to_string())
+}
+
+fn unreachable_io(url: &Url, kind: std::io::ErrorKind, detail: &str) -> ClientError {
+    ClientError::Transport(TransportError::Io(std::io::Error::new(
+        kind,
+        format!("could not reach {url} ({detail}); check that the server is running and the URL is right"),
+    )))
+}
+
 /// No HTTP answer at all (refused, unresolvable, reset).
 fn unreachable_error(url: &Url, e: &reqwest::Error) -> ClientError {
     let mut detail = e.to_string();
@@ -782,8 +930,5 @@ fn unreachable_error(url: &Url, e: &reqwest::Error) -> ClientError {
     } else {
         std::io::ErrorKind::Other
     };
-    ClientError::Transport(TransportError::Io(std::io::Error::new(
-        kind,
-        format!("could not reach {url} ({detail}); check that the server is running and the URL is right"),
-    )))
+    unreachable_io(url, kind, &detail)
 }

@@ -64,10 +64,12 @@
 //! - `api`: the typed requests (`list_tools`, `call_tool`, `read_resource`, …).
 //! - `listen`: `subscriptions/listen` and [`Subscription`].
 //! - `options`: [`ClientOptions`], [`RequestOptions`], [`ClientError`], [`Era`].
-//! - `transport` (stdio, in memory), `http` and `sse`: moving frames.
+//! - `transport` (stdio, in memory), `http` and `sse`: moving frames;
+//!   `conn_pool`: kept-alive HTTP/1.1 connections a request drives itself.
 
 mod api;
 mod cache;
+mod conn_pool;
 mod connect;
 mod envelope;
 mod headers;

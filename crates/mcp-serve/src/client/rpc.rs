@@ -425,16 +425,13 @@ impl Inner {
 
     /// A JSON answer taken straight from its POST: shown to the traffic tap
     /// as the reader would, then the request's result or error.
-    fn answer_of(&self, answer: Value) -> Result<Value, ClientError> {
+    fn answer_of(&self, response: Response) -> Result<Value, ClientError> {
         if let Some(tap) = &self.options.traffic {
             tap(
                 Direction::Received,
-                &serde_json::to_vec(&answer).unwrap_or_default(),
+                &serde_json::to_vec(&response).unwrap_or_default(),
             );
         }
-        let response: Response = serde_json::from_value(answer).map_err(|e| {
-            ClientError::Protocol(format!("the server's answer is not a JSON-RPC response: {e}"))
-        })?;
         response.into_result().map_err(ClientError::Rpc)
     }
 

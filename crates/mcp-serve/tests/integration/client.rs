@@ -355,6 +355,41 @@ async fn modern_http_serves_every_method() {
     .await;
 }
 
+/// Python servers mounted at `/mcp/` answer `/mcp` with 307: the client
+/// follows it, in both eras, and keeps working after it.
+#[tokio::test]
+async fn an_endpoint_that_redirects_is_followed_in_both_eras() {
+    within(async {
+        let seen = Arc::new(Seen::default());
+        let handle = fixture(&seen).into_handle().expect("fixture registers");
+        let service = McpService::new(&handle, HttpOptions::default());
+        let app = axum::Router::new()
+            .route(
+                "/mcp",
+                axum::routing::any(|| async { axum::response::Redirect::temporary("/mcp/") }),
+            )
+            .route_service("/mcp/", service);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+        let served = tokio::spawn(async move { axum::serve(listener, app).await });
+        for era in [Era::Modern, Era::Legacy(ProtocolVersion::V2025_11_25)] {
+            let client = Client::connect_http(&url, ClientOptions::default().era(era))
+                .await
+                .expect("connect through the redirect");
+            for (a, b) in [(2, 3), (4, 5)] {
+                let r = client
+                    .call_tool("add", json!({"a": a, "b": b}))
+                    .await
+                    .expect("call");
+                assert_eq!(text(&r), (a + b).to_string(), "{era:?}");
+            }
+            client.close().await;
+        }
+        served.abort();
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn legacy_sessions_over_http() {
     within(async {
