@@ -475,7 +475,7 @@ impl Ctx {
                 status: reply.status,
                 headers: reply.headers,
                 body: match reply.body {
-                    ReplyBody::Full(b) => Body::Full(b.to_vec()),
+                    ReplyBody::Full(b) => Body::Full(b),
                     ReplyBody::Stream(incoming) => Body::Stream(
                         http_body_util::BodyDataStream::new(incoming)
                             .take_while(|r| std::future::ready(r.is_ok()))
@@ -504,7 +504,7 @@ impl Ctx {
         let body = if is_event_stream(&resp) {
             Body::Stream(chunks(resp))
         } else {
-            Body::Full(read_body(resp).await?)
+            Body::Full(read_body(resp).await?.into())
         };
         Ok(Reply {
             status,
@@ -565,7 +565,7 @@ impl Ctx {
             Body::Stream(stream) if status.is_success() => {
                 return self.follow(stream, id, method).await.map(|()| None);
             }
-            Body::Stream(stream) => collect(&self.url, stream).await?,
+            Body::Stream(stream) => collect(&self.url, stream).await?.into(),
             Body::Full(body) => body,
         };
         // The usual case, parsed straight into the response it is.
@@ -793,7 +793,7 @@ struct Reply {
 }
 
 enum Body {
-    Full(Vec<u8>),
+    Full(bytes::Bytes),
     Stream(Chunks),
 }
 
