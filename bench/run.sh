@@ -66,6 +66,41 @@ if command -v haproxy >/dev/null; then
 else
   echo "[bench] haproxy is not installed (apt-get install haproxy): the haproxy-hop row is skipped" >&2
 fi
+# The same comparison interleaved: this VM's speed drifts from minute to minute,
+# so rows measured minutes apart compare badly at c=1. The direct server, the
+# gateway and HAProxy run side by side in front of the one backend and take
+# turns, 1 s each, HOP_ROUNDS times; table.py reports the medians.
+GATEWAY_PORT=$((PORT + 3))
+HOP_PORT=$((PORT + 4))
+LOADGEN="$CACHE/target/release/mcp-loadgen"
+PORT="$GATEWAY_PORT" "$SERVER" --gateway "http://127.0.0.1:$BACKEND_PORT/mcp" >"$OUT/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+HOP_PID=""
+if command -v haproxy >/dev/null; then
+  PORT="$HOP_PORT" BACKEND_PORT="$BACKEND_PORT" "$ROOT/bench/haproxy-hop.sh" >"$OUT/haproxy.log" 2>&1 &
+  HOP_PID=$!
+fi
+for _ in $(seq 1 100); do
+  "$LOADGEN" http --url "http://127.0.0.1:$GATEWAY_PORT/mcp" --proto 2026-07-28 --tool-prefix b_ \
+    -c 1 -n 1 --warmup 0 >/dev/null 2>&1 && break
+  sleep 0.1
+done
+echo "[bench] issue 15: direct, gateway and HAProxy calls interleaved (${HOP_ROUNDS:-15} rounds)" >&2
+for _ in $(seq 1 "${HOP_ROUNDS:-15}"); do
+  for path in direct gateway haproxy; do
+    case "$path" in
+      direct) port="$BACKEND_PORT"; prefix="" ;;
+      gateway) port="$GATEWAY_PORT"; prefix="b_" ;;
+      haproxy) [ -n "$HOP_PID" ] || continue; port="$HOP_PORT"; prefix="" ;;
+    esac
+    if record="$("$LOADGEN" http --url "http://127.0.0.1:$port/mcp" --proto 2026-07-28 --tool-prefix "$prefix" \
+      -c 1 -d 1 --warmup 0.2 --json 2>/dev/null)"; then
+      echo "{\"path\":\"$path\",\"run\":$record}" >>"$OUT/hop.jsonl"
+    fi
+  done
+done
+kill "$GATEWAY_PID" $HOP_PID 2>/dev/null || true
+wait "$GATEWAY_PID" $HOP_PID 2>/dev/null || true
 kill "$BACKEND_PID" 2>/dev/null || true
 wait "$BACKEND_PID" 2>/dev/null || true
 # Authorization (issue 13): the same server and load, every request carrying a

@@ -25,6 +25,34 @@ RMCP, RMCP_STATEFUL, LIMIT = "rust-rmcp", "rust-rmcp-stateful", "hyper-echo"
 ORDER = [OURS, *OURS_AUTH, OURS_LEGACY, LIMIT, RMCP, RMCP_STATEFUL, "ts-v2", "ts-v1", "py-mcp", "py-fastmcp"]
 
 
+def interleaved(path):
+    """Issue 15 measured side by side: the p50 of each 1 s run at c=1, by path."""
+    if not path.exists():
+        return
+    runs = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            if r["run"].get("errors", 0) == 0 and r["run"].get("ok"):
+                runs.setdefault(r["path"], []).append(r["run"]["p50_us"])
+    direct = runs.get("direct")
+    if not direct:
+        return
+    print("\n### The same, interleaved: 1 s runs taking turns against the one backend\n")
+    print("| path | runs | p50 µs, median of runs | lowest | added (median) |")
+    print("|---|--:|--:|--:|--:|")
+    base = statistics.median(direct)
+    for name, label in (("direct", "direct"), ("gateway", "through the gateway"), ("haproxy", "through HAProxy")):
+        if name in runs:
+            m = statistics.median(runs[name])
+            added = "" if name == "direct" else f"{m - base:+.0f} µs"
+            print(f"| {label} | {len(runs[name])} | {m:.0f} | {min(runs[name])} | {added} |")
+    if "gateway" in runs:
+        added = statistics.median(runs["gateway"]) - base
+        status = "**met**" if added < 100 else f"missed by {added - 100:.0f} µs"
+        print(f"\nadded p50, interleaved: {added:.0f} µs (goal < 100 µs): {status}")
+
+
 def load(out):
     rows = [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines() if l.strip()]
     sessions = {}
@@ -195,6 +223,7 @@ def main():
             print(f"\nadded p50: {added:.0f} µs (goal < 100 µs): {status}")
         if hop.get("p50_1") is not None and o.get("p50_1") is not None:
             print(f"HAProxy's hop adds {(hop['p50_1'] - o['p50_1']) * 1000:.0f} µs on the same machine.")
+    interleaved(Path(sys.argv[1]) / "hop.jsonl")
     auth_rows = [p for p in OURS_AUTH if p in f]
     if auth_rows:
         print("\n## Issue 13: authenticated tools/call throughput vs unauthenticated (same run)\n")
