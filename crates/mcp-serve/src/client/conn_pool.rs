@@ -36,12 +36,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Conn = http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
 
-/// One connection: its request half and the connection future to poll.
+/// One connection: its request half and the connection future to poll,
+/// gone once it has finished (closed).
 struct Live {
     tx: http1::SendRequest<Full<Bytes>>,
-    conn: Conn,
-    /// The connection future finished (closed): it must not be polled again.
-    done: bool,
+    conn: Option<Conn>,
 }
 
 /// The kept-alive connections to one `http://` origin.
@@ -148,7 +147,7 @@ impl ConnPool {
             let Some(sending) = req.take() else {
                 unreachable!("a request is put back before each retry")
             };
-            let sent = drive(&mut live.conn, &mut live.done, live.tx.try_send_request(sending)).await;
+            let sent = drive(&mut live.conn, live.tx.try_send_request(sending)).await;
             match sent {
                 Ok(resp) => return self.finish(live, resp, limit).await,
                 Err(mut e) => {
@@ -172,11 +171,7 @@ impl ConnPool {
             };
             // A server that closed the connection while it sat idle is
             // found out here: its end of stream is read now.
-            if drive(&mut live.conn, &mut live.done, live.tx.ready())
-                .await
-                .is_ok()
-                && !live.done
-            {
+            if drive(&mut live.conn, live.tx.ready()).await.is_ok() && live.conn.is_some() {
                 return Ok((live, false));
             }
         }
@@ -197,11 +192,7 @@ impl ConnPool {
         let (tx, conn) = http1::handshake(TokioIo::new(stream))
             .await
             .map_err(PoolError::Http)?;
-        Ok(Live {
-            tx,
-            conn,
-            done: false,
-        })
+        Ok(Live { tx, conn: Some(conn) })
     }
 
     /// Reads the response: an event stream is handed over with its
@@ -224,10 +215,10 @@ impl ConnPool {
                     .starts_with("text/event-stream")
             });
         if streaming {
-            let Live { tx, conn, done } = live;
+            let Live { tx, conn } = live;
             // Without its sender the connection closes once this response ends.
             drop(tx);
-            if !done {
+            if let Some(conn) = conn {
                 tokio::spawn(async move {
                     let _ = conn.await;
                 });
@@ -239,7 +230,7 @@ impl ConnPool {
             });
         }
         let mut bytes = Vec::new();
-        while let Some(frame) = drive(&mut live.conn, &mut live.done, body.frame()).await {
+        while let Some(frame) = drive(&mut live.conn, body.frame()).await {
             let Ok(data) = frame.map_err(PoolError::Http)?.into_data() else {
                 continue;
             };
@@ -248,7 +239,7 @@ impl ConnPool {
             }
             bytes.extend_from_slice(&data);
         }
-        if !live.done {
+        if live.conn.is_some() {
             let mut idle = lock(&self.idle);
             if idle.len() < MAX_IDLE {
                 idle.push(live);
@@ -262,16 +253,17 @@ impl ConnPool {
     }
 }
 
-/// Runs `fut` while polling the connection it needs, in this task. Once the
-/// connection has finished it is not polled again (`done`); what it left
-/// behind resolves `fut`.
-async fn drive<F: Future>(conn: &mut Conn, done: &mut bool, fut: F) -> F::Output {
+/// Runs `fut` while polling the connection it needs, in this task. A
+/// connection that has finished is dropped: whatever still waits on it
+/// (the answer, the body, readiness) then ends with an error rather than
+/// waiting forever.
+async fn drive<F: Future>(conn: &mut Option<Conn>, fut: F) -> F::Output {
     let mut fut = pin!(fut);
     std::future::poll_fn(|cx: &mut Context<'_>| {
         // The connection first: it writes the request and reads what
         // answers `fut` in the same pass.
-        if !*done && Pin::new(&mut *conn).poll(cx).is_ready() {
-            *done = true;
+        if conn.as_mut().is_some_and(|c| Pin::new(c).poll(cx).is_ready()) {
+            *conn = None;
         }
         fut.as_mut().poll(cx)
     })
