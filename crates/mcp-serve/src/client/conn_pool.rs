@@ -30,7 +30,10 @@ use tokio::net::TcpStream;
 use super::lock;
 
 /// Idle connections kept per server; more are closed when they come back.
-const MAX_IDLE: usize = 32;
+/// As many as a busy gateway has calls in flight to one target, so load
+/// does not turn into connection churn; the server's keep-alive timeout
+/// closes the ones a quieter time leaves over (found out on checkout).
+const MAX_IDLE: usize = 256;
 /// How long opening a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -401,6 +404,20 @@ mod tests {
             assert_eq!(full(&reply), format!("call {i}").as_bytes());
         }
         assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection for all");
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_keep_their_connections_for_the_next_ones() {
+        let (url, accepted, _) = server(Answer::KeepAlive).await;
+        let pool = ConnPool::for_url(&url).expect("plain http");
+        for round in 0..2 {
+            let texts: Vec<String> = (0..100).map(|i| format!("round {round} call {i}")).collect();
+            let calls = texts.iter().map(|t| echo(&pool, t));
+            let replies = futures::future::join_all(calls).await;
+            assert!(replies.iter().all(|r| r.status == StatusCode::OK));
+        }
+        // The second round found every connection of the first one idle.
+        assert_eq!(accepted.load(Ordering::SeqCst), 100);
     }
 
     #[tokio::test]
