@@ -9,8 +9,8 @@
 //!
 //! Plain `http://` POSTs only. A response that is an event stream may last
 //! long after the request: its connection gets a task of its own, as with
-//! reqwest. HTTPS, GET streams, DELETE, redirects and HTTP proxies stay on
-//! reqwest.
+//! reqwest. HTTPS, URLs with credentials, GET streams, DELETE, redirects
+//! and HTTP proxies stay on reqwest.
 
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -102,13 +102,15 @@ impl std::fmt::Display for PoolError {
 }
 
 impl ConnPool {
-    /// A pool for `url`'s origin, or `None` when it is not plain `http://`
-    /// or an HTTP proxy is configured (reqwest honours it).
+    /// A pool for `url`'s origin, or `None` when it is not plain `http://`,
+    /// carries credentials (`user:pass@`) or an HTTP proxy is configured:
+    /// reqwest honours those.
     pub(crate) fn for_url(url: &Url) -> Option<ConnPool> {
         let proxied = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|p| !p.is_empty()));
-        if url.scheme() != "http" || proxied {
+        let credentials = !url.username().is_empty() || url.password().is_some();
+        if url.scheme() != "http" || proxied || credentials {
             return None;
         }
         let host = url.host_str()?;
@@ -486,6 +488,11 @@ mod tests {
     fn only_plain_http_is_pooled() {
         let https = Url::parse("https://example.com/mcp").expect("url");
         assert!(ConnPool::for_url(&https).is_none());
+        let basic = Url::parse("http://user:secret@example.com/mcp").expect("url");
+        assert!(
+            ConnPool::for_url(&basic).is_none(),
+            "reqwest sends the credentials"
+        );
         let v6 = ConnPool::for_url(&Url::parse("http://[::1]:8080/mcp").expect("url")).expect("http");
         assert_eq!(v6.addr, "[::1]:8080");
         assert_eq!(v6.host, "[::1]:8080");
