@@ -210,15 +210,7 @@ impl ConnPool {
         limit: usize,
     ) -> Result<Reply, PoolError> {
         let (parts, mut body) = resp.into_parts();
-        let streaming = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("text/event-stream")
-            });
+        let streaming = super::http::is_event_stream(&parts.headers);
         if streaming {
             let Live { tx, conn } = live;
             // Without its sender the connection closes once this response ends.

@@ -476,12 +476,9 @@ impl Ctx {
                 headers: reply.headers,
                 body: match reply.body {
                     ReplyBody::Full(b) => Body::Full(b),
-                    ReplyBody::Stream(incoming) => Body::Stream(
-                        http_body_util::BodyDataStream::new(incoming)
-                            .take_while(|r| std::future::ready(r.is_ok()))
-                            .filter_map(|r| std::future::ready(r.ok()))
-                            .boxed(),
-                    ),
+                    ReplyBody::Stream(incoming) => {
+                        Body::Stream(until_error(http_body_util::BodyDataStream::new(incoming)))
+                    }
                 },
             });
         }
@@ -501,7 +498,7 @@ impl Ctx {
             .map_err(|e| unreachable_error(&self.url, &e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = if is_event_stream(&resp) {
+        let body = if is_event_stream(resp.headers()) {
             Body::Stream(chunks(resp))
         } else {
             Body::Full(read_body(resp).await?.into())
@@ -702,7 +699,7 @@ impl Ctx {
             let body = read_body(resp).await.unwrap_or_default();
             return Err(http_error(&self.url, status, &body));
         }
-        if !is_event_stream(&resp) {
+        if !is_event_stream(resp.headers()) {
             let body = read_body(resp).await.unwrap_or_default();
             return Err(ClientError::Protocol(format!(
                 "{} answered GET without an event stream ({}): it is not an MCP event stream",
@@ -771,8 +768,9 @@ fn answers(message: &Value, id: &RequestId) -> bool {
             .is_some_and(|got| &got == id)
 }
 
-fn is_event_stream(resp: &reqwest::Response) -> bool {
-    resp.headers()
+/// Whether a response's `Content-Type` is an event stream.
+pub(crate) fn is_event_stream(headers: &HeaderMap) -> bool {
+    headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
@@ -798,7 +796,14 @@ enum Body {
 }
 
 fn chunks(resp: reqwest::Response) -> Chunks {
-    resp.bytes_stream()
+    until_error(resp.bytes_stream())
+}
+
+/// A body's chunks up to its first failure.
+fn until_error<E: Send + 'static>(
+    stream: impl futures::Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
+) -> Chunks {
+    stream
         .take_while(|r| std::future::ready(r.is_ok()))
         .filter_map(|r| std::future::ready(r.ok()))
         .boxed()
