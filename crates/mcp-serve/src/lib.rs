@@ -123,6 +123,8 @@ pub mod telemetry;
 pub mod testing;
 pub mod tool;
 pub mod transport;
+#[cfg(any(feature = "http", feature = "client"))]
+mod wake_gate;
 
 #[doc(hidden)]
 pub mod probe;

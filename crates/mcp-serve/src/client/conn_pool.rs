@@ -28,6 +28,7 @@ use reqwest::Url;
 use tokio::net::TcpStream;
 
 use super::lock;
+use crate::wake_gate::WakeGate;
 
 /// Idle connections kept per server; more are closed when they come back.
 /// As many as a busy gateway has calls in flight to one target, so load
@@ -253,16 +254,20 @@ impl ConnPool {
 /// Runs `fut` while polling the connection it needs, in this task. A
 /// connection that has finished is dropped: whatever still waits on it
 /// (the answer, the body, readiness) then ends with an error rather than
-/// waiting forever.
+/// waiting forever. The two hand each other the request and the response
+/// through channels, so they are polled behind a [`WakeGate`].
 async fn drive<F: Future>(conn: &mut Option<Conn>, fut: F) -> F::Output {
     let mut fut = pin!(fut);
+    let gate = WakeGate::new();
     std::future::poll_fn(|cx: &mut Context<'_>| {
-        // The connection first: it writes the request and reads what
-        // answers `fut` in the same pass.
-        if conn.as_mut().is_some_and(|c| Pin::new(c).poll(cx).is_ready()) {
-            *conn = None;
-        }
-        fut.as_mut().poll(cx)
+        gate.poll(cx, |cx| {
+            // The connection first: it writes the request and reads what
+            // answers `fut` in the same pass.
+            if conn.as_mut().is_some_and(|c| Pin::new(c).poll(cx).is_ready()) {
+                *conn = None;
+            }
+            fut.as_mut().poll(cx)
+        })
     })
     .await
 }

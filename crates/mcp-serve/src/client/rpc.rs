@@ -302,6 +302,9 @@ impl Client {
                     match p {
                         Ok(Some(answer)) => {
                             waiting.armed = false;
+                            // Closed first, or dropping its sender wakes this
+                            // very task while it runs (see `wake_gate`).
+                            rx.close();
                             lock(&inner.pending).remove(&id);
                             return inner.answer_of(answer);
                         }
@@ -309,6 +312,7 @@ impl Client {
                         Ok(None) => {}
                         Err(e) => {
                             waiting.armed = false;
+                            rx.close();
                             lock(&inner.pending).remove(&id);
                             return Err(e);
                         }

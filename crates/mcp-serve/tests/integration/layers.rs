@@ -18,7 +18,7 @@ fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "protocol" => 0,
         "error" | "extension" | "middleware" | "schema" | "complete" | "probe" | "context" | "tool"
-        | "resource" | "prompt" | "tasks" | "telemetry" | "auth" => 1,
+        | "resource" | "prompt" | "tasks" | "telemetry" | "auth" | "wake_gate" => 1,
         "engine" => 2,
         "transport" | "cluster" => 3,
         "server" => 4,

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use super::McpBody;
 use super::service::McpService;
 use crate::transport::TransportError;
+use crate::wake_gate::WakeGate;
 
 /// What one connection is doing, shared by its socket, its requests and
 /// its watchdog. Only atomics: the request path never wakes the watchdog,
@@ -417,6 +418,10 @@ impl McpService {
             .max(Duration::from_millis(1));
         async move {
             tokio::pin!(conn);
+            // A request's parts hand each other its body, its answer and
+            // its events within this task: behind a gate, those hand-offs
+            // do not wake the task while it runs (see `WakeGate`).
+            let gate = WakeGate::new();
             let mut closing = false;
             loop {
                 // Once closing, only a stalled request head still matters.
@@ -426,7 +431,7 @@ impl McpService {
                 let recheck = Instant::now() + period;
                 let wake = next.map_or(recheck, |(at, _)| at.min(recheck));
                 tokio::select! {
-                    _ = conn.as_mut() => break,
+                    _ = std::future::poll_fn(|cx| gate.poll(cx, |cx| conn.as_mut().poll(cx))) => break,
                     () = stop.cancelled(), if !closing => {
                         conn.as_mut().graceful_shutdown();
                         closing = true;
