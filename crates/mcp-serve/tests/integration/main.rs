@@ -45,3 +45,4 @@ mod telemetry;
 mod tls;
 mod ui;
 mod visibility;
+mod wakes;
