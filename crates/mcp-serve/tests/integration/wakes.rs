@@ -51,13 +51,22 @@ fn serve(rt: &tokio::runtime::Runtime, handle: mcp_serve::server::ServerHandle) 
     url
 }
 
-/// Worker wakes per call of `tool` at `url`, after a warm-up.
-fn wakes_per_call(
-    client_rt: &tokio::runtime::Runtime,
-    url: &str,
-    tool: &str,
-    counters: &[&AtomicUsize],
-) -> Vec<f64> {
+/// A server with the `add` tool, served from `rt`; its `/mcp` URL.
+fn calc_on(rt: &tokio::runtime::Runtime) -> String {
+    let handle = Server::new("calc", "1.0.0")
+        .tool(add)
+        .into_handle()
+        .expect("server");
+    serve(rt, handle)
+}
+
+/// Worker wakes per call of `tool` at `url` (a client on this thread),
+/// after a warm-up.
+fn wakes_per_call(url: &str, tool: &str, counters: &[&AtomicUsize]) -> Vec<f64> {
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     client_rt.block_on(async {
         let client = Client::connect_http(url, ClientOptions::default())
             .await
@@ -84,16 +93,8 @@ fn wakes_per_call(
 #[test]
 fn a_call_wakes_the_server_only_for_its_io() {
     let (server_rt, server_wakes) = counted();
-    let handle = Server::new("calc", "1.0.0")
-        .tool(add)
-        .into_handle()
-        .expect("server");
-    let url = serve(&server_rt, handle);
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let per_call = wakes_per_call(&client_rt, &url, "add", &[&server_wakes]);
+    let url = calc_on(&server_rt);
+    let per_call = wakes_per_call(&url, "add", &[&server_wakes]);
     // One wake when the request arrives; a self-inflicted one on each
     // hand-off would make it two or three.
     assert!(
@@ -106,11 +107,7 @@ fn a_call_wakes_the_server_only_for_its_io() {
 #[test]
 fn a_proxied_call_wakes_the_gateway_only_for_its_io() {
     let (backend_rt, backend_wakes) = counted();
-    let backend = Server::new("calc", "1.0.0")
-        .tool(add)
-        .into_handle()
-        .expect("server");
-    let backend_url = serve(&backend_rt, backend);
+    let backend_url = calc_on(&backend_rt);
     let (gateway_rt, gateway_wakes) = counted();
     let gateway = gateway_rt
         .block_on(
@@ -120,11 +117,7 @@ fn a_proxied_call_wakes_the_gateway_only_for_its_io() {
         )
         .expect("gateway");
     let url = serve(&gateway_rt, gateway.server().clone());
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let per_call = wakes_per_call(&client_rt, &url, "calc_add", &[&gateway_wakes, &backend_wakes]);
+    let per_call = wakes_per_call(&url, "calc_add", &[&gateway_wakes, &backend_wakes]);
     // Two wakes: the request from the client, the answer from the target.
     assert!(
         per_call[0] < 2.5,
