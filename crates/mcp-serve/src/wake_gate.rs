@@ -25,15 +25,14 @@ const OPEN: u8 = 0;
 const SHUT: u8 = 1;
 /// Being polled, and woken meanwhile.
 const MISSED: u8 = 2;
+/// The future is ready: wakes go nowhere.
+const DONE: u8 = 3;
 
 /// Rounds one poll makes before it lets other tasks run. A request's
 /// hand-offs take two or three; a future that keeps waking itself (hyper
 /// yields that way after 16 reads in a row, tokio's budget too) must not
 /// hold the thread much longer than it meant to.
 const MAX_ROUNDS: usize = 4;
-
-/// Wakes pass nowhere: the future is ready.
-const DONE: u8 = 3;
 
 /// A waker for one future, held back while that future is polled. One per
 /// future: it is left shut once the future is ready.
@@ -67,6 +66,7 @@ impl Wake for Inner {
 }
 
 impl WakeGate {
+    /// A gate for one future.
     pub(crate) fn new() -> WakeGate {
         let inner = Arc::new(Inner {
             task: AtomicWaker::new(),
