@@ -34,8 +34,9 @@ const DONE: u8 = 3;
 /// hold the thread much longer than it meant to.
 const MAX_ROUNDS: usize = 4;
 
-/// A waker for one future, held back while that future is polled. One per
-/// future: it is left shut once the future is ready.
+/// A waker held back while the future it is lent to is polled. Futures
+/// may take turns with one gate: once one is ready, wakes go nowhere until
+/// the next is polled.
 pub(crate) struct WakeGate {
     inner: Arc<Inner>,
     /// The waker lent to the future.
@@ -66,7 +67,7 @@ impl Wake for Inner {
 }
 
 impl WakeGate {
-    /// A gate for one future.
+    /// A gate, open until a future is polled through it.
     pub(crate) fn new() -> WakeGate {
         let inner = Arc::new(Inner {
             task: AtomicWaker::new(),

@@ -148,14 +148,16 @@ impl ConnPool {
         *req.uri_mut() = self.target.clone();
         *req.headers_mut() = headers;
         let mut req = Some(req);
+        // One gate for every future this request drives, one after another.
+        let gate = WakeGate::new();
         loop {
-            let (mut live, fresh) = self.checkout().await?;
+            let (mut live, fresh) = self.checkout(&gate).await?;
             let Some(sending) = req.take() else {
                 unreachable!("a request is put back before each retry")
             };
-            let sent = drive(&mut live.conn, live.tx.try_send_request(sending)).await;
+            let sent = drive(&gate, &mut live.conn, live.tx.try_send_request(sending)).await;
             match sent {
-                Ok(resp) => return self.finish(live, resp, limit).await,
+                Ok(resp) => return self.finish(&gate, live, resp, limit).await,
                 Err(mut e) => {
                     // A kept-alive connection closed before the request went
                     // out: nothing was sent, so it goes again on another.
@@ -170,14 +172,14 @@ impl ConnPool {
     }
 
     /// An idle connection that is still open, else a new one (`true`).
-    async fn checkout(&self) -> Result<(Live, bool), PoolError> {
+    async fn checkout(&self, gate: &WakeGate) -> Result<(Live, bool), PoolError> {
         loop {
             let Some(mut live) = lock(&self.idle).pop() else {
                 return self.connect().await.map(|l| (l, true));
             };
             // A server that closed the connection while it sat idle is
             // found out here: its end of stream is read now.
-            if drive(&mut live.conn, live.tx.ready()).await.is_ok() && live.conn.is_some() {
+            if drive(gate, &mut live.conn, live.tx.ready()).await.is_ok() && live.conn.is_some() {
                 return Ok((live, false));
             }
         }
@@ -206,6 +208,7 @@ impl ConnPool {
     /// goes back to the pool.
     async fn finish(
         &self,
+        gate: &WakeGate,
         mut live: Live,
         resp: http::Response<Incoming>,
         limit: usize,
@@ -228,7 +231,7 @@ impl ConnPool {
             });
         }
         let mut bytes = Vec::new();
-        while let Some(frame) = drive(&mut live.conn, body.frame()).await {
+        while let Some(frame) = drive(gate, &mut live.conn, body.frame()).await {
             let Ok(data) = frame.map_err(PoolError::Http)?.into_data() else {
                 continue;
             };
@@ -256,9 +259,8 @@ impl ConnPool {
 /// (the answer, the body, readiness) then ends with an error rather than
 /// waiting forever. The two hand each other the request and the response
 /// through channels, so they are polled behind a [`WakeGate`].
-async fn drive<F: Future>(conn: &mut Option<Conn>, fut: F) -> F::Output {
+async fn drive<F: Future>(gate: &WakeGate, conn: &mut Option<Conn>, fut: F) -> F::Output {
     let mut fut = pin!(fut);
-    let gate = WakeGate::new();
     std::future::poll_fn(|cx: &mut Context<'_>| {
         gate.poll(cx, |cx| {
             // The connection first: it writes the request and reads what

@@ -3,7 +3,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::task::Poll;
 
 use http::{HeaderValue, Response, StatusCode, header};
 use mcp_serve_core::error::code;
@@ -15,7 +14,6 @@ use super::body::{SseStream, sse_event};
 use super::service::Shared;
 use super::session::Session;
 use crate::engine::Answer;
-use crate::wake_gate::WakeGate;
 
 pub(super) fn json_error(
     status: StatusCode,
@@ -92,37 +90,14 @@ pub(super) fn rejection_status(code: i64, modern: bool) -> StatusCode {
     }
 }
 
-/// What came first from a handler: its end (and answer), or a message.
-enum First {
-    Done(Option<Answer>),
-    Message(Vec<u8>),
-}
-
-/// Polls the handler, then its stream, until one has something, behind a
-/// [`WakeGate`]: a handler that finishes drops its end of the stream, which
-/// wakes the task listening on the other end, this one.
-async fn first_of(
-    fut: &mut futures::future::BoxFuture<'static, Option<Answer>>,
-    rx: &mut mpsc::Receiver<Vec<u8>>,
-) -> First {
-    let gate = WakeGate::new();
-    std::future::poll_fn(|cx| {
-        gate.poll(cx, |cx| {
-            if let Poll::Ready(answer) = fut.as_mut().poll(cx) {
-                return Poll::Ready(First::Done(answer));
-            }
-            loop {
-                match rx.poll_recv(cx) {
-                    // Empty frames are transport controls.
-                    Poll::Ready(Some(m)) if m.is_empty() => {}
-                    Poll::Ready(Some(m)) => return Poll::Ready(First::Message(m)),
-                    // No stream (or no more): the handler alone decides.
-                    Poll::Ready(None) | Poll::Pending => return Poll::Pending,
-                }
-            }
-        })
-    })
-    .await
+/// The next non-empty frame (empty frames are transport controls).
+pub(super) async fn recv_message(rx: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>> {
+    loop {
+        match rx.recv().await {
+            Some(m) if m.is_empty() => continue,
+            other => return other,
+        }
+    }
 }
 
 /// JSON if the handler finishes before it sends anything else; SSE as soon
@@ -133,34 +108,37 @@ pub(super) async fn respond_later(
     modern: bool,
     streamable: bool,
 ) -> Response<McpBody> {
-    match first_of(&mut fut, &mut rx).await {
-        First::Done(Some(a)) => {
-            // Notifications sent in the same poll as the answer still go first.
-            let mut queued = VecDeque::new();
-            while let Ok(m) = rx.try_recv() {
-                if !m.is_empty() {
-                    queued.push_back(sse_event(&m));
+    tokio::select! {
+        biased;
+        out = &mut fut => match out {
+            Some(a) => {
+                // Notifications sent in the same poll as the answer still go first.
+                let mut queued = VecDeque::new();
+                while let Ok(m) = rx.try_recv() {
+                    if !m.is_empty() {
+                        queued.push_back(sse_event(&m));
+                    }
+                }
+                if queued.is_empty() || !streamable {
+                    let status = a.error.map_or(StatusCode::OK, |c| answer_status(c, modern));
+                    json_response(a.bytes, status)
+                } else {
+                    queued.push_back(sse_event(&a.bytes));
+                    sse_response(SseStream {
+                        queued,
+                        events: rx,
+                        raw: false,
+                        finish: None,
+                        end_after_finish: true,
+                        ending: true,
+                        done: false,
+                        on_drop: None,
+                    })
                 }
             }
-            if queued.is_empty() || !streamable {
-                let status = a.error.map_or(StatusCode::OK, |c| answer_status(c, modern));
-                json_response(a.bytes, status)
-            } else {
-                queued.push_back(sse_event(&a.bytes));
-                sse_response(SseStream {
-                    queued,
-                    events: rx,
-                    raw: false,
-                    finish: None,
-                    end_after_finish: true,
-                    ending: true,
-                    done: false,
-                    on_drop: None,
-                })
-            }
-        }
-        First::Done(None) => accepted(),
-        First::Message(first) => sse_response(SseStream {
+            None => accepted(),
+        },
+        Some(first) = recv_message(&mut rx) => sse_response(SseStream {
             queued: VecDeque::from([sse_event(&first)]),
             events: rx,
             finish: Some(Box::pin(async move { fut.await.map(|a| a.bytes) })),
