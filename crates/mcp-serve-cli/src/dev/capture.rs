@@ -9,11 +9,16 @@
 //! line to our stderr and to the page, keeps the last lines for error
 //! messages, and sees end-of-file when the last process holding the pipe —
 //! the server — has exited.
+//!
+//! Until the server has started, the capture holds the pipe open for writing
+//! itself, so its read end opens at once, before the server is spawned: what
+//! a server writes before it exits stays in the pipe however late the reader
+//! thread runs (a pipe nobody holds open loses its contents).
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +38,8 @@ pub(crate) struct StderrCapture {
     dir: Option<PathBuf>,
     shared: Arc<Shared>,
     ended: watch::Receiver<bool>,
+    /// Our own hold on the pipe until [`StderrCapture::started`].
+    keeper: Mutex<Option<std::fs::File>>,
 }
 
 struct Shared {
@@ -50,19 +57,48 @@ impl StderrCapture {
         });
         let (tx, ended) = watch::channel(false);
         let mut dir = make_pipe().ok();
+        // Read and write, so the open never blocks (Linux; elsewhere the
+        // reader waits for the server as it would without a keeper).
+        let keeper = dir.as_ref().and_then(|d| {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(d.join("stderr"))
+                .ok()
+        });
+        // With the keeper holding a writer, the read end opens at once, here:
+        // from now on the pipe keeps what is written into it, however late
+        // the reader thread runs.
+        let reader = keeper.as_ref().and(dir.as_ref()).and_then(|d| {
+            let file = std::fs::File::open(d.join("stderr")).ok()?;
+            shared.opened.store(true, Ordering::Release);
+            Some(file)
+        });
         if let Some(d) = dir.clone() {
             let (pipe, shared, hub) = (d.join("stderr"), Arc::clone(&shared), hub.clone());
-            // Blocking reads on a thread of its own: opening a FIFO blocks until
-            // the other side opens it, and the server may take its time.
+            // Blocking reads on a thread of its own (without a keeper, opening a
+            // FIFO blocks until the other side opens it, and the server may
+            // take its time).
             let spawned = std::thread::Builder::new()
                 .name("mcp-serve-dev-stderr".into())
-                .spawn(move || read_pipe(&pipe, &shared, &hub, &tx));
+                .spawn(move || read_pipe(&pipe, reader, &shared, &hub, &tx));
             if spawned.is_err() {
                 let _ = std::fs::remove_dir_all(&d);
                 dir = None;
             }
         }
-        StderrCapture { dir, shared, ended }
+        StderrCapture {
+            dir,
+            shared,
+            ended,
+            keeper: Mutex::new(keeper),
+        }
+    }
+
+    /// The server has started, or failed to: let go of our hold on the pipe,
+    /// so its end is seen when the server's side closes.
+    pub(crate) fn started(&self) {
+        drop(lock(&self.keeper).take());
     }
 
     /// The command to run instead of `program args…` so stderr goes through the pipe.
@@ -119,18 +155,23 @@ impl StderrCapture {
 
 impl Drop for StderrCapture {
     fn drop(&mut self) {
+        self.started();
         let Some(dir) = self.dir.take() else { return };
         if self.shared.opened.load(Ordering::Acquire) {
             // The reader has the pipe open and ends at end-of-file by itself.
             let _ = std::fs::remove_dir_all(&dir);
             return;
         }
-        // Nobody ever opened the pipe for writing (the command did not start):
-        // open it once so the reader's open returns and its thread ends.
+        // The reader may still be in its open (the command did not start):
+        // open the pipe once so that open returns and its thread ends. Read
+        // and write, so this never waits for a reader that has already gone.
         let _ = std::thread::Builder::new()
             .name("mcp-serve-dev-stderr-close".into())
             .spawn(move || {
-                let _ = std::fs::OpenOptions::new().write(true).open(dir.join("stderr"));
+                let _ = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(dir.join("stderr"));
                 let _ = std::fs::remove_dir_all(&dir);
             });
     }
@@ -141,16 +182,13 @@ fn make_pipe() -> std::io::Result<PathBuf> {
     if !cfg!(unix) {
         return Err(std::io::Error::other("named pipes need Unix"));
     }
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "mcp-serve-dev-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let mut builder = std::fs::DirBuilder::new();
+    // A fresh random name (mode 0700): a name made of our process id could
+    // already be taken by one an earlier, killed inspector left behind.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("mcp-serve-dev-");
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(&dir)?;
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir()?.keep();
     // `mkfifo` the command: the system call would need `unsafe`, which this workspace forbids.
     let made = std::process::Command::new("mkfifo")
         .arg("-m")
@@ -169,11 +207,24 @@ fn make_pipe() -> std::io::Result<PathBuf> {
     }
 }
 
-fn read_pipe(pipe: &std::path::Path, shared: &Shared, hub: &Hub, ended: &watch::Sender<bool>) {
-    let Ok(file) = std::fs::File::open(pipe) else {
-        return;
+/// Reads the pipe (`opened`, or opened here) to its end.
+fn read_pipe(
+    pipe: &std::path::Path,
+    opened: Option<std::fs::File>,
+    shared: &Shared,
+    hub: &Hub,
+    ended: &watch::Sender<bool>,
+) {
+    let file = match opened {
+        Some(file) => file,
+        None => {
+            let Ok(file) = std::fs::File::open(pipe) else {
+                return;
+            };
+            shared.opened.store(true, Ordering::Release);
+            file
+        }
     };
-    shared.opened.store(true, Ordering::Release);
     for line in BufReader::new(file).split(b'\n') {
         let Ok(line) = line else { break };
         let line = String::from_utf8_lossy(&line).trim_end_matches('\r').to_owned();
@@ -219,14 +270,44 @@ mod tests {
             "out\n",
             "stdout is untouched"
         );
+        // The process is gone; what it wrote waits in the pipe until read.
+        capture.started();
         tokio::time::timeout(Duration::from_secs(5), capture.ended())
             .await
             .expect("the end is seen");
         assert_eq!(capture.tail(Duration::ZERO).await, ["one", "two"]);
         assert_eq!(hub.logs().1, ["one", "two"]);
         let dir = capture.dir.clone().unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(&dir.metadata().unwrap().permissions());
+        assert_eq!(mode & 0o777, 0o700, "the pipe is ours alone");
         drop(capture);
         assert!(!dir.exists(), "the pipe is removed");
+    }
+
+    /// A server that writes a line and exits at once, many times over: the
+    /// line is never lost, however late the reader thread runs (it was, now
+    /// and then, on a loaded machine, before the read end opened up front).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn what_a_server_writes_before_it_exits_is_kept() {
+        for i in 0..200 {
+            let hub = Hub::new();
+            let capture = StderrCapture::start(hub.clone());
+            let (program, args, env) = capture.wrap(
+                "sh",
+                &["-c".into(), "echo 'config file missing' >&2; exit 3".into()],
+            );
+            let (k, v) = env.expect("unix captures");
+            let out = tokio::process::Command::new(program)
+                .args(args)
+                .env(k, v)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .await
+                .unwrap();
+            capture.started();
+            let t = capture.tail(Duration::from_secs(2)).await;
+            assert_eq!(t, ["config file missing"], "run {i}: {out:?}");
+        }
     }
 
     #[tokio::test]

@@ -39,7 +39,9 @@ pub(crate) async fn connect(
             if let Some(dir) = cwd {
                 cmd = cmd.current_dir(dir.clone());
             }
-            let r = match tokio::time::timeout(timeout, Client::connect_stdio(cmd, options)).await {
+            let connected = tokio::time::timeout(timeout, Client::connect_stdio(cmd, options)).await;
+            capture.started();
+            let r = match connected {
                 Ok(Ok(c)) => Ok(c),
                 Ok(Err(ClientError::Transport(e))) => Err(format!(
                     "`{described}` exited before answering the MCP handshake ({e})"
@@ -69,7 +71,7 @@ pub(crate) async fn connect(
         Err(message) => {
             // Give a dying process a moment to finish writing why.
             let stderr = match &capture {
-                Some(c) => c.tail(Duration::from_millis(500)).await,
+                Some(c) => c.tail(Duration::from_secs(2)).await,
                 None => Vec::new(),
             };
             Err((message, stderr))
