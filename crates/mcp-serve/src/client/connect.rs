@@ -290,42 +290,48 @@ impl Client {
 
     async fn handshake(&self, era: Era, probe: Duration) -> Result<(), ClientError> {
         match era {
-            Era::Modern => {
-                self.inner.set_era(Era::Modern);
-                let round = Round {
-                    timeout: self.inner.options.timeout,
-                    cancel: None,
-                    progress: None,
-                    quiet: true,
-                };
-                let d = match self.request_retrying("server/discover", None, &round).await {
-                    Ok(d) => d,
-                    // Not a modern refusal: the server is legacy (or not MCP).
-                    Err(ClientError::Rpc(e)) if !is_modern_error(&e) => {
-                        return Err(ClientError::Protocol(format!(
-                            "the server does not speak the modern era: it answered server/discover with \
-                             \"{e}\"; connect with Era::Auto (or Era::Legacy)"
-                        )));
-                    }
-                    Err(e) => return Err(e),
-                };
-                if !is_discover(&d) {
-                    return Err(ClientError::Protocol(format!(
-                        "the server answered server/discover with something that is not a DiscoverResult \
-                         ({d}): it does not speak the modern era (try Era::Auto)"
-                    )));
-                }
-                self.inner.record_discover(&d);
-                Ok(())
-            }
+            Era::Modern => self.handshake_modern().await,
             Era::Legacy(v) => self.initialize(v).await,
             Era::Auto => self.probe(probe).await,
         }
     }
 
+    /// The modern handshake: `server/discover`, which must be answered with
+    /// a `DiscoverResult`.
+    async fn handshake_modern(&self) -> Result<(), ClientError> {
+        self.inner.set_era(Era::Modern);
+        let round = Round {
+            timeout: self.inner.options.timeout,
+            cancel: None,
+            progress: None,
+            quiet: true,
+        };
+        let d = match self.request_retrying("server/discover", None, &round).await {
+            Ok(d) => d,
+            // Not a modern refusal: the server is legacy (or not MCP).
+            Err(ClientError::Rpc(e)) if !is_modern_error(&e) => {
+                return Err(ClientError::Protocol(format!(
+                    "the server does not speak the modern era: it answered server/discover with \
+                     \"{e}\"; connect with Era::Auto (or Era::Legacy)"
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        if !is_discover(&d) {
+            return Err(ClientError::Protocol(format!(
+                "the server answered server/discover with something that is not a DiscoverResult \
+                 ({d}): it does not speak the modern era (try Era::Auto)"
+            )));
+        }
+        self.inner.record_discover(&d);
+        Ok(())
+    }
+
     /// Modern or legacy? A modern request first; a recognised modern answer
     /// (a `DiscoverResult`, or a modern error) means modern; anything else
-    /// means legacy (`basic/versioning.mdx`, "Backward Compatibility").
+    /// means legacy (`basic/versioning.mdx`, "Backward Compatibility") —
+    /// unless the probe timed out and `initialize` is then refused with a
+    /// modern error: a slow modern server, asked again (any transport).
     async fn probe(&self, limit: Duration) -> Result<(), ClientError> {
         self.inner.set_era(Era::Modern);
         let round = Round {
@@ -348,7 +354,19 @@ impl Client {
             }
             Err(ClientError::Rpc(e)) if is_modern_error(&e) => Err(ClientError::Rpc(e)),
             Err(e) if unreachable(&e) => Err(e),
-            _ => self.initialize(ProtocolVersion::LATEST_LEGACY).await,
+            probed => {
+                let timed_out = matches!(probed, Err(ClientError::Timeout(_)));
+                match self.initialize(ProtocolVersion::LATEST_LEGACY).await {
+                    // A modern server slow to start (a busy machine) answers
+                    // the probe after we gave up on it, and then holds this
+                    // connection to the modern era, refusing `initialize`:
+                    // it is modern after all, so ask it again.
+                    Err(ClientError::Rpc(e)) if timed_out && is_modern_error(&e) => {
+                        self.handshake_modern().await
+                    }
+                    initialized => initialized,
+                }
+            }
         }
     }
 
@@ -530,5 +548,60 @@ fn tried_both(first: ClientError, sse: &ClientError) -> ClientError {
             }
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A modern stdio server that reads nothing for its first `delay` (a
+    /// slow start), answers in order, and holds the connection to the
+    /// modern era once it has answered `server/discover`.
+    fn slow_modern_server(delay: Duration) -> (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>) {
+        let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(16);
+        let (in_tx, in_rx) = mpsc::channel::<Vec<u8>>(16);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let mut modern = false;
+            while let Some(frame) = out_rx.recv().await {
+                let msg: Value = serde_json::from_slice(&frame).unwrap();
+                let Some(id) = msg.get("id").cloned() else {
+                    continue;
+                };
+                let answer = match msg["method"].as_str() {
+                    Some("server/discover") => {
+                        modern = true;
+                        json!({"jsonrpc": "2.0", "id": id, "result": {
+                            "supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}},
+                            "serverInfo": {"name": "slow", "version": "1"}}})
+                    }
+                    Some("initialize") if modern => json!({"jsonrpc": "2.0", "id": id, "error": {
+                        "code": code::UNSUPPORTED_PROTOCOL_VERSION,
+                        "message": "connection is serving the 2026-07-28 protocol",
+                        "data": {"supported": ["2026-07-28"], "requested": "2025-11-25"}}}),
+                    _ => json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": "no"}}),
+                };
+                if in_tx.send(answer.to_string().into_bytes()).await.is_err() {
+                    break;
+                }
+            }
+        });
+        (out_tx, in_rx)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_modern_server_that_answers_the_probe_late_is_still_modern() {
+        let (out, incoming) = slow_modern_server(PIPE_PROBE + Duration::from_secs(1));
+        let client = Client::build(
+            Link::Pipe(out),
+            incoming,
+            Pending::default(),
+            None,
+            ClientOptions::default(),
+        );
+        client.handshake(Era::Auto, PIPE_PROBE).await.unwrap();
+        assert_eq!(client.era(), Era::Modern);
+        assert_eq!(client.server_info().unwrap().name, "slow");
     }
 }
