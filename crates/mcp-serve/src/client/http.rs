@@ -35,6 +35,8 @@ const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 const STREAM_OPEN_WAIT: Duration = Duration::from_secs(2);
 /// Reconnections in a row that brought nothing before a stream is given up.
 const MAX_EMPTY_RESUMES: u32 = 10;
+/// How long a handed-on call's notification waits for room in the caller's stream.
+const NOTE_WAIT: Duration = Duration::from_secs(1);
 /// Largest JSON body read.
 const MAX_BODY: usize = 64 * 1024 * 1024;
 /// What the client calls itself.
@@ -332,6 +334,19 @@ impl HttpLink {
         }
     }
 
+    /// A modern request handed on for another client: see `Ctx::pass`.
+    pub(crate) async fn pass(
+        &self,
+        bytes: Vec<u8>,
+        head: &Head,
+        notes: Option<&mpsc::Sender<Vec<u8>>>,
+    ) -> Result<Vec<u8>, ClientError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(TransportError::Closed.into());
+        }
+        self.ctx.pass(bytes, head, notes).await
+    }
+
     /// After `initialize`: the revision to send on GET and DELETE, and the
     /// session's GET stream for server-initiated messages (405 means the
     /// server offers none).
@@ -405,25 +420,28 @@ impl Ctx {
                 h.insert(SESSION, v);
             }
         }
-        let mut put = |name: &str, value: &str| {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                h.insert(n, v);
+        // The standard names are constants: no parse (and no copy) per request.
+        let mut put = |name: HeaderName, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.insert(name, v);
             }
         };
         if let Some(v) = &head.protocol_version {
-            put("mcp-protocol-version", v);
+            put(HeaderName::from_static("mcp-protocol-version"), v);
         }
         if let Some(m) = &head.method {
-            put("mcp-method", m);
+            put(HeaderName::from_static("mcp-method"), m);
         }
         if let Some(n) = &head.name {
-            put("mcp-name", &super::headers::encode_value(n));
+            put(
+                HeaderName::from_static("mcp-name"),
+                &super::headers::encode_value(n),
+            );
         }
         for (k, v) in &head.params {
-            put(k, v);
+            if let Ok(name) = HeaderName::from_bytes(k.as_bytes()) {
+                put(name, v);
+            }
         }
         h
     }
@@ -608,6 +626,91 @@ impl Ctx {
                 self.url
             )))
         }
+    }
+
+    /// A modern request handed on for another client (see
+    /// `Client::pass_request`): the response message to it, as the server
+    /// wrote it. A stream's other messages (progress, log messages) go to
+    /// `notes` rather than the reader: they are that client's.
+    async fn pass(
+        &self,
+        bytes: Vec<u8>,
+        head: &Head,
+        notes: Option<&mpsc::Sender<Vec<u8>>>,
+    ) -> Result<Vec<u8>, ClientError> {
+        let reply = self.exchange(bytes, head, false).await?;
+        let status = reply.status;
+        let body = match reply.body {
+            Body::Stream(stream) if status.is_success() => return self.pass_stream(stream, notes).await,
+            Body::Stream(stream) => collect(&self.url, stream).await?,
+            // The engine reads it: a 200's body is the response.
+            Body::Full(body) if status.is_success() => return Ok(body.into()),
+            Body::Full(body) => body.into(),
+        };
+        // A refusal (400 for mismatched headers, 404 for an unknown method)
+        // is the other client's to read when it is a JSON-RPC error; any
+        // other body (an OAuth 401, a proxy's 503) is this link's failure.
+        let rpc_error = serde_json::from_slice::<Value>(&body)
+            .is_ok_and(|m| m.get("jsonrpc").is_some() && m["error"].get("code").is_some_and(Value::is_i64));
+        if rpc_error {
+            return Ok(body);
+        }
+        Err(http_error(&self.url, status, &body))
+    }
+
+    /// Reads a handed-on request's stream until the response comes.
+    async fn pass_stream(
+        &self,
+        mut stream: Chunks,
+        notes: Option<&mpsc::Sender<Vec<u8>>>,
+    ) -> Result<Vec<u8>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Peek<'a> {
+            #[serde(borrow)]
+            method: Option<std::borrow::Cow<'a, str>>,
+            id: Option<serde::de::IgnoredAny>,
+        }
+        let mut parser = Parser::default();
+        let mut events = Vec::new();
+        // Bytes since the last complete event: one event is held whole, so
+        // it gets the limit a response body gets.
+        let mut pending = 0usize;
+        while let Some(chunk) = stream.next().await {
+            parser.feed(&chunk, &mut events);
+            pending = if events.is_empty() {
+                pending + chunk.len()
+            } else {
+                0
+            };
+            if pending > MAX_BODY {
+                return Err(too_large(&self.url));
+            }
+            for e in events.drain(..) {
+                if e.event != "message" || e.data.trim().is_empty() {
+                    continue;
+                }
+                let Ok(peek) = serde_json::from_str::<Peek<'_>>(&e.data) else {
+                    continue;
+                };
+                match (peek.method.as_deref(), peek.id.is_some()) {
+                    // What the call itself reports: its progress and log
+                    // messages (modern servers ask for input in results, and
+                    // anything else on this stream is not the caller's).
+                    (Some("notifications/progress" | "notifications/message"), false) => {
+                        if let Some(notes) = notes {
+                            // A caller that stops reading loses notes, not the call.
+                            let _ = notes.send_timeout(one_line(e.data), NOTE_WAIT).await;
+                        }
+                    }
+                    (None, true) => return Ok(e.data.into_bytes()),
+                    _ => {}
+                }
+            }
+        }
+        Err(ClientError::Transport(TransportError::Io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("{} closed the response stream before answering", self.url),
+        ))))
     }
 
     /// Reads a response stream until it carries the answer.
@@ -819,6 +922,17 @@ async fn collect(url: &Url, mut stream: Chunks) -> Result<Vec<u8>, ClientError> 
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A message written over several lines (SSE joins `data:` lines with a
+/// line break), compacted: the caller's stream frames one line per message.
+fn one_line(data: String) -> Vec<u8> {
+    if !data.contains(['\n', '\r']) {
+        return data.into_bytes();
+    }
+    serde_json::from_str::<Value>(&data)
+        .and_then(|v| serde_json::to_vec(&v))
+        .unwrap_or_default()
 }
 
 fn too_large(url: &Url) -> ClientError {

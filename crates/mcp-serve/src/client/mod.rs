@@ -77,6 +77,7 @@ mod http;
 mod inbound;
 mod listen;
 mod options;
+mod pass;
 mod rpc;
 pub(crate) mod sse;
 mod transport;

@@ -14,6 +14,7 @@ use crate::complete::Completer;
 use crate::prompt::{Prompt, PromptFn, arguments_from_schema};
 use crate::resource::{Resource, ResourceFn, UriTemplate};
 use crate::schema::SchemaSettings;
+use crate::tool::passthrough::Passthrough;
 use crate::tool::{Tool, ToolFn};
 
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub(crate) struct ToolEntry {
     /// Scopes a caller needs.
     pub(crate) scopes: Vec<String>,
     pub(crate) tags: Vec<String>,
+    /// Another server answers its modern calls (see `tool::passthrough`).
+    pub(crate) passthrough: Option<Arc<dyn Passthrough>>,
 }
 
 #[derive(Clone)]
@@ -325,6 +328,7 @@ impl Catalog {
             deferred_task: tool.deferred_task,
             scopes: tool.scopes.clone(),
             tags: tool.tags.clone(),
+            passthrough: tool.passthrough.clone(),
         };
         self.tools.insert(entry.def.name.clone(), Arc::new(entry));
         Ok(())

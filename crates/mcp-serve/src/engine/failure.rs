@@ -127,7 +127,7 @@ impl Guard {
         }
     }
 
-    fn generic(&self) -> McpError {
+    pub(crate) fn generic(&self) -> McpError {
         // `internal` says "Internal error: " first.
         McpError::internal(format!(
             "the details are in the server's log (request {}).",

@@ -147,6 +147,8 @@ impl Catalog {
                             deferred_task: entry.deferred_task,
                             scopes: entry.scopes.clone(),
                             tags: entry.tags.clone(),
+                            // The child's middleware sees its calls: no shortcut past it.
+                            passthrough: None,
                         };
                         self.tools.insert(key.clone(), Arc::new(e));
                         mount.tools.push(key);

@@ -9,6 +9,7 @@ use mcp_serve_core::version::ProtocolVersion;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
+use super::connection::Members;
 
 /// Whether a method's result is a `CacheableResult` in 2026-07-28.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +226,96 @@ fn write_dressed(
     Ok(())
 }
 
+/// The front's response to `id` made of a backend's response to a call
+/// handed on (see `tool::passthrough`): its result as the backend wrote it
+/// (values copied, not parsed), with this server's identity in `_meta` in
+/// place of the backend's, or its error. The error's code comes along for
+/// the transport. `None` when the bytes are no JSON-RPC response.
+pub(crate) fn encode_passed(
+    shared: &Shared,
+    id: &RequestId,
+    response: &[u8],
+) -> Option<(Vec<u8>, Option<i64>)> {
+    use serde_json::value::RawValue;
+    #[derive(serde::Deserialize)]
+    struct Message<'a> {
+        #[serde(borrow)]
+        result: Option<Members<'a>>,
+        #[serde(borrow)]
+        error: Option<&'a RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Code {
+        code: i64,
+    }
+    // Line breaks are JSON whitespace but end an SSE `data:` line or a
+    // stdio message: a response written over lines is written again compactly.
+    if response.iter().any(|&b| b == b'\n' || b == b'\r') {
+        let compact = serde_json::to_vec(&serde_json::from_slice::<Value>(response).ok()?).ok()?;
+        return encode_passed(shared, id, &compact);
+    }
+    let message: Message<'_> = serde_json::from_slice(response).ok()?;
+    let mut out = Vec::with_capacity(response.len() + shared.info_json.len() + 16);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut out, id).ok()?;
+    if let Some(error) = message.error {
+        let code = serde_json::from_str::<Code>(error.get()).ok()?.code;
+        out.extend_from_slice(br#","error":"#);
+        out.extend_from_slice(error.get().as_bytes());
+        out.push(b'}');
+        return Some((out, Some(code)));
+    }
+    let result = message.result?.0;
+    out.extend_from_slice(br#","result":{"#);
+    let mut first = true;
+    let identity = shared.options.server_info_in_results;
+    let mut meta_written = false;
+    let mut typed = false;
+    for (key, value) in &result {
+        if key == "_meta" && value.get() == "null" {
+            continue;
+        }
+        if key == "_meta" {
+            // The backend's identity out, this server's in; the rest as it was.
+            let meta: Members<'_> = serde_json::from_str(value.get()).ok()?;
+            let kept: Vec<_> = meta.0.iter().filter(|(k, _)| k != SERVER_INFO).collect();
+            if identity || !kept.is_empty() {
+                write_key(&mut out, &mut first, "_meta").ok()?;
+                let mut inner = true;
+                out.push(b'{');
+                if identity {
+                    write_key(&mut out, &mut inner, SERVER_INFO).ok()?;
+                    out.extend_from_slice(&shared.info_json);
+                }
+                for (k, v) in kept {
+                    write_key(&mut out, &mut inner, k).ok()?;
+                    out.extend_from_slice(v.get().as_bytes());
+                }
+                out.push(b'}');
+            }
+            meta_written = true;
+            continue;
+        }
+        typed |= key == "resultType";
+        write_key(&mut out, &mut first, key).ok()?;
+        out.extend_from_slice(value.get().as_bytes());
+    }
+    if identity && !meta_written {
+        write_key(&mut out, &mut first, "_meta").ok()?;
+        out.push(b'{');
+        serde_json::to_writer(&mut out, SERVER_INFO).ok()?;
+        out.push(b':');
+        out.extend_from_slice(&shared.info_json);
+        out.push(b'}');
+    }
+    if !typed {
+        write_key(&mut out, &mut first, "resultType").ok()?;
+        out.extend_from_slice(br#""complete""#);
+    }
+    out.extend_from_slice(b"}}");
+    Some((out, None))
+}
+
 /// Writes `"key":`, after a comma unless it is the object's first member.
 fn write_key(out: &mut Vec<u8>, first: &mut bool, key: &str) -> Result<(), serde_json::Error> {
     if !std::mem::take(first) {
@@ -333,6 +424,47 @@ mod tests {
             crate::engine::catalog::Catalog::default(),
             crate::engine::RequestStateKeys::random(),
         )
+    }
+
+    #[test]
+    fn a_passed_response_carries_this_servers_identity() {
+        let id = RequestId::Number(9);
+        let backend = br#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"5"}],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"backend","version":"2"},"x/keep":1},"resultType":"complete"}}"#;
+        let (bytes, error) = encode_passed(&shared(true), &id, backend).unwrap();
+        assert_eq!(error, None);
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["id"], 9, "the front request's id");
+        assert_eq!(v["result"]["_meta"][SERVER_INFO]["name"], "t\"x");
+        assert_eq!(v["result"]["_meta"]["x/keep"], 1);
+        assert_eq!(v["result"]["content"][0]["text"], "5");
+        assert_eq!(v["result"]["resultType"], "complete");
+        // Without the identity, the backend's goes too, and an empty `_meta` with it.
+        let bare = br#"{"jsonrpc":"2.0","id":1,"result":{"_meta":{"io.modelcontextprotocol/serverInfo":{}},"content":[]}}"#;
+        let (bytes, _) = encode_passed(&shared(false), &id, bare).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"jsonrpc":"2.0","id":9,"result":{"content":[],"resultType":"complete"}}"#
+        );
+        let refused = br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32020,"message":"Header mismatch"}}"#;
+        let (bytes, error) = encode_passed(&shared(true), &id, refused).unwrap();
+        assert_eq!(error, Some(-32020));
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["id"], 9);
+        assert_eq!(v["error"]["message"], "Header mismatch");
+        let spread = b"{\n  \"jsonrpc\": \"2.0\",\n  \"id\": 1,\n  \"result\": {\"_meta\": null, \"content\": [\n  ]}\n}";
+        let (bytes, _) = encode_passed(&shared(false), &id, spread).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"jsonrpc":"2.0","id":9,"result":{"content":[],"resultType":"complete"}}"#,
+            "written on one line, a null `_meta` dropped"
+        );
+        for junk in [
+            &b"<html>"[..],
+            br#"{"jsonrpc":"2.0","id":1}"#,
+            br#"{"result":[1]}"#,
+        ] {
+            assert!(encode_passed(&shared(true), &id, junk).is_none());
+        }
     }
 
     #[test]

@@ -25,6 +25,16 @@
 //! A target that cannot be reached never takes the gateway down: the front
 //! serves whatever is up.
 //!
+//! A modern (2026-07-28) caller's `tools/call` to a modern Streamable HTTP
+//! target is handed on as it came, only the tool's name changed: the target
+//! sees the caller's own `_meta` (client info, capabilities, progress token,
+//! log level), streams its progress and log messages straight back, and
+//! asks for input in its own result, which the caller answers through the
+//! gateway. The answer carries the gateway's `serverInfo`. The front's
+//! middleware sees such a call and its result as it sees any; tools with
+//! scopes and task-augmented calls take the ordinary path, where the gateway
+//! calls the target as a client of its own.
+//!
 //! ```
 //! use mcp_serve::prelude::*;
 //! use mcp_serve::proxy::{Gateway, Transport};

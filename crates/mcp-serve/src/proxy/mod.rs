@@ -29,6 +29,7 @@
 //! ```
 
 pub mod gateway;
+mod pass;
 mod relay;
 
 use std::collections::HashSet;
@@ -510,6 +511,13 @@ impl Catalog {
         let this = self.clone();
         let name = def.name.clone();
         let tags = crate::tool::tags_in_meta(def.meta.as_ref());
+        // A modern HTTP backend takes a modern caller's calls as they came.
+        let passthrough = self.client.passes_requests().then(|| {
+            Arc::new(pass::Pass {
+                catalog: self.clone(),
+                name: name.clone(),
+            }) as Arc<dyn crate::tool::passthrough::Passthrough>
+        });
         Tool {
             input: SchemaSource::Fixed(def.input_schema.clone()),
             output: def.output_schema.clone().map(SchemaSource::Fixed),
@@ -537,6 +545,7 @@ impl Catalog {
             // A backend's tags (if it publishes them as mcp-serve does) keep
             // working with the front's tag rules.
             tags,
+            passthrough,
         }
     }
 

@@ -18,6 +18,7 @@
 //! ```
 
 mod output;
+pub(crate) mod passthrough;
 pub(crate) mod search;
 mod transform;
 
@@ -205,6 +206,8 @@ pub struct Tool {
     pub(crate) scopes: Vec<String>,
     /// Groups to show or hide it with.
     pub(crate) tags: Vec<String>,
+    /// Another server answers its modern calls (a proxy's tools).
+    pub(crate) passthrough: Option<Arc<dyn passthrough::Passthrough>>,
 }
 
 impl std::fmt::Debug for Tool {
@@ -235,6 +238,7 @@ impl Tool {
             required_state: Vec::new(),
             scopes: Vec::new(),
             tags: Vec::new(),
+            passthrough: None,
         }
     }
 

@@ -408,6 +408,8 @@ impl ToolTransform {
             required_state: Vec::new(),
             scopes: source.scopes.to_vec(),
             tags,
+            // Its arguments are not the source's: calls go through the wrapper.
+            passthrough: None,
         })
     }
 

@@ -41,14 +41,14 @@ async fn slow() -> &'static str {
 }
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
-struct Name {
+pub(super) struct Name {
     /// Your name.
-    name: String,
+    pub(super) name: String,
 }
 
 /// Ask for a name, report progress, log, and greet through the client's model.
 #[tool]
-async fn greet(ctx: Context) -> Result<String, ToolError> {
+pub(super) async fn greet(ctx: Context) -> Result<String, ToolError> {
     ctx.progress(1.0, Some(2.0), Some("asking")).await;
     ctx.log(LoggingLevel::Info, "asking for a name").await;
     let name = match ctx.elicit::<Name>("What is your name?").await? {
@@ -166,7 +166,7 @@ async fn targets_of_both_eras_are_namespaced_behind_one_front_of_both_eras() {
     }
 }
 
-fn answering(era: Era) -> ClientOptions {
+pub(super) fn answering(era: Era) -> ClientOptions {
     ClientOptions {
         era,
         capabilities: serde_json::from_value::<ClientCapabilities>(json!({"elicitation": {}, "sampling": {}}))

@@ -26,6 +26,7 @@ mod mount;
 mod openapi;
 mod otel;
 mod otel_metrics;
+mod passthrough;
 mod platform;
 mod policy;
 mod proxy;

@@ -114,6 +114,11 @@ impl Connection {
                         Err(back) => params = back,
                     }
                 }
+                // A tool another server answers: handed on as it came.
+                match self.pass_call(&scope, params) {
+                    Ok(reply) => return reply,
+                    Err(back) => params = back,
+                }
                 return self.dispatch_call(scope, method, params, shared_connection);
             }
             "tools/call" | "resources/read" | "prompts/get" | "completion/complete" => {

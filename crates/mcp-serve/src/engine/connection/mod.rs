@@ -29,6 +29,8 @@ mod era;
 mod layered;
 mod legacy;
 mod params;
+pub(in crate::engine) use params::Members;
+mod pass;
 mod session_state;
 
 use std::collections::HashMap;

@@ -99,6 +99,33 @@ impl<'de> serde::Deserialize<'de> for SplitParams<'de> {
     }
 }
 
+/// A JSON object's members in their order, keys borrowed where they have
+/// no escapes and values left unparsed: what a response is rebuilt from
+/// without building anything of it.
+pub(in crate::engine) struct Members<'a>(
+    pub(in crate::engine) Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>,
+);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4));
+                while let Some((Key(k), v)) = map.next_entry()? {
+                    members.push((k, v));
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 /// An object key, borrowed from the input unless it has escapes (serde's
 /// `Cow<str>` always copies).
 struct Key<'de>(std::borrow::Cow<'de, str>);
