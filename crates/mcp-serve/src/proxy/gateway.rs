@@ -72,6 +72,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::{Attachment, Proxy};
 use crate::client::{Client, ClientError, ClientOptions, StdioCommand};
+use crate::engine::ListKind;
 use crate::error::McpError;
 use crate::middleware::{McpRequest, McpResult, Middleware, Next};
 use crate::server::{Server, ServerHandle};
@@ -962,11 +963,13 @@ struct Shared {
 }
 
 impl Shared {
-    fn set(&self, name: &str, status: TargetStatus) {
+    /// Sets a target's status; whether it was down before.
+    fn set(&self, name: &str, status: TargetStatus) -> bool {
         let mut all = self.status.write().unwrap_or_else(PoisonError::into_inner);
-        all.insert(name.to_owned(), status);
+        let was = all.insert(name.to_owned(), status);
         let down = all.values().any(|s| matches!(s, TargetStatus::Down { .. }));
         self.any_down.store(down, Ordering::Release);
+        matches!(was, Some(TargetStatus::Down { .. }))
     }
 
     /// The down target whose namespace `name` is in, and why it is down.
@@ -998,11 +1001,23 @@ impl Shared {
             .collect()
     }
 
-    /// Adds the down targets to a list result's `_meta`.
-    fn annotate(&self, mut result: Value) -> Value {
+    /// A list result as it stands while targets are down: the items of a
+    /// down target's namespace left out (its entries may not all be gone
+    /// yet: a target is marked down before they are removed, so that a
+    /// call racing the removal is told why), and the down targets named in
+    /// `_meta`. `items` is the list's key, `key` the item's name field and
+    /// `sep` what follows a namespace in it.
+    fn listed(&self, mut result: Value, items: &str, key: &str, sep: char) -> Value {
         let down = self.down();
         if down.is_empty() {
             return result;
+        }
+        if let Some(Value::Array(list)) = result.get_mut(items) {
+            list.retain(|item| {
+                item.get(key)
+                    .and_then(Value::as_str)
+                    .is_none_or(|name| self.down_for(name, sep).is_none())
+            });
         }
         if let Value::Object(r) = &mut result {
             let meta = r.entry("_meta").or_insert_with(|| json!({}));
@@ -1052,19 +1067,27 @@ impl Middleware for Report {
     }
 
     async fn on_list_tools(&self, req: McpRequest, next: Next) -> McpResult {
-        next.run(req).await.map(|v| self.0.annotate(v))
+        next.run(req)
+            .await
+            .map(|v| self.0.listed(v, "tools", "name", '_'))
     }
 
     async fn on_list_resources(&self, req: McpRequest, next: Next) -> McpResult {
-        next.run(req).await.map(|v| self.0.annotate(v))
+        next.run(req)
+            .await
+            .map(|v| self.0.listed(v, "resources", "uri", '+'))
     }
 
     async fn on_list_resource_templates(&self, req: McpRequest, next: Next) -> McpResult {
-        next.run(req).await.map(|v| self.0.annotate(v))
+        next.run(req)
+            .await
+            .map(|v| self.0.listed(v, "resourceTemplates", "uriTemplate", '+'))
     }
 
     async fn on_list_prompts(&self, req: McpRequest, next: Next) -> McpResult {
-        next.run(req).await.map(|v| self.0.annotate(v))
+        next.run(req)
+            .await
+            .map(|v| self.0.listed(v, "prompts", "name", '_'))
     }
 }
 
@@ -1091,7 +1114,14 @@ impl Supervisor {
             };
             let reason = match attempt {
                 Ok(Ok(attachment)) => {
-                    self.shared.set(&self.name, TargetStatus::Up);
+                    if self.shared.set(&self.name, TargetStatus::Up) {
+                        // Its entries were added (and announced) while it was
+                        // still down, so lists left them out: have clients
+                        // list again now that they show.
+                        for kind in [ListKind::Tools, ListKind::Resources, ListKind::Prompts] {
+                            self.front.notify_list_changed(kind);
+                        }
+                    }
                     tracing::info!(target = %self.name, "gateway target connected");
                     if let Some(tx) = first.take() {
                         let _ = tx.send(());
@@ -1267,7 +1297,42 @@ mod tests {
             Some(("a".into(), "x".into()))
         );
         assert_eq!(shared.down_for("ab_tool", '_'), None);
-        let v = shared.annotate(json!({"tools": []}));
+        let v = shared.listed(json!({"tools": []}), "tools", "name", '_');
         assert_eq!(v["_meta"][GATEWAY_META]["down"], json!({"a": "x"}));
+    }
+
+    #[test]
+    fn a_down_targets_entries_are_left_out_of_lists_until_they_are_removed() {
+        let shared = Shared {
+            status: RwLock::new(
+                [
+                    ("py".to_owned(), TargetStatus::Up),
+                    (
+                        "pyhttp".to_owned(),
+                        TargetStatus::Down {
+                            reason: "gone".into(),
+                        },
+                    ),
+                ]
+                .into(),
+            ),
+            by_length: vec!["pyhttp".into(), "py".into()],
+            any_down: AtomicBool::new(true),
+        };
+        let tools = json!({"tools": [{"name": "py_add"}, {"name": "pyhttp_add"}, {"name": "pyhttp_echo"}]});
+        let v = shared.listed(tools, "tools", "name", '_');
+        assert_eq!(v["tools"], json!([{"name": "py_add"}]));
+        assert_eq!(v["_meta"][GATEWAY_META]["down"], json!({"pyhttp": "gone"}));
+        let templates = json!({"resourceTemplates": [
+            {"uriTemplate": "pyhttp+greeting://{name}"}, {"uriTemplate": "py+greeting://{name}"}]});
+        let v = shared.listed(templates, "resourceTemplates", "uriTemplate", '+');
+        assert_eq!(
+            v["resourceTemplates"],
+            json!([{"uriTemplate": "py+greeting://{name}"}])
+        );
+        // Everything up: the result as it came.
+        shared.set("pyhttp", TargetStatus::Up);
+        let all = json!({"prompts": [{"name": "pyhttp_review"}]});
+        assert_eq!(shared.listed(all.clone(), "prompts", "name", '_'), all);
     }
 }

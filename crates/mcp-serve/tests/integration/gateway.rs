@@ -299,6 +299,53 @@ async fn next_list_changed(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Notific
     .expect("a tools/list_changed");
 }
 
+/// Holds a target's `prompts/list` until the test lets it go: the gateway
+/// lists a target's prompts after adding its tools, before marking it up.
+struct HoldPrompts(Arc<tokio::sync::Semaphore>);
+
+impl mcp_serve::middleware::Middleware for HoldPrompts {
+    async fn on_list_prompts(
+        &self,
+        req: mcp_serve::middleware::McpRequest,
+        next: mcp_serve::middleware::Next,
+    ) -> mcp_serve::middleware::McpResult {
+        let _ = self.0.acquire().await;
+        next.run(req).await
+    }
+}
+
+#[tokio::test]
+async fn lists_are_announced_again_when_a_target_is_back_up() {
+    let hold = Arc::new(tokio::sync::Semaphore::new(0));
+    let calc = Server::new("calc", "1.0.0")
+        .tool(add)
+        .middleware(HoldPrompts(Arc::clone(&hold)))
+        .into_handle()
+        .unwrap();
+    let flaky = Flaky::default();
+    let gateway = Gateway::new(Server::new("gateway", "1.0.0"))
+        .target("calc", flaky.transport(calc))
+        .target("text", Transport::in_memory(text()))
+        .backoff(Duration::from_millis(50), Duration::from_millis(50))
+        .start()
+        .await
+        .unwrap();
+    let client = TestClient::connect(gateway.server(), ClientOptions::default().era(LEGACY))
+        .await
+        .unwrap();
+    let mut rx = client.notifications().unwrap();
+    flaky.up.store(true, Ordering::SeqCst);
+    // Its tools are added, and announced, while it is still down: lists leave them out.
+    next_list_changed(&mut rx).await;
+    assert_eq!(names(&client).await, ["text_upper"]);
+    assert!(!gateway.status()["calc"].is_up());
+    // Once it is up, clients are told to list again, and then they show.
+    hold.add_permits(1000);
+    next_list_changed(&mut rx).await;
+    wait_for(&gateway, "calc", true).await;
+    assert_eq!(names(&client).await, ["calc_add", "text_upper"]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_down_target_is_reported_retried_with_backoff_and_comes_back() {
     let flaky = Flaky::default();
