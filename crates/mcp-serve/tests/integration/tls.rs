@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mcp_serve::client::{Client, ClientOptions, Era};
@@ -116,16 +115,12 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
-/// A fresh directory for one test's files.
-fn temp_dir(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "mcp-serve-tls-{}-{}-{name}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A fresh directory for one test's files, removed when the test ends.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("mcp-serve-tls-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// Writes a leaf's certificate and PKCS#8 key into `dir`, as a renewal
@@ -250,8 +245,9 @@ fn options_trusting(ca: &Ca, era: Era) -> ClientOptions {
 #[tokio::test]
 async fn our_client_calls_a_tool_over_https_in_both_eras() {
     let ca = ca("both eras CA");
-    let dir = temp_dir("eras");
-    let (cert, key) = install(&dir, &leaf(&ca));
+    let tmp = temp_dir("eras");
+    let dir = tmp.path();
+    let (cert, key) = install(dir, &leaf(&ca));
     let server = start(HttpOptions::default().tls(cert, key)).await;
     for era in [Era::Modern, Era::Legacy(ProtocolVersion::V2025_11_25)] {
         let client = within(
@@ -311,8 +307,9 @@ async fn http2_is_chosen_by_alpn_and_serves_mcp() {
     use http_body_util::{BodyExt, Full};
 
     let ca = ca("h2 CA");
-    let dir = temp_dir("h2");
-    let (cert, key) = install(&dir, &leaf(&ca));
+    let tmp = temp_dir("h2");
+    let dir = tmp.path();
+    let (cert, key) = install(dir, &leaf(&ca));
     let server = start(HttpOptions::default().tls(cert, key)).await;
 
     let tls = within("a handshake", open(server.addr, &ca, &[b"h2", b"http/1.1"]))
@@ -364,8 +361,9 @@ async fn http2_is_chosen_by_alpn_and_serves_mcp() {
 #[tokio::test]
 async fn plain_http_to_the_tls_port_fails_cleanly_and_https_goes_on() {
     let ca = ca("plain CA");
-    let dir = temp_dir("plain");
-    let (cert, key) = install(&dir, &leaf(&ca));
+    let tmp = temp_dir("plain");
+    let dir = tmp.path();
+    let (cert, key) = install(dir, &leaf(&ca));
     let server = start(HttpOptions::default().tls(cert, key)).await;
     let plain = format!("http://{}/mcp", server.addr);
     let http = super::http::client();
@@ -405,8 +403,9 @@ async fn plain_http_to_the_tls_port_fails_cleanly_and_https_goes_on() {
 #[tokio::test(start_paused = true)]
 async fn a_stalled_handshake_is_dropped_at_the_header_read_timeout() {
     let ca = ca("stall CA");
-    let dir = temp_dir("stall");
-    let (cert, key) = install(&dir, &leaf(&ca));
+    let tmp = temp_dir("stall");
+    let dir = tmp.path();
+    let (cert, key) = install(dir, &leaf(&ca));
     let handle = Server::new("tls-test", "1.0.0")
         .tool(add)
         .into_handle()
@@ -437,8 +436,9 @@ async fn a_stalled_handshake_is_dropped_at_the_header_read_timeout() {
 #[tokio::test]
 async fn a_listener_drops_a_client_that_never_says_hello() {
     let ca = ca("silent CA");
-    let dir = temp_dir("silent");
-    let (cert, key) = install(&dir, &leaf(&ca));
+    let tmp = temp_dir("silent");
+    let dir = tmp.path();
+    let (cert, key) = install(dir, &leaf(&ca));
     let server = start(
         HttpOptions::default()
             .tls(cert, key)
@@ -464,7 +464,8 @@ async fn rsa_pkcs1_and_ec_sec1_keys_serve() {
     let ec_sec1 = pem("EC PRIVATE KEY", &inner_key(&ec.serialize_der()));
     for (kind, key, key_pem) in [("RSA PKCS#1", rsa, rsa_pkcs1), ("EC SEC1", ec, ec_sec1)] {
         let leaf = leaf_with(&ca, key);
-        let dir = temp_dir("formats");
+        let tmp = temp_dir("formats");
+        let dir = tmp.path();
         let (cert, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
         std::fs::write(&cert, &leaf.cert_pem).expect("write");
         std::fs::write(&key_path, key_pem).expect("write");
@@ -482,8 +483,9 @@ async fn behind_tls_the_protected_resource_metadata_says_https() {
     use mcp_serve::auth::{ApiKeys, Auth, Principal};
 
     let ca = ca("auth CA");
-    let dir = temp_dir("auth");
-    let (cert, key) = install(&dir, &leaf(&ca));
+    let tmp = temp_dir("auth");
+    let dir = tmp.path();
+    let (cert, key) = install(dir, &leaf(&ca));
     // The canonical URI from each request: on loopback without TLS it would be http://.
     let auth = Auth::from_requests().verifier(ApiKeys::new().key("k-1", Principal::new("ci")));
     let server = start(HttpOptions::default().tls(cert, key).auth(auth)).await;
@@ -554,9 +556,10 @@ async fn until_served(addr: SocketAddr, ca: &Ca, want: &CertificateDer<'static>)
 #[tokio::test]
 async fn changed_files_are_reloaded_for_new_connections_while_old_ones_go_on() {
     let ca = ca("reload CA");
-    let dir = temp_dir("reload");
+    let tmp = temp_dir("reload");
+    let dir = tmp.path();
     let first = leaf(&ca);
-    let (cert, key) = install(&dir, &first);
+    let (cert, key) = install(dir, &first);
     let files = TlsFiles::new(&cert, &key).poll_interval(Some(Duration::from_millis(20)));
     let server = start(HttpOptions::default().tls_files(files)).await;
     let mut old = within("a handshake", open(server.addr, &ca, &[b"http/1.1"]))
@@ -575,7 +578,7 @@ async fn changed_files_are_reloaded_for_new_connections_while_old_ones_go_on() {
 
     // The renewal completes.
     let second = leaf(&ca);
-    install(&dir, &second);
+    install(dir, &second);
     until_served(server.addr, &ca, &second.der).await;
     // The connection opened before goes on, with the certificate it had.
     assert!(healthz(&mut old).await.contains("200"));
@@ -586,9 +589,10 @@ async fn changed_files_are_reloaded_for_new_connections_while_old_ones_go_on() {
 #[tokio::test]
 async fn reload_swaps_the_certificate_and_a_bad_reload_keeps_it() {
     let ca = ca("manual CA");
-    let dir = temp_dir("manual");
+    let tmp = temp_dir("manual");
+    let dir = tmp.path();
     let first = leaf(&ca);
-    let (cert, key) = install(&dir, &first);
+    let (cert, key) = install(dir, &first);
     let tls = TlsTermination::load(TlsFiles::new(&cert, &key).poll_interval(None)).expect("load");
     // A key from another issuance: refused, the first stays.
     let other = leaf(&ca);
@@ -629,9 +633,10 @@ async fn reload_swaps_the_certificate_and_a_bad_reload_keeps_it() {
 #[tokio::test]
 async fn bad_files_give_errors_that_say_what_to_do() {
     let ca = ca("errors CA");
-    let dir = temp_dir("errors");
+    let tmp = temp_dir("errors");
+    let dir = tmp.path();
     let good = leaf(&ca);
-    let (cert, key) = install(&dir, &good);
+    let (cert, key) = install(dir, &good);
     let load = |c: &Path, k: &Path| TlsTermination::load(TlsFiles::new(c, k)).expect_err("refused");
 
     let missing = dir.join("missing.pem");
@@ -739,9 +744,10 @@ async fn refusal(mut child: tokio::process::Child) -> String {
 #[tokio::test]
 async fn the_quickstart_serves_https_with_flags_and_reloads_on_sighup() {
     let ca = ca("quickstart CA");
-    let dir = temp_dir("quickstart");
+    let tmp = temp_dir("quickstart");
+    let dir = tmp.path();
     let first = leaf(&ca);
-    let (cert, key) = install(&dir, &first);
+    let (cert, key) = install(dir, &first);
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = quickstart(
@@ -782,7 +788,7 @@ async fn the_quickstart_serves_https_with_flags_and_reloads_on_sighup() {
     // Renewed files and SIGHUP (the poll would also see them; SIGHUP is at once).
     let socket: SocketAddr = addr.parse().expect("addr");
     let second = leaf(&ca);
-    install(&dir, &second);
+    install(dir, &second);
     let pid = child.id().expect("pid").to_string();
     let kill = tokio::process::Command::new("kill")
         .args(["-HUP", &pid])
@@ -822,8 +828,9 @@ async fn one_of_cert_and_key_without_the_other_is_refused_naming_both() {
 #[tokio::test]
 async fn the_environment_names_the_files() {
     let ca = ca("env CA");
-    let dir = temp_dir("env");
-    let (cert, key) = install(&dir, &leaf(&ca));
+    let tmp = temp_dir("env");
+    let dir = tmp.path();
+    let (cert, key) = install(dir, &leaf(&ca));
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let _child = quickstart(
