@@ -4,13 +4,17 @@
 # turns it into tools, and the official MCP Python SDK client (tests/openapi/driver.py) lists
 # them and calls each kind (path, query, header, cookie parameters, a JSON body, an API key
 # from the environment, a 4xx answer), over stdio; then `--resources --http ADDR` serves the
-# GET routes as resources and templates over Streamable HTTP and the client reads them.
+# GET routes as resources and templates over Streamable HTTP and the client reads them. Last,
+# GitHub's REST API description (npm @octokit/openapi, tests/openapi-large) is converted whole
+# and called against a local stand-in, by the #[ignore]d Rust tests in
+# crates/mcp-serve/tests/integration/openapi_github.rs.
 #
 #   scripts/openapi-test.sh
 #
 # First run installs FastAPI, uvicorn and mcp (pinned in tests/openapi/requirements.txt) into a
 # venv under ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve}/openapi/, keyed by that file and the
-# Python version; later runs reuse it. The last line is `openapi: N passed, M failed`.
+# Python version, and @octokit/openapi (tests/openapi-large/package-lock.json) beside it with
+# `npm ci`; later runs reuse them. The last line is `openapi: N passed, M failed`.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -134,6 +138,44 @@ if [[ $st -eq 2 && "$msg" == *"APP_API_KEY is not set"* ]]; then
     PASSED=$((PASSED + 1)); echo "PASS a missing credential variable is a usage error"
 else
     fail "a missing credential variable: exit $st, $msg"
+fi
+
+# ---- a large real-world document: GitHub's REST API description -------------------------
+# @octokit/openapi (pinned with its integrity in tests/openapi-large/package-lock.json, installed
+# into the cache) ships api.github.com.json, 13 MB and 1,200 operations. The Rust tests in
+# crates/mcp-serve/tests/integration/openapi_github.rs, #[ignore]d in a plain `cargo test`, convert
+# it whole, compile every schema and run calls against a local stand-in; this runs them with the
+# document's path and a token in their environment, and counts each test that reports `ok`.
+GITHUB_TESTS=(
+    openapi_github::every_github_operation_converts_and_every_schema_compiles
+    openapi_github::github_calls_run_end_to_end_against_a_local_stand_in
+)
+echo "[openapi] GitHub's REST API description (@octokit/openapi, tests/openapi-large) converted whole"
+# shellcheck source=lib/npm.sh
+source "$ROOT/scripts/lib/npm.sh"
+if npm_ci_cached "$ROOT/tests/openapi-large" "$CACHE/github"; then
+    out="$(mktemp)"
+    set +e
+    # The flags of scripts/test.sh's `cargo test`, so CI reuses the test binary it built.
+    MCP_SERVE_GITHUB_OPENAPI="$NPM_DIR/node_modules/@octokit/openapi/generated/api.github.com.json" \
+    MCP_SERVE_GITHUB_TOKEN="ghp_test$RANDOM$RANDOM" \
+        timeout 900 cargo test --workspace --all-features --test integration -- \
+        --ignored --exact --show-output "${GITHUB_TESTS[@]}" 2>&1 | tee "$out"
+    st=${PIPESTATUS[0]}
+    set -e
+    for t in "${GITHUB_TESTS[@]}"; do
+        if grep -qE "^test $t \.\.\. ok\$" "$out"; then
+            PASSED=$((PASSED + 1)); echo "PASS $t"
+        else
+            fail "$t"
+        fi
+    done
+    if [[ $st -ne 0 ]] && ! grep -qE '^test openapi_github::.* FAILED$' "$out"; then
+        fail "cargo test of the GitHub document exited with status $st"
+    fi
+    rm -f "$out"
+else
+    fail "cannot install tests/openapi-large (@octokit/openapi)"
 fi
 
 finish

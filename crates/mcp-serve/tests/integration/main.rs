@@ -24,6 +24,7 @@ mod middleware;
 mod middleware_builtins;
 mod mount;
 mod openapi;
+mod openapi_github;
 mod otel;
 mod otel_metrics;
 mod passthrough;

@@ -491,3 +491,307 @@ async fn configuration_mistakes_say_what_to_do() {
         .to_string();
     assert!(e.contains("MCP_SERVE_TEST_UNSET_VARIABLE is not set"), "{e}");
 }
+
+/// The bearer token's variable: set only for the child process that
+/// [`the_bearer_token_from_the_environment_reaches_the_api`] starts.
+const BEARER_VAR: &str = "MCP_SERVE_TEST_OPENAPI_BEARER_TOKEN";
+
+#[tokio::test]
+async fn the_bearer_token_from_the_environment_reaches_the_api() {
+    let Ok(token) = std::env::var(BEARER_VAR) else {
+        // A test cannot set a variable for itself (no `unsafe`): it runs
+        // again, alone, in a child process of this test binary that has it.
+        let name = format!(
+            "{}::the_bearer_token_from_the_environment_reaches_the_api",
+            module_path!().split_once("::").unwrap().1
+        );
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let token = format!("tok-{}-{nanos}", std::process::id());
+        let child = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([name.as_str(), "--exact", "--test-threads=1", "--nocapture"])
+            .env(BEARER_VAR, token)
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(std::time::Duration::from_secs(120), child)
+            .await
+            .expect("the test's child process finishes within 120 s")
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("test result: ok. 1 passed"),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    };
+    let (base, seen) = petstore().await;
+    // The Petstore, with getPetById declaring the header the token fills,
+    // as some documents do.
+    let petstore = std::fs::read_to_string(PETSTORE).unwrap();
+    let at = "      operationId: getPetById\n      parameters:\n";
+    assert!(petstore.contains(at));
+    let declared = petstore.replace(
+        at,
+        &format!(
+            "{at}        - name: Authorization\n          in: header\n          required: true\n          schema:\n            type: string\n"
+        ),
+    );
+    let generated = OpenApi::parse(&declared)
+        .unwrap()
+        .base_url(&base)
+        .bearer_token_env(BEARER_VAR)
+        .build()
+        .unwrap();
+    let client = TestClient::modern(generated.register(Server::new("petstore", "1")))
+        .await
+        .unwrap();
+    let tools = client.list_tools().await.unwrap().tools;
+    let get = tools.iter().find(|t| t.name == "getPetById").unwrap();
+    assert_eq!(get.input_schema["required"], json!(["petId"]), "{get:?}");
+    // Neither the token nor a parameter for it is in any tool's schema.
+    for tool in &tools {
+        let input = serde_json::to_string(&tool.input_schema).unwrap();
+        assert!(!input.contains(&token), "{}: {input}", tool.name);
+        let props = tool.input_schema.get("properties").and_then(Value::as_object);
+        assert!(
+            props.is_none_or(|p| !p.keys().any(|k| k.eq_ignore_ascii_case("authorization"))),
+            "{}: {input}",
+            tool.name
+        );
+    }
+    let r = client
+        .call_tool("getPetById", json!({ "petId": 1 }))
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, None, "{r:?}");
+    let r = client
+        .call_tool("findPetsByStatus", json!({ "status": "sold" }))
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, None, "{r:?}");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for s in &seen {
+        assert_eq!(
+            s.headers["authorization"],
+            format!("Bearer {token}").as_str(),
+            "{s:?}"
+        );
+        assert_eq!(s.headers.get_all("authorization").iter().count(), 1);
+    }
+    println!("the API got Authorization: Bearer {token}");
+}
+
+/// Serves `GET /api/v3/pet/{n}`: a Pet of exactly `n` bytes as a chunked
+/// body with no Content-Length, in 100-byte chunks; `n` = 0 is a body that
+/// goes on (up to 64 MiB).
+async fn streaming_petstore() -> String {
+    use futures::StreamExt;
+    let app = axum::Router::new().fallback(|req: Request| async move {
+        let n: usize = req
+            .uri()
+            .path()
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let chunks: futures::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>> = if n == 0 {
+            let chunk = bytes::Bytes::from(vec![b' '; 64 * 1024]);
+            futures::stream::repeat(chunk).take(1024).map(Ok).boxed()
+        } else {
+            let shell = r#"{"id":1,"name":"","photoUrls":[]}"#;
+            let pet = format!(
+                r#"{{"id":1,"name":"{}","photoUrls":[]}}"#,
+                "x".repeat(n - shell.len())
+            );
+            assert_eq!(pet.len(), n);
+            let pieces: Vec<_> = pet
+                .into_bytes()
+                .chunks(100)
+                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+                .collect();
+            futures::stream::iter(pieces)
+                .then(|c| async move {
+                    tokio::task::yield_now().await;
+                    c
+                })
+                .boxed()
+        };
+        Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from_stream(chunks))
+            .unwrap()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/api/v3")
+}
+
+#[tokio::test]
+async fn a_streamed_answer_over_the_limit_is_a_tool_error() {
+    const LIMIT: usize = 1000;
+    let base = streaming_petstore().await;
+    // The stand-in's answers really are chunked, with no Content-Length.
+    let raw = reqwest::get(format!("{base}/pet/{LIMIT}")).await.unwrap();
+    assert_eq!(raw.headers()["transfer-encoding"], "chunked");
+    assert!(raw.headers().get("content-length").is_none());
+    assert_eq!(raw.bytes().await.unwrap().len(), LIMIT);
+
+    let generated = OpenApi::load(PETSTORE)
+        .await
+        .unwrap()
+        .base_url(&base)
+        .max_response_bytes(LIMIT)
+        .build()
+        .unwrap();
+    let client = TestClient::modern(generated.register(Server::new("p", "1")))
+        .await
+        .unwrap();
+    // Up to the limit, the answer is read whole.
+    for n in [LIMIT - 1, LIMIT] {
+        let r = client
+            .call_tool("getPetById", json!({ "petId": n }))
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, None, "{n}: {r:?}");
+        let pet = r.structured_content.unwrap();
+        assert_eq!(pet["name"].as_str().unwrap().len(), n - 33);
+    }
+    // One byte more, or a body that does not end: a tool error that says why.
+    for n in [LIMIT + 1, 0] {
+        let r = client
+            .call_tool("getPetById", json!({ "petId": n }))
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(true), "{n}: {r:?}");
+        let text = r.content[0].as_text().unwrap();
+        assert!(
+            text.contains(&format!("larger than the {LIMIT} bytes")),
+            "{n}: {text}"
+        );
+    }
+}
+
+/// A document split over three files, as many APIs publish theirs, served
+/// over HTTP with the API itself: the documents' `$ref`s are fetched and
+/// resolved relative to the document that holds them, and the tools are
+/// built and called from the result.
+#[tokio::test]
+async fn remote_refs_are_followed_into_tools_and_calls() {
+    let main_doc = r#"openapi: 3.1.0
+info: {title: Split pets, version: "1"}
+paths:
+  /pets/{id}:
+    get:
+      operationId: getPet
+      parameters:
+        - $ref: 'parts/params.yaml#/PetId'
+      responses:
+        '200':
+          description: The pet
+          content:
+            application/json:
+              schema: {$ref: 'parts/schemas/pet.json#/Pet'}
+  /pets:
+    post:
+      operationId: addPet
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: 'parts/schemas/pet.json#/Pet'}
+      responses:
+        '201': {description: Added}
+"#;
+    let params = "PetId:\n  name: id\n  in: path\n  required: true\n  schema: {$ref: 'common.yaml#/Id'}\n";
+    let pet = r#"{"Pet": {"type": "object", "required": ["name"],
+        "properties": {"id": {"$ref": "../common.yaml#/Id"}, "name": {"type": "string"}}}}"#;
+    let common = "Id:\n  type: integer\n  minimum: 1\n";
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&seen);
+    let app = axum::Router::new().fallback(move |req: Request| {
+        let log = Arc::clone(&log);
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+            let path = parts.uri.path().to_owned();
+            log.lock().unwrap().push(format!(
+                "{} {path} {}",
+                parts.method,
+                String::from_utf8_lossy(&body)
+            ));
+            let (status, text) = match (parts.method.as_str(), path.as_str()) {
+                ("GET", "/docs/openapi.yaml") => (StatusCode::OK, main_doc.to_owned()),
+                ("GET", "/docs/parts/params.yaml") => (StatusCode::OK, params.to_owned()),
+                ("GET", "/docs/parts/schemas/pet.json") => (StatusCode::OK, pet.to_owned()),
+                ("GET", "/docs/parts/common.yaml") => (StatusCode::OK, common.to_owned()),
+                ("GET", "/api/pets/7") => (StatusCode::OK, r#"{"id": 7, "name": "Rex"}"#.to_owned()),
+                ("POST", "/api/pets") => (StatusCode::CREATED, r#"{"id": 8, "name": "Tom"}"#.to_owned()),
+                _ => (
+                    StatusCode::NOT_FOUND,
+                    r#"{"message": "no such route"}"#.to_owned(),
+                ),
+            };
+            Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Body::from(text))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let generated = OpenApi::load(&format!("http://{addr}/docs/openapi.yaml"))
+        .await
+        .unwrap()
+        .base_url(format!("http://{addr}/api"))
+        .build()
+        .unwrap();
+    assert!(generated.skipped.is_empty(), "{:?}", generated.skipped);
+    let fetched: Vec<String> = seen.lock().unwrap().drain(..).collect();
+    for part in ["parts/params.yaml", "parts/schemas/pet.json", "parts/common.yaml"] {
+        assert!(
+            fetched
+                .iter()
+                .any(|s| s.starts_with(&format!("GET /docs/{part}"))),
+            "{part} was fetched: {fetched:?}"
+        );
+    }
+    let client = TestClient::modern(generated.register(Server::new("pets", "1")))
+        .await
+        .unwrap();
+    let tools = client.list_tools().await.unwrap().tools;
+    let get = tools.iter().find(|t| t.name == "getPet").unwrap();
+    let schema = serde_json::to_value(&get.input_schema).unwrap();
+    assert_eq!(schema["properties"]["id"]["type"], "integer", "{schema}");
+    assert_eq!(schema["properties"]["id"]["minimum"], 1, "{schema}");
+    let output = serde_json::to_value(&get.output_schema).unwrap();
+    assert_eq!(output["properties"]["name"]["type"], "string", "{output}");
+    let add = tools.iter().find(|t| t.name == "addPet").unwrap();
+    let body = serde_json::to_value(&add.input_schema).unwrap().to_string();
+    assert!(body.contains(r#""name":{"type":"string"}"#), "{body}");
+
+    let r = client.call_tool("getPet", json!({"id": 7})).await.unwrap();
+    assert_ne!(r.is_error, Some(true), "{r:?}");
+    assert_eq!(r.structured_content.as_ref().unwrap()["name"], "Rex", "{r:?}");
+    let e = client.call_tool("getPet", json!({"id": 0})).await;
+    let refused = match e {
+        Ok(r) => r.is_error == Some(true),
+        Err(_) => true,
+    };
+    assert!(refused, "id 0 is below the remote schema's minimum");
+    let r = client.call_tool("addPet", json!({"name": "Tom"})).await.unwrap();
+    assert_ne!(r.is_error, Some(true), "{r:?}");
+    let calls: Vec<String> = seen.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        ["GET /api/pets/7 ", r#"POST /api/pets {"name":"Tom"}"#],
+        "{calls:?}"
+    );
+}
