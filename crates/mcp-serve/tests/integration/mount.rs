@@ -6,16 +6,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mcp_serve::client::{ClientOptions, Era, Subscription};
+use mcp_serve::client::{Client, ClientError, ClientOptions, Era, RequestOptions, Subscription};
 use mcp_serve::context::Elicitation;
 use mcp_serve::middleware::{McpRequest, McpResult, Middleware, Next};
 use mcp_serve::prelude::*;
 use mcp_serve::protocol::jsonrpc::ErrorObject;
-use mcp_serve::protocol::types::{ClientCapabilities, LoggingLevel, SubscriptionFilter};
+use mcp_serve::protocol::types::{
+    ClientCapabilities, CreateMessageRequestParams, LoggingLevel, Root, SamplingMessage, SubscriptionFilter,
+};
 use mcp_serve::protocol::version::ProtocolVersion;
 use mcp_serve::server::ServerHandle;
 use mcp_serve::testing::TestClient;
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
 const LEGACY: Era = Era::Legacy(ProtocolVersion::V2025_11_25);
 const ERAS: [Era; 2] = [Era::Modern, LEGACY];
@@ -94,7 +97,7 @@ async fn connect(handle: &ServerHandle, era: Era) -> TestClient {
     .unwrap()
 }
 
-async fn tool_names(client: &TestClient) -> Vec<String> {
+async fn tool_names(client: &Client) -> Vec<String> {
     client
         .list_tools()
         .await
@@ -291,13 +294,19 @@ fn rain() -> &'static str {
     "2 mm"
 }
 
-#[tokio::test]
-async fn the_mount_is_live() {
+/// The weather server, and a server `main` with it mounted as `weather`.
+fn weather_mounted() -> (ServerHandle, ServerHandle) {
     let weather = weather().into_handle().unwrap();
     let main = Server::new("main", "1.0.0")
         .mount("weather", &weather)
         .into_handle()
         .unwrap();
+    (weather, main)
+}
+
+#[tokio::test]
+async fn the_mount_is_live() {
+    let (weather, main) = weather_mounted();
     for era in ERAS {
         let client = connect(&main, era).await;
         let mut rx = listen(&client, "x://none").await;
@@ -330,11 +339,7 @@ async fn the_mount_is_live() {
 
 #[tokio::test]
 async fn resource_updates_of_the_mounted_server_reach_subscribers() {
-    let weather = weather().into_handle().unwrap();
-    let main = Server::new("main", "1.0.0")
-        .mount("weather", &weather)
-        .into_handle()
-        .unwrap();
+    let (weather, main) = weather_mounted();
     for era in ERAS {
         let client = connect(&main, era).await;
         let mut rx = listen(&client, "weather+config://units").await;
@@ -346,11 +351,7 @@ async fn resource_updates_of_the_mounted_server_reach_subscribers() {
 
 #[tokio::test]
 async fn the_parents_choices_outlive_the_childs_changes() {
-    let weather = weather().into_handle().unwrap();
-    let main = Server::new("main", "1.0.0")
-        .mount("weather", &weather)
-        .into_handle()
-        .unwrap();
+    let (weather, main) = weather_mounted();
     assert!(main.disable_tool("weather_forecast"));
     weather.add_tool(rain).unwrap();
     let client = connect(&main, Era::Modern).await;
@@ -569,4 +570,435 @@ async fn completions_reach_the_mounted_server() {
         .await
         .unwrap();
     assert_eq!(r["completion"]["values"], json!(["ru-b"]));
+}
+
+/// Ask the client's model what to wear.
+#[tool]
+async fn advise(city: String, ctx: Context) -> Result<String, ToolError> {
+    let mut request = CreateMessageRequestParams::new(
+        vec![SamplingMessage::user_text(format!("What to wear in {city}?"))],
+        42,
+    );
+    request.system_prompt = Some("You dress people for the weather.".into());
+    let answer = ctx.sample(request).await?;
+    let content = serde_json::to_value(&answer.content).unwrap_or(Value::Null);
+    let said = content["text"].as_str().unwrap_or("(no text)");
+    Ok(format!("{said} (by {})", answer.model))
+}
+
+/// The places the client shares.
+#[tool]
+async fn places(ctx: Context) -> Result<String, ToolError> {
+    let roots = ctx.roots().await?;
+    Ok(roots
+        .iter()
+        .map(|r| format!("{}={}", r.name.as_deref().unwrap_or("-"), r.uri))
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+/// A client that shares two roots and answers sampling requests, keeping
+/// every input request it is sent.
+fn sampling_client(era: Era, asked: Arc<Mutex<Vec<(String, Value)>>>) -> ClientOptions {
+    ClientOptions {
+        era,
+        capabilities: serde_json::from_value::<ClientCapabilities>(json!({"sampling": {}})).unwrap(),
+        ..Default::default()
+    }
+    .roots(vec![
+        Root::new("file:///home/me/trips").with_name("trips"),
+        Root::new("file:///home/me/photos").with_name("photos"),
+    ])
+    .on_input(move |method, params| {
+        asked.lock().unwrap().push((method.clone(), params));
+        async move {
+            match method.as_str() {
+                "sampling/createMessage" => Ok(json!({
+                    "role": "assistant",
+                    "content": {"type": "text", "text": "Bring an umbrella"},
+                    "model": "test-model",
+                    "stopReason": "endTurn"
+                })),
+                other => Err(ErrorObject::method_not_found(other)),
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn sampling_and_roots_work_through_the_mount() {
+    // Both ways a mounted call is made: straight to the handler, and
+    // through the child's own middleware.
+    for wrapped in [false, true] {
+        let child_saw = Seen::default();
+        let mut trips = Server::new("trips", "1.0.0").tool(advise).tool(places);
+        if wrapped {
+            trips = trips.middleware(child_saw.clone());
+        }
+        let main = Server::new("main", "1.0.0")
+            .mount("trips", trips)
+            .into_handle()
+            .unwrap();
+        for era in ERAS {
+            let case = format!("{era:?}, child middleware: {wrapped}");
+            let asked = Arc::new(Mutex::new(Vec::new()));
+            let client = TestClient::connect(&main, sampling_client(era, asked.clone()))
+                .await
+                .unwrap();
+            let r = tokio::time::timeout(
+                Duration::from_secs(20),
+                client.call_tool("trips_advise", json!({"city": "Bergen"})),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{case}: no answer"))
+            .unwrap();
+            assert_eq!(r.is_error, None, "{case}: {r:?}");
+            assert_eq!(
+                r.content[0].as_text(),
+                Some("Bring an umbrella (by test-model)"),
+                "{case}: the mounted tool gets the client's sample"
+            );
+            let asked = asked.lock().unwrap().clone();
+            assert_eq!(asked.len(), 1, "{case}: one sampling request: {asked:?}");
+            let (method, params) = &asked[0];
+            assert_eq!(method, "sampling/createMessage", "{case}");
+            assert_eq!(params["maxTokens"], 42, "{case}: {params}");
+            assert_eq!(
+                params["systemPrompt"], "You dress people for the weather.",
+                "{case}: {params}"
+            );
+            assert_eq!(
+                params["messages"],
+                json!([{"role": "user", "content": {"type": "text", "text": "What to wear in Bergen?"}}]),
+                "{case}: the client sees the request the mounted tool made"
+            );
+
+            let r = tokio::time::timeout(
+                Duration::from_secs(20),
+                client.call_tool("trips_places", json!({})),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{case}: no answer"))
+            .unwrap();
+            assert_eq!(
+                r.content[0].as_text(),
+                Some("trips=file:///home/me/trips,photos=file:///home/me/photos"),
+                "{case}: the mounted tool gets the client's roots: {r:?}"
+            );
+        }
+        let saw = child_saw.0.lock().unwrap().clone();
+        assert_eq!(
+            saw.contains(&"tools/call advise".to_owned()),
+            wrapped,
+            "the child's middleware wraps the call: {saw:?}"
+        );
+    }
+}
+
+/// What a hanging mounted handler saw.
+#[derive(Default)]
+struct Hanging {
+    started: tokio::sync::Notify,
+    cancelled: tokio::sync::Notify,
+    dropped: tokio::sync::Notify,
+}
+
+struct OnDrop(Arc<Hanging>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.dropped.notify_one();
+    }
+}
+
+/// A server whose `hang` tool waits forever, telling `seen` when it starts,
+/// when its cancellation token fires and when its future is dropped.
+fn hanging(seen: &Arc<Hanging>) -> Server {
+    let seen = Arc::clone(seen);
+    Server::new("slow", "1.0.0").tool(mcp_serve::tool::Tool::new("hang").raw_handler(move |_, ctx| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let _guard = OnDrop(Arc::clone(&seen));
+            let (watcher, flag) = (ctx.clone(), Arc::clone(&seen));
+            tokio::spawn(async move {
+                watcher.cancelled().await;
+                flag.cancelled.notify_one();
+            });
+            seen.started.notify_one();
+            std::future::pending::<()>().await;
+            Ok(CallToolResult::text("woke up"))
+        }
+    }))
+}
+
+async fn within(what: &str, fut: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(Duration::from_secs(10), fut)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+}
+
+#[tokio::test]
+async fn cancellation_reaches_the_mounted_handler() {
+    for (era, wrapped) in [
+        (Era::Modern, false),
+        (LEGACY, false),
+        (Era::Modern, true),
+        (LEGACY, true),
+    ] {
+        let case = format!("{era:?}, child middleware: {wrapped}");
+        let seen = Arc::new(Hanging::default());
+        let mut slow = hanging(&seen);
+        if wrapped {
+            slow = slow.middleware(Seen::default());
+        }
+        let main = Server::new("main", "1.0.0")
+            .tool(local)
+            .mount("slow", slow)
+            .into_handle()
+            .unwrap();
+        let client = connect(&main, era).await;
+        let stop = CancellationToken::new();
+        let call = {
+            let (client, stop) = (client.clone(), stop.clone());
+            tokio::spawn(async move {
+                client
+                    .call_tool_with("slow_hang", json!({}), RequestOptions::default().cancel(stop))
+                    .await
+            })
+        };
+        within(
+            &format!("{case}: the mounted handler to start"),
+            seen.started.notified(),
+        )
+        .await;
+        stop.cancel();
+        let r = tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .unwrap_or_else(|_| panic!("{case}: the call ends"))
+            .unwrap();
+        assert!(matches!(r, Err(ClientError::Cancelled)), "{case}: {r:?}");
+        within(
+            &format!("{case}: the mounted handler's cancellation token"),
+            seen.cancelled.notified(),
+        )
+        .await;
+        within(
+            &format!("{case}: the mounted handler to be dropped"),
+            seen.dropped.notified(),
+        )
+        .await;
+        // The connection still serves.
+        let r = client.call_tool("local", json!({})).await.unwrap();
+        assert_eq!(r.content[0].as_text(), Some("main"), "{case}");
+    }
+}
+
+/// Today's tide.
+#[resource("tide://now")]
+fn tide() -> &'static str {
+    "high"
+}
+
+/// The next tide at a port.
+#[resource("tide://{port}/next")]
+fn next_tide(port: String) -> String {
+    format!("low at {port} by noon")
+}
+
+async fn resource_uris(client: &TestClient) -> Vec<String> {
+    let r = client.list_resources().await.unwrap().resources;
+    r.into_iter().map(|r| r.uri).collect()
+}
+
+async fn template_uris(client: &TestClient) -> Vec<String> {
+    let t = client.list_resource_templates().await.unwrap().resource_templates;
+    t.into_iter().map(|t| t.uri_template).collect()
+}
+
+#[tokio::test]
+async fn resources_added_to_and_removed_from_the_child_come_and_go() {
+    let (weather, main) = weather_mounted();
+    for era in ERAS {
+        let client = connect(&main, era).await;
+        let mut rx = listen(&client, "x://none").await;
+
+        weather.add_resource(tide).unwrap();
+        next_notification(&mut rx, "notifications/resources/list_changed").await;
+        assert_eq!(
+            resource_uris(&client).await,
+            ["weather+config://units", "weather+tide://now"],
+            "{era:?}"
+        );
+        let read = client.read_resource("weather+tide://now").await.unwrap();
+        assert_eq!(text(&read.contents[0], "/text"), "high", "{era:?}");
+        assert_eq!(text(&read.contents[0], "/uri"), "weather+tide://now", "{era:?}");
+
+        weather.add_resource(next_tide).unwrap();
+        next_notification(&mut rx, "notifications/resources/list_changed").await;
+        assert_eq!(
+            template_uris(&client).await,
+            ["weather+weather://{city}/today", "weather+tide://{port}/next"],
+            "{era:?}"
+        );
+        let read = client.read_resource("weather+tide://Bergen/next").await.unwrap();
+        assert_eq!(
+            text(&read.contents[0], "/text"),
+            "low at Bergen by noon",
+            "{era:?}"
+        );
+
+        assert!(weather.remove_resource("tide://now"));
+        next_notification(&mut rx, "notifications/resources/list_changed").await;
+        assert_eq!(
+            resource_uris(&client).await,
+            ["weather+config://units"],
+            "{era:?}"
+        );
+        assert!(
+            client.read_resource("weather+tide://now").await.is_err(),
+            "{era:?}"
+        );
+
+        assert!(weather.remove_resource("tide://{port}/next"));
+        next_notification(&mut rx, "notifications/resources/list_changed").await;
+        assert_eq!(
+            template_uris(&client).await,
+            ["weather+weather://{city}/today"],
+            "{era:?}"
+        );
+        assert!(
+            client.read_resource("weather+tide://Bergen/next").await.is_err(),
+            "{era:?}"
+        );
+    }
+}
+
+/// Serves `handle` over HTTP on 127.0.0.1 behind API keys, lists filtered
+/// by the caller's scopes: `k-reader` with the scope `read`, `k-admin` with
+/// `admin`. Returns the MCP URL, the
+/// base URL, and what stops the server when dropped.
+async fn behind_api_keys(handle: ServerHandle) -> (String, String, tokio::sync::oneshot::Sender<()>) {
+    use mcp_serve::auth::{ApiKeys, Auth, Principal};
+    use mcp_serve::transport::http::{HttpOptions, serve_listener};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let url = format!("{base}/mcp");
+    let auth = Auth::new(&url).filter_lists(true).verifier(
+        ApiKeys::new()
+            .key("k-reader", Principal::new("reader").with_scopes(["read"]))
+            .key("k-admin", Principal::new("root").with_scopes(["admin"])),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = serve_listener(&handle, listener, HttpOptions::default().auth(auth), async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    (url, base, stop)
+}
+
+#[tokio::test]
+async fn a_mounted_tools_scopes_are_enforced_over_http() {
+    use super::http::{client as http_client, json_body, modern_request, send};
+    let wiped = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&wiped);
+    let ops = Server::new("ops", "1.0.0")
+        .tool(
+            mcp_serve::tool::Tool::new("wipe")
+                .scopes(["admin"])
+                .raw_handler(move |_, _| {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    async { Ok(CallToolResult::text("wiped")) }
+                }),
+        )
+        .tool(free());
+    let main = Server::new("main", "1.0.0")
+        .tool(local)
+        .mount("ops", ops)
+        .into_handle()
+        .unwrap();
+    let (url, base, _stop) = behind_api_keys(main).await;
+
+    // Over plain HTTP: the spec's 403 insufficient_scope, naming the scope.
+    let wipe = |key: &str| {
+        modern_request(
+            &http_client(),
+            &url,
+            1,
+            "tools/call",
+            json!({"name": "ops_wipe", "arguments": {}}),
+        )
+        .header("authorization", format!("Bearer {key}"))
+    };
+    let resp = send(wipe("k-reader")).await;
+    assert_eq!(resp.status(), reqwest::StatusCode::FORBIDDEN);
+    let challenge = resp
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(
+        challenge,
+        format!(
+            "Bearer error=\"insufficient_scope\", scope=\"admin\", \
+             resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\", \
+             error_description=\"this operation needs the scope(s): admin\""
+        )
+    );
+    assert_eq!(wiped.load(Ordering::SeqCst), 0, "the mounted handler did not run");
+    let resp = send(wipe("k-admin")).await;
+    assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    let v = json_body(resp).await;
+    assert_eq!(v["result"]["content"][0]["text"], "wiped", "{v}");
+    assert_eq!(wiped.load(Ordering::SeqCst), 1);
+
+    // Through the client, in both eras: lists and calls agree.
+    for era in ERAS {
+        let as_key = |key: &str| {
+            ClientOptions::default()
+                .era(era)
+                .header("Authorization", format!("Bearer {key}"))
+        };
+        let reader = Client::connect_http(&url, as_key("k-reader")).await.unwrap();
+        assert_eq!(
+            tool_names(&reader).await,
+            ["local", "ops_free"],
+            "{era:?}: the reader is not shown ops_wipe"
+        );
+        let r = reader.call_tool("ops_free", json!({})).await.unwrap();
+        assert_eq!(r.content[0].as_text(), Some("free"), "{era:?}");
+        let before = wiped.load(Ordering::SeqCst);
+        let refused = reader.call_tool("ops_wipe", json!({})).await;
+        assert!(
+            matches!(refused, Err(ClientError::Http { status: 403, .. })),
+            "{era:?}: {refused:?}"
+        );
+        assert_eq!(
+            wiped.load(Ordering::SeqCst),
+            before,
+            "{era:?}: refused before the handler"
+        );
+        reader.close().await;
+
+        let admin = Client::connect_http(&url, as_key("k-admin")).await.unwrap();
+        let names: Vec<String> = admin
+            .list_tools()
+            .await
+            .unwrap()
+            .tools
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, ["local", "ops_wipe", "ops_free"], "{era:?}");
+        let r = admin.call_tool("ops_wipe", json!({})).await.unwrap();
+        assert_eq!(r.content[0].as_text(), Some("wiped"), "{era:?}");
+        admin.close().await;
+    }
+    assert_eq!(wiped.load(Ordering::SeqCst), 3);
+}
+
+/// A tool anyone may call.
+fn free() -> mcp_serve::tool::Tool {
+    mcp_serve::tool::Tool::new("free").raw_handler(|_, _| async { Ok(CallToolResult::text("free")) })
 }
