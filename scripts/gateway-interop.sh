@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Gateway interop tests: `mcp-serve proxy --config FILE --http ADDR` serving OFFICIAL MCP servers
-# behind one endpoint, reached with OFFICIAL MCP clients.
+# behind one endpoint, reached with OFFICIAL MCP clients; and `Server::mount` (examples/mount.rs)
+# reached with the same clients.
 #
 #   scripts/gateway-interop.sh [--verbose]
 #
@@ -9,8 +10,9 @@
 #   py      tests/cli/python_server.py on PyPI `mcp` 2.x (MCPServer, formerly FastMCP), stdio
 #   pyhttp  the same Python server over Streamable HTTP on a free port (`"type": "http"`)
 # Front clients (tests/gateway/):
-#   python-auto    front_client.py, PyPI `mcp` Client(mode="auto"): must end up modern
-#   python-legacy  front_client.py --mode legacy: an `initialize` session
+#   python-auto    front_client.py, PyPI `mcp` Client(mode="auto"): must end up modern; answers
+#                  server-everything's sampling and elicitation requests through the gateway
+#   python-legacy  front_client.py --mode legacy: an `initialize` session, the same checks
 #   ts-v1          front_client.mjs, npm `@modelcontextprotocol/sdk` 1.x (tests/interop), with
 #                  progress from the TypeScript target relayed through the gateway
 #   ts-v2          front_client_v2.mjs, npm `@modelcontextprotocol/client` 2.x: negotiates the
@@ -18,6 +20,11 @@
 #   down           pyhttp's server is stopped: its namespace answers with a tool error naming it,
 #                  its tools leave the list and tools/list's _meta reports it; the others serve on
 #   back           pyhttp's server is started again on the same port: its tools come back
+# Mounting (examples/mount.rs over Streamable HTTP: `weather` and `notes` mounted in one server):
+#   mount-python-auto, mount-python-legacy   mount_client.py, both eras
+#   mount-ts-v1                              mount_client.mjs (npm `@modelcontextprotocol/sdk` 1.x)
+#   each: prefixed names and URIs, a template, a prompt, progress from a mounted tool, and a
+#   resource the mounted server adds while serving (with list_changed in a session)
 #
 # Installs are shared with scripts/cli-interop.sh and scripts/interop.sh under
 # ${MCP_SERVE_CACHE:-$HOME/.cache/mcp-serve} (npm ci from the committed lock files; a venv keyed
@@ -113,6 +120,11 @@ if [[ -z "$BIN" ]]; then
     BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/mcp-serve"
     [[ "$BIN" == /* ]] || BIN="$ROOT/$BIN"
 fi
+if ! (cd "$ROOT" && cargo build --quiet -p mcp-serve --example mount) >"$WORK/build-mount.log" 2>&1; then
+    record FAIL build "cargo build --example mount failed"; show_log "$WORK/build-mount.log" 30; finish
+fi
+MOUNT_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/examples/mount"
+[[ "$MOUNT_BIN" == /* ]] || MOUNT_BIN="$ROOT/$MOUNT_BIN"
 
 # ---- servers ----------------------------------------------------------------------------------
 
@@ -174,7 +186,7 @@ run_case python-auto "$PY" "$ROOT/tests/gateway/front_client.py" --url "$URL" --
 run_case python-legacy "$PY" "$ROOT/tests/gateway/front_client.py" --url "$URL" --mode legacy --phase up
 # ESM finds packages next to the script, not through NODE_PATH.
 mkdir -p "$WORK/ts" && ln -s "$CLIENTS_NODE/node_modules" "$WORK/ts/node_modules"
-cp "$ROOT/tests/gateway/front_client.mjs" "$WORK/ts/"
+cp "$ROOT/tests/gateway/front_client.mjs" "$ROOT/tests/gateway/checks.mjs" "$WORK/ts/"
 run_case ts-v1 node "$WORK/ts/front_client.mjs" --url "$URL"
 cp "$ROOT/tests/gateway/front_client_v2.mjs" "$WORK/ts/"
 run_case ts-v2 node "$WORK/ts/front_client_v2.mjs" --url "$URL"
@@ -189,4 +201,16 @@ else
     run_case back "$PY" "$ROOT/tests/gateway/front_client.py" --url "$URL" --phase back --timeout 75
     [[ $FAILED -eq 0 ]] || { show_log "$WORK/pyhttp2.log"; show_log "$WORK/gateway.log" 40; }
 fi
+
+# ---- mounting ---------------------------------------------------------------------------------
+
+MOUNT_PORT="$(free_port)"
+if ! start "$MOUNT_PORT" "$WORK/mount.log" "$MOUNT_BIN" --http "127.0.0.1:$MOUNT_PORT"; then
+    record FAIL start-mount "examples/mount did not listen on $MOUNT_PORT"; show_log "$WORK/mount.log"; finish
+fi
+MOUNT_URL="http://127.0.0.1:$MOUNT_PORT/mcp"
+run_case mount-python-auto "$PY" "$ROOT/tests/gateway/mount_client.py" --url "$MOUNT_URL" --mode auto
+run_case mount-python-legacy "$PY" "$ROOT/tests/gateway/mount_client.py" --url "$MOUNT_URL" --mode legacy
+cp "$ROOT/tests/gateway/mount_client.mjs" "$WORK/ts/"
+run_case mount-ts-v1 node "$WORK/ts/mount_client.mjs" --url "$MOUNT_URL"
 finish

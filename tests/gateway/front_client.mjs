@@ -9,17 +9,13 @@
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { check, dump, runChecks, texts, urlArg } from './checks.mjs';
 
 const NAME = 'ts-v1-front';
-const check = (cond, msg) => {
-    if (!cond) throw new Error(msg);
-};
-const texts = (r) => (r?.content ?? []).filter((c) => c.type === 'text').map((c) => c.text);
-const dump = (o) => JSON.stringify(o)?.slice(0, 600);
 
-const url = process.argv[process.argv.indexOf('--url') + 1];
+const url = urlArg();
 const client = new Client({ name: NAME, version: '1.0.0' });
-try {
+await runChecks(NAME, client, async () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
@@ -43,10 +39,4 @@ try {
     check(rr.contents[0].text === 'Hello, Ada!', `py+greeting://Ada: ${dump(rr)}`);
     const gp = await client.getPrompt({ name: 'py_review', arguments: { code: 'x', language: 'go' } });
     check(gp.messages[0].content.text === 'Review this go code:\nx', `py_review: ${dump(gp)}`);
-    console.log(`[${NAME}] all checks passed`);
-    await client.close();
-    process.exit(0);
-} catch (e) {
-    console.error(`[${NAME}] FAIL: ${e?.message ?? e}`);
-    process.exit(1);
-}
+});

@@ -6,7 +6,9 @@ Streamable HTTP) behind one endpoint. Run by scripts/gateway-interop.sh.
 
 Usage: front_client.py --url http://HOST:PORT/mcp [--mode auto|legacy] --phase up|down|back
 
-  up    every target is up: namespaced tools, calls, a resource template and a prompt of each
+  up    every target is up: namespaced tools, calls, a resource template and a prompt of each;
+        the TypeScript target's sampling and elicitation requests are answered by this client
+        (as push requests in a legacy session, as input requests of the call in the modern era)
   down  `pyhttp` was stopped: within --timeout its tools answer with a tool error naming it,
         its tools leave the list, and tools/list's _meta reports it under io.mcp-serve/gateway
   back  `pyhttp` was restarted: within --timeout its tools are listed and answer again
@@ -22,26 +24,33 @@ import time
 from typing import Any
 
 import anyio
-from mcp import Client
+from checks import CheckFailed, check, run_checks, texts
+from mcp import Client, types
 
 NAME = "python-front"
+SAMPLED = "A gateway relays: sampled by python-front."
+ASKED: list[Any] = []
 
 
-class CheckFailed(Exception):
-    pass
+async def on_sample(ctx: Any, params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
+    ASKED.append(params)
+    return types.CreateMessageResult(
+        role="assistant",
+        content=types.TextContent(type="text", text=SAMPLED),
+        model="front-model",
+        stop_reason="endTurn",
+    )
 
 
-def check(cond: bool, msg: str) -> None:
-    if not cond:
-        raise CheckFailed(msg)
+async def on_elicit(ctx: Any, params: Any) -> types.ElicitResult:
+    ASKED.append(params)
+    return types.ElicitResult(action="accept", content={"name": "Ada Lovelace", "check": True, "integer": 7})
 
-
-def texts(result: Any) -> list[str]:
-    return [c.text for c in (result.content or []) if getattr(c, "type", None) == "text"]
 
 
 async def names(client: Client) -> tuple[list[str], dict]:
-    r = await client.list_tools()
+    # Past the client's list cache: the phases poll for changes.
+    r = await client.list_tools(cache_mode="bypass")
     return [t.name for t in r.tools], (r.meta or {})
 
 
@@ -68,6 +77,28 @@ async def up(client: Client) -> None:
     check(gp.messages[0].content.text == "Review this rust code:\nfn main() {}", f"py_review: {gp}")
     gp = await client.get_prompt("ts_args-prompt", {"city": "Paris", "state": "TX"})
     check(gp.messages[0].content.text == "What's weather in Paris, TX?", f"ts_args-prompt: {gp}")
+    await inputs(client, tools)
+
+
+async def inputs(client: Client, tools: list[str]) -> None:
+    """The TypeScript target asks its client (the gateway) for sampling and elicitation; the
+    gateway asks this client, and the answers reach the target's tool."""
+    for wanted in ["ts_trigger-sampling-request", "ts_trigger-elicitation-request"]:
+        check(wanted in tools, f"{wanted} missing (does the gateway declare the capability?): {tools}")
+    ASKED.clear()
+    r = await client.call_tool("ts_trigger-sampling-request", {"prompt": "tell me", "maxTokens": 21})
+    said = " ".join(texts(r))
+    check(not r.is_error and SAMPLED in said and "front-model" in said, f"sampling result: {said}")
+    check(len(ASKED) == 1, f"one sampling request, got {ASKED}")
+    asked = ASKED[0]
+    check(asked.max_tokens == 21, f"the target's maxTokens: {asked}")
+    first = asked.messages[0].content
+    check("tell me" in getattr(first, "text", ""), f"the target's prompt: {asked.messages}")
+    ASKED.clear()
+    r = await client.call_tool("ts_trigger-elicitation-request", {})
+    said = " ".join(texts(r))
+    check(not r.is_error and "- Name: Ada Lovelace" in said and "- Favorite Integer: 7" in said, f"elicitation result: {said}")
+    check(len(ASKED) == 1 and "name" in str(ASKED[0]), f"one elicitation request, got {ASKED}")
 
 
 async def down(client: Client, timeout: float) -> None:
@@ -109,7 +140,13 @@ async def back(client: Client, timeout: float) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    async with Client(args.url, mode=args.mode, read_timeout_seconds=args.timeout) as client:
+    async with Client(
+        args.url,
+        mode=args.mode,
+        read_timeout_seconds=args.timeout,
+        sampling_callback=on_sample,
+        elicitation_callback=on_elicit,
+    ) as client:
         era = "modern" if client.session.discover_result is not None else "legacy"
         print(f"[{NAME}] mode={args.mode} era={era} phase={args.phase}", flush=True)
         if args.mode == "auto":
@@ -129,15 +166,7 @@ def main() -> int:
     ap.add_argument("--phase", choices=["up", "down", "back"], default="up")
     ap.add_argument("--timeout", type=float, default=40.0)
     args = ap.parse_args()
-    try:
-        anyio.run(run, args)
-    except BaseException as e:  # noqa: BLE001 - any failure is reported with its type
-        while isinstance(e, BaseExceptionGroup) and len(e.exceptions) == 1:
-            e = e.exceptions[0]
-        print(f"[{NAME}] FAIL: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        return 1
-    print(f"[{NAME}] all checks passed", flush=True)
-    return 0
+    return run_checks(NAME, run, args)
 
 
 if __name__ == "__main__":

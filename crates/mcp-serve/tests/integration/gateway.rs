@@ -576,3 +576,58 @@ async fn a_config_file_with_a_missing_program_serves_the_rest() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The legacy session this call came in on, as the HTTP+SSE transport's
+/// message URL names it.
+#[tool]
+fn session(ctx: Context) -> String {
+    ctx.http()
+        .and_then(|parts| parts.uri.query())
+        .unwrap_or("no session")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sse_target_serves_every_front_client_on_one_session() {
+    let backend = Server::new("old", "1.0.0")
+        .tool(add)
+        .tool(session)
+        .into_handle()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sse_url = format!("http://{}/sse", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let options = mcp_serve::transport::http::HttpOptions::default();
+        let _ =
+            mcp_serve::transport::http::serve_listener(&backend, listener, options, std::future::pending())
+                .await;
+    });
+    let gateway = Gateway::new(Server::new("gateway", "1.0.0"))
+        .target("old", Transport::sse(sse_url))
+        .start()
+        .await
+        .unwrap();
+    assert!(gateway.status()["old"].is_up(), "{:?}", gateway.status());
+    let mut sessions = Vec::new();
+    for era in [Era::Modern, LEGACY, Era::Modern] {
+        let client = TestClient::connect(gateway.server(), ClientOptions::default().era(era))
+            .await
+            .unwrap();
+        assert_eq!(names(&client).await, ["old_add", "old_session"], "{era:?}");
+        let r = tokio::time::timeout(
+            Duration::from_secs(20),
+            client.call_tool("old_add", json!({"a": 2, "b": 3})),
+        )
+        .await
+        .expect("an answer in time")
+        .unwrap();
+        assert_eq!(r.content[0].as_text(), Some("5"), "{era:?}");
+        let r = client.call_tool("old_session", json!({})).await.unwrap();
+        sessions.push(r.content[0].as_text().unwrap().to_owned());
+    }
+    assert!(sessions[0].contains("sessionId="), "{sessions:?}");
+    assert!(
+        sessions.iter().all(|s| *s == sessions[0]),
+        "one session with the target for every front client: {sessions:?}"
+    );
+}
