@@ -982,15 +982,11 @@ async fn a_mounted_tools_scopes_are_enforced_over_http() {
         reader.close().await;
 
         let admin = Client::connect_http(&url, as_key("k-admin")).await.unwrap();
-        let names: Vec<String> = admin
-            .list_tools()
-            .await
-            .unwrap()
-            .tools
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
-        assert_eq!(names, ["local", "ops_wipe", "ops_free"], "{era:?}");
+        assert_eq!(
+            tool_names(&admin).await,
+            ["local", "ops_wipe", "ops_free"],
+            "{era:?}"
+        );
         let r = admin.call_tool("ops_wipe", json!({})).await.unwrap();
         assert_eq!(r.content[0].as_text(), Some("wiped"), "{era:?}");
         admin.close().await;
