@@ -974,10 +974,7 @@ impl Shared {
 
     /// The down target whose namespace `name` is in, and why it is down.
     fn down_for(&self, name: &str, sep: char) -> Option<(String, String)> {
-        let target = self.by_length.iter().find(|t| {
-            name.strip_prefix(t.as_str())
-                .is_some_and(|rest| rest.starts_with(sep))
-        })?;
+        let target = self.target_of(name, sep)?;
         match self
             .status
             .read()
@@ -987,6 +984,14 @@ impl Shared {
             Some(TargetStatus::Down { reason }) => Some((target.clone(), reason.clone())),
             _ => None,
         }
+    }
+
+    /// The target whose namespace `name` is in (the longest that fits).
+    fn target_of(&self, name: &str, sep: char) -> Option<&String> {
+        self.by_length.iter().find(|t| {
+            name.strip_prefix(t.as_str())
+                .is_some_and(|rest| rest.starts_with(sep))
+        })
     }
 
     fn down(&self) -> Map<String, Value> {
@@ -1016,7 +1021,8 @@ impl Shared {
             list.retain(|item| {
                 item.get(key)
                     .and_then(Value::as_str)
-                    .is_none_or(|name| self.down_for(name, sep).is_none())
+                    .and_then(|name| self.target_of(name, sep))
+                    .is_none_or(|target| !down.contains_key(target))
             });
         }
         if let Value::Object(r) = &mut result {
