@@ -697,9 +697,11 @@ impl Ctx {
                     // messages (modern servers ask for input in results, and
                     // anything else on this stream is not the caller's).
                     (Some("notifications/progress" | "notifications/message"), false) => {
-                        if let Some(notes) = notes {
-                            // A caller that stops reading loses notes, not the call.
-                            let _ = notes.send_timeout(one_line(e.data), NOTE_WAIT).await;
+                        // A caller that stops reading loses notes, not the call; a
+                        // note that is not JSON is dropped (an empty frame is a
+                        // transport signal, not a message).
+                        if let (Some(notes), Some(note)) = (notes, one_line(e.data)) {
+                            let _ = notes.send_timeout(note, NOTE_WAIT).await;
                         }
                     }
                     (None, true) => return Ok(e.data.into_bytes()),
@@ -926,13 +928,14 @@ async fn collect(url: &Url, mut stream: Chunks) -> Result<Vec<u8>, ClientError> 
 
 /// A message written over several lines (SSE joins `data:` lines with a
 /// line break), compacted: the caller's stream frames one line per message.
-fn one_line(data: String) -> Vec<u8> {
+/// `None` when it is not JSON.
+fn one_line(data: String) -> Option<Vec<u8>> {
     if !data.contains(['\n', '\r']) {
-        return data.into_bytes();
+        return Some(data.into_bytes());
     }
     serde_json::from_str::<Value>(&data)
         .and_then(|v| serde_json::to_vec(&v))
-        .unwrap_or_default()
+        .ok()
 }
 
 fn too_large(url: &Url) -> ClientError {

@@ -127,7 +127,7 @@ impl Guard {
         }
     }
 
-    pub(crate) fn generic(&self) -> McpError {
+    fn generic(&self) -> McpError {
         // `internal` says "Internal error: " first.
         McpError::internal(format!(
             "the details are in the server's log (request {}).",

@@ -276,7 +276,7 @@ impl Flaky {
     }
 }
 
-async fn wait_for(gateway: &GatewayHandle, name: &str, up: bool) {
+pub(super) async fn wait_for(gateway: &GatewayHandle, name: &str, up: bool) {
     for _ in 0..600 {
         if gateway.status()[name].is_up() == up {
             return;

@@ -17,7 +17,7 @@ use mcp_serve::proxy::{Gateway, GatewayHandle, Transport};
 use mcp_serve::transport::http::{HttpOptions, serve_listener};
 use serde_json::{Value, json};
 
-use super::gateway::{answering, greet};
+use super::gateway::{answering, greet, wait_for};
 
 /// Add two numbers.
 #[tool]
@@ -97,16 +97,6 @@ async fn call(client: &Client, params: Value) -> Value {
     .await
     .expect("an answer in time")
     .expect("a result")
-}
-
-async fn wait_for(gateway: &GatewayHandle, up: bool) {
-    for _ in 0..200 {
-        if gateway.status()["calc"].is_up() == up {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("calc never became {}", if up { "up" } else { "down" });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,7 +202,7 @@ async fn a_modern_call_reaches_a_modern_http_target_as_it_came() {
         Err(e) => assert!(e.rpc().is_some(), "{e:?}"),
         Ok(r) => assert_eq!(r["isError"], true, "{r}"),
     }
-    wait_for(&gateway, false).await;
+    wait_for(&gateway, "calc", false).await;
     let r = call(
         &client,
         json!({"name": "calc_add", "arguments": {"a": 1, "b": 1}}),
@@ -255,4 +245,38 @@ async fn front_middleware_sees_a_passed_call_and_its_result() {
     let seen = watch.0.lock().unwrap().clone();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0]["content"][0]["text"], "front-client|7");
+}
+
+/// Fails the way a bug does.
+#[tool]
+fn boom() -> String {
+    panic!("secret detail: /srv/keys/id_rsa")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_targets_internal_error_is_masked_as_the_fronts_own() {
+    // The target tells all (its errors unmasked); the front decides what its callers read.
+    for (mask, told) in [(true, false), (false, true)] {
+        let backend = Server::new("calc", "1.0.0")
+            .tool(boom)
+            .tool(caller)
+            .mask_errors(false)
+            .into_handle()
+            .unwrap();
+        let front = Server::new("gateway", "1.0.0").mask_errors(mask);
+        let (_gateway, client, _, _stop_backend, _) = gateway_over_http(backend, front).await;
+        // Handed on: the target sees the caller.
+        let r = call(&client, json!({"name": "calc_caller", "arguments": {}})).await;
+        assert_eq!(r["content"][0]["text"], "front-client|null", "{r}");
+        let e = client
+            .request_raw("tools/call", Some(json!({"name": "calc_boom", "arguments": {}})))
+            .await
+            .expect_err("an internal error");
+        let e = e.rpc().expect("a JSON-RPC error").clone();
+        assert_eq!(e.code, -32603, "mask {mask}: {e:?}");
+        assert_eq!(e.message.contains("secret detail"), told, "mask {mask}: {e:?}");
+        if mask {
+            assert!(e.message.contains("server's log (request"), "{e:?}");
+        }
+    }
 }

@@ -344,16 +344,21 @@ enum Done {
 /// The answer to a call stopped by the call timeout: for a tool, a result
 /// the model can read.
 fn timed_out(method: &str, limit: std::time::Duration) -> Done {
-    let message = format!(
-        "{method} did not finish within {} s and was stopped",
-        limit.as_secs_f64()
-    );
-    tracing::warn!(target: "mcp_serve::handler", method, limit_s = limit.as_secs_f64(), "call timed out");
+    let message = timeout_message(method, limit);
     if method == "tools/call" {
         Done::Tool(Ok(crate::error::ToolError::new(message).into_result()))
     } else {
         Done::Other(Err(McpError::internal(message)))
     }
+}
+
+/// What a call stopped by the call timeout says, logged as a warning.
+pub(super) fn timeout_message(method: &str, limit: std::time::Duration) -> String {
+    tracing::warn!(target: "mcp_serve::handler", method, limit_s = limit.as_secs_f64(), "call timed out");
+    format!(
+        "{method} did not finish within {} s and was stopped",
+        limit.as_secs_f64()
+    )
 }
 
 impl Call {

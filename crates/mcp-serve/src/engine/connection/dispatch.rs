@@ -115,7 +115,7 @@ impl Connection {
                     }
                 }
                 // A tool another server answers: handed on as it came.
-                match self.pass_call(&scope, params) {
+                match self.pass_call(&scope, params, shared_connection) {
                     Ok(reply) => return reply,
                     Err(back) => params = back,
                 }

@@ -13,22 +13,25 @@ use super::{Answer, Connection, Reply, Scope};
 use crate::tool::passthrough::Passed;
 
 impl Connection {
-    /// Hands the call on when its tool allows it, else gives `params` back
-    /// for the ordinary call, which is the one that:
+    /// Hands the call on when its tool allows it and it came as a modern
+    /// Streamable HTTP POST (`shared_connection`: its own response stream
+    /// carries its progress and logs, and closing it cancels), else gives
+    /// `params` back for the ordinary call, which is the one that:
     /// - checks a tool's scopes;
     /// - runs a call as the front's task (a caller that declares the tasks
     ///   extension could otherwise get a task of the target's, which the
     ///   front would not know);
     /// - binds input-request state to an authenticated caller;
-    /// - sends progress and logs, and takes cancellation, over stdio (on
-    ///   HTTP the caller's response stream carries them, and closing it
-    ///   cancels).
+    /// - sends progress and logs, and takes `notifications/cancelled`, on a
+    ///   connection of its own (stdio, a legacy session, HTTP+SSE).
     pub(super) fn pass_call(
         &self,
         scope: &Scope,
         params: Map<String, Value>,
+        shared_connection: bool,
     ) -> Result<Reply, Map<String, Value>> {
         if params.contains_key("task")
+            || !shared_connection
             || scope.http.is_none()
             || scope.caller().is_some()
             || crate::engine::extensions::declares(scope, mcp_serve_core::meta::TASKS_EXTENSION)
@@ -86,10 +89,8 @@ impl Connection {
                         Ok(answered) => answered,
                         // As the ordinary call says it: a tool error the model reads.
                         Err(_) => {
-                            let message = format!(
-                                "tools/call did not finish within {} s and was stopped",
-                                limit.as_secs_f64()
-                            );
+                            tracing::Span::current().record("outcome", "timeout");
+                            let message = super::call::timeout_message("tools/call", limit);
                             let result = crate::error::ToolError::new(message).into_result();
                             let bytes =
                                 crate::engine::shape::encode_text_result(&shared, &id, version, &result)
@@ -110,13 +111,17 @@ impl Connection {
                     (mcp_serve_core::jsonrpc::encode_error(Some(&id), &e), Some(e.code))
                 };
                 let (bytes, error) = match encoded {
-                    // The target's internal errors are masked like the front's own.
-                    Ok((_, Some(code::INTERNAL_ERROR))) if mask => failed(guard.generic()),
+                    // The target's internal errors are masked like the front's
+                    // own, what it said going to this server's log.
+                    Ok((bytes, Some(code::INTERNAL_ERROR))) if mask => failed(error_in(&bytes)),
                     // Headers the gateway wrote and the target refused: the
                     // gateway's failure, not the caller's bad request.
-                    Ok((_, Some(code::HEADER_MISMATCH))) => failed(crate::error::McpError::internal(
-                        "the server behind this tool refused the gateway's request headers",
-                    )),
+                    Ok((bytes, Some(code::HEADER_MISMATCH))) => {
+                        failed(crate::error::McpError::internal(format!(
+                            "the server behind this tool refused the gateway's request headers: {}",
+                            error_in(&bytes).message()
+                        )))
+                    }
                     Ok(answer) => answer,
                     Err(e) => failed(e),
                 };
@@ -126,4 +131,16 @@ impl Connection {
             .instrument(span),
         )))
     }
+}
+
+/// The error in a JSON-RPC error response this server encoded.
+fn error_in(response: &[u8]) -> crate::error::McpError {
+    #[derive(serde::Deserialize)]
+    struct Response {
+        error: ErrorObject,
+    }
+    serde_json::from_slice::<Response>(response).map_or_else(
+        |_| crate::error::McpError::internal("the server behind this tool sent an error that is not one"),
+        |r| r.error.into(),
+    )
 }
