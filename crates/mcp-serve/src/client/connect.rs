@@ -253,6 +253,7 @@ impl Client {
             tool_headers: Mutex::default(),
             notify_tx,
             notifications: Mutex::new(Some(notify_rx)),
+            delivered: AtomicU64::new(0),
             child,
             closed: AtomicBool::new(false),
             reader_ended: AtomicBool::new(false),

@@ -40,6 +40,13 @@ impl Client {
     pub fn notifications(&self) -> Option<mpsc::UnboundedReceiver<Notification>> {
         lock(&self.inner.notifications).take()
     }
+
+    /// How many notifications have been put on the stream so far. One
+    /// reader delivers messages in the order they came, so after a response
+    /// arrives this counts every notification sent before it.
+    pub(crate) fn notifications_delivered(&self) -> u64 {
+        self.inner.delivered.load(Ordering::Acquire)
+    }
 }
 
 impl Inner {
@@ -137,6 +144,7 @@ impl Inner {
                 let _ = rx.try_recv();
             }
         }
+        self.delivered.fetch_add(1, Ordering::Release);
         let _ = self.notify_tx.send(n);
     }
 }

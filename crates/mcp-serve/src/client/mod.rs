@@ -164,6 +164,9 @@ struct Inner {
     tool_headers: Mutex<HashMap<String, Vec<headers::ParamHeader>>>,
     notify_tx: mpsc::UnboundedSender<Notification>,
     notifications: Mutex<Option<mpsc::UnboundedReceiver<Notification>>>,
+    /// Notifications delivered so far: a response resolved after a
+    /// notification was delivered sees it counted (one reader, in order).
+    delivered: AtomicU64,
     child: Option<transport::ChildGuard>,
     closed: AtomicBool,
     /// Nothing more can arrive from the server (its process or stream ended).

@@ -54,6 +54,10 @@ use crate::server::{Server, ServerHandle};
 use crate::tool::{CallError, SchemaSource, Tool};
 use relay::Relay;
 
+/// How long a forwarded answer waits for the backend's notifications sent
+/// before it to be relayed.
+const CATCH_UP: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub use gateway::{
     ConfigError, Connector, GATEWAY_META, Gateway, GatewayConfig, GatewayError, GatewayHandle, TargetStatus,
     Transport,
@@ -315,6 +319,11 @@ impl Catalog {
         let Some(mut rx) = self.client.notifications() else {
             return tokio::spawn(async {});
         };
+        // Those already waiting are counted out first (read before the
+        // total, so a notification arriving in between is never waited for).
+        let buffered = rx.len() as u64;
+        self.relay
+            .follow_from(self.client.notifications_delivered().saturating_sub(buffered));
         let catalog = self.clone();
         tokio::spawn(async move {
             while let Some(n) = rx.recv().await {
@@ -333,12 +342,14 @@ impl Catalog {
                         None
                     }
                 };
+                catalog.relay.handled(false);
                 if let Some(kind) = kind {
                     if let Err(e) = catalog.sync(&handle, kind).await {
                         tracing::warn!(error = %e, "the proxy could not refresh a list after the backend changed it");
                     }
                 }
             }
+            catalog.relay.handled(true);
         })
     }
 
@@ -628,6 +639,10 @@ impl Catalog {
             r = Relay::scoped(&guard, request) => r.inspect_err(|e| self.failed(e))?,
             () = cx.cancelled() => return Err(ClientError::Timeout(format!("{method} (cancelled by the client)"))),
         };
+        // What the backend said before answering goes first (bounded: a
+        // front stream that is not read must not hold the answer).
+        let upto = self.client.notifications_delivered();
+        let _ = tokio::time::timeout(CATCH_UP, self.relay.caught_up(upto)).await;
         // The backend's era markers (`resultType`, `serverInfo`, …) are not the
         // front's to repeat: the front engine adds its own for modern clients.
         if let Value::Object(r) = &mut result {

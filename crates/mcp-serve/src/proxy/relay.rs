@@ -2,7 +2,7 @@
 //! front request that caused it: progress by token, log messages and input
 //! requests (elicitation, sampling, roots) to the call in flight.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::FutureExt as _;
@@ -31,11 +31,19 @@ pub(super) struct Call {
     done: CancellationToken,
 }
 
-/// The calls in flight, newest last.
+/// The calls in flight, newest last, and how far the backend's
+/// notifications have been relayed.
 #[derive(Default)]
 pub(super) struct Relay {
     next: AtomicU64,
     calls: Mutex<Vec<Arc<Call>>>,
+    /// Whether a task is relaying the backend's notifications.
+    following: AtomicBool,
+    /// Notifications of the backend's client handled so far (its count, see
+    /// `Client::notifications_delivered`).
+    relayed: AtomicU64,
+    /// Told each time `relayed` grows or following ends.
+    moved: tokio::sync::Notify,
 }
 
 /// Removes the call from the relay when the forwarding future ends.
@@ -71,6 +79,39 @@ impl Relay {
         CallGuard {
             relay: Arc::clone(self),
             call,
+        }
+    }
+
+    /// A task starts relaying the client's notifications, `base` of them
+    /// having been delivered before it.
+    pub(super) fn follow_from(&self, base: u64) {
+        self.relayed.store(base, Ordering::Release);
+        self.following.store(true, Ordering::Release);
+    }
+
+    /// One more notification handled (or, with `ended`, no more will be).
+    pub(super) fn handled(&self, ended: bool) {
+        if ended {
+            self.following.store(false, Ordering::Release);
+        } else {
+            self.relayed.fetch_add(1, Ordering::AcqRel);
+        }
+        self.moved.notify_waiters();
+    }
+
+    /// Waits until the first `upto` notifications have been relayed: the
+    /// progress and log messages a backend sent before its response reach
+    /// the front call before its result does (they travel apart: the
+    /// response to its waiter, notifications through the following task).
+    pub(super) async fn caught_up(&self, upto: u64) {
+        loop {
+            let moved = self.moved.notified();
+            tokio::pin!(moved);
+            moved.as_mut().enable();
+            if !self.following.load(Ordering::Acquire) || self.relayed.load(Ordering::Acquire) >= upto {
+                return;
+            }
+            moved.await;
         }
     }
 

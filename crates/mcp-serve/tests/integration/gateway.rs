@@ -631,3 +631,57 @@ async fn an_sse_target_serves_every_front_client_on_one_session() {
         "one session with the target for every front client: {sessions:?}"
     );
 }
+
+/// Reports three steps and answers at once.
+#[tool]
+async fn steps(ctx: Context) -> &'static str {
+    for step in 1..=3 {
+        ctx.progress(f64::from(step), Some(3.0), None).await;
+    }
+    "done"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_targets_last_progress_reaches_the_front_before_its_answer() {
+    // The answer and the notifications travel apart inside the gateway (the
+    // answer to its waiter, notifications through the relaying task); the
+    // answer must not overtake what the target said before it.
+    for (front_era, backend_era) in [
+        (Era::Modern, LEGACY),
+        (LEGACY, LEGACY),
+        (Era::Modern, Era::Modern),
+    ] {
+        let backend = Server::new("calc", "1.0.0").tool(steps).into_handle().unwrap();
+        let gateway = Gateway::new(Server::new("gateway", "1.0.0"))
+            .target("calc", in_era(backend, backend_era))
+            .start()
+            .await
+            .unwrap();
+        let client = TestClient::connect(gateway.server(), ClientOptions::default().era(front_era))
+            .await
+            .unwrap();
+        let mut rx = client.notifications().unwrap();
+        for round in 0..30 {
+            let token = format!("p{round}");
+            let r = tokio::time::timeout(
+                Duration::from_secs(20),
+                client.request_raw(
+                    "tools/call",
+                    Some(json!({"name": "calc_steps", "arguments": {}, "_meta": {"progressToken": token}})),
+                ),
+            )
+            .await
+            .expect("an answer")
+            .unwrap();
+            assert_eq!(r["content"][0]["text"], "done", "{r}");
+            let mut last = None;
+            while let Ok(n) = rx.try_recv() {
+                let p = n.params.unwrap_or(Value::Null);
+                if n.method == "notifications/progress" && p["progressToken"] == token.as_str() {
+                    last = p["progress"].as_f64();
+                }
+            }
+            assert_eq!(last, Some(3.0), "{front_era:?} <- {backend_era:?}, round {round}");
+        }
+    }
+}
